@@ -1,0 +1,32 @@
+# Compiler settings shared by every project target.
+#   proeftuin_warnings(<target>): -Wall -Wextra -Werror (and -Werror=switch) on project code.
+# Generated protobuf/gRPC code lives in its own target and does not call this.
+
+find_program(CCACHE_PROGRAM ccache)
+if(CCACHE_PROGRAM)
+  set(CMAKE_CXX_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+  set(CMAKE_C_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
+endif()
+
+if(PROEFTUIN_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(proeftuin_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Werror=switch)
+endfunction()
+
+# proeftuin_fuzzer(<name> SOURCES ... LIBS ...): a libFuzzer target, only with PROEFTUIN_FUZZ.
+function(proeftuin_fuzzer name)
+  cmake_parse_arguments(F "" "" "SOURCES;LIBS" ${ARGN})
+  if(NOT PROEFTUIN_FUZZ)
+    return()
+  endif()
+  add_executable(${name} ${F_SOURCES})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${name} PRIVATE ${F_LIBS})
+  proeftuin_warnings(${name})
+  set_property(GLOBAL APPEND PROPERTY PROEFTUIN_FUZZERS ${name})
+endfunction()

@@ -1,0 +1,48 @@
+// The stored event record and the hash chain, exactly as docs/FORMAT.md describes them.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "eventstore/sha256.h"
+
+namespace proeftuin::eventstore {
+
+inline constexpr uint8_t kRecordFormat = 1;
+
+// A decoded record; the views point into the bytes given to DecodeRecord.
+struct RecordView {
+  std::string_view header_bytes;  // a serialized proeftuin.v1.EventHeader, as stored
+  std::string_view payload;       // the serialized event message
+  Digest personal_digest{};       // SHA-256 of the personal-data part
+  Digest hash{};                  // this event's link in the chain
+};
+
+// Lays out one record (format 1).
+std::string EncodeRecord(std::string_view header_bytes, std::string_view payload,
+                         const Digest& personal_digest, const Digest& hash);
+
+// Splits a record into its parts. DATA_LOSS when the bytes are not a well-formed record of a
+// known format (wrong format byte, lengths past the end, trailing bytes).
+absl::StatusOr<RecordView> DecodeRecord(std::string_view bytes);
+
+// hash[n] = SHA-256(previous || BE32(len(header)) || header || payload_digest || personal_digest)
+Digest ChainHash(const Digest& previous, std::string_view header_bytes,
+                 const Digest& payload_digest, const Digest& personal_digest);
+
+// Recomputes the hash of a decoded record given the previous hash.
+inline Digest RecomputeHash(const Digest& previous, const RecordView& r) {
+  return ChainHash(previous, r.header_bytes, Sha256Of(r.payload), r.personal_digest);
+}
+
+// Big-endian fixed-width integers: keys sort numerically under RocksDB's bytewise comparator.
+void PutBigEndian64(std::string* out, uint64_t v);
+void PutBigEndian32(std::string* out, uint32_t v);
+uint64_t GetBigEndian64(std::string_view in);  // requires in.size() >= 8
+uint32_t GetBigEndian32(std::string_view in);  // requires in.size() >= 4
+std::string PositionKey(uint64_t position);
+
+}  // namespace proeftuin::eventstore

@@ -1,0 +1,100 @@
+#include "eventstore/record.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace proeftuin::eventstore {
+
+void PutBigEndian64(std::string* out, uint64_t v) {
+  char b[8];
+  for (int i = 7; i >= 0; --i) {
+    b[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  out->append(b, 8);
+}
+
+void PutBigEndian32(std::string* out, uint32_t v) {
+  char b[4];
+  for (int i = 3; i >= 0; --i) {
+    b[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  out->append(b, 4);
+}
+
+uint64_t GetBigEndian64(std::string_view in) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+uint32_t GetBigEndian32(std::string_view in) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = v << 8 | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+std::string PositionKey(uint64_t position) {
+  std::string k;
+  PutBigEndian64(&k, position);
+  return k;
+}
+
+std::string EncodeRecord(std::string_view header_bytes, std::string_view payload,
+                         const Digest& personal_digest, const Digest& hash) {
+  std::string out;
+  out.reserve(1 + 4 + header_bytes.size() + 4 + payload.size() + 64);
+  out.push_back(static_cast<char>(kRecordFormat));
+  PutBigEndian32(&out, static_cast<uint32_t>(header_bytes.size()));
+  out.append(header_bytes);
+  PutBigEndian32(&out, static_cast<uint32_t>(payload.size()));
+  out.append(payload);
+  out.append(AsStringView(personal_digest));
+  out.append(AsStringView(hash));
+  return out;
+}
+
+absl::StatusOr<RecordView> DecodeRecord(std::string_view bytes) {
+  auto corrupt = [&](const std::string& what) {
+    return absl::DataLossError("corrupt event record: " + what);
+  };
+  if (bytes.empty()) return corrupt("empty");
+  if (static_cast<uint8_t>(bytes[0]) != kRecordFormat) {
+    return corrupt(absl::StrCat("unknown record format ", static_cast<int>(bytes[0])));
+  }
+  std::string_view rest = bytes.substr(1);
+  RecordView r;
+  if (rest.size() < 4) return corrupt("truncated header length");
+  uint32_t h = GetBigEndian32(rest);
+  rest.remove_prefix(4);
+  if (rest.size() < h) return corrupt("header past the end");
+  r.header_bytes = rest.substr(0, h);
+  rest.remove_prefix(h);
+  if (rest.size() < 4) return corrupt("truncated payload length");
+  uint32_t p = GetBigEndian32(rest);
+  rest.remove_prefix(4);
+  if (rest.size() < p) return corrupt("payload past the end");
+  r.payload = rest.substr(0, p);
+  rest.remove_prefix(p);
+  if (rest.size() != 64) return corrupt("digests missing or trailing bytes");
+  std::memcpy(r.personal_digest.data(), rest.data(), 32);
+  std::memcpy(r.hash.data(), rest.data() + 32, 32);
+  return r;
+}
+
+Digest ChainHash(const Digest& previous, std::string_view header_bytes,
+                 const Digest& payload_digest, const Digest& personal_digest) {
+  thread_local Sha256 h;
+  std::string len;
+  PutBigEndian32(&len, static_cast<uint32_t>(header_bytes.size()));
+  h.Update(previous);
+  h.Update(len);
+  h.Update(header_bytes);
+  h.Update(payload_digest);
+  h.Update(personal_digest);
+  return h.Finish();
+}
+
+}  // namespace proeftuin::eventstore

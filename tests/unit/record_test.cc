@@ -1,0 +1,71 @@
+#include "eventstore/record.h"
+
+#include <gtest/gtest.h>
+
+#include "eventstore/sha256.h"
+
+namespace proeftuin::eventstore {
+namespace {
+
+TEST(Sha256, MatchesKnownVectors) {
+  EXPECT_EQ(ToHex(Sha256Of("")),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(ToHex(Sha256Of("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Sha256, HexRoundTripsAndRejectsBadInput) {
+  Digest d = Sha256Of("proeftuin");
+  Digest back{};
+  ASSERT_TRUE(FromHex(ToHex(d), &back));
+  EXPECT_EQ(back, d);
+  EXPECT_FALSE(FromHex("abc", &back));
+  EXPECT_FALSE(FromHex(std::string(64, 'g'), &back));
+}
+
+TEST(Record, RoundTripsEveryPart) {
+  Digest personal = Sha256Of("naam: J. Jansen");
+  Digest hash = Sha256Of("link");
+  std::string bytes = EncodeRecord("header-bytes", "payload-bytes", personal, hash);
+  auto r = DecodeRecord(bytes);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->header_bytes, "header-bytes");
+  EXPECT_EQ(r->payload, "payload-bytes");
+  EXPECT_EQ(r->personal_digest, personal);
+  EXPECT_EQ(r->hash, hash);
+}
+
+TEST(Record, RejectsTruncatedTrailingAndUnknownFormat) {
+  std::string bytes = EncodeRecord("h", "p", EmptyDigest(), kZeroDigest);
+  EXPECT_EQ(DecodeRecord(bytes.substr(0, bytes.size() - 1)).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeRecord(bytes + "x").status().code(), absl::StatusCode::kDataLoss);
+  std::string other = bytes;
+  other[0] = 2;
+  EXPECT_EQ(DecodeRecord(other).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeRecord("").status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(Record, ChainHashFollowsTheDocumentedFormula) {
+  // hash = SHA-256(prev || BE32(len(header)) || header || SHA-256(payload) || personal_digest)
+  Digest prev = Sha256Of("previous");
+  std::string input(reinterpret_cast<const char*>(prev.data()), 32);
+  input += std::string("\x00\x00\x00\x03", 4) + "hdr";
+  Digest pd = Sha256Of("payload");
+  input.append(reinterpret_cast<const char*>(pd.data()), 32);
+  input.append(reinterpret_cast<const char*>(EmptyDigest().data()), 32);
+  EXPECT_EQ(ChainHash(prev, "hdr", pd, EmptyDigest()), Sha256Of(input));
+  // Any changed input changes the hash.
+  EXPECT_NE(ChainHash(prev, "hdx", pd, EmptyDigest()), ChainHash(prev, "hdr", pd, EmptyDigest()));
+  EXPECT_NE(ChainHash(kZeroDigest, "hdr", pd, EmptyDigest()),
+            ChainHash(prev, "hdr", pd, EmptyDigest()));
+}
+
+TEST(Record, PositionKeysSortNumerically) {
+  EXPECT_LT(PositionKey(255), PositionKey(256));
+  EXPECT_LT(PositionKey(1), PositionKey(uint64_t{1} << 40));
+  EXPECT_EQ(GetBigEndian64(PositionKey(0x0102030405060708ull)), 0x0102030405060708ull);
+}
+
+}  // namespace
+}  // namespace proeftuin::eventstore
