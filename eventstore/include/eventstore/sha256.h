@@ -1,4 +1,4 @@
-// SHA-256 (OpenSSL EVP) for the hash chain and request fingerprints.
+// SHA-256 (OpenSSL) for the hash chain and request fingerprints.
 // Thread-safety: Sha256 objects are not shared; the free functions are thread-safe.
 #pragma once
 
@@ -24,7 +24,7 @@ class Sha256 {
   Digest Finish();
 
  private:
-  void* ctx_;  // EVP_MD_CTX, kept opaque so OpenSSL headers stay out of users.
+  void* ctx_;  // SHA256_CTX, kept opaque so OpenSSL headers stay out of users.
 };
 
 // SHA-256 of one message.

@@ -1,0 +1,227 @@
+// EventStore: the append-only, hash-chained event log of Proeftuin (docs/DESIGN.md,
+// docs/FORMAT.md). This header is the interface every backend implements; the embedded default
+// is the RocksDB implementation (eventstore/rocks_store.h).
+//
+// Thread-safety: every method of EventStore and Subscription is safe to call from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "eventstore/projection.h"
+#include "eventstore/sha256.h"
+#include "proeftuin/v1/store.pb.h"
+
+namespace proeftuin::eventstore {
+
+// What the writer expects of a stream's current version (as EventStoreDB does).
+struct ExpectedVersion {
+  enum class Kind { kAny, kNoStream, kStreamExists, kExact };
+  Kind kind = Kind::kAny;
+  uint64_t version = 0;  // only for kExact
+
+  static ExpectedVersion Any() { return {Kind::kAny, 0}; }
+  static ExpectedVersion NoStream() { return {Kind::kNoStream, 0}; }
+  static ExpectedVersion StreamExists() { return {Kind::kStreamExists, 0}; }
+  static ExpectedVersion Exact(uint64_t v) { return {Kind::kExact, v}; }
+  std::string ToString() const;  // "ANY", "NO_STREAM", "STREAM_EXISTS", "EXACT 3"
+};
+
+// One event to append. The store fills in position, version, times, ids and hashes.
+struct NewEvent {
+  std::string type;             // e.g. "proeftuin.v1.ProgrammeDrafted"
+  uint32_t schema_version = 1;  // of the payload
+  std::string payload;          // serialized event message
+  std::string personal;         // personal-data part; empty = none (docs/FORMAT.md)
+  v1::Confidentiality confidentiality = v1::CONFIDENTIALITY_OPENBAAR;
+  std::string event_id;  // optional; a random UUID when empty
+};
+
+// Events for one stream, with the version the writer expects the stream to be at.
+struct StreamAppend {
+  std::string stream;
+  ExpectedVersion expected;
+  std::vector<NewEvent> events;  // at least one
+};
+
+// A check-only expectation on a stream this append does not write.
+struct StreamCheck {
+  std::string stream;
+  ExpectedVersion expected;
+};
+
+// One atomic append: all streams or none.
+struct AppendRequest {
+  std::string request_id;   // client-chosen, [A-Za-z0-9._:-]{1,128}; kept for good
+  std::string fingerprint;  // caller's hash of the command; same id + other fingerprint = error
+  std::vector<StreamAppend> appends;
+  std::vector<StreamCheck> checks;
+  v1::Actor actor;
+  std::string reason;
+  std::string correlation_id;
+  std::string causation_id;
+  std::optional<v1::Date> occurred_on;
+};
+
+struct AppendResult {
+  uint64_t first_position = 0;
+  uint64_t last_position = 0;
+  std::vector<v1::StreamVersion> stream_versions;  // new version per stream written
+  int64_t committed_at_us = 0;
+  bool duplicate = false;  // true when this is the stored result of an earlier append
+};
+
+// A stored event as read back.
+struct RecordedEvent {
+  v1::EventHeader header;
+  std::string payload;
+  std::optional<std::string> personal;  // absent when the event has none or it was erased
+  Digest personal_digest{};
+  Digest hash{};
+
+  uint64_t position() const { return header.position(); }
+};
+using EventPtr = std::shared_ptr<const RecordedEvent>;
+
+// Which events a reader wants; empty fields match everything.
+struct EventFilter {
+  std::string stream_prefix;
+  std::vector<std::string> types;  // exact event types; any of them
+  bool Matches(const v1::EventHeader& h) const;
+};
+
+struct ReadAllResult {
+  std::vector<RecordedEvent> events;
+  uint64_t next_position = 0;  // continue from here (events skipped by the filter count)
+  bool end_of_log = false;     // true when nothing past next_position - 1 exists yet
+};
+
+enum class Direction { kForward, kBackward };
+
+struct StreamInfo {
+  std::string stream;
+  uint64_t version = 0;        // of the last event
+  uint64_t last_position = 0;  // global position of the last event
+};
+
+// A published head of the chain: position and hash.
+struct ChainDigest {
+  uint64_t position = 0;
+  Digest hash{};
+  std::string ToString() const;  // "POS:HEX"
+  static absl::StatusOr<ChainDigest> Parse(std::string_view s);  // INVALID_ARGUMENT if malformed
+};
+
+struct VerifyResult {
+  bool ok = true;
+  uint64_t from = 0, to = 0;     // range checked
+  uint64_t events_checked = 0;
+  uint64_t first_bad_position = 0;  // 0 when ok
+  std::string problem;              // what failed at first_bad_position
+  ChainDigest head;                 // recomputed hash at `to`
+};
+
+// A live subscription: catch-up from disk, one kCaughtUp, then live events in order.
+struct SubscriptionMessage {
+  enum class Kind { kEvent, kCaughtUp, kCheckpoint };
+  Kind kind = Kind::kEvent;
+  EventPtr event;         // for kEvent
+  uint64_t position = 0;  // kEvent: its position; kCaughtUp/kCheckpoint: last position scanned
+};
+
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+  // Blocks until the next message or `deadline`. DEADLINE_EXCEEDED when nothing came (call
+  // again), CANCELLED after Cancel(), UNAVAILABLE when the store closed.
+  virtual absl::StatusOr<SubscriptionMessage> Next(absl::Time deadline) = 0;
+  // Wakes a blocked Next() and ends the subscription. Thread-safe, idempotent.
+  virtual void Cancel() = 0;
+};
+
+struct SubscribeOptions {
+  uint64_t from_position = 1;  // first position wanted
+  EventFilter filter;
+  // A kCheckpoint when this many positions were scanned without a delivered event, or when a
+  // Next() waits this long while the scanned position moved.
+  uint64_t checkpoint_every_events = 1000;
+  absl::Duration checkpoint_interval = absl::Seconds(5);
+};
+
+// Everything about the store an operator wants to see.
+struct StoreStats {
+  uint64_t last_position = 0;
+  uint64_t appends = 0, events_appended = 0, groups_committed = 0;
+  uint64_t live_subscriptions = 0;
+  uint64_t size_on_disk_bytes = 0;
+  absl::Status write_health;
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+
+  // Appends atomically. Answers only after the fsync that covers it.
+  // INVALID_ARGUMENT: malformed request (names the field). ABORTED: an expected version does not
+  // hold (names stream, expected, actual). ALREADY_EXISTS: request id used with another
+  // fingerprint. UNAVAILABLE / RESOURCE_EXHAUSTED: the store cannot write (nothing acknowledged).
+  virtual absl::StatusOr<AppendResult> Append(AppendRequest request) = 0;
+  // As Append, answering through `done` (called once, from the writer thread after the fsync;
+  // keep it short).
+  virtual void AppendAsync(AppendRequest request,
+                           std::function<void(absl::StatusOr<AppendResult>)> done) = 0;
+
+  // The stored result of a request id: nullopt when unknown, the result (duplicate = true) when
+  // the fingerprint matches, ALREADY_EXISTS when it does not. Lets a command handler answer a
+  // retry before deciding anything.
+  virtual absl::StatusOr<std::optional<AppendResult>> LookupRequest(
+      std::string_view request_id, std::string_view fingerprint) = 0;
+
+  // Events of one stream from `from_version` (kBackward: downwards; UINT64_MAX = from the end).
+  // NOT_FOUND when the stream does not exist.
+  virtual absl::StatusOr<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
+                                                                Direction direction,
+                                                                uint64_t from_version,
+                                                                size_t max_count) = 0;
+  // Events from `from_position` in log order, at most max_count of those matching `filter`.
+  virtual absl::StatusOr<ReadAllResult> ReadAll(uint64_t from_position, size_t max_count,
+                                                const EventFilter& filter) = 0;
+  // NOT_FOUND when the stream does not exist.
+  virtual absl::StatusOr<StreamInfo> GetStreamInfo(std::string_view stream) = 0;
+  // Position of the last acknowledged event (0 for an empty log).
+  virtual uint64_t LastPosition() const = 0;
+
+  virtual std::unique_ptr<Subscription> Subscribe(SubscribeOptions options) = 0;
+
+  // Recomputes the chain over [from, to] (to = 0: up to the head). The result names the first
+  // position whose record or link does not match; the Status is an error only when the store
+  // cannot be read.
+  virtual absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) = 0;
+  virtual absl::StatusOr<ChainDigest> Digest() = 0;
+  // Recomputes from position 1 and checks the log still contains `published` and extends it.
+  virtual absl::StatusOr<VerifyResult> VerifyExtends(const ChainDigest& published) = 0;
+
+  // A consistent view of the log and the projections (a RocksDB snapshot). UNAVAILABLE when
+  // the store is closed or reopening.
+  virtual absl::StatusOr<std::unique_ptr<ReadView>> OpenReadView() = 0;
+  // Replays the whole log into a shadow of projection `name` and swaps it in. While an inline
+  // projection rebuilds, appends wait (they are not refused). NOT_FOUND for an unknown name.
+  virtual absl::Status Rebuild(std::string_view name, RebuildProgress progress) = 0;
+  // Waits until projection `name` has applied `position`. DEADLINE_EXCEEDED at `deadline`.
+  virtual absl::Status WaitForProjection(std::string_view name, uint64_t position,
+                                         absl::Time deadline) = 0;
+
+  // OK when appends can be written; otherwise the reason (UNAVAILABLE / RESOURCE_EXHAUSTED).
+  virtual absl::Status WriteHealth() const = 0;
+  virtual StoreStats Stats() const = 0;
+};
+
+}  // namespace proeftuin::eventstore

@@ -1,0 +1,68 @@
+// Projections: derived rows kept beside the log, each in its own column family.
+//
+// An *inline* projector runs on the store's single writer thread: its rows are written in the
+// same WriteBatch as the events they derive from, so a query never sees them older than an
+// acknowledged write. An *async* projector follows the log on its own thread with a checkpoint.
+// Either kind can be dropped and rebuilt from the log (EventStore::Rebuild).
+//
+// Thread-safety: a Projector is called from one thread at a time (the writer, its follower, or
+// a rebuild), never concurrently; ReadView is not thread-safe (one per request).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace proeftuin::eventstore {
+
+struct RecordedEvent;
+
+// A projector's access to its own rows while it applies events. Reads see the writes made
+// earlier in the same commit group (an overlay over the committed rows).
+class ProjectionWriter {
+ public:
+  virtual ~ProjectionWriter() = default;
+  virtual std::optional<std::string> Get(std::string_view key) = 0;
+  virtual void Put(std::string_view key, std::string_view value) = 0;
+  virtual void Delete(std::string_view key) = 0;
+};
+
+class Projector {
+ public:
+  virtual ~Projector() = default;
+  // Stable name, [a-z0-9_]{1,64}; the rows live in column family "proj/<name>/<generation>".
+  virtual std::string Name() const = 0;
+  // Bump when the rows change meaning: a store opened with another version rebuilds them.
+  virtual uint32_t Version() const = 0;
+  // Applies one committed event. Must not fail: an event has happened. Unknown types are
+  // ignored.
+  virtual void Apply(const RecordedEvent& event, ProjectionWriter& rows) = 0;
+};
+
+// A consistent, read-only view of the log and every projection as of one log position.
+class ReadView {
+ public:
+  virtual ~ReadView() = default;
+  // The log position this view is consistent with (inline projections are exactly here).
+  virtual uint64_t position() const = 0;
+  // NOT_FOUND when no projection has that name.
+  virtual absl::StatusOr<std::optional<std::string>> Get(std::string_view projection,
+                                                         std::string_view key) = 0;
+  // Calls fn for every row whose key starts with `prefix`, in key order, from `start_after`
+  // (exclusive, empty = from the first), until fn returns false.
+  virtual absl::Status Scan(
+      std::string_view projection, std::string_view prefix, std::string_view start_after,
+      const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+  // The last log position a projection has applied in this view (inline: position()).
+  virtual absl::StatusOr<uint64_t> ProjectionPosition(std::string_view projection) = 0;
+};
+
+// Progress of a rebuild: events replayed so far out of the total.
+using RebuildProgress = std::function<void(uint64_t done, uint64_t total)>;
+
+}  // namespace proeftuin::eventstore

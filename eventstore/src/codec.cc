@@ -1,0 +1,159 @@
+#include "src/codec.h"
+
+#include <chrono>
+#include <set>
+
+#include "eventstore/record.h"
+
+namespace proeftuin::eventstore {
+namespace {
+
+constexpr size_t kMaxEventsPerAppend = 10000;
+constexpr size_t kMaxAppendBytes = size_t{16} << 20;
+constexpr size_t kMaxTextBytes = 4096;
+
+bool IsStreamChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
+         c == '-';
+}
+
+bool IsRequestIdChar(char c) {
+  return IsStreamChar(c) || (c >= 'A' && c <= 'Z');
+}
+
+absl::Status Bad(std::string_view field, std::string_view what) {
+  return absl::InvalidArgumentError(std::string(field) + ": " + std::string(what));
+}
+
+absl::Status CheckText(std::string_view value, std::string_view field) {
+  if (value.size() > kMaxTextBytes) return Bad(field, "longer than 4096 bytes");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string StreamVersionKey(std::string_view stream, uint64_t version) {
+  std::string k = StreamVersionPrefix(stream);
+  PutBigEndian64(&k, version);
+  return k;
+}
+
+std::string StreamVersionPrefix(std::string_view stream) {
+  std::string k = "v/";
+  k.append(stream);
+  k.push_back('/');
+  return k;
+}
+
+std::string StreamHeadKey(std::string_view stream) {
+  std::string k = "h/";
+  k.append(stream);
+  return k;
+}
+
+std::string EncodeStreamHead(const StreamHead& h) {
+  std::string v;
+  PutBigEndian64(&v, h.version);
+  PutBigEndian64(&v, h.last_position);
+  return v;
+}
+
+absl::StatusOr<StreamHead> DecodeStreamHead(std::string_view v) {
+  if (v.size() != 16) return absl::DataLossError("corrupt stream head record");
+  return StreamHead{GetBigEndian64(v), GetBigEndian64(v.substr(8))};
+}
+
+absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t position) {
+  auto r = DecodeRecord(record);
+  if (!r.ok()) {
+    return absl::DataLossError("position " + std::to_string(position) + ": " +
+                               std::string(r.status().message()));
+  }
+  RecordedEvent e;
+  if (!e.header.ParseFromArray(r->header_bytes.data(), static_cast<int>(r->header_bytes.size()))) {
+    return absl::DataLossError("position " + std::to_string(position) + ": header does not parse");
+  }
+  if (e.header.position() != position) {
+    return absl::DataLossError("position " + std::to_string(position) +
+                               ": header names position " + std::to_string(e.header.position()));
+  }
+  e.payload.assign(r->payload);
+  e.personal_digest = r->personal_digest;
+  e.hash = r->hash;
+  return e;
+}
+
+absl::Status ValidateStreamName(std::string_view stream, std::string_view field) {
+  if (stream.empty() || stream.size() > 200) return Bad(field, "must be 1 to 200 characters");
+  if (!((stream[0] >= 'a' && stream[0] <= 'z') || (stream[0] >= '0' && stream[0] <= '9'))) {
+    return Bad(field, "must start with a lowercase letter or digit");
+  }
+  for (char c : stream) {
+    if (!IsStreamChar(c)) return Bad(field, "may hold only a-z, 0-9, '.', '_', ':' and '-'");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateAppend(const AppendRequest& r) {
+  if (r.request_id.empty() || r.request_id.size() > 128) {
+    return Bad("request_id", "must be 1 to 128 characters");
+  }
+  for (char c : r.request_id) {
+    if (!IsRequestIdChar(c)) return Bad("request_id", "may hold only A-Z, a-z, 0-9, '.', '_', ':', '-'");
+  }
+  if (r.fingerprint.empty() || r.fingerprint.size() > 64) {
+    return Bad("fingerprint", "must be 1 to 64 bytes");
+  }
+  if (r.appends.empty()) return Bad("appends", "an append writes at least one stream");
+  std::set<std::string_view> seen;
+  size_t events = 0, bytes = 0;
+  for (const auto& a : r.appends) {
+    if (absl::Status s = ValidateStreamName(a.stream, "appends.stream"); !s.ok()) return s;
+    if (!seen.insert(a.stream).second) return Bad("appends.stream", "stream " + a.stream + " appears twice");
+    if (a.events.empty()) return Bad("appends.events", "stream " + a.stream + " has no events");
+    for (const auto& e : a.events) {
+      if (e.type.empty() || e.type.size() > 200) return Bad("events.type", "must be 1 to 200 characters");
+      if (e.event_id.size() > 64) return Bad("events.event_id", "longer than 64 characters");
+      ++events;
+      bytes += e.payload.size() + e.personal.size();
+    }
+  }
+  for (const auto& c : r.checks) {
+    if (absl::Status s = ValidateStreamName(c.stream, "checks.stream"); !s.ok()) return s;
+    if (!seen.insert(c.stream).second) {
+      return Bad("checks.stream", "stream " + c.stream + " is already written or checked");
+    }
+  }
+  if (events > kMaxEventsPerAppend) return Bad("appends.events", "more than 10000 events");
+  if (bytes > kMaxAppendBytes) return Bad("appends.events", "payloads exceed 16 MiB");
+  for (auto [v, f] : {std::pair{&r.reason, "reason"}, {&r.correlation_id, "correlation_id"},
+                      {&r.causation_id, "causation_id"}, {&r.actor.principal_id(), "actor.principal_id"},
+                      {&r.actor.display_name(), "actor.display_name"}, {&r.actor.role(), "actor.role"},
+                      {&r.actor.application(), "actor.application"},
+                      {&r.actor.on_behalf_of(), "actor.on_behalf_of"}}) {
+    if (absl::Status s = CheckText(*v, f); !s.ok()) return s;
+  }
+  if (r.occurred_on.has_value() && !IsValidDate(*r.occurred_on)) {
+    return Bad("occurred_on", "is not a valid calendar date");
+  }
+  return absl::OkStatus();
+}
+
+bool IsValidDate(const v1::Date& d) {
+  if (d.year() < 1900 || d.year() > 9999 || d.month() < 1 || d.month() > 12 || d.day() < 1) {
+    return false;
+  }
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int days = kDays[d.month() - 1];
+  bool leap = (d.year() % 4 == 0 && d.year() % 100 != 0) || d.year() % 400 == 0;
+  if (d.month() == 2 && leap) days = 29;
+  return d.day() <= days;
+}
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace proeftuin::eventstore

@@ -1,0 +1,41 @@
+// Keys of the streams column family, decoding stored events, and request validation.
+// Private to the eventstore module. Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "eventstore/event_store.h"
+
+namespace proeftuin::eventstore {
+
+// "v/<stream>/" + BE64(version) -> BE64(position)
+std::string StreamVersionKey(std::string_view stream, uint64_t version);
+std::string StreamVersionPrefix(std::string_view stream);
+// "h/<stream>" -> BE64(version) + BE64(position)
+std::string StreamHeadKey(std::string_view stream);
+
+struct StreamHead {
+  uint64_t version = 0;
+  uint64_t last_position = 0;
+};
+std::string EncodeStreamHead(const StreamHead& h);
+absl::StatusOr<StreamHead> DecodeStreamHead(std::string_view v);
+
+// Decodes a stored record into an event (personal part not attached). DATA_LOSS when the
+// record or its header is malformed or the header's position is not `position`.
+absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t position);
+
+// INVALID_ARGUMENT naming the field: stream ids [a-z0-9][a-z0-9._:-]{0,199};
+// request ids [A-Za-z0-9._:-]{1,128}; every limit of an append.
+absl::Status ValidateStreamName(std::string_view stream, std::string_view field);
+absl::Status ValidateAppend(const AppendRequest& r);
+
+// Date and time helpers for the stored formats.
+bool IsValidDate(const v1::Date& d);
+int64_t NowMicros();
+
+}  // namespace proeftuin::eventstore

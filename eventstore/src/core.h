@@ -1,0 +1,81 @@
+// StoreCore: the state the parts of the RocksDB store share (writer, readers, subscriptions,
+// projections). Private to the eventstore module.
+//
+// Thread-safety: the Db pointer is guarded by db_mu; counters are atomics; ProjectionSlot has
+// its own lock for the column family it serves from.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "eventstore/rocks_store.h"
+#include "src/db.h"
+#include "src/live_feed.h"
+
+namespace proeftuin::eventstore {
+
+// One registered projector and the column family that currently serves it.
+struct ProjectionSlot {
+  std::shared_ptr<Projector> projector;
+  std::string name;
+  bool is_inline = true;
+  mutable absl::Mutex mu;
+  std::string cf_name ABSL_GUARDED_BY(mu);  // "proj/<name>/<generation>"
+  uint64_t applied ABSL_GUARDED_BY(mu) = 0;  // async: last position applied (its checkpoint)
+  bool rebuilding ABSL_GUARDED_BY(mu) = false;
+
+  std::string CurrentFamily() const {
+    absl::MutexLock l(&mu);
+    return cf_name;
+  }
+};
+
+struct StoreCore {
+  explicit StoreCore(RocksStoreOptions o)
+      : options(std::move(o)), feed(options.live_feed_events) {}
+
+  // The open database, or UNAVAILABLE while the store is closed or reopening.
+  absl::StatusOr<std::shared_ptr<Db>> AcquireDb() const {
+    absl::MutexLock l(&db_mu);
+    if (db == nullptr) return absl::UnavailableError("the store is closed or reopening");
+    return db;
+  }
+
+  absl::Status Health() const {
+    absl::MutexLock l(&health_mu);
+    return health;
+  }
+  void SetHealth(absl::Status s) {
+    absl::MutexLock l(&health_mu);
+    health = std::move(s);
+  }
+
+  ProjectionSlot* FindSlot(std::string_view name) const {
+    for (const auto& s : slots) {
+      if (s->name == name) return s.get();
+    }
+    return nullptr;
+  }
+
+  int64_t Now() const { return options.clock_us(); }
+
+  const RocksStoreOptions options;
+  mutable absl::Mutex db_mu;
+  std::shared_ptr<Db> db ABSL_GUARDED_BY(db_mu);
+  LiveFeed feed;
+  std::vector<std::unique_ptr<ProjectionSlot>> slots;  // fixed after open
+
+  std::atomic<uint64_t> committed_position{0};
+  std::atomic<uint64_t> appends{0}, events_appended{0}, groups{0};
+  std::atomic<uint64_t> live_subscriptions{0};
+
+  mutable absl::Mutex health_mu;
+  absl::Status health ABSL_GUARDED_BY(health_mu);
+};
+
+}  // namespace proeftuin::eventstore

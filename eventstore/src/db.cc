@@ -1,0 +1,211 @@
+#include "src/db.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_buffer_manager.h"
+#include "src/uuid.h"
+
+namespace proeftuin::eventstore {
+namespace {
+
+const char* const kFixed[] = {"default", kCfEvents,
+                                  kCfPersonal, kCfStreams, kCfRequests};
+
+rocksdb::Options MakeOptions(const DbOptions& o) {
+  rocksdb::Options opt;
+  opt.create_if_missing = o.create_if_missing;
+  opt.create_missing_column_families = true;
+  if (o.env != nullptr) opt.env = o.env;
+  opt.keep_log_file_num = 5;
+  opt.max_log_file_size = 8 << 20;
+  opt.max_open_files = 1024;
+  opt.max_background_jobs = 2;
+  opt.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes > 0 ? o.block_cache_bytes : 8 << 20);
+  t.cache_index_and_filter_blocks = true;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  opt.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  size_t wb = o.write_buffer_bytes > 0 ? o.write_buffer_bytes : 32 << 20;
+  opt.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(wb);
+  opt.write_buffer_size = std::max<size_t>(wb / 4, 1 << 20);
+  opt.max_write_buffer_number = 3;
+  opt.max_total_wal_size = wb * 2;
+  return opt;
+}
+
+absl::Status LockedOrIo(const rocksdb::Status& s, const std::string& what) {
+  std::string msg = s.ToString();
+  if (msg.find("lock") != std::string::npos || msg.find("LOCK") != std::string::npos) {
+    return absl::FailedPreconditionError(
+        what + ": the store is locked by another process (is a proeftuind running on it?): " +
+        msg);
+  }
+  return absl::UnavailableError(what + ": " + msg);
+}
+
+}  // namespace
+
+absl::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = what + ": " + s.ToString();
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(msg);
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsIOError() || s.IsBusy() || s.IsTryAgain() || s.IsTimedOut() || s.IsAborted()) {
+    return absl::UnavailableError(msg);
+  }
+  if (s.IsInvalidArgument()) return absl::FailedPreconditionError(msg);
+  return absl::InternalError(msg);
+}
+
+absl::StatusOr<std::shared_ptr<Db>> Db::Open(const DbOptions& o) {
+  std::shared_ptr<Db> db(new Db());
+  db->read_only_ = o.read_only;
+  rocksdb::Options opt = MakeOptions(o);
+  bool exists = std::filesystem::exists(std::filesystem::path(o.path) / "CURRENT");
+  if (!exists && (o.read_only || !o.create_if_missing)) {
+    return absl::NotFoundError("no Proeftuin store at " + o.path);
+  }
+  std::vector<std::string> names;
+  if (exists) {
+    rocksdb::Status s = rocksdb::DB::ListColumnFamilies(opt, o.path, &names);
+    if (!s.ok()) return FromRocks(s, "listing column families of " + o.path);
+  }
+  for (const char* f : kFixed) {
+    if (std::find(names.begin(), names.end(), f) == names.end()) {
+      if (o.read_only) return absl::DataLossError("store at " + o.path + " lacks column family " + f);
+      names.push_back(f);
+    }
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions(opt));
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (o.read_only) {
+    char tmpl[] = "/tmp/proeftuin-secondary-XXXXXX";
+    if (mkdtemp(tmpl) == nullptr) return absl::InternalError("cannot create a secondary dir");
+    db->secondary_dir_ = tmpl;
+    opt.max_open_files = -1;  // required by secondary instances
+    s = rocksdb::DB::OpenAsSecondary(opt, o.path, db->secondary_dir_, descs, &handles, &raw);
+  } else {
+    s = rocksdb::DB::Open(opt, o.path, descs, &handles, &raw);
+  }
+  if (!s.ok()) {
+    if (s.IsIOError()) return LockedOrIo(s, "opening store " + o.path);
+    return FromRocks(s, "opening store " + o.path);
+  }
+  db->db_.reset(raw);
+  {
+    absl::MutexLock l(&db->mu_);
+    for (size_t i = 0; i < names.size(); ++i) db->families_[names[i]] = handles[i];
+  }
+  for (const char* f : kFixed) db->fixed_.push_back(db->Family(f));
+  if (absl::Status st = db->InitMeta(); !st.ok()) return st;
+  return db;
+}
+
+absl::Status Db::InitMeta() {
+  auto format = Get(meta(), kMetaFormat);
+  if (!format.ok()) return format.status();
+  if (!format->has_value()) {
+    // A store is initialised right after creation; one without meta/format is either that
+    // moment interrupted (no events yet: finish it) or not a Proeftuin store at all.
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), events()));
+    it->SeekToFirst();
+    if (it->Valid() || read_only_) {
+      return absl::FailedPreconditionError("not a Proeftuin store (it has no meta/format record)");
+    }
+    store_id_ = UuidGenerator().Next();
+    rocksdb::WriteBatch b;
+    b.Put(meta(), kMetaFormat, "1");
+    b.Put(meta(), kMetaStoreId, store_id_);
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    return FromRocks(db_->Write(w, &b), "initialising the store");
+  }
+  if (**format != "1") {
+    return absl::FailedPreconditionError("store format version " + **format +
+                                         " is not supported by this build (it supports 1)");
+  }
+  auto id = Get(meta(), kMetaStoreId);
+  if (!id.ok()) return id.status();
+  store_id_ = id->value_or("");
+  return absl::OkStatus();
+}
+
+Db::~Db() {
+  if (db_ != nullptr) {
+    absl::MutexLock l(&mu_);
+    for (auto& [name, h] : families_) db_->DestroyColumnFamilyHandle(h);
+    for (auto* h : dropped_) db_->DestroyColumnFamilyHandle(h);
+    families_.clear();
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+  }
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);
+  }
+}
+
+rocksdb::ColumnFamilyHandle* Db::Family(const std::string& cf_name) const {
+  absl::MutexLock l(&mu_);
+  auto it = families_.find(cf_name);
+  return it == families_.end() ? nullptr : it->second;
+}
+
+std::vector<std::string> Db::FamilyNames() const {
+  absl::MutexLock l(&mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, h] : families_) out.push_back(name);
+  return out;
+}
+
+absl::StatusOr<rocksdb::ColumnFamilyHandle*> Db::CreateFamily(const std::string& cf_name) {
+  if (auto* h = Family(cf_name)) return h;
+  rocksdb::ColumnFamilyHandle* h = nullptr;
+  rocksdb::Status s = db_->CreateColumnFamily(
+      rocksdb::ColumnFamilyOptions(db_->GetOptions(meta())), cf_name, &h);
+  if (!s.ok()) return FromRocks(s, "creating column family " + cf_name);
+  absl::MutexLock l(&mu_);
+  families_[cf_name] = h;
+  return h;
+}
+
+absl::Status Db::DropFamily(const std::string& cf_name) {
+  rocksdb::ColumnFamilyHandle* h = nullptr;
+  {
+    absl::MutexLock l(&mu_);
+    auto it = families_.find(cf_name);
+    if (it == families_.end()) return absl::OkStatus();
+    h = it->second;
+    families_.erase(it);
+    dropped_.push_back(h);
+  }
+  return FromRocks(db_->DropColumnFamily(h), "dropping column family " + cf_name);
+}
+
+absl::Status Db::CatchUp() {
+  if (!read_only_) return absl::OkStatus();
+  return FromRocks(db_->TryCatchUpWithPrimary(), "catching up with the primary");
+}
+
+absl::StatusOr<std::optional<std::string>> Db::Get(rocksdb::ColumnFamilyHandle* cf,
+                                                   const rocksdb::Slice& key,
+                                                   const rocksdb::Snapshot* snapshot) {
+  rocksdb::ReadOptions r;
+  r.snapshot = snapshot;
+  std::string value;
+  rocksdb::Status s = db_->Get(r, cf, key, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "reading");
+  return std::optional<std::string>(std::move(value));
+}
+
+}  // namespace proeftuin::eventstore

@@ -1,0 +1,104 @@
+#include "src/follower.h"
+
+#include "eventstore/record.h"
+#include "src/projections.h"
+#include "src/reader.h"
+
+namespace proeftuin::eventstore {
+namespace {
+constexpr size_t kStep = 1024;
+}
+
+void AsyncFollower::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void AsyncFollower::Stop() {
+  stop_.store(true);
+  core_->feed.Poke();
+  if (thread_.joinable()) thread_.join();
+}
+
+absl::Status AsyncFollower::Rebuild(const RebuildProgress& progress) {
+  absl::MutexLock l(&mu_);
+  if (stop_.load()) return absl::UnavailableError("the store is shutting down");
+  rebuild_ = &progress;
+  rebuild_done_ = false;
+  core_->feed.Poke();
+  mu_.Await(absl::Condition(&rebuild_done_));
+  return rebuild_status_;
+}
+
+void AsyncFollower::Loop() {
+  while (!stop_.load()) {
+    const RebuildProgress* rebuild = nullptr;
+    {
+      absl::MutexLock l(&mu_);
+      rebuild = rebuild_;
+    }
+    uint64_t committed = core_->committed_position.load();
+    if (rebuild != nullptr) {
+      absl::Status s;
+      if (auto db = core_->AcquireDb(); db.ok()) {
+        s = RebuildProjection(**db, *slot_, committed, *rebuild);
+      } else {
+        s = db.status();
+      }
+      absl::MutexLock l(&mu_);
+      rebuild_ = nullptr;
+      rebuild_status_ = s;
+      rebuild_done_ = true;
+      continue;
+    }
+    uint64_t applied;
+    {
+      absl::MutexLock l(&slot_->mu);
+      applied = slot_->applied;
+    }
+    if (applied < committed) {
+      // A failure (store reopening) is retried on the next round.
+      if (!Step(committed).ok()) absl::SleepFor(absl::Milliseconds(100));
+      continue;
+    }
+    core_->feed.WaitFor(applied + 1, absl::Now() + absl::Milliseconds(250), &stop_);
+  }
+}
+
+absl::Status AsyncFollower::Step(uint64_t committed) {
+  auto db = core_->AcquireDb();
+  if (!db.ok()) return db.status();
+  std::string cf_name;
+  uint64_t applied;
+  {
+    absl::MutexLock l(&slot_->mu);
+    cf_name = slot_->cf_name;
+    applied = slot_->applied;
+  }
+  rocksdb::ColumnFamilyHandle* cf = (*db)->Family(cf_name);
+  if (cf == nullptr) return absl::InternalError("projection " + slot_->name + " has no rows");
+  std::vector<RecordedEvent> events;
+  uint64_t next = applied + 1;
+  bool end = false;
+  ScanLimits limits{kStep, kStep, committed, false};
+  if (absl::Status s = ScanLog(**db, applied + 1, EventFilter{}, limits, nullptr, &events, &next, &end);
+      !s.ok()) {
+    return s;
+  }
+  rocksdb::WriteBatch batch;
+  OverlayWriter rows(db->get(), cf, &batch);
+  for (const auto& e : events) slot_->projector->Apply(e, rows);
+  if (!rows.status().ok()) return rows.status();
+  uint64_t now_applied = next - 1;
+  std::string cp;
+  PutBigEndian64(&cp, now_applied);
+  batch.Put((*db)->meta(), CheckpointKey(cf_name), cp);
+  if (auto s = FromRocks((*db)->raw()->Write(rocksdb::WriteOptions(), &batch), "projection");
+      !s.ok()) {
+    return s;
+  }
+  absl::MutexLock l(&slot_->mu);
+  if (slot_->cf_name == cf_name) slot_->applied = now_applied;
+  return absl::OkStatus();
+}
+
+}  // namespace proeftuin::eventstore

@@ -1,0 +1,30 @@
+// Reading the log from disk: shared by ReadAll, ReadStream, subscriptions and verification.
+// Private to the eventstore module. Thread-safe (RocksDB reads).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "eventstore/event_store.h"
+#include "src/db.h"
+
+namespace proeftuin::eventstore {
+
+struct ScanLimits {
+  size_t max_matches = 1000;          // events returned
+  uint64_t max_scanned = UINT64_MAX;  // positions looked at (filters skip events)
+  uint64_t up_to = UINT64_MAX;        // last position to look at
+  bool with_personal = true;          // attach personal parts (projectors never get them)
+};
+
+// Reads events from `from` in log order into `out` (personal parts attached). `*next` becomes
+// the first position not looked at; `*end` whether the log ended.
+absl::Status ScanLog(Db& db, uint64_t from, const EventFilter& filter, const ScanLimits& limits,
+                     const rocksdb::Snapshot* snapshot, std::vector<RecordedEvent>* out,
+                     uint64_t* next, bool* end);
+
+// Attaches the personal part of `e` when it has one that was not erased.
+absl::Status AttachPersonal(Db& db, RecordedEvent& e, const rocksdb::Snapshot* snapshot);
+
+}  // namespace proeftuin::eventstore

@@ -1,0 +1,104 @@
+// Opening and closing the RocksDB store.
+#include <set>
+
+#include "src/reader.h"
+
+#include "src/rocks_store_impl.h"
+
+namespace proeftuin::eventstore {
+namespace {
+
+absl::Status CheckProjectorNames(const RocksStoreOptions& o) {
+  std::set<std::string> names;
+  auto check = [&](const std::shared_ptr<Projector>& p) -> absl::Status {
+    std::string n = p->Name();
+    bool valid = !n.empty() && n.size() <= 64;
+    for (char c : n) valid &= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!valid) return absl::InvalidArgumentError("projector name '" + n + "' must be [a-z0-9_]{1,64}");
+    if (!names.insert(n).second) return absl::InvalidArgumentError("projector " + n + " registered twice");
+    return absl::OkStatus();
+  };
+  for (const auto& p : o.inline_projectors) RETURN_IF_ERROR(check(p));
+  for (const auto& p : o.async_projectors) RETURN_IF_ERROR(check(p));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status RocksStoreImpl::Init() {
+  const RocksStoreOptions& o = core_->options;
+  for (const auto& p : o.inline_projectors) {
+    auto slot = std::make_unique<ProjectionSlot>();
+    slot->projector = p;
+    slot->name = p->Name();
+    slot->is_inline = true;
+    core_->slots.push_back(std::move(slot));
+  }
+  for (const auto& p : o.async_projectors) {
+    auto slot = std::make_unique<ProjectionSlot>();
+    slot->projector = p;
+    slot->name = p->Name();
+    slot->is_inline = false;
+    core_->slots.push_back(std::move(slot));
+  }
+  DbOptions dbo{o.path, o.create_if_missing, o.read_only, o.env, o.block_cache_bytes,
+                o.write_buffer_bytes};
+  ASSIGN_OR_RETURN(std::shared_ptr<Db> db, Db::Open(dbo));
+  store_id_ = db->store_id();
+  ASSIGN_OR_RETURN(std::vector<ProjectionSlot*> to_build, AttachProjections(*core_, *db));
+  {
+    absl::MutexLock l(&core_->db_mu);
+    core_->db = db;
+  }
+  if (!o.read_only) {
+    writer_ = std::make_unique<Writer>(core_.get());
+    RETURN_IF_ERROR(writer_->Start());
+    uint64_t last = core_->committed_position.load();
+    for (ProjectionSlot* slot : to_build) {
+      RETURN_IF_ERROR(RebuildProjection(*db, *slot, slot->is_inline ? last : 0, nullptr));
+    }
+    RETURN_IF_ERROR(DropStaleFamilies(*core_, *db));
+    for (auto& slot : core_->slots) {
+      if (slot->is_inline) continue;
+      followers_.push_back(std::make_unique<AsyncFollower>(core_, slot.get()));
+      followers_.back()->Start();
+    }
+  } else {
+    RETURN_IF_ERROR(AcquireCaughtUp().status());
+  }
+  uint64_t last = core_->committed_position.load();
+  if (last > 0 && o.startup_check_events > 0) {
+    uint64_t from = last > o.startup_check_events ? last - o.startup_check_events + 1 : 1;
+    ASSIGN_OR_RETURN(startup_, VerifyRange(*db, from, last, 0, nullptr));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(RocksStoreOptions options) {
+  RETURN_IF_ERROR(CheckProjectorNames(options));
+  if (!options.clock_us) options.clock_us = NowMicros;
+  if (options.read_only) {
+    options.inline_projectors.clear();
+    options.async_projectors.clear();
+  }
+  auto core = std::make_shared<StoreCore>(std::move(options));
+  auto store = std::make_unique<RocksStoreImpl>(core);
+  RETURN_IF_ERROR(store->Init());
+  return std::unique_ptr<RocksStore>(std::move(store));
+}
+
+void RocksStoreImpl::Close() {
+  if (closed_) return;
+  closed_ = true;
+  if (writer_ != nullptr) writer_->Stop();
+  for (auto& f : followers_) f->Stop();
+  core_->feed.Close();
+  std::shared_ptr<Db> db;
+  {
+    absl::MutexLock l(&core_->db_mu);
+    db = std::move(core_->db);
+  }
+  if (db != nullptr && !db->read_only()) db->raw()->FlushWAL(true).PermitUncheckedError();
+}
+
+}  // namespace proeftuin::eventstore

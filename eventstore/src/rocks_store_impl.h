@@ -1,0 +1,176 @@
+// RocksStoreImpl: the RocksDB EventStore, and its snapshot ReadView. Private to the module.
+// The open/close path is in rocks_store.cc, reads and verification in store_reads.cc.
+//
+// Thread-safety: as EventStore (every method thread-safe).
+#pragma once
+
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "eventstore/record.h"
+#include "eventstore/rocks_store.h"
+#include "eventstore/status_macros.h"
+#include "src/codec.h"
+#include "src/core.h"
+#include "src/follower.h"
+#include "src/projections.h"
+#include "src/subscription.h"
+#include "src/verify.h"
+#include "src/writer.h"
+
+namespace proeftuin::eventstore {
+
+// A consistent view through a RocksDB snapshot.
+class RocksReadView : public ReadView {
+ public:
+  RocksReadView(std::shared_ptr<StoreCore> core, std::shared_ptr<Db> db)
+      : core_(std::move(core)), db_(std::move(db)), snapshot_(db_->raw()->GetSnapshot()) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::unique_ptr<rocksdb::Iterator> it(db_->raw()->NewIterator(ro, db_->events()));
+    it->SeekToLast();
+    if (it->Valid() && it->key().size() == 8) {
+      position_ = GetBigEndian64(std::string_view(it->key().data(), 8));
+    }
+  }
+  ~RocksReadView() override { db_->raw()->ReleaseSnapshot(snapshot_); }
+
+  uint64_t position() const override { return position_; }
+
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view projection,
+                                                 std::string_view key) override {
+    ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * cf, Family(projection));
+    return db_->Get(cf, rocksdb::Slice(key.data(), key.size()), snapshot_);
+  }
+
+  absl::Status Scan(std::string_view projection, std::string_view prefix,
+                    std::string_view start_after,
+                    const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    ASSIGN_OR_RETURN(rocksdb::ColumnFamilyHandle * cf, Family(projection));
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::unique_ptr<rocksdb::Iterator> it(db_->raw()->NewIterator(ro, cf));
+    std::string start(start_after.empty() ? prefix : start_after);
+    for (it->Seek(start); it->Valid(); it->Next()) {
+      std::string_view k(it->key().data(), it->key().size());
+      if (k.substr(0, prefix.size()) != prefix) break;
+      if (!start_after.empty() && k == start_after) continue;
+      if (!fn(k, std::string_view(it->value().data(), it->value().size()))) break;
+    }
+    return FromRocks(it->status(), "scanning projection " + std::string(projection));
+  }
+
+  absl::StatusOr<uint64_t> ProjectionPosition(std::string_view projection) override {
+    ProjectionSlot* slot = core_->FindSlot(projection);
+    if (slot == nullptr) return absl::NotFoundError("no projection " + std::string(projection));
+    if (slot->is_inline) return position_;
+    auto cp = db_->Get(db_->meta(), CheckpointKey(slot->CurrentFamily()), snapshot_);
+    if (!cp.ok()) return cp.status();
+    return cp->has_value() && (*cp)->size() == 8 ? GetBigEndian64(**cp) : 0;
+  }
+
+ private:
+  absl::StatusOr<rocksdb::ColumnFamilyHandle*> Family(std::string_view projection) {
+    ProjectionSlot* slot = core_->FindSlot(projection);
+    if (slot == nullptr) return absl::NotFoundError("no projection " + std::string(projection));
+    rocksdb::ColumnFamilyHandle* cf = db_->Family(slot->CurrentFamily());
+    if (cf == nullptr) return absl::UnavailableError("projection " + slot->name + " is not built");
+    return cf;
+  }
+
+  std::shared_ptr<StoreCore> core_;
+  std::shared_ptr<Db> db_;
+  const rocksdb::Snapshot* snapshot_;
+  uint64_t position_ = 0;
+};
+
+class RocksStoreImpl : public RocksStore {
+ public:
+  explicit RocksStoreImpl(std::shared_ptr<StoreCore> core) : core_(std::move(core)) {}
+  ~RocksStoreImpl() override { Close(); }
+
+  absl::Status Init();
+
+  absl::StatusOr<AppendResult> Append(AppendRequest request) override {
+    std::promise<absl::StatusOr<AppendResult>> promise;
+    auto future = promise.get_future();
+    AppendAsync(std::move(request),
+                [&promise](absl::StatusOr<AppendResult> r) { promise.set_value(std::move(r)); });
+    return future.get();
+  }
+
+  void AppendAsync(AppendRequest request,
+                   std::function<void(absl::StatusOr<AppendResult>)> done) override {
+    if (writer_ == nullptr) {
+      return done(absl::FailedPreconditionError("the store is open read-only"));
+    }
+    if (absl::Status s = ValidateAppend(request); !s.ok()) return done(s);
+    writer_->Enqueue(std::move(request), std::move(done));
+  }
+
+  absl::StatusOr<std::optional<AppendResult>> LookupRequest(std::string_view request_id,
+                                                            std::string_view fingerprint) override;
+  absl::StatusOr<std::vector<RecordedEvent>> ReadStream(std::string_view stream, Direction dir,
+                                                        uint64_t from_version,
+                                                        size_t max_count) override;
+  absl::StatusOr<ReadAllResult> ReadAll(uint64_t from_position, size_t max_count,
+                                        const EventFilter& filter) override;
+  absl::StatusOr<StreamInfo> GetStreamInfo(std::string_view stream) override;
+  uint64_t LastPosition() const override { return core_->committed_position.load(); }
+
+  std::unique_ptr<Subscription> Subscribe(SubscribeOptions options) override {
+    return std::make_unique<LogSubscription>(core_, std::move(options));
+  }
+
+  absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) override {
+    ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
+    return VerifyRange(*db, from, to, 0, nullptr);
+  }
+  absl::StatusOr<ChainDigest> Digest() override;
+  absl::StatusOr<VerifyResult> VerifyExtends(const ChainDigest& published) override;
+
+  absl::StatusOr<std::unique_ptr<ReadView>> OpenReadView() override {
+    ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
+    return std::unique_ptr<ReadView>(new RocksReadView(core_, std::move(db)));
+  }
+  absl::Status Rebuild(std::string_view name, RebuildProgress progress) override;
+  absl::Status WaitForProjection(std::string_view name, uint64_t position,
+                                 absl::Time deadline) override;
+
+  absl::Status WriteHealth() const override {
+    if (writer_ == nullptr) return absl::FailedPreconditionError("the store is open read-only");
+    return core_->Health();
+  }
+  StoreStats Stats() const override;
+
+  void Close() override;
+  std::string StoreId() const override { return store_id_; }
+  VerifyResult StartupCheck() const override { return startup_; }
+  absl::Status Checkpoint(const std::string& dir) override;
+
+ private:
+  absl::StatusOr<std::shared_ptr<Db>> AcquireCaughtUp() {
+    ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
+    if (db->read_only()) {
+      RETURN_IF_ERROR(db->CatchUp());
+      // A secondary sees new events only after catching up: move the committed position too.
+      std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(rocksdb::ReadOptions(), db->events()));
+      it->SeekToLast();
+      if (it->Valid() && it->key().size() == 8) {
+        core_->committed_position.store(GetBigEndian64(std::string_view(it->key().data(), 8)));
+      }
+    }
+    return db;
+  }
+
+  std::shared_ptr<StoreCore> core_;
+  std::unique_ptr<Writer> writer_;
+  std::vector<std::unique_ptr<AsyncFollower>> followers_;
+  std::string store_id_;
+  VerifyResult startup_;
+  bool closed_ = false;
+};
+
+}  // namespace proeftuin::eventstore

@@ -1,0 +1,199 @@
+// Reads, verification, projections and maintenance of the RocksDB store.
+#include <filesystem>
+
+#include "rocksdb/utilities/checkpoint.h"
+#include "src/reader.h"
+#include "src/rocks_store_impl.h"
+
+namespace proeftuin::eventstore {
+
+absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
+    std::string_view request_id, std::string_view fingerprint) {
+  ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
+  ASSIGN_OR_RETURN(auto v, db->Get(db->requests(), rocksdb::Slice(request_id.data(), request_id.size())));
+  if (!v.has_value()) return std::optional<AppendResult>();
+  v1::StoredAppendResult s;
+  if (!s.ParseFromString(*v)) return absl::DataLossError("stored result of a request is corrupt");
+  if (s.fingerprint() != fingerprint) {
+    return absl::AlreadyExistsError("request_id " + std::string(request_id) +
+                                    " was already used for a different command "
+                                    "(PT-REQUEST-REUSED); use a new request id");
+  }
+  AppendResult r;
+  r.first_position = s.first_position();
+  r.last_position = s.last_position();
+  r.stream_versions.assign(s.stream_versions().begin(), s.stream_versions().end());
+  r.committed_at_us = s.committed_at_us();
+  r.duplicate = true;
+  return std::optional<AppendResult>(std::move(r));
+}
+
+absl::StatusOr<std::vector<RecordedEvent>> RocksStoreImpl::ReadStream(std::string_view stream,
+                                                                      Direction dir,
+                                                                      uint64_t from_version,
+                                                                      size_t max_count) {
+  RETURN_IF_ERROR(ValidateStreamName(stream, "stream"));
+  ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
+  const rocksdb::Snapshot* snap = db->raw()->GetSnapshot();
+  struct Release {
+    Db* db;
+    const rocksdb::Snapshot* s;
+    ~Release() { db->raw()->ReleaseSnapshot(s); }
+  } release{db.get(), snap};
+  ASSIGN_OR_RETURN(auto head, db->Get(db->streams(), StreamHeadKey(stream), snap));
+  if (!head.has_value()) return absl::NotFoundError("stream " + std::string(stream) + " does not exist");
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(ro, db->streams()));
+  std::string prefix = StreamVersionPrefix(stream);
+  std::vector<uint64_t> positions;
+  auto in_stream = [&] {
+    return it->Valid() && it->key().starts_with(rocksdb::Slice(prefix)) && it->value().size() == 8;
+  };
+  if (dir == Direction::kForward) {
+    for (it->Seek(StreamVersionKey(stream, from_version)); in_stream() && positions.size() < max_count; it->Next()) {
+      positions.push_back(GetBigEndian64(std::string_view(it->value().data(), 8)));
+    }
+  } else {
+    for (it->SeekForPrev(StreamVersionKey(stream, from_version)); in_stream() && positions.size() < max_count; it->Prev()) {
+      positions.push_back(GetBigEndian64(std::string_view(it->value().data(), 8)));
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading stream " + std::string(stream)));
+  std::vector<RecordedEvent> out;
+  out.reserve(positions.size());
+  for (uint64_t pos : positions) {
+    ASSIGN_OR_RETURN(auto rec, db->Get(db->events(), PositionKey(pos), snap));
+    if (!rec.has_value()) return absl::DataLossError("stream index names missing position " + std::to_string(pos));
+    ASSIGN_OR_RETURN(RecordedEvent e, DecodeEvent(*rec, pos));
+    RETURN_IF_ERROR(AttachPersonal(*db, e, snap));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+absl::StatusOr<ReadAllResult> RocksStoreImpl::ReadAll(uint64_t from_position, size_t max_count,
+                                                      const EventFilter& filter) {
+  ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
+  ReadAllResult r;
+  ScanLimits limits;
+  limits.max_matches = max_count;
+  // Bounded work per call even when the filter matches little.
+  limits.max_scanned = std::max<uint64_t>(max_count * 16, 100'000);
+  RETURN_IF_ERROR(ScanLog(*db, from_position, filter, limits, nullptr, &r.events,
+                          &r.next_position, &r.end_of_log));
+  return r;
+}
+
+absl::StatusOr<StreamInfo> RocksStoreImpl::GetStreamInfo(std::string_view stream) {
+  RETURN_IF_ERROR(ValidateStreamName(stream, "stream"));
+  ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
+  ASSIGN_OR_RETURN(auto v, db->Get(db->streams(), StreamHeadKey(stream)));
+  if (!v.has_value()) return absl::NotFoundError("stream " + std::string(stream) + " does not exist");
+  ASSIGN_OR_RETURN(StreamHead h, DecodeStreamHead(*v));
+  return StreamInfo{std::string(stream), h.version, h.last_position};
+}
+
+absl::StatusOr<ChainDigest> RocksStoreImpl::Digest() {
+  ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
+  std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(rocksdb::ReadOptions(), db->events()));
+  it->SeekToLast();
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the chain head"));
+  ChainDigest d;
+  if (!it->Valid()) return d;  // empty log: position 0, zero hash
+  d.position = GetBigEndian64(std::string_view(it->key().data(), 8));
+  ASSIGN_OR_RETURN(RecordView r, DecodeRecord(std::string_view(it->value().data(), it->value().size())));
+  d.hash = r.hash;
+  return d;
+}
+
+absl::StatusOr<VerifyResult> RocksStoreImpl::VerifyExtends(const ChainDigest& published) {
+  ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
+  eventstore::Digest at{};
+  ASSIGN_OR_RETURN(VerifyResult r, VerifyRange(*db, 1, 0, published.position, &at));
+  if (!r.ok) return r;
+  if (published.position > r.to) {
+    r.ok = false;
+    r.first_bad_position = r.to + 1;
+    r.problem = "the log ends at position " + std::to_string(r.to) +
+                ", before the published position " + std::to_string(published.position);
+  } else if (published.position > 0 && at != published.hash) {
+    r.ok = false;
+    r.first_bad_position = published.position;
+    r.problem = "position " + std::to_string(published.position) +
+                ": the recomputed hash differs from the published digest (the log was rewritten)";
+  }
+  return r;
+}
+
+absl::Status RocksStoreImpl::Rebuild(std::string_view name, RebuildProgress progress) {
+  ProjectionSlot* slot = core_->FindSlot(name);
+  if (slot == nullptr) return absl::NotFoundError("no projection named " + std::string(name));
+  if (!slot->is_inline) {
+    size_t i = 0;  // followers_ are in the order of the async slots
+    for (auto& s : core_->slots) {
+      if (s->is_inline) continue;
+      if (s.get() == slot) return followers_[i]->Rebuild(progress);
+      ++i;
+    }
+  }
+  if (writer_ == nullptr) return absl::FailedPreconditionError("the store is open read-only");
+  return writer_->RunTask([this, slot, &progress]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
+    return RebuildProjection(*db, *slot, core_->committed_position.load(), progress);
+  });
+}
+
+absl::Status RocksStoreImpl::WaitForProjection(std::string_view name, uint64_t position,
+                                               absl::Time deadline) {
+  ProjectionSlot* slot = core_->FindSlot(name);
+  if (slot == nullptr) return absl::NotFoundError("no projection named " + std::string(name));
+  if (slot->is_inline) {
+    std::atomic<bool> never{false};
+    if (core_->committed_position.load() >= position || core_->feed.WaitFor(position, deadline, &never)) {
+      return absl::OkStatus();
+    }
+  } else {
+    absl::MutexLock l(&slot->mu);
+    auto done = [slot, position]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot->mu) {
+      return slot->applied >= position;
+    };
+    if (slot->mu.AwaitWithDeadline(absl::Condition(&done), deadline)) return absl::OkStatus();
+  }
+  return absl::DeadlineExceededError("projection " + std::string(name) + " has not reached position " +
+                                     std::to_string(position));
+}
+
+StoreStats RocksStoreImpl::Stats() const {
+  StoreStats s;
+  s.last_position = core_->committed_position.load();
+  s.appends = core_->appends.load();
+  s.events_appended = core_->events_appended.load();
+  s.groups_committed = core_->groups.load();
+  s.live_subscriptions = core_->live_subscriptions.load();
+  s.write_health = WriteHealth();
+  std::error_code ec;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(core_->options.path, ec)) {
+    if (f.is_regular_file(ec)) s.size_on_disk_bytes += f.file_size(ec);
+  }
+  return s;
+}
+
+absl::Status RocksStoreImpl::Checkpoint(const std::string& dir) {
+  ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
+  rocksdb::Checkpoint* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db->raw(), &raw), "backup"));
+  std::unique_ptr<rocksdb::Checkpoint> cp(raw);
+  RETURN_IF_ERROR(FromRocks(cp->CreateCheckpoint(dir), "backup to " + dir));
+  db.reset();
+  // Verify what was written: open the copy read-only and check its whole chain.
+  RocksStoreOptions o;
+  o.path = dir;
+  o.read_only = true;
+  ASSIGN_OR_RETURN(auto copy, RocksStore::Open(o));
+  ASSIGN_OR_RETURN(VerifyResult v, copy->Verify(1, 0));
+  if (!v.ok) return absl::DataLossError("the backup in " + dir + " does not verify: " + v.problem);
+  return absl::OkStatus();
+}
+
+}  // namespace proeftuin::eventstore

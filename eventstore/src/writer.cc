@@ -1,0 +1,422 @@
+#include "src/writer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+#include "eventstore/record.h"
+#include "src/projections.h"
+
+namespace proeftuin::eventstore {
+namespace {
+
+constexpr int64_t kRecoveryIntervalUs = 200'000;
+
+std::string Actual(const std::optional<StreamHead>& head) {
+  return head ? "version " + std::to_string(head->version) : "NO_STREAM (it does not exist)";
+}
+
+bool Satisfies(const ExpectedVersion& e, const std::optional<StreamHead>& head) {
+  switch (e.kind) {
+    case ExpectedVersion::Kind::kAny:
+      return true;
+    case ExpectedVersion::Kind::kNoStream:
+      return !head.has_value();
+    case ExpectedVersion::Kind::kStreamExists:
+      return head.has_value();
+    case ExpectedVersion::Kind::kExact:
+      return head.has_value() && head->version == e.version;
+  }
+  return false;
+}
+
+AppendResult FromStored(const v1::StoredAppendResult& s) {
+  AppendResult r;
+  r.first_position = s.first_position();
+  r.last_position = s.last_position();
+  r.stream_versions.assign(s.stream_versions().begin(), s.stream_versions().end());
+  r.committed_at_us = s.committed_at_us();
+  r.duplicate = true;
+  return r;
+}
+
+}  // namespace
+
+struct Writer::Group {
+  struct Outcome {
+    enum class Kind { kResolved, kWritten, kDuplicateOf };
+    Kind kind = Kind::kResolved;
+    absl::StatusOr<AppendResult> result = absl::UnknownError("not processed");
+    size_t of = 0;
+  };
+  std::shared_ptr<Db> db;
+  rocksdb::WriteBatch batch;
+  uint64_t next_position = 1;
+  Digest head{};
+  int64_t recorded_us = 0;
+  std::unordered_map<std::string, std::optional<StreamHead>> streams;
+  std::unordered_map<std::string, std::pair<size_t, const std::string*>> requests;
+  std::vector<std::pair<ProjectionSlot*, std::unique_ptr<OverlayWriter>>> overlays;
+  std::vector<std::shared_ptr<RecordedEvent>> events;
+  std::vector<Outcome> outcomes;
+};
+
+absl::Status Writer::Start() {
+  auto db = core_->AcquireDb();
+  if (!db.ok()) return db.status();
+  if (absl::Status s = LoadState(**db); !s.ok()) return s;
+  core_->committed_position.store(last_position_);
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+void Writer::Enqueue(AppendRequest request, AppendCallback done) {
+  {
+    absl::MutexLock l(&mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(request), std::move(done)});
+      return;
+    }
+  }
+  done(absl::UnavailableError("the store is shutting down"));
+}
+
+absl::Status Writer::RunTask(std::function<absl::Status()> task) {
+  absl::Status result;
+  bool finished = false;
+  absl::MutexLock l(&mu_);
+  if (stopping_) return absl::UnavailableError("the store is shutting down");
+  tasks_.push_back({std::move(task), &result, &finished});
+  mu_.Await(absl::Condition(&finished));
+  return result;
+}
+
+void Writer::Stop() {
+  {
+    absl::MutexLock l(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::Loop() {
+  for (;;) {
+    std::vector<Pending> group;
+    std::deque<Task> tasks;
+    {
+      absl::MutexLock l(&mu_);
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return !queue_.empty() || !tasks_.empty() || stopping_;
+      };
+      if (healthy_) {
+        mu_.Await(absl::Condition(&ready));
+      } else {
+        mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Microseconds(kRecoveryIntervalUs));
+      }
+      tasks.swap(tasks_);
+      size_t n = std::min(queue_.size(), core_->options.max_group_requests);
+      for (size_t i = 0; i < n; ++i) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (group.empty() && tasks.empty() && stopping_) {
+        stopped_ = true;
+        return;
+      }
+    }
+    for (Task& t : tasks) {
+      absl::Status s = t.fn();
+      absl::MutexLock l(&mu_);
+      *t.result = std::move(s);
+      *t.finished = true;
+    }
+    if (!healthy_ && group.empty()) Recover().IgnoreError();
+    if (!group.empty()) ProcessGroup(group);
+  }
+}
+
+void Writer::FailAll(std::vector<Pending>& pending, const absl::Status& s) {
+  for (Pending& p : pending) p.done(s);
+}
+
+void Writer::ProcessGroup(std::vector<Pending>& pending) {
+  if (!healthy_ && !Recover().ok()) return FailAll(pending, core_->Health());
+  auto db = core_->AcquireDb();
+  if (!db.ok()) return FailAll(pending, db.status());
+  Group g;
+  g.db = *std::move(db);
+  g.next_position = last_position_ + 1;
+  g.head = head_;
+  g.recorded_us = std::max(core_->Now(), last_recorded_us_);
+  for (auto& slot : core_->slots) {
+    if (!slot->is_inline) continue;
+    rocksdb::ColumnFamilyHandle* cf = g.db->Family(slot->CurrentFamily());
+    if (cf == nullptr) {
+      return FailAll(pending, absl::InternalError("projection " + slot->name + " has no rows"));
+    }
+    g.overlays.emplace_back(slot.get(), std::make_unique<OverlayWriter>(g.db.get(), cf, &g.batch));
+  }
+  g.outcomes.resize(pending.size());
+  for (size_t i = 0; i < pending.size(); ++i) Admit(g, i, pending[i].request);
+
+  if (!g.events.empty()) {
+    absl::Status s;
+    for (auto& [slot, rows] : g.overlays) {
+      if (s.ok()) s = rows->status();
+    }
+    if (s.ok()) {
+      rocksdb::WriteOptions w;
+      w.sync = true;
+      s = FromRocks(g.db->raw()->Write(w, &g.batch), "the store cannot write");
+    }
+    if (s.ok()) {
+      Commit(g);
+    } else {
+      healthy_ = false;
+      core_->SetHealth(s);
+      streams_.clear();
+      for (auto& o : g.outcomes) {
+        if (o.kind != Group::Outcome::Kind::kResolved) o.result = s;
+      }
+    }
+  }
+  for (size_t i = 0; i < pending.size(); ++i) {
+    auto& o = g.outcomes[i];
+    if (o.kind == Group::Outcome::Kind::kDuplicateOf) {
+      absl::StatusOr<AppendResult> r = g.outcomes[o.of].result;
+      if (r.ok()) r->duplicate = true;
+      pending[i].done(std::move(r));
+    } else {
+      pending[i].done(std::move(o.result));
+    }
+  }
+}
+
+void Writer::Admit(Group& g, size_t index, const AppendRequest& r) {
+  auto& out = g.outcomes[index];
+  auto reused = absl::AlreadyExistsError(
+      "request_id " + r.request_id +
+      " was already used for a different command (PT-REQUEST-REUSED); use a new request id");
+  if (auto it = g.requests.find(r.request_id); it != g.requests.end()) {
+    if (*it->second.second == r.fingerprint) {
+      out.kind = Group::Outcome::Kind::kDuplicateOf;
+      out.of = it->second.first;
+    } else {
+      out.result = reused;
+    }
+    return;
+  }
+  auto stored = g.db->Get(g.db->requests(), r.request_id);
+  if (!stored.ok()) {
+    out.result = stored.status();
+    return;
+  }
+  if (stored->has_value()) {
+    v1::StoredAppendResult s;
+    if (!s.ParseFromString(**stored)) {
+      out.result = absl::DataLossError("stored result of request " + r.request_id + " is corrupt");
+    } else if (s.fingerprint() != r.fingerprint) {
+      out.result = reused;
+    } else {
+      out.result = FromStored(s);
+    }
+    return;
+  }
+  if (absl::Status s = CheckExpectations(g, r); !s.ok()) {
+    out.result = s;
+    return;
+  }
+  AppendResult result;
+  Build(g, r, &result);
+  out.kind = Group::Outcome::Kind::kWritten;
+  out.result = std::move(result);
+  g.requests[r.request_id] = {index, &r.fingerprint};
+}
+
+absl::Status Writer::CheckExpectations(Group& g, const AppendRequest& r) {
+  auto check = [&](const std::string& stream, const ExpectedVersion& e) -> absl::Status {
+    auto head = Lookup(g, stream);
+    if (!head.ok()) return head.status();
+    if (Satisfies(e, *head)) return absl::OkStatus();
+    return absl::AbortedError("wrong expected version for stream " + stream + ": expected " +
+                              e.ToString() + ", actual " + Actual(*head) +
+                              " (PT-VERSION-CONFLICT)");
+  };
+  for (const auto& a : r.appends) {
+    if (absl::Status s = check(a.stream, a.expected); !s.ok()) return s;
+  }
+  for (const auto& c : r.checks) {
+    if (absl::Status s = check(c.stream, c.expected); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<StreamHead>> Writer::Lookup(Group& g, const std::string& stream) {
+  if (auto it = g.streams.find(stream); it != g.streams.end()) return it->second;
+  std::optional<StreamHead> head;
+  if (auto it = streams_.find(stream); it != streams_.end()) {
+    head = it->second;
+  } else {
+    auto v = g.db->Get(g.db->streams(), StreamHeadKey(stream));
+    if (!v.ok()) return v.status();
+    if (v->has_value()) {
+      auto h = DecodeStreamHead(**v);
+      if (!h.ok()) return h.status();
+      head = *h;
+    }
+  }
+  g.streams[stream] = head;
+  return head;
+}
+
+void Writer::Build(Group& g, const AppendRequest& r, AppendResult* result) {
+  result->first_position = g.next_position;
+  result->committed_at_us = g.recorded_us;
+  v1::StoredAppendResult stored;
+  stored.set_fingerprint(r.fingerprint);
+  stored.set_first_position(g.next_position);
+  stored.set_committed_at_us(g.recorded_us);
+  for (const StreamAppend& a : r.appends) {
+    std::optional<StreamHead>& head = g.streams[a.stream];  // filled by CheckExpectations
+    uint64_t version = head ? head->version + 1 : 0;
+    for (const NewEvent& e : a.events) {
+      uint64_t pos = g.next_position++;
+      auto ev = std::make_shared<RecordedEvent>();
+      v1::EventHeader& h = ev->header;
+      h.set_position(pos);
+      h.set_stream(a.stream);
+      h.set_stream_version(version);
+      h.set_event_id(e.event_id.empty() ? uuids_.Next() : e.event_id);
+      h.set_type(e.type);
+      h.set_schema_version(e.schema_version);
+      h.set_recorded_at_us(g.recorded_us);
+      if (r.occurred_on) *h.mutable_occurred_on() = *r.occurred_on;
+      *h.mutable_actor() = r.actor;
+      h.set_reason(r.reason);
+      h.set_request_id(r.request_id);
+      h.set_correlation_id(r.correlation_id);
+      h.set_causation_id(r.causation_id);
+      h.set_confidentiality(e.confidentiality);
+      h.set_previous_hash(std::string(AsStringView(g.head)));
+      h.set_has_personal(!e.personal.empty());
+      std::string header_bytes = h.SerializeAsString();
+      ev->personal_digest = e.personal.empty() ? EmptyDigest() : Sha256Of(e.personal);
+      ev->hash = ChainHash(g.head, header_bytes, Sha256Of(e.payload), ev->personal_digest);
+      g.head = ev->hash;
+      std::string key = PositionKey(pos);
+      g.batch.Put(g.db->events(), key,
+                  EncodeRecord(header_bytes, e.payload, ev->personal_digest, ev->hash));
+      if (!e.personal.empty()) g.batch.Put(g.db->personal(), key, e.personal);
+      g.batch.Put(g.db->streams(), StreamVersionKey(a.stream, version), key);
+      ev->payload = e.payload;
+      // Projectors never see personal data: rebuilt rows must equal live ones, and personal
+      // data may be erased later.
+      for (auto& [slot, rows] : g.overlays) slot->projector->Apply(*ev, *rows);
+      if (!e.personal.empty()) ev->personal = e.personal;
+      g.events.push_back(std::move(ev));
+      ++version;
+    }
+    head = StreamHead{version - 1, g.next_position - 1};
+    g.batch.Put(g.db->streams(), StreamHeadKey(a.stream), EncodeStreamHead(*head));
+    v1::StreamVersion sv;
+    sv.set_stream(a.stream);
+    sv.set_version(version - 1);
+    result->stream_versions.push_back(sv);
+    *stored.add_stream_versions() = sv;
+  }
+  result->last_position = g.next_position - 1;
+  stored.set_last_position(result->last_position);
+  g.batch.Put(g.db->requests(), r.request_id, stored.SerializeAsString());
+}
+
+void Writer::Commit(Group& g) {
+  last_position_ = g.next_position - 1;
+  head_ = g.head;
+  last_recorded_us_ = g.recorded_us;
+  if (streams_.size() > 100'000) streams_.clear();
+  for (auto& [stream, head] : g.streams) {
+    if (head) streams_[stream] = *head;
+  }
+  core_->committed_position.store(last_position_);
+  core_->groups.fetch_add(1, std::memory_order_relaxed);
+  core_->events_appended.fetch_add(g.events.size(), std::memory_order_relaxed);
+  size_t written = 0;
+  for (const auto& o : g.outcomes) written += o.kind == Group::Outcome::Kind::kWritten;
+  core_->appends.fetch_add(written, std::memory_order_relaxed);
+  std::vector<EventPtr> published(g.events.begin(), g.events.end());
+  core_->feed.Publish(published);
+}
+
+absl::Status Writer::LoadState(Db& db) {
+  std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(rocksdb::ReadOptions(), db.events()));
+  it->SeekToLast();
+  if (!it->status().ok()) return FromRocks(it->status(), "reading the chain head");
+  last_position_ = 0;
+  head_ = kZeroDigest;
+  if (it->Valid() && it->key().size() == 8) {
+    last_position_ = GetBigEndian64(std::string_view(it->key().data(), 8));
+    std::string_view v(it->value().data(), it->value().size());
+    // A damaged newest record must not stop the store: its stored hash (the last 32 bytes)
+    // still continues the chain; verification reports the damage.
+    if (v.size() >= 32) std::copy(v.end() - 32, v.end(), head_.begin());
+    if (auto r = DecodeRecord(v); r.ok()) {
+      v1::EventHeader h;
+      if (h.ParseFromArray(r->header_bytes.data(), static_cast<int>(r->header_bytes.size()))) {
+        last_recorded_us_ = std::max(last_recorded_us_, h.recorded_at_us());
+      }
+    }
+  }
+  streams_.clear();
+  return absl::OkStatus();
+}
+
+void Writer::Reloaded() {
+  core_->committed_position.store(last_position_);
+  core_->feed.Reset(last_position_);
+}
+
+absl::Status Writer::Recover() {
+  int64_t now = NowMicros();
+  if (now < next_recovery_us_) return core_->Health();
+  next_recovery_us_ = now + kRecoveryIntervalUs;
+  std::shared_ptr<Db> db;
+  if (auto d = core_->AcquireDb(); d.ok()) db = *d;
+  if (db != nullptr && db->raw()->Resume().ok()) {
+    if (absl::Status s = LoadState(*db); s.ok()) {
+      Reloaded();
+      healthy_ = true;
+      core_->SetHealth(absl::OkStatus());
+      return s;
+    }
+  }
+  // RocksDB treats a failed WAL write or sync as fatal: close and reopen the database. Readers
+  // hold the Db only for one operation; wait for them to let go (LOCK allows one instance).
+  {
+    absl::MutexLock l(&core_->db_mu);
+    core_->db.reset();
+  }
+  for (int i = 0; db != nullptr && db.use_count() > 1 && i < 10000; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  db.reset();
+  DbOptions o{core_->options.path, false, false, core_->options.env,
+              core_->options.block_cache_bytes, core_->options.write_buffer_bytes};
+  auto fresh = Db::Open(o);
+  if (!fresh.ok()) {
+    absl::Status s = absl::UnavailableError("the store cannot write and could not be reopened: " +
+                                            std::string(fresh.status().message()));
+    core_->SetHealth(s);
+    return s;
+  }
+  if (absl::Status s = LoadState(**fresh); !s.ok()) return s;
+  {
+    absl::MutexLock l(&core_->db_mu);
+    core_->db = *fresh;
+  }
+  Reloaded();
+  healthy_ = true;
+  core_->SetHealth(absl::OkStatus());
+  return absl::OkStatus();
+}
+
+}  // namespace proeftuin::eventstore

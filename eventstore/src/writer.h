@@ -1,0 +1,88 @@
+// Writer: the store's single writer thread with group commit (docs/DESIGN.md).
+//
+// Appends queue up; the thread takes every append waiting, checks idempotency and expected
+// versions against the committed state plus the group's own pending writes, assigns positions,
+// extends the hash chain, lets the inline projectors add their rows, and writes one WriteBatch
+// with sync=true. Every caller is answered after the fsync that covers it. On a failed write it
+// reloads its state from disk and resumes or reopens the database before writing again.
+//
+// Thread-safety: Enqueue/RunTask/Stop are thread-safe; everything else runs on the thread.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "src/codec.h"
+#include "src/core.h"
+#include "src/uuid.h"
+
+namespace proeftuin::eventstore {
+
+using AppendCallback = std::function<void(absl::StatusOr<AppendResult>)>;
+
+class Writer {
+ public:
+  explicit Writer(StoreCore* core) : core_(core) {}
+  ~Writer() { Stop(); }
+
+  // Loads the chain head from disk and starts the thread.
+  absl::Status Start();
+  void Enqueue(AppendRequest request, AppendCallback done);
+  // Runs `task` on the writer thread between groups (appends wait meanwhile) and returns its
+  // result. UNAVAILABLE when the writer stopped.
+  absl::Status RunTask(std::function<absl::Status()> task);
+  // Finishes every queued append, then ends the thread. Idempotent.
+  void Stop();
+
+ private:
+  struct Pending {
+    AppendRequest request;
+    AppendCallback done;
+  };
+  struct Task {
+    std::function<absl::Status()> fn;
+    absl::Status* result;
+    bool* finished;
+  };
+  struct Group;  // one commit group in progress (writer.cc)
+
+  void Loop();
+  void ProcessGroup(std::vector<Pending>& pending);
+  void Admit(Group& g, size_t index, const AppendRequest& r);
+  absl::Status CheckExpectations(Group& g, const AppendRequest& r);
+  void Build(Group& g, const AppendRequest& r, AppendResult* result);
+  absl::StatusOr<std::optional<StreamHead>> Lookup(Group& g, const std::string& stream);
+  void Commit(Group& g);
+  absl::Status LoadState(Db& db);
+  absl::Status Recover();
+  void Reloaded();  // publishes the state LoadState found after a recovery
+  void FailAll(std::vector<Pending>& pending, const absl::Status& s);
+
+  StoreCore* const core_;
+  std::thread thread_;
+  UuidGenerator uuids_;
+
+  absl::Mutex mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Task> tasks_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+
+  // Committed state, writer thread only.
+  uint64_t last_position_ = 0;
+  Digest head_{};
+  int64_t last_recorded_us_ = 0;
+  std::unordered_map<std::string, StreamHead> streams_;  // cache of stream heads
+  bool healthy_ = true;
+  int64_t next_recovery_us_ = 0;
+};
+
+}  // namespace proeftuin::eventstore

@@ -1,0 +1,289 @@
+// Appends: expected versions, check-only expectations, multi-stream atomicity, idempotency,
+// positions and versions, reads. Real RocksDB in a temp dir.
+#include <gtest/gtest.h>
+
+#include "integration/store_fixture.h"
+
+namespace proeftuin::eventstore::testing {
+namespace {
+
+using Kind = ExpectedVersion::Kind;
+
+class AppendTest : public ::testing::Test {
+ protected:
+  void SetUp() override { store_ = OpenStore(dir_.path()); ASSERT_NE(store_, nullptr); }
+  TempDir dir_;
+  std::unique_ptr<RocksStore> store_;
+};
+
+struct MatrixCase {
+  const char* name;
+  int existing_events;  // events already in the stream (0 = no stream)
+  ExpectedVersion expected;
+  bool ok;
+};
+
+TEST_F(AppendTest, ExpectedVersionMatrix) {
+  const MatrixCase cases[] = {
+      {"any-missing", 0, ExpectedVersion::Any(), true},
+      {"any-existing", 2, ExpectedVersion::Any(), true},
+      {"nostream-missing", 0, ExpectedVersion::NoStream(), true},
+      {"nostream-existing", 2, ExpectedVersion::NoStream(), false},
+      {"exists-missing", 0, ExpectedVersion::StreamExists(), false},
+      {"exists-existing", 2, ExpectedVersion::StreamExists(), true},
+      {"exact0-missing", 0, ExpectedVersion::Exact(0), false},
+      {"exact1-existing2", 2, ExpectedVersion::Exact(1), true},
+      {"exact0-existing2", 2, ExpectedVersion::Exact(0), false},
+      {"exact5-existing2", 2, ExpectedVersion::Exact(5), false},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string stream = std::string("matrix-") + c.name;
+    for (int i = 0; i < c.existing_events; ++i) {
+      ASSERT_TRUE(store_->Append(OneEvent("seed-" + std::to_string(n++), stream)).ok());
+    }
+    uint64_t before = store_->LastPosition();
+    auto r = store_->Append(OneEvent(std::string("try-") + c.name, stream, c.expected));
+    if (c.ok) {
+      ASSERT_TRUE(r.ok()) << r.status();
+      EXPECT_EQ(r->stream_versions[0].version(), static_cast<uint64_t>(c.existing_events));
+      EXPECT_EQ(r->first_position, before + 1);
+    } else {
+      ASSERT_EQ(r.status().code(), absl::StatusCode::kAborted) << r.status();
+      std::string msg(r.status().message());
+      EXPECT_NE(msg.find(stream), std::string::npos) << msg;
+      EXPECT_NE(msg.find("expected " + c.expected.ToString()), std::string::npos) << msg;
+      EXPECT_NE(msg.find(c.existing_events ? "actual version 1" : "actual NO_STREAM"),
+                std::string::npos) << msg;
+      EXPECT_EQ(store_->LastPosition(), before);
+    }
+  }
+}
+
+TEST_F(AppendTest, CheckOnlyExpectationGuardsAStreamNotWritten) {
+  ASSERT_TRUE(store_->Append(OneEvent("p0", "programme-a")).ok());
+  ASSERT_TRUE(store_->Append(OneEvent("p1", "programme-a")).ok());  // version 1
+  AppendRequest r = OneEvent("e0", "experiment-a.x", ExpectedVersion::NoStream());
+  r.checks.push_back({"programme-a", ExpectedVersion::Exact(0)});
+  auto stale = store_->Append(r);
+  ASSERT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_NE(std::string(stale.status().message()).find("programme-a"), std::string::npos);
+  EXPECT_EQ(store_->GetStreamInfo("experiment-a.x").status().code(), absl::StatusCode::kNotFound);
+
+  r.request_id = "e0-retry";
+  r.checks[0].expected = ExpectedVersion::Exact(1);
+  auto fresh = store_->Append(r);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  // The checked stream is not written: its version stays.
+  EXPECT_EQ(store_->GetStreamInfo("programme-a")->version, 1u);
+  ASSERT_EQ(fresh->stream_versions.size(), 1u);
+  EXPECT_EQ(fresh->stream_versions[0].stream(), "experiment-a.x");
+}
+
+TEST_F(AppendTest, MultiStreamAppendIsAllOrNothing) {
+  ASSERT_TRUE(store_->Append(OneEvent("seed", "programme-b")).ok());
+  AppendRequest r = OneStream("sel", "experiment-b.y", ExpectedVersion::NoStream(),
+                              {Event("selected"), Event("started")});
+  r.appends.push_back({"programme-b", ExpectedVersion::Exact(7), {Event("allocated")}});
+  ASSERT_EQ(store_->Append(r).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(store_->LastPosition(), 1u);
+  EXPECT_EQ(store_->GetStreamInfo("experiment-b.y").status().code(), absl::StatusCode::kNotFound);
+
+  r.request_id = "sel-2";
+  r.appends[1].expected = ExpectedVersion::Exact(0);
+  auto ok = store_->Append(r);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->first_position, 2u);
+  EXPECT_EQ(ok->last_position, 4u);
+  ASSERT_EQ(ok->stream_versions.size(), 2u);
+  EXPECT_EQ(ok->stream_versions[0].version(), 1u);  // experiment: versions 0, 1
+  EXPECT_EQ(ok->stream_versions[1].version(), 1u);  // programme: 0 was the seed
+  auto events = ReadEverything(*store_);
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[3].header.stream(), "programme-b");
+  EXPECT_EQ(events[3].payload, "allocated");
+}
+
+TEST_F(AppendTest, RetryWithSameRequestIdReturnsTheOriginalAndWritesNothing) {
+  auto first = store_->Append(OneEvent("req-1", "programme-c", ExpectedVersion::NoStream()));
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->duplicate);
+  // Even with an expectation that would now fail, and with ANY, the retry returns the original.
+  for (auto e : {ExpectedVersion::NoStream(), ExpectedVersion::Any()}) {
+    auto again = store_->Append(OneEvent("req-1", "programme-c", e));
+    ASSERT_TRUE(again.ok()) << again.status();
+    EXPECT_TRUE(again->duplicate);
+    EXPECT_EQ(again->first_position, first->first_position);
+    EXPECT_EQ(again->stream_versions[0].version(), 0u);
+  }
+  EXPECT_EQ(store_->LastPosition(), 1u);
+  auto looked = store_->LookupRequest("req-1", "fp-req-1");
+  ASSERT_TRUE(looked.ok());
+  ASSERT_TRUE(looked->has_value());
+  EXPECT_EQ((*looked)->first_position, 1u);
+  EXPECT_FALSE(store_->LookupRequest("req-unknown", "x")->has_value());
+}
+
+TEST_F(AppendTest, SameRequestIdWithOtherFingerprintIsRefused) {
+  ASSERT_TRUE(store_->Append(OneEvent("req-2", "programme-d")).ok());
+  AppendRequest other = OneEvent("req-2", "programme-d");
+  other.fingerprint = "another command";
+  auto r = store_->Append(other);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(std::string(r.status().message()).find("PT-REQUEST-REUSED"), std::string::npos);
+  EXPECT_EQ(store_->LookupRequest("req-2", "another command").status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->LastPosition(), 1u);
+}
+
+TEST_F(AppendTest, PositionsAreGapFreeAndVersionsCountPerStream) {
+  for (int i = 0; i < 30; ++i) {
+    std::string stream = "s-" + std::to_string(i % 3);
+    auto r = store_->Append(OneEvent("r" + std::to_string(i), stream));
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->first_position, static_cast<uint64_t>(i + 1));
+    EXPECT_EQ(r->stream_versions[0].version(), static_cast<uint64_t>(i / 3));
+  }
+  auto info = store_->GetStreamInfo("s-1");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->version, 9u);
+  EXPECT_EQ(info->last_position, 29u);
+}
+
+TEST_F(AppendTest, RejectsMalformedRequestsNamingTheField) {
+  auto code_and_field = [&](AppendRequest r, const std::string& field) {
+    auto s = store_->Append(std::move(r));
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(std::string(s.status().message()).find(field), std::string::npos) << s.status();
+  };
+  code_and_field(OneEvent("", "s"), "request_id");
+  code_and_field(OneEvent("has space", "s"), "request_id");
+  code_and_field(OneEvent("ok", "Bad/Stream"), "appends.stream");
+  AppendRequest no_fp = OneEvent("ok", "s");
+  no_fp.fingerprint.clear();
+  code_and_field(no_fp, "fingerprint");
+  AppendRequest empty = OneEvent("ok", "s");
+  empty.appends[0].events.clear();
+  code_and_field(empty, "appends.events");
+  AppendRequest twice = OneEvent("ok", "s");
+  twice.checks.push_back({"s", ExpectedVersion::Any()});
+  code_and_field(twice, "checks.stream");
+  AppendRequest bad_date = OneEvent("ok", "s");
+  v1::Date d;
+  d.set_year(2025);
+  d.set_month(2);
+  d.set_day(29);
+  bad_date.occurred_on = d;
+  code_and_field(bad_date, "occurred_on");
+  EXPECT_EQ(store_->LastPosition(), 0u);
+}
+
+TEST_F(AppendTest, StoresTheWholeEnvelope) {
+  AppendRequest r = OneEvent("env-1", "programme-e");
+  r.actor.set_display_name("Griffie LV");
+  r.actor.set_on_behalf_of("j.jansen");
+  r.actor.set_application("raadsinformatiesysteem");
+  r.correlation_id = "corr-1";
+  r.causation_id = "cause-1";
+  v1::Date d;
+  d.set_year(2024);
+  d.set_month(7);
+  d.set_day(4);
+  r.occurred_on = d;
+  r.appends[0].events[0].personal = "naam: J. Jansen";
+  r.appends[0].events[0].confidentiality = v1::CONFIDENTIALITY_INTERN;
+  ASSERT_TRUE(store_->Append(r).ok());
+  auto events = store_->ReadStream("programme-e", Direction::kForward, 0, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 1u);
+  const RecordedEvent& e = (*events)[0];
+  EXPECT_EQ(e.header.actor().on_behalf_of(), "j.jansen");
+  EXPECT_EQ(e.header.actor().application(), "raadsinformatiesysteem");
+  EXPECT_EQ(e.header.correlation_id(), "corr-1");
+  EXPECT_EQ(e.header.causation_id(), "cause-1");
+  EXPECT_EQ(e.header.request_id(), "env-1");
+  EXPECT_EQ(e.header.occurred_on().day(), 4);
+  EXPECT_EQ(e.header.confidentiality(), v1::CONFIDENTIALITY_INTERN);
+  EXPECT_EQ(e.header.event_id().size(), 36u);
+  EXPECT_GT(e.header.recorded_at_us(), 0);
+  EXPECT_TRUE(e.header.has_personal());
+  ASSERT_TRUE(e.personal.has_value());
+  EXPECT_EQ(*e.personal, "naam: J. Jansen");
+  EXPECT_EQ(e.personal_digest, Sha256Of("naam: J. Jansen"));
+}
+
+TEST(AppendClock, RecordedAtNeverDecreasesWhenTheClockGoesBack) {
+  TempDir dir;
+  int64_t now = 1'000'000'000'000;
+  RocksStoreOptions o;
+  o.clock_us = [&now] { return now; };
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_TRUE(store->Append(OneEvent("a", "s")).ok());
+  now -= 5'000'000;  // the clock jumps back five seconds
+  ASSERT_TRUE(store->Append(OneEvent("b", "s")).ok());
+  auto events = ReadEverything(*store);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_GE(events[1].header.recorded_at_us(), events[0].header.recorded_at_us());
+}
+
+TEST_F(AppendTest, ReadStreamForwardBackwardAndReadAllFilters) {
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(store_->Append(OneStream("r" + std::to_string(i), i % 2 ? "programme-f" : "experiment-f.a",
+                                         ExpectedVersion::Any(),
+                                         {Event("p" + std::to_string(i), i % 4 == 0 ? "t.A" : "t.B")}))
+                    .ok());
+  }
+  auto fwd = store_->ReadStream("programme-f", Direction::kForward, 1, 2);
+  ASSERT_TRUE(fwd.ok());
+  ASSERT_EQ(fwd->size(), 2u);
+  EXPECT_EQ((*fwd)[0].header.stream_version(), 1u);
+  EXPECT_EQ((*fwd)[1].header.stream_version(), 2u);
+  auto back = store_->ReadStream("programme-f", Direction::kBackward, UINT64_MAX, 3);
+  ASSERT_TRUE(back.ok());
+  ASSERT_EQ(back->size(), 3u);
+  EXPECT_EQ((*back)[0].header.stream_version(), 4u);
+  EXPECT_EQ((*back)[2].header.stream_version(), 2u);
+  EXPECT_EQ(store_->ReadStream("nope", Direction::kForward, 0, 1).status().code(),
+            absl::StatusCode::kNotFound);
+
+  EventFilter f;
+  f.stream_prefix = "experiment-";
+  f.types = {"t.A"};
+  auto all = store_->ReadAll(1, 100, f);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->events.size(), 3u);  // i = 0, 4, 8
+  for (const auto& e : all->events) EXPECT_EQ(e.header.type(), "t.A");
+  EXPECT_TRUE(all->end_of_log);
+  auto page = store_->ReadAll(1, 4, EventFilter{});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->events.size(), 4u);
+  EXPECT_EQ(page->next_position, 5u);
+  EXPECT_FALSE(page->end_of_log);
+}
+
+TEST(StoreReopen, KeepsEverythingAcrossCloseAndOpen) {
+  TempDir dir;
+  std::string id;
+  {
+    auto store = OpenStore(dir.path());
+    id = store->StoreId();
+    for (int i = 0; i < 50; ++i) ASSERT_TRUE(store->Append(OneEvent("r" + std::to_string(i), "s")).ok());
+  }
+  auto store = OpenStore(dir.path());
+  EXPECT_EQ(store->StoreId(), id);
+  EXPECT_EQ(store->LastPosition(), 50u);
+  EXPECT_EQ(store->GetStreamInfo("s")->version, 49u);
+  EXPECT_TRUE(store->Append(OneEvent("r1", "s")).value().duplicate);  // ids kept for good
+  auto r = store->Append(OneEvent("r50", "s", ExpectedVersion::Exact(49)));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->first_position, 51u);
+  auto v = store->Verify(1, 0);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->events_checked, 51u);
+  EXPECT_TRUE(store->StartupCheck().ok);
+}
+
+}  // namespace
+}  // namespace proeftuin::eventstore::testing
