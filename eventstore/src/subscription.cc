@@ -30,14 +30,12 @@ SubscriptionMessage LogSubscription::Mark(SubscriptionMessage::Kind kind) {
   m.kind = kind;
   m.position = next_ - 1;
   last_reported_ = m.position;
-  scanned_since_report_ = 0;
   last_message_time_ = absl::Now();
   return m;
 }
 
 absl::Status LogSubscription::Fill(uint64_t committed) {
   std::vector<EventPtr> live;
-  uint64_t before = next_;
   if (core_->feed.Get(next_, kBatch, &live) == LiveFeed::Fetch::kOk) {
     for (auto& e : live) {
       next_ = e->position() + 1;
@@ -57,7 +55,6 @@ absl::Status LogSubscription::Fill(uint64_t committed) {
     next_ = std::max(next_, std::min(next, committed + 1));
     for (auto& e : events) buffer_.push_back(std::make_shared<RecordedEvent>(std::move(e)));
   }
-  scanned_since_report_ += next_ - before;
   return absl::OkStatus();
 }
 
@@ -70,12 +67,12 @@ absl::StatusOr<SubscriptionMessage> LogSubscription::Next(absl::Time deadline) {
       buffer_.pop_front();
       m.position = m.event->position();
       last_reported_ = m.position;
-      scanned_since_report_ = 0;
       last_message_time_ = absl::Now();
       return m;
     }
+    // Positions passed over without a message since the last one (the filter skipped them).
     bool moved = next_ - 1 > last_reported_;
-    if (moved && scanned_since_report_ >= options_.checkpoint_every_events) {
+    if (moved && next_ - 1 - last_reported_ >= options_.checkpoint_every_events) {
       return Mark(SubscriptionMessage::Kind::kCheckpoint);
     }
     uint64_t committed = core_->committed_position.load();

@@ -31,7 +31,6 @@ class LogSubscription : public Subscription {
   std::deque<EventPtr> buffer_;
   uint64_t next_;               // next position to look at
   uint64_t last_reported_ = 0;  // position of the last message handed out
-  uint64_t scanned_since_report_ = 0;
   absl::Time last_message_time_;
   bool caught_up_sent_ = false;
 };
