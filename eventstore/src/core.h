@@ -39,9 +39,12 @@ struct StoreCore {
   explicit StoreCore(RocksStoreOptions o)
       : options(std::move(o)), feed(options.live_feed_events) {}
 
-  // The open database, or UNAVAILABLE while the store is closed or reopening.
+  // The open database. While the writer reopens it (after a fatal write error) callers wait
+  // up to five seconds; UNAVAILABLE when the store is closed or could not be reopened.
   absl::StatusOr<std::shared_ptr<Db>> AcquireDb() const {
     absl::MutexLock l(&db_mu);
+    auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu) { return !reopening; };
+    db_mu.AwaitWithTimeout(absl::Condition(&settled), absl::Seconds(5));
     if (db == nullptr) return absl::UnavailableError("the store is closed or reopening");
     return db;
   }
@@ -67,6 +70,7 @@ struct StoreCore {
   const RocksStoreOptions options;
   mutable absl::Mutex db_mu;
   std::shared_ptr<Db> db ABSL_GUARDED_BY(db_mu);
+  bool reopening ABSL_GUARDED_BY(db_mu) = false;
   LiveFeed feed;
   std::vector<std::unique_ptr<ProjectionSlot>> slots;  // fixed after open
 

@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "eventstore/record.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
 #include "src/projections.h"
 
 namespace proeftuin::eventstore {
@@ -381,7 +383,10 @@ absl::Status Writer::Recover() {
   next_recovery_us_ = now + kRecoveryIntervalUs;
   std::shared_ptr<Db> db;
   if (auto d = core_->AcquireDb(); d.ok()) db = *d;
-  if (db != nullptr && db->raw()->Resume().ok()) {
+  // Only a full disk is resumed in place; after a failed WAL write or sync RocksDB must not
+  // touch that WAL again (its writer asserts), so those take the reopen path.
+  bool resumable = core_->Health().code() == absl::StatusCode::kResourceExhausted;
+  if (db != nullptr && resumable && db->raw()->Resume().ok()) {
     if (absl::Status s = LoadState(*db); s.ok()) {
       Reloaded();
       healthy_ = true;
@@ -389,11 +394,15 @@ absl::Status Writer::Recover() {
       return s;
     }
   }
-  // RocksDB treats a failed WAL write or sync as fatal: close and reopen the database. Readers
-  // hold the Db only for one operation; wait for them to let go (LOCK allows one instance).
+  // RocksDB treats a failed WAL write or sync as fatal: it must be closed and reopened. Keep
+  // serving reads from the stopped instance until the file system takes writes again.
+  if (absl::Status probe = ProbeWritable(); !probe.ok()) return core_->Health();
+  // Readers hold the Db only for one operation and wait while `reopening` (LOCK allows one
+  // instance, so the old one must close first).
   {
     absl::MutexLock l(&core_->db_mu);
     core_->db.reset();
+    core_->reopening = true;
   }
   for (int i = 0; db != nullptr && db.use_count() > 1 && i < 10000; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -402,21 +411,36 @@ absl::Status Writer::Recover() {
   DbOptions o{core_->options.path, false, false, core_->options.env,
               core_->options.block_cache_bytes, core_->options.write_buffer_bytes};
   auto fresh = Db::Open(o);
-  if (!fresh.ok()) {
-    absl::Status s = absl::UnavailableError("the store cannot write and could not be reopened: " +
-                                            std::string(fresh.status().message()));
-    core_->SetHealth(s);
-    return s;
-  }
-  if (absl::Status s = LoadState(**fresh); !s.ok()) return s;
+  absl::Status loaded = fresh.ok() ? LoadState(**fresh) : fresh.status();
   {
     absl::MutexLock l(&core_->db_mu);
-    core_->db = *fresh;
+    if (fresh.ok()) core_->db = *fresh;
+    core_->reopening = false;
+  }
+  if (!loaded.ok()) {
+    absl::Status s = absl::UnavailableError("the store cannot write and could not be reopened: " +
+                                            std::string(loaded.message()));
+    core_->SetHealth(s);
+    return s;
   }
   Reloaded();
   healthy_ = true;
   core_->SetHealth(absl::OkStatus());
   return absl::OkStatus();
+}
+
+absl::Status Writer::ProbeWritable() {
+  rocksdb::Env* env = core_->options.env != nullptr ? core_->options.env : rocksdb::Env::Default();
+  const std::shared_ptr<rocksdb::FileSystem>& fs = env->GetFileSystem();
+  std::string probe = core_->options.path + "/.write-probe";
+  std::unique_ptr<rocksdb::FSWritableFile> f;
+  rocksdb::IOOptions io;
+  rocksdb::IOStatus s = fs->NewWritableFile(probe, rocksdb::FileOptions(), &f, nullptr);
+  if (s.ok()) s = f->Append("probe", io, nullptr);
+  if (s.ok()) s = f->Sync(io, nullptr);
+  if (f != nullptr) f->Close(io, nullptr).PermitUncheckedError();
+  fs->DeleteFile(probe, io, nullptr).PermitUncheckedError();
+  return FromRocks(s, "probing the data directory");
 }
 
 }  // namespace proeftuin::eventstore

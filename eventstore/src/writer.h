@@ -63,6 +63,7 @@ class Writer {
   void Commit(Group& g);
   absl::Status LoadState(Db& db);
   absl::Status Recover();
+  absl::Status ProbeWritable();  // can the data directory take a synced write again?
   void Reloaded();  // publishes the state LoadState found after a recovery
   void FailAll(std::vector<Pending>& pending, const absl::Status& s);
 
