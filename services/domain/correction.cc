@@ -1,0 +1,182 @@
+// Corrections (rule 8 and ENGINEERING.md §2: nothing is deleted or rewritten): which fields
+// of which event a correction may change, and the RecordCorrection decider.
+#include "domain/internal/correction.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "domain/budget.h"
+#include "domain/dates.h"
+#include "domain/internal/deciders.h"
+#include "domain/internal/validation.h"
+#include "domain/rules.h"
+#include "eventstore/status_macros.h"
+
+namespace proeftuin::domain::internal {
+namespace {
+
+template <typename Event>
+bool Is(std::string_view type) {
+  const std::string& name = Event::descriptor()->full_name();
+  return type == std::string_view(name.data(), name.size());
+}
+
+// Checks the value of every set field on its own (INVALID_ARGUMENT).
+absl::Status CheckFieldValues(const v1::CorrectedFields& f, absl::Time now) {
+  if (f.has_amount()) RETURN_IF_ERROR(CheckMoney("fields.amount", f.amount()));
+  if (f.has_budget_year()) RETURN_IF_ERROR(CheckBudgetYear("fields.budget_year", f.budget_year()));
+  if (f.has_count()) RETURN_IF_ERROR(CheckCount("fields.count", f.count()));
+  if (f.has_seldom_heard_count()) {
+    RETURN_IF_ERROR(CheckCount("fields.seldom_heard_count", f.seldom_heard_count()));
+  }
+  if (f.has_decision()) {
+    RETURN_IF_ERROR(CheckCollegeDecision("fields.decision", f.decision(), Need::kRequired, now));
+  }
+  if (f.has_council_reference()) {
+    RETURN_IF_ERROR(
+        CheckCouncilReference("fields.council_reference", f.council_reference(), Need::kRequired));
+  }
+  if (f.has_occurred_on()) {
+    RETURN_IF_ERROR(CheckDate("fields.occurred_on", f.occurred_on(), Need::kRequired));
+    RETURN_IF_ERROR(CheckFactDate("fields.occurred_on", f.occurred_on(), now));
+  }
+  if (f.has_text())
+    RETURN_IF_ERROR(CheckText("fields.text", f.text(), kMaxLongText, Need::kRequired));
+  if (f.has_document()) RETURN_IF_ERROR(CheckDocument("fields.document", f.document()));
+  return absl::OkStatus();
+}
+
+// Checks the fields against the corrected event: accepted for its type, consistent with it.
+absl::Status CheckAgainstTarget(const v1::CorrectedFields& f, const v1::CorrectableEvent& target,
+                                const v1::ProgrammeState& programme) {
+  const uint32_t set = SetFields(f);
+  const uint32_t allowed = CorrectableFields(target.event_type());
+  for (uint32_t bit = 1; bit <= kCorrectDocument; bit <<= 1) {
+    if ((set & bit) != 0 && (allowed & bit) == 0) {
+      return FieldError(rules::kCorrectionField, CorrectionFieldName(bit),
+                        absl::StrCat("cannot be corrected on a ", target.event_type()));
+    }
+  }
+  if (f.has_budget_year() && !HasBudgetYear(programme, f.budget_year())) {
+    return FieldError(rules::kBudgetYearUnknown, "fields.budget_year",
+                      absl::StrCat("is ", f.budget_year(), ", not a budget year of the programme"));
+  }
+  const int64_t count = f.has_count() ? f.count() : target.count();
+  const int64_t seldom =
+      f.has_seldom_heard_count() ? f.seldom_heard_count() : target.seldom_heard_count();
+  if (seldom > count) {
+    return FieldError(
+        rules::kValueRange, "fields.seldom_heard_count",
+        absl::StrCat("would be ", seldom, ", more than the ", count, " participants"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+uint32_t CorrectableFields(std::string_view type) {
+  const uint32_t dated = kCorrectOccurredOn;
+  if (Is<v1::ProgrammeSubmittedToCouncil>(type)) return kCorrectCouncilReference | dated;
+  if (Is<v1::CouncilInputRecorded>(type)) return kCorrectText | kCorrectCouncilReference | dated;
+  if (Is<v1::CouncilInputAnswered>(type)) return kCorrectText | kCorrectDecision | dated;
+  if (Is<v1::ProgrammeAdopted>(type)) return kCorrectDecision;
+  if (Is<v1::KnowledgeSessionHeld>(type)) return kCorrectCount | kCorrectText | dated;
+  if (Is<v1::ProgrammeEvaluated>(type)) return kCorrectText | kCorrectDocument | dated;
+  if (Is<v1::ExperimentRejected>(type)) return kCorrectDecision;
+  if (Is<v1::ExperimentSelected>(type)) return kCorrectDecision;
+  if (Is<v1::ExperimentStarted>(type)) return dated;
+  if (Is<v1::ActivityRecorded>(type)) {
+    return kCorrectCount | kCorrectSeldomHeardCount | kCorrectText | dated;
+  }
+  if (Is<v1::ExpenditureRecorded>(type)) {
+    return kCorrectAmount | kCorrectBudgetYear | kCorrectText | kCorrectDocument | dated;
+  }
+  if (Is<v1::ExperimentCompleted>(type)) return kCorrectText | dated;
+  if (Is<v1::ExperimentStoppedEarly>(type)) return dated;
+  if (Is<v1::ExperimentEvaluated>(type)) return kCorrectText | kCorrectDocument | dated;
+  return 0;
+}
+
+uint32_t SetFields(const v1::CorrectedFields& f) {
+  uint32_t set = 0;
+  if (f.has_amount()) set |= kCorrectAmount;
+  if (f.has_budget_year()) set |= kCorrectBudgetYear;
+  if (f.has_count()) set |= kCorrectCount;
+  if (f.has_seldom_heard_count()) set |= kCorrectSeldomHeardCount;
+  if (f.has_decision()) set |= kCorrectDecision;
+  if (f.has_council_reference()) set |= kCorrectCouncilReference;
+  if (f.has_occurred_on()) set |= kCorrectOccurredOn;
+  if (f.has_text()) set |= kCorrectText;
+  if (f.has_document()) set |= kCorrectDocument;
+  return set;
+}
+
+std::string_view CorrectionFieldName(uint32_t bit) {
+  static constexpr std::string_view kNames[] = {"fields.amount",      "fields.budget_year",
+                                                "fields.count",       "fields.seldom_heard_count",
+                                                "fields.decision",    "fields.council_reference",
+                                                "fields.occurred_on", "fields.text",
+                                                "fields.document"};
+  for (size_t i = 0; i < std::size(kNames); ++i) {
+    if (bit == (1u << i)) return kNames[i];
+  }
+  return "fields";
+}
+
+const v1::CorrectableEvent* FindCorrectable(const CorrectableList& list, uint64_t position) {
+  auto it = std::lower_bound(list.begin(), list.end(), position,
+                             [](const auto& e, uint64_t p) { return e.position() < p; });
+  return it != list.end() && it->position() == position ? &*it : nullptr;
+}
+
+v1::CorrectableEvent* FindCorrectable(CorrectableList* list, uint64_t position) {
+  return const_cast<v1::CorrectableEvent*>(FindCorrectable(std::as_const(*list), position));
+}
+
+v1::CorrectableEvent* RememberCorrectable(CorrectableList* list, uint64_t position,
+                                          std::string_view event_type) {
+  if (CorrectableFields(event_type) == 0) return nullptr;
+  if (!list->empty() && list->rbegin()->position() >= position) return nullptr;  // not in order
+  v1::CorrectableEvent* entry = list->Add();
+  entry->set_position(position);
+  entry->set_event_type(std::string(event_type));
+  return entry;
+}
+
+absl::Status DecideCommand(const v1::RecordCorrection& c, const Call& call) {
+  RETURN_IF_ERROR(RequireReason("reason", c.reason()));
+  if (SetFields(c.fields()) == 0) {
+    return FieldError(rules::kCorrectionEmpty, "fields", "corrects nothing: set at least one");
+  }
+  RETURN_IF_ERROR(CheckFieldValues(c.fields(), call.now));
+  const bool on_experiment = !c.experiment_id().empty();
+  const CorrectableList& list = on_experiment ? call.experiment().correctable_events()
+                                              : call.programme().correctable_events();
+  const v1::CorrectableEvent* target = FindCorrectable(list, c.corrected_position());
+  if (target == nullptr) {
+    return RuleError(
+        absl::StatusCode::kNotFound, rules::kCorrectionTarget,
+        absl::StrCat("the stream has no correctable event at position ", c.corrected_position()));
+  }
+  RETURN_IF_ERROR(CheckAgainstTarget(c.fields(), *target, call.programme()));
+  v1::CorrectionRecorded correction;
+  correction.set_corrected_position(c.corrected_position());
+  correction.set_corrected_event_type(target->event_type());
+  *correction.mutable_fields() = c.fields();
+  correction.set_reason(c.reason());
+  const v1::Date today = DateOfUtc(call.now);
+  if (on_experiment) {
+    v1::ExperimentEvent event;
+    *event.mutable_correction_recorded() = std::move(correction);
+    EmitExperiment(call, std::move(event), today, c.reason());
+  } else {
+    v1::ProgrammeEvent event;
+    *event.mutable_correction_recorded() = std::move(correction);
+    EmitProgramme(call, std::move(event), today, c.reason());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace proeftuin::domain::internal

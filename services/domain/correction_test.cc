@@ -1,0 +1,187 @@
+// Given / When / Then tests of corrections (rule 8; nothing is deleted or rewritten): which
+// events and fields can be corrected, and how the state applies them.
+#include "domain/testing/support.h"
+
+namespace proeftuin::domain::testkit {
+namespace {
+
+using ::testing::ElementsAre;
+using Code = absl::StatusCode;
+
+class Correction : public DomainTest {
+ protected:
+  // Runs a command that must succeed and returns the position of its first event.
+  uint64_t PositionOf(const v1::Command& command) {
+    absl::StatusOr<Executed> result = When(command);
+    EXPECT_THAT(result, IsOk());
+    return result.ok() && !result->events.empty() ? result->events[0].position : 0;
+  }
+};
+
+v1::CorrectedFields Amount(int64_t euros) {
+  v1::CorrectedFields fields;
+  *fields.mutable_amount() = Eur(euros);
+  return fields;
+}
+
+TEST_F(Correction, CorrectsAnExpenditureAmountAndTheSpentTotal) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t wrong = PositionOf(SpendCmd("a", 4'500, 2025));
+  ASSERT_THAT(When(SpendCmd("a", 1'000, 2025)), IsOk());
+  absl::StatusOr<Executed> result = When(CorrectCmd("a", wrong, Amount(450), "typefout"));
+  ASSERT_THAT(result, IsOk());
+  EXPECT_THAT(Types(*result), ElementsAre(T(v1::CorrectionRecorded::descriptor())));
+  EXPECT_EQ(result->events[0].stream, "experiment-lv-test.a");
+  EXPECT_EQ(result->events[0].reason, "typefout");
+  v1::ExperimentEvent stored;
+  ASSERT_TRUE(stored.ParseFromString(result->events[0].payload));
+  EXPECT_EQ(stored.correction_recorded().corrected_event_type(),
+            T(v1::ExpenditureRecorded::descriptor()));
+  EXPECT_EQ(Experiment("a").spent().cents(), 145'000);
+  EXPECT_EQ(Experiment("a").correction_count(), 1);
+}
+
+TEST_F(Correction, MovesAnExpenditureToAnotherBudgetYear) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t position = PositionOf(SpendCmd("a", 700, 2025));
+  v1::CorrectedFields fields;
+  fields.set_budget_year(2026);
+  ASSERT_THAT(When(CorrectCmd("a", position, fields, "verkeerd jaar geboekt")), IsOk());
+  EXPECT_EQ(CentsInYear(Experiment("a").spent_per_year(), 2025), 0);
+  EXPECT_EQ(CentsInYear(Experiment("a").spent_per_year(), 2026), 70'000);
+  EXPECT_EQ(Experiment("a").spent().cents(), 70'000);
+}
+
+TEST_F(Correction, RejectsMovingAnExpenditureOutsideTheBudgetYears) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t position = PositionOf(SpendCmd("a", 700, 2025));
+  v1::CorrectedFields fields;
+  fields.set_budget_year(2027);
+  EXPECT_THAT(When(CorrectCmd("a", position, fields, "x")),
+              IsRuleError(Code::kInvalidArgument, rules::kBudgetYearUnknown));
+}
+
+TEST_F(Correction, CorrectsActivityCounts) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t position = PositionOf(ActivityCmd("a", 40, 4));
+  v1::CorrectedFields fields;
+  fields.set_count(42);
+  fields.set_seldom_heard_count(7);
+  ASSERT_THAT(When(CorrectCmd("a", position, fields, "presentielijst nageteld")), IsOk());
+  EXPECT_EQ(Experiment("a").participant_count(), 42);
+  EXPECT_EQ(Experiment("a").seldom_heard_reached_count(), 7);
+}
+
+TEST_F(Correction, RejectsMoreSeldomHeardThanParticipantsAfterCorrection) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t position = PositionOf(ActivityCmd("a", 10, 2));
+  v1::CorrectedFields fields;
+  fields.set_seldom_heard_count(11);
+  EXPECT_THAT(When(CorrectCmd("a", position, fields, "x")),
+              IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+}
+
+TEST_F(Correction, CorrectsTheSelectionDecisionReference) {
+  GivenAdoptedProgramme();
+  GivenExperiment("a", {ProposedEvent("a")});
+  const uint64_t position = PositionOf(SelectCmd("a", {YearEur(2025, 1'000)}));
+  v1::CorrectedFields fields;
+  *fields.mutable_decision() = CollegeDecision("B&W-2024-0802", D(2024, 8, 1));
+  ASSERT_THAT(When(CorrectCmd("a", position, fields, "besluitnummer")), IsOk());
+  EXPECT_EQ(Experiment("a").selection_decision().identification(), "B&W-2024-0802");
+}
+
+TEST_F(Correction, CorrectsTheAdoptionDecisionOnTheProgrammeStream) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});
+  const uint64_t position = PositionOf(AdoptCmd());
+  v1::CorrectedFields fields;
+  *fields.mutable_decision() = CollegeDecision("B&W-2024-0799", D(2024, 7, 9));
+  absl::StatusOr<Executed> result = When(CorrectCmd("", position, fields, "besluitnummer"));
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(result->events[0].stream, "programme-lv-test");
+  EXPECT_FALSE(result->decision.checks_programme_version);
+  EXPECT_EQ(Programme().adoption().identification(), "B&W-2024-0799");
+}
+
+TEST_F(Correction, CorrectsAKnowledgeSessionsAttendance) {
+  GivenAdoptedProgramme();
+  const uint64_t position = PositionOf(SessionCmd("ks-1"));
+  v1::CorrectedFields fields;
+  fields.set_count(15);
+  ASSERT_THAT(When(CorrectCmd("", position, fields, "nagekomen aanmeldingen")), IsOk());
+  EXPECT_EQ(Programme().knowledge_sessions(0).attendee_count(), 15);
+}
+
+TEST_F(Correction, RejectsAFieldTheCorrectedEventDoesNotHave) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t position = PositionOf(ActivityCmd("a", 10, 2));
+  absl::StatusOr<Executed> result = When(CorrectCmd("a", position, Amount(5), "x"));
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kCorrectionField));
+  EXPECT_EQ(result.status().message(),
+            "PT-CORRECTION-FIELD: cannot record correction for experiment lv-test.a: field "
+            "fields.amount cannot be corrected on a proeftuin.v1.ActivityRecorded");
+}
+
+TEST_F(Correction, RejectsACorrectionThatCorrectsNothing) {
+  GivenAdoptedProgramme();
+  EXPECT_THAT(When(CorrectCmd("", 3, v1::CorrectedFields(), "x")),
+              IsRuleError(Code::kInvalidArgument, rules::kCorrectionEmpty));
+}
+
+TEST_F(Correction, RejectsACorrectionWithoutReason) {
+  GivenAdoptedProgramme();
+  v1::CorrectedFields fields;
+  *fields.mutable_decision() = CollegeDecision("x", D(2024, 7, 9));
+  EXPECT_THAT(When(CorrectCmd("", 3, fields, "")),
+              IsRuleError(Code::kInvalidArgument, rules::kReasonRequired));
+}
+
+TEST_F(Correction, RejectsAPositionOutsideTheStream) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t on_experiment = PositionOf(SpendCmd("a", 100, 2025));
+  EXPECT_THAT(When(CorrectCmd("", on_experiment, Amount(1), "x")),
+              IsRuleError(Code::kNotFound, rules::kCorrectionTarget));
+  EXPECT_THAT(When(CorrectCmd("a", 999, Amount(1), "x")),
+              IsRuleError(Code::kNotFound, rules::kCorrectionTarget));
+}
+
+TEST_F(Correction, RejectsCorrectingAnEventThatIsNotCorrectable) {
+  GivenAdoptedProgramme();
+  GivenExperiment("a", {ProposedEvent("a")});
+  v1::CorrectedFields fields;
+  fields.set_text("andere titel");
+  // Position 4 is the proposal: amend the experiment instead.
+  EXPECT_THAT(When(CorrectCmd("a", 4, fields, "x")),
+              IsRuleError(Code::kNotFound, rules::kCorrectionTarget));
+}
+
+TEST_F(Correction, RejectsCorrectingACorrection) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t expenditure = PositionOf(SpendCmd("a", 100, 2025));
+  const uint64_t correction = PositionOf(CorrectCmd("a", expenditure, Amount(90), "x"));
+  EXPECT_THAT(When(CorrectCmd("a", correction, Amount(80), "x")),
+              IsRuleError(Code::kNotFound, rules::kCorrectionTarget));
+  ASSERT_THAT(When(CorrectCmd("a", expenditure, Amount(80), "nogmaals")), IsOk());
+  EXPECT_EQ(Experiment("a").spent().cents(), 8'000);
+}
+
+TEST_F(Correction, IsAcceptedOnAnEvaluatedExperimentAndAClosedProgramme) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t position = PositionOf(SpendCmd("a", 100, 2025));
+  GivenExperiment("a", {CompletedEvent(), EvaluatedEvent()});
+  GivenProgramme({ProgrammeEvaluatedEvent(), ClosedEvent()});
+  ASSERT_THAT(When(CorrectCmd("a", position, Amount(120), "factuur gecorrigeerd")), IsOk());
+  EXPECT_EQ(Experiment("a").spent().cents(), 12'000);
+}
+
+}  // namespace
+}  // namespace proeftuin::domain::testkit

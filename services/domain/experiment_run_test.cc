@@ -1,0 +1,260 @@
+// Given / When / Then tests of running and evaluating experiments: start (rule 4),
+// activities, expenditure (rule 5), progress, stop, complete, not evaluable, evaluate (rules 6,
+// 7 and 8).
+#include "domain/testing/support.h"
+
+namespace proeftuin::domain::testkit {
+namespace {
+
+using ::testing::ElementsAre;
+using Code = absl::StatusCode;
+
+class ExperimentRun : public DomainTest {};
+
+TEST_F(ExperimentRun, StartsASelectedExperimentOfAnAdoptedProgramme) {
+  GivenAdoptedProgramme();
+  GivenSelected("a");
+  absl::StatusOr<Executed> result = When(StartCmd("a"));
+  ASSERT_THAT(result, IsOk());
+  EXPECT_THAT(Types(*result), ElementsAre(T(v1::ExperimentStarted::descriptor())));
+  EXPECT_EQ(Experiment("a").status(), v1::EXPERIMENT_STATUS_STARTED);
+  EXPECT_TRUE(Experiment("a").started());
+}
+
+TEST_F(ExperimentRun, RejectsStartingBeforeTheProgrammeIsAdopted) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});
+  GivenSelected("a");
+  EXPECT_THAT(When(StartCmd("a")),
+              IsRuleError(Code::kFailedPrecondition, rules::kProgrammeNotAdopted));
+}
+
+TEST_F(ExperimentRun, RejectsStartingAnUnselectedExperiment) {
+  GivenAdoptedProgramme();
+  GivenExperiment("a", {ProposedEvent("a")});
+  EXPECT_THAT(When(StartCmd("a")),
+              IsRuleError(Code::kFailedPrecondition, rules::kStartNotSelected));
+}
+
+TEST_F(ExperimentRun, RejectsStartingTwice) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  EXPECT_THAT(When(StartCmd("a")),
+              IsRuleError(Code::kFailedPrecondition, rules::kExperimentStatus));
+}
+
+TEST_F(ExperimentRun, RejectsAStartDateInTheFuture) {
+  GivenAdoptedProgramme();
+  GivenSelected("a");
+  v1::Command command = StartCmd("a");
+  *command.mutable_start_experiment()->mutable_started_on() = D(2025, 4, 1);
+  EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kDateInFuture));
+}
+
+TEST_F(ExperimentRun, RecordsActivitiesAndCountsParticipants) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  ASSERT_THAT(When(ActivityCmd("a", 40, 6)), IsOk());
+  ASSERT_THAT(When(ActivityCmd("a", 25, 0)), IsOk());
+  EXPECT_EQ(Experiment("a").activity_count(), 2);
+  EXPECT_EQ(Experiment("a").participant_count(), 65);
+  EXPECT_EQ(Experiment("a").seldom_heard_reached_count(), 6);
+}
+
+TEST_F(ExperimentRun, RejectsMoreSeldomHeardThanParticipants) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  EXPECT_THAT(When(ActivityCmd("a", 5, 6)),
+              IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+}
+
+TEST_F(ExperimentRun, RejectsActivityOfAnExperimentThatIsNotRunning) {
+  GivenAdoptedProgramme();
+  GivenSelected("a");
+  EXPECT_THAT(When(ActivityCmd("a", 5, 0)),
+              IsRuleError(Code::kFailedPrecondition, rules::kExperimentStatus));
+}
+
+TEST_F(ExperimentRun, RecordsExpenditureBeyondTheAllocationVisibly) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");  // EUR 20,000 allocated
+  ASSERT_THAT(When(SpendCmd("a", 18'000, 2025)), IsOk());
+  ASSERT_THAT(When(SpendCmd("a", 4'250, 2026)), IsOk());
+  EXPECT_EQ(Experiment("a").spent().cents(), 2'225'000);
+  EXPECT_EQ(CentsInYear(Experiment("a").spent_per_year(), 2026), 425'000);
+  EXPECT_EQ(OverspentCents(Experiment("a")), 225'000);
+}
+
+TEST_F(ExperimentRun, RejectsExpenditureBeforeTheStart) {
+  GivenAdoptedProgramme();
+  GivenSelected("a");
+  EXPECT_THAT(When(SpendCmd("a", 100, 2025)),
+              IsRuleError(Code::kFailedPrecondition, rules::kExpenditureNotStarted));
+}
+
+TEST_F(ExperimentRun, RejectsExpenditureInAYearOutsideTheBudget) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  EXPECT_THAT(When(SpendCmd("a", 100, 2024)),
+              IsRuleError(Code::kInvalidArgument, rules::kBudgetYearUnknown));
+}
+
+TEST_F(ExperimentRun, RejectsExpenditureWithoutAmount) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  v1::Command command = SpendCmd("a", 100, 2025);
+  command.mutable_record_expenditure()->clear_amount();
+  EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kFieldRequired));
+}
+
+TEST_F(ExperimentRun, AcceptsLateInvoicesAfterCompletionAndEvaluation) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  GivenExperiment("a", {CompletedEvent()});
+  EXPECT_THAT(When(SpendCmd("a", 300, 2026)), IsOk());
+  GivenExperiment("a", {EvaluatedEvent()});
+  EXPECT_THAT(When(SpendCmd("a", 200, 2026)), IsOk());
+  EXPECT_EQ(Experiment("a").spent().cents(), 50'000);
+}
+
+TEST_F(ExperimentRun, ReportsProgressAndTreatsARepeatAsANoOp) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  absl::StatusOr<Executed> first = When(ProgressCmd("a", 40, "eerste ronde klaar"));
+  ASSERT_THAT(first, IsOk());
+  EXPECT_EQ(first->events.size(), 1u);
+  absl::StatusOr<Executed> repeat = When(ProgressCmd("a", 40, "eerste ronde klaar"));
+  ASSERT_THAT(repeat, IsOk());
+  EXPECT_TRUE(repeat->decision.empty());
+  EXPECT_EQ(Experiment("a").progress_percent(), 40);
+}
+
+TEST_F(ExperimentRun, RejectsProgressAboveAHundredPercent) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  EXPECT_THAT(When(ProgressCmd("a", 101, "")),
+              IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+}
+
+TEST_F(ExperimentRun, StopsEarlyWithAReason) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  EXPECT_THAT(When(StopCmd("a", "")), IsRuleError(Code::kInvalidArgument, rules::kReasonRequired));
+  absl::StatusOr<Executed> result = When(StopCmd("a", "te weinig respons"));
+  ASSERT_THAT(result, IsOk());
+  EXPECT_EQ(Experiment("a").status(), v1::EXPERIMENT_STATUS_STOPPED_EARLY);
+  EXPECT_EQ(Experiment("a").end_reason(), "te weinig respons");
+}
+
+TEST_F(ExperimentRun, RejectsStoppingAnExperimentThatIsNotRunning) {
+  GivenAdoptedProgramme();
+  GivenSelected("a");
+  EXPECT_THAT(When(StopCmd("a", "x")),
+              IsRuleError(Code::kFailedPrecondition, rules::kExperimentStatus));
+}
+
+TEST_F(ExperimentRun, CompletesARunningExperiment) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  ASSERT_THAT(When(CompleteCmd("a")), IsOk());
+  EXPECT_EQ(Experiment("a").status(), v1::EXPERIMENT_STATUS_COMPLETED);
+  EXPECT_THAT(When(CompleteCmd("a")),
+              IsRuleError(Code::kFailedPrecondition, rules::kExperimentStatus));
+}
+
+TEST_F(ExperimentRun, MarksASelectedExperimentNotEvaluableWithAReason) {
+  GivenAdoptedProgramme();
+  GivenSelected("a");
+  EXPECT_THAT(When(NotEvaluableCmd("a", "")),
+              IsRuleError(Code::kInvalidArgument, rules::kReasonRequired));
+  ASSERT_THAT(When(NotEvaluableCmd("a", "geen nulmeting")), IsOk());
+  EXPECT_EQ(Experiment("a").status(), v1::EXPERIMENT_STATUS_NOT_EVALUABLE);
+}
+
+TEST_F(ExperimentRun, RejectsMarkingAProposalNotEvaluable) {
+  GivenAdoptedProgramme();
+  GivenExperiment("a", {ProposedEvent("a")});
+  EXPECT_THAT(When(NotEvaluableCmd("a", "x")),
+              IsRuleError(Code::kFailedPrecondition, rules::kExperimentStatus));
+}
+
+TEST_F(ExperimentRun, EvaluatesACompletedExperimentOnEveryCriterion) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  GivenExperiment("a", {CompletedEvent()});
+  absl::StatusOr<Executed> result = When(EvaluateExperimentCmd("a"));
+  ASSERT_THAT(result, IsOk());
+  EXPECT_THAT(Types(*result), ElementsAre(T(v1::ExperimentEvaluated::descriptor())));
+  EXPECT_EQ(Experiment("a").status(), v1::EXPERIMENT_STATUS_EVALUATED);
+  EXPECT_EQ(Experiment("a").scores_size(), 2);
+  EXPECT_EQ(Experiment("a").conclusion(), v1::CONCLUSION_ADAPT);
+}
+
+TEST_F(ExperimentRun, EvaluatesAnExperimentThatStoppedEarly) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  ASSERT_THAT(When(StopCmd("a", "geen draagvlak")), IsOk());
+  EXPECT_THAT(When(EvaluateExperimentCmd("a")), IsOk());
+}
+
+TEST_F(ExperimentRun, RejectsEvaluatingARunningExperiment) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  EXPECT_THAT(When(EvaluateExperimentCmd("a")),
+              IsRuleError(Code::kFailedPrecondition, rules::kEvaluateNotEnded));
+}
+
+TEST_F(ExperimentRun, RejectsEvaluationMissingACriterion) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  GivenExperiment("a", {CompletedEvent()});
+  v1::Command command = EvaluateExperimentCmd("a");
+  command.mutable_evaluate_experiment()->mutable_scores()->RemoveLast();
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kEvaluateMissingScore));
+  EXPECT_EQ(result.status().message(),
+            "PT-EVALUATE-MISSING-SCORE: cannot evaluate experiment lv-test.a: field scores has "
+            "no score for criterion invloed");
+}
+
+TEST_F(ExperimentRun, RejectsAScoreForAnUnknownCriterion) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  GivenExperiment("a", {CompletedEvent()});
+  v1::Command command = EvaluateExperimentCmd("a");
+  command.mutable_evaluate_experiment()->mutable_scores(1)->set_criterion_id("kosten");
+  EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kEvaluateUnknownCriterion));
+}
+
+TEST_F(ExperimentRun, RejectsAScoreWithoutAssessor) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  GivenExperiment("a", {CompletedEvent()});
+  v1::Command command = EvaluateExperimentCmd("a");
+  command.mutable_evaluate_experiment()->mutable_scores(0)->clear_assessor();
+  EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kFieldRequired));
+}
+
+TEST_F(ExperimentRun, RejectsScoringACriterionTwice) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  GivenExperiment("a", {CompletedEvent()});
+  v1::Command command = EvaluateExperimentCmd("a");
+  command.mutable_evaluate_experiment()->mutable_scores(1)->set_criterion_id("bereik");
+  EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kDuplicate));
+}
+
+TEST_F(ExperimentRun, EvaluatedExperimentAcceptsOnlyExpenditureAndCorrections) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  GivenExperiment("a", {CompletedEvent(), EvaluatedEvent()});
+  for (const v1::Command& command :
+       {EvaluateExperimentCmd("a"), NotEvaluableCmd("a", "x"), ProgressCmd("a", 100, ""),
+        AmendExperimentCmd("a", TestExperimentDesign(), "x"), ActivityCmd("a", 1, 0)}) {
+    EXPECT_THAT(When(command), IsRuleError(Code::kFailedPrecondition, rules::kExperimentEvaluated))
+        << command.ShortDebugString();
+  }
+  EXPECT_THAT(When(SpendCmd("a", 10, 2025)), IsOk());
+}
+
+}  // namespace
+}  // namespace proeftuin::domain::testkit

@@ -1,0 +1,95 @@
+// The per-command deciders, one overload of DecideCommand per command message, and the helpers
+// they share. Private to the domain: decide.cc runs the generic gates (programme exists and is
+// not closed, experiment exists, ...) first, so a DecideCommand may rely on:
+//   - call.context.programme is non-null (except for DraftProgramme, where it is null);
+//   - call.context.experiment is non-null for experiment commands (null for ProposeExperiment);
+//   - the programme is not closed (except for RecordCorrection).
+// Each returns OK after appending its events to *call.out, or an error (domain/rules.h) whose
+// message decide.cc prefixes with the action. An OK without events is an idempotent no-op.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "domain/decider.h"
+#include "domain/streams.h"
+
+namespace proeftuin::domain::internal {
+
+// Everything a DecideCommand reads and writes.
+struct Call {
+  const DecisionContext& context;
+  absl::Time now;
+  Decision* out;
+
+  const v1::ProgrammeState& programme() const { return *context.programme; }
+  const v1::ExperimentState& experiment() const { return *context.experiment; }
+};
+
+// Programme commands (programme_decider.cc, council_decider.cc).
+absl::Status DecideCommand(const v1::DraftProgramme& command, const Call& call);
+absl::Status DecideCommand(const v1::AmendProgramme& command, const Call& call);
+absl::Status DecideCommand(const v1::SubmitProgrammeToCouncil& command, const Call& call);
+absl::Status DecideCommand(const v1::RecordCouncilInput& command, const Call& call);
+absl::Status DecideCommand(const v1::AnswerCouncilInput& command, const Call& call);
+absl::Status DecideCommand(const v1::AdoptProgramme& command, const Call& call);
+absl::Status DecideCommand(const v1::RecordKnowledgeSession& command, const Call& call);
+absl::Status DecideCommand(const v1::EvaluateProgramme& command, const Call& call);
+absl::Status DecideCommand(const v1::CloseProgramme& command, const Call& call);
+
+// Experiment lifecycle up to the college's decision (experiment_lifecycle.cc).
+absl::Status DecideCommand(const v1::ProposeExperiment& command, const Call& call);
+absl::Status DecideCommand(const v1::AmendExperiment& command, const Call& call);
+absl::Status DecideCommand(const v1::WithdrawExperiment& command, const Call& call);
+absl::Status DecideCommand(const v1::SelectExperiment& command, const Call& call);
+absl::Status DecideCommand(const v1::RejectExperiment& command, const Call& call);
+
+// Running and evaluating experiments (experiment_run.cc).
+absl::Status DecideCommand(const v1::StartExperiment& command, const Call& call);
+absl::Status DecideCommand(const v1::RecordActivity& command, const Call& call);
+absl::Status DecideCommand(const v1::RecordExpenditure& command, const Call& call);
+absl::Status DecideCommand(const v1::ReportProgress& command, const Call& call);
+absl::Status DecideCommand(const v1::StopExperimentEarly& command, const Call& call);
+absl::Status DecideCommand(const v1::CompleteExperiment& command, const Call& call);
+absl::Status DecideCommand(const v1::MarkExperimentNotEvaluable& command, const Call& call);
+absl::Status DecideCommand(const v1::EvaluateExperiment& command, const Call& call);
+
+// Corrections on either stream (correction.cc).
+absl::Status DecideCommand(const v1::RecordCorrection& command, const Call& call);
+
+// Shared helpers (guards.cc).
+
+// Appends an event to the programme / experiment stream of the decision.
+void EmitProgramme(const Call& call, v1::ProgrammeEvent event, const v1::Date& occurred_on,
+                   std::string reason = {}, std::optional<v1::PersonalData> personal = {});
+void EmitExperiment(const Call& call, v1::ExperimentEvent event, const v1::Date& occurred_on,
+                    std::string reason = {}, std::optional<v1::PersonalData> personal = {});
+
+// "adopted", "submitted to council", "stopped early", ...
+std::string StatusName(v1::ProgrammeStatus status);
+std::string StatusName(v1::ExperimentStatus status);
+
+// FAILED_PRECONDITION <rule>: "the experiment is <status>, <expectation>".
+absl::Status ExperimentStatusError(const char* rule, const v1::ExperimentState& experiment,
+                                   std::string_view expectation);
+
+// INVALID_ARGUMENT PT-REASON-REQUIRED naming `field` when `reason` is blank; PT-TEXT-TOO-LONG
+// when it is too long.
+absl::Status RequireReason(std::string_view field, std::string_view reason);
+
+// The experiment of the programme with this id, or null.
+const v1::ExperimentState* FindExperiment(const DecisionContext& context, std::string_view id);
+// NOT_FOUND PT-EXPERIMENT-NOT-FOUND naming `field` when the id is set but unknown.
+absl::Status CheckExperimentKnown(const DecisionContext& context, std::string_view field,
+                                  std::string_view experiment_id);
+
+// The generic gates run before every command (see the file comment).
+absl::Status CheckGates(const v1::Command& command, const CommandTarget& target,
+                        const DecisionContext& context);
+
+}  // namespace proeftuin::domain::internal

@@ -1,0 +1,75 @@
+// Stream names, the streams a command touches, and the stored type name of an event.
+//
+// Streams: `programme-<programme-id>` and `experiment-<programme-id>.<experiment-id>` (ids are
+// lowercase slugs, so the '.' separates them unambiguously). Stored event convention:
+// header.type = EventTypeName(event) (the full name of the message set in the wrapper's oneof,
+// e.g. "proeftuin.v1.ProgrammeDrafted"), payload = the serialized wrapper.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "proeftuin/v1/commands.pb.h"
+#include "proeftuin/v1/experiment_events.pb.h"
+#include "proeftuin/v1/programme_events.pb.h"
+
+namespace proeftuin::domain {
+
+inline constexpr char kProgrammeStreamPrefix[] = "programme-";
+inline constexpr char kExperimentStreamPrefix[] = "experiment-";
+
+// "programme-<programme_id>".
+std::string ProgrammeStream(std::string_view programme_id);
+// "experiment-<programme_id>.<experiment_id>".
+std::string ExperimentStream(std::string_view programme_id, std::string_view experiment_id);
+
+// The ids a stream name carries.
+struct StreamIds {
+  std::string programme_id;
+  std::string experiment_id;  // empty for a programme stream
+};
+// Parses a stream name made by the functions above; nullopt for anything else.
+std::optional<StreamIds> ParseStream(std::string_view stream);
+
+// The streams a command touches, known before Decide runs.
+struct CommandTarget {
+  std::string programme_id;
+  std::string experiment_id;      // empty for a programme command
+  std::string programme_stream;   // always set
+  std::string experiment_stream;  // empty for a programme command
+  // True for SelectExperiment (BudgetAllocated) and WithdrawExperiment (BudgetReleased when it
+  // was selected): the programme stream may be written, at its exact version.
+  bool may_write_programme_stream = false;
+
+  bool is_experiment_command() const { return !experiment_stream.empty(); }
+};
+
+// The target of a command. INVALID_ARGUMENT (PT-COMMAND-EMPTY) when no command is set,
+// (PT-ID-INVALID / PT-FIELD-REQUIRED) when its programme or experiment id is not a slug.
+// RecordCorrection with an empty experiment_id targets the programme stream.
+[[nodiscard]] absl::StatusOr<CommandTarget> TargetOf(const v1::Command& command);
+
+// The stored type name of an event, e.g. "proeftuin.v1.ProgrammeDrafted"; "" when unset.
+std::string_view EventTypeName(const v1::ProgrammeEvent& event);
+std::string_view EventTypeName(const v1::ExperimentEvent& event);
+
+// Parses a stored payload (the serialized wrapper) and checks it against the stored type.
+// INVALID_ARGUMENT when the bytes do not parse or the type does not match the oneof.
+[[nodiscard]] absl::StatusOr<v1::ProgrammeEvent> DecodeProgrammeEvent(std::string_view type,
+                                                                      std::string_view payload);
+[[nodiscard]] absl::StatusOr<v1::ExperimentEvent> DecodeExperimentEvent(std::string_view type,
+                                                                        std::string_view payload);
+
+// Wraps one action message (e.g. a v1::AdoptProgramme) in a v1::Command; the Command is left
+// empty when the message is not one of its actions.
+v1::Command CommandOf(const google::protobuf::Message& action);
+
+// A human phrase for a command and its object, e.g. "adopt programme lv-2024-2027",
+// "record expenditure for experiment lv-2024-2027.parkeren-rond-de-mall".
+std::string DescribeAction(const v1::Command& command);
+
+}  // namespace proeftuin::domain
