@@ -379,6 +379,7 @@ void PrintRate(const char* what, const ReadRate& r) {
               "blocked; %.0f events per CPU-second)\n",
               what, r.per_s, r.spent.wall, r.spent.cpu, r.spent.runq,
               std::max(0.0, r.spent.wall - r.spent.cpu - r.spent.runq), r.per_cpu_s);
+  std::fflush(stdout);
 }
 
 // --- Main -----------------------------------------------------------------------------------
@@ -455,11 +456,11 @@ void ReadPhase(const Config& c, size_t payload_size, Results& out) {
   std::vector<ReadRate> reads, verifies;
   for (int rep = 0; rep < kRepeats; ++rep) {
     std::printf("run %d\n", rep + 1);
+    std::fflush(stdout);
     reads.push_back(TimeReadAll(*store, c.events));
     PrintRate("ReadAll", reads.back());
     verifies.push_back(TimeVerify(*store, c.events));
     PrintRate("Verify", verifies.back());
-    std::fflush(stdout);
   }
   ReadRate read = Median(reads, &ReadRate::per_s), verify = Median(verifies, &ReadRate::per_s);
   out["fill_events_per_s"] = double(c.events) / fill_secs;

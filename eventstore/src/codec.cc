@@ -114,6 +114,10 @@ absl::Status ValidateAppend(const AppendRequest& r) {
     for (const auto& e : a.events) {
       if (e.type.empty() || e.type.size() > 200) return Bad("events.type", "must be 1 to 200 characters");
       if (e.event_id.size() > 64) return Bad("events.event_id", "longer than 64 characters");
+      if (e.reason.size() > kMaxTextBytes) return Bad("events.reason", "longer than 4096 bytes");
+      if (e.occurred_on && !IsValidDate(*e.occurred_on)) {
+        return Bad("events.occurred_on", "is not a valid calendar date");
+      }
       ++events;
       bytes += e.payload.size() + e.personal.size();
     }

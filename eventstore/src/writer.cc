@@ -292,9 +292,13 @@ void Writer::Build(Group& g, const AppendRequest& r, AppendResult* result) {
       h.set_type(e.type);
       h.set_schema_version(e.schema_version);
       h.set_recorded_at_us(g.recorded_us);
-      if (r.occurred_on) *h.mutable_occurred_on() = *r.occurred_on;
+      if (e.occurred_on) {
+        *h.mutable_occurred_on() = *e.occurred_on;
+      } else if (r.occurred_on) {
+        *h.mutable_occurred_on() = *r.occurred_on;
+      }
       *h.mutable_actor() = r.actor;
-      h.set_reason(r.reason);
+      h.set_reason(e.reason.empty() ? r.reason : e.reason);
       h.set_request_id(r.request_id);
       h.set_correlation_id(r.correlation_id);
       h.set_causation_id(r.causation_id);

@@ -43,6 +43,9 @@ struct NewEvent {
   std::string personal;         // personal-data part; empty = none (docs/FORMAT.md)
   v1::Confidentiality confidentiality = v1::CONFIDENTIALITY_OPENBAAR;
   std::string event_id;  // optional; a random UUID when empty
+  // Per-event overrides of the append's occurred_on and reason (empty: the append's).
+  std::optional<v1::Date> occurred_on;
+  std::string reason;
 };
 
 // Events for one stream, with the version the writer expects the stream to be at.
