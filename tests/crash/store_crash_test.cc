@@ -60,13 +60,17 @@ TEST(StoreCrash, SigkillLosesNoAcknowledgedEventAndLeavesAValidChain) {
       ChildAppends(dir.path(), fds[1]);
     }
     close(fds[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 300));
+    // Kill at a random moment once the child is writing (the first acknowledgement arrived),
+    // however slow the machine is.
+    std::string data;
+    char buf[65536];
+    ssize_t first = read(fds[0], buf, sizeof buf);
+    if (first > 0) data.append(buf, first);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 300));
     kill(pid, SIGKILL);
     int status = 0;
     waitpid(pid, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status)) << "child ended on its own, status " << status;
-    std::string data;
-    char buf[65536];
     for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) data.append(buf, n);
     close(fds[0]);
     std::istringstream lines(data);
