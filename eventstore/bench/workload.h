@@ -1,0 +1,70 @@
+// The workload of eventstore_bench: appends shaped like the ones the command handlers send, the
+// record the store makes of them, and timed concurrent loops with latency samples.
+//
+// Thread-safety: the functions are thread-safe; RunWriters calls `op` from many threads at once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "eventstore/event_store.h"
+
+namespace proeftuin::eventstore::bench {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point a, Clock::time_point b);
+
+// A protobuf-encoded payload shaped like an ExperimentProposed event, about `bytes` long.
+std::string MakePayload(std::mt19937_64& rng, size_t bytes);
+
+// `count` different payloads of about `bytes` each (real logs do not repeat one payload).
+std::vector<std::string> MakePayloads(size_t count, size_t bytes, uint64_t seed);
+
+NewEvent MakeEvent(std::string payload);
+
+// An append as a command handler sends it: one stream, ANY, the usual envelope; the request id
+// is a UUID-like string made from (a, b).
+AppendRequest MakeRequest(const std::string& stream, uint64_t a, uint64_t b,
+                          std::vector<NewEvent> events);
+
+std::string StreamName(int n);
+
+// The record the store writes for the first event of `r` (docs/FORMAT.md), with the header
+// filled as the writer fills it.
+std::string EncodeLikeStore(const AppendRequest& r);
+
+// The payload size that makes a stored record `value_size` bytes (0: a ~250-byte payload).
+size_t PayloadSizeFor(size_t value_size);
+
+struct RunResult {
+  double per_s = 0;
+  uint64_t ops = 0;
+  std::vector<double> latency_us;  // every operation, all threads
+  double per_fsync = 0;            // events (or puts) per WAL sync
+};
+
+// Calls op(thread, n) in a loop on `threads` threads for `seconds` and times every call. Exits
+// the program when an op returns false.
+RunResult RunWriters(int threads, double seconds, const std::function<bool(int, uint64_t)>& op);
+
+double Percentile(std::vector<double> v, double q);
+
+// Where the calling thread's time went (Linux schedstat): on a CPU, waiting for one, or blocked
+// (I/O, locks). Tells a slow store from a busy machine.
+struct ThreadTime {
+  double wall = 0, cpu = 0, runq = 0;
+  static ThreadTime Now();
+  ThreadTime operator-(const ThreadTime& o) const;
+};
+
+// The 1-minute load average (-1 when unknown).
+double LoadAverage();
+
+[[noreturn]] void Die(const std::string& what);
+
+}  // namespace proeftuin::eventstore::bench
