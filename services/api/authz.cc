@@ -1,0 +1,110 @@
+#include "api/authz.h"
+
+#include <map>
+
+#include "app/principals.h"
+#include "eventstore/status_macros.h"
+
+namespace proeftuin::api {
+namespace {
+
+using R = v1::Role;
+constexpr R kPm = v1::ROLE_PROGRAMME_MANAGER, kProposer = v1::ROLE_PROPOSER,
+            kCollege = v1::ROLE_COLLEGE, kClerk = v1::ROLE_COUNCIL_CLERK,
+            kEvaluator = v1::ROLE_EVALUATOR, kAuditor = v1::ROLE_AUDITOR,
+            kReader = v1::ROLE_INTEGRATION_READER, kAdmin = v1::ROLE_ADMINISTRATOR;
+
+std::vector<MethodRoles> BuildMatrix() {
+  const std::vector<R> everyone = {kPm, kProposer, kCollege, kClerk, kEvaluator, kAuditor, kReader, kAdmin};
+  std::vector<MethodRoles> m;
+  auto add = [&m](std::string_view service, std::vector<std::string_view> methods, std::vector<R> roles) {
+    for (auto method : methods) m.push_back({MethodName(service, method), roles});
+  };
+  add("ProgrammeService",
+      {"DraftProgramme", "AmendProgramme", "RecordKnowledgeSession", "CloseProgramme", "AmendExperiment",
+       "WithdrawExperiment", "StartExperiment", "RecordActivity", "RecordExpenditure", "ReportProgress",
+       "StopExperimentEarly", "CompleteExperiment"},
+      {kPm});
+  add("ProgrammeService", {"ProposeExperiment"}, {kPm, kProposer});
+  add("ProgrammeService", {"SubmitProgrammeToCouncil", "RecordCouncilInput"}, {kClerk});
+  add("ProgrammeService", {"AnswerCouncilInput", "AdoptProgramme", "SelectExperiment", "RejectExperiment"},
+      {kCollege});
+  add("ProgrammeService", {"EvaluateProgramme", "MarkExperimentNotEvaluable", "EvaluateExperiment"}, {kEvaluator});
+  add("ProgrammeService", {"RecordCorrection"}, {kPm, kCollege, kClerk, kEvaluator});
+  add("ProgrammeService",
+      {"GetProgramme", "ListProgrammes", "GetExperiment", "ListExperiments", "GetProgressReport",
+       "GetProgrammeChain"},
+      everyone);
+  add("EventService", {"ReadStream", "ReadAll", "Subscribe"}, {kReader, kAuditor, kAdmin});
+  add("EventService", {"GetDigest"}, {kAuditor, kAdmin});
+  add("AuditService", {"ListAuditEntries", "GetAuditEntry", "Verify", "VerifyExtends"}, {kAuditor, kAdmin});
+  add("AdminService",
+      {"CreatePrincipal", "ListPrincipals", "ChangeRole", "ChangeClearance", "RotateToken", "SetTokenExpiry",
+       "RevokeToken", "RevokePrincipal", "Backup", "RebuildProjection", "GetStatistics"},
+      {kAdmin});
+  return m;
+}
+
+std::string Metadata(const grpc::ServerContextBase& ctx, std::string_view key) {
+  const auto& md = ctx.client_metadata();
+  auto it = md.find(grpc::string_ref(key.data(), key.size()));
+  return it == md.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+std::string CertificateSubject(const grpc::ServerContextBase& ctx) {
+  auto auth = ctx.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
+  for (const auto& v : auth->FindPropertyValues("x509_subject")) return std::string(v.data(), v.size());
+  return "";
+}
+
+}  // namespace
+
+std::string MethodName(std::string_view service, std::string_view method) {
+  return "/proeftuin.v1." + std::string(service) + "/" + std::string(method);
+}
+
+const std::vector<MethodRoles>& RoleMatrix() {
+  static const std::vector<MethodRoles> m = BuildMatrix();
+  return m;
+}
+
+absl::StatusOr<Caller> Guard::Check(const grpc::ServerContextBase& ctx, std::string_view method) const {
+  static const auto* index = [] {
+    auto* idx = new std::map<std::string, const MethodRoles*, std::less<>>();
+    for (const auto& m : RoleMatrix()) (*idx)[m.method] = &m;
+    return idx;
+  }();
+  auto entry = index->find(method);
+  if (entry == index->end()) {
+    return absl::InternalError("method " + std::string(method) + " is missing from the role matrix");
+  }
+  ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
+  std::string auth = Metadata(ctx, "authorization");
+  absl::StatusOr<app::Authenticated> who = absl::UnauthenticatedError(
+      "credentials required: send \"authorization: Bearer <token>\" or a client certificate");
+  if (auth.rfind("Bearer ", 0) == 0) {
+    who = app::AuthenticateToken(*view, std::string_view(auth).substr(7), clock_());
+  } else if (std::string subject = CertificateSubject(ctx); !subject.empty()) {
+    who = app::AuthenticateCertificate(*view, subject);
+  }
+  if (!who.ok()) return who.status();
+  const v1::Principal& p = who->principal;
+  const auto& roles = entry->second->roles;
+  if (std::find(roles.begin(), roles.end(), p.role()) == roles.end()) {
+    std::string names;
+    for (auto r : roles) names += (names.empty() ? "" : " or ") + app::RoleName(r);
+    return absl::PermissionDeniedError(std::string(method) + " requires role " + names + "; principal " +
+                                       p.principal_id() + " has role " + app::RoleName(p.role()));
+  }
+  Caller c;
+  c.principal = p;
+  c.actor.set_principal_id(p.principal_id());
+  c.actor.set_display_name(p.display_name());
+  c.actor.set_role(app::RoleName(p.role()));
+  c.actor.set_application(Metadata(ctx, "proeftuin-application").substr(0, 200));
+  c.actor.set_on_behalf_of(Metadata(ctx, "proeftuin-on-behalf-of").substr(0, 200));
+  return c;
+}
+
+}  // namespace proeftuin::api

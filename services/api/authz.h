@@ -1,0 +1,56 @@
+// Authentication and authorisation of every proeftuin.v1 RPC, in one place.
+//
+// Authentication: "authorization: Bearer <token>" (a token issued by AdminService), or a client
+// certificate whose subject is mapped to a principal (mTLS). Missing, unknown, expired or revoked
+// credentials: UNAUTHENTICATED. Authorisation: the role matrix below (docs/ROLES.md); a wrong role
+// gets PERMISSION_DENIED naming the roles that may call the method. Health checking and
+// reflection are not proeftuin.v1 methods and need no credentials.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "eventstore/event_store.h"
+#include "proeftuin/v1/audit_service.pb.h"
+
+namespace proeftuin::api {
+
+// Which roles may call one method ("/proeftuin.v1.ProgrammeService/DraftProgramme").
+struct MethodRoles {
+  std::string method;
+  std::vector<v1::Role> roles;
+};
+// Every proeftuin.v1 method with its roles.
+const std::vector<MethodRoles>& RoleMatrix();
+
+// The authenticated caller of one RPC.
+struct Caller {
+  v1::Principal principal;
+  v1::Actor actor;  // principal id, display name, role, application, on-behalf-of
+  v1::Confidentiality clearance() const { return principal.clearance(); }
+};
+
+class Guard {
+ public:
+  Guard(eventstore::EventStore* store, std::function<absl::Time()> clock)
+      : store_(store), clock_(std::move(clock)) {}
+  // UNAUTHENTICATED, PERMISSION_DENIED (names the roles needed), INTERNAL for a method missing
+  // from the matrix (a programming error: fail closed).
+  absl::StatusOr<Caller> Check(const grpc::ServerContextBase& ctx, std::string_view method) const;
+
+ private:
+  eventstore::EventStore* store_;
+  std::function<absl::Time()> clock_;
+};
+
+// "/proeftuin.v1.<Service>/<Method>"
+std::string MethodName(std::string_view service, std::string_view method);
+
+}  // namespace proeftuin::api

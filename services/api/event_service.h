@@ -1,0 +1,38 @@
+// EventService (sync gRPC API): read-only access to the log for internal systems. Events above
+// the caller's clearance are redacted (position, stream and type kept), so no gap appears.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <atomic>
+
+#include "api/authz.h"
+#include "proeftuin/v1/event_service.grpc.pb.h"
+
+namespace proeftuin::api {
+
+// The API form of a stored event; payload and personal part left out above `clearance`.
+v1::Event ToApiEvent(const eventstore::RecordedEvent& e, v1::Confidentiality clearance);
+
+class EventServiceImpl final : public v1::EventService::Service {
+ public:
+  EventServiceImpl(const Guard* guard, eventstore::EventStore* store) : guard_(guard), store_(store) {}
+
+  grpc::Status ReadStream(grpc::ServerContext* ctx, const v1::ReadStreamRequest* req,
+                          v1::ReadStreamResponse* resp) override;
+  grpc::Status ReadAll(grpc::ServerContext* ctx, const v1::ReadAllRequest* req,
+                       v1::ReadAllResponse* resp) override;
+  grpc::Status Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
+                         grpc::ServerWriter<v1::SubscribeResponse>* writer) override;
+  grpc::Status GetDigest(grpc::ServerContext* ctx, const v1::GetDigestRequest* req,
+                         v1::GetDigestResponse* resp) override;
+  // Ends every subscription (server shutdown): they return OK to their clients.
+  void Stop() { stopping_.store(true); }
+
+ private:
+  std::atomic<bool> stopping_{false};
+  const Guard* guard_;
+  eventstore::EventStore* store_;
+};
+
+}  // namespace proeftuin::api

@@ -1,0 +1,97 @@
+#include "api/programme_service.h"
+
+#include "api/status.h"
+#include "domain/streams.h"
+
+namespace proeftuin::api {
+
+absl::Time CallDeadline(const grpc::ServerContextBase& ctx, absl::Duration cap) {
+  absl::Time capped = absl::Now() + cap;
+  std::chrono::system_clock::time_point d = ctx.deadline();
+  if (d == std::chrono::system_clock::time_point::max()) return capped;
+  return std::min(capped, absl::FromChrono(d));
+}
+
+grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext* ctx,
+                                                    std::string_view method,
+                                                    const v1::CommandOptions& options,
+                                                    v1::Command command,
+                                                    v1::CommandResult* result) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto caller = guard_->Check(*ctx, method);
+  if (!caller.ok()) {
+    reactor->Finish(Finish(ctx, caller.status()));
+    return reactor;
+  }
+  app::CallContext call{caller->actor, options};
+  commands_->Execute(std::move(command), std::move(call),
+                     [ctx, reactor, result](absl::StatusOr<eventstore::AppendResult> r) {
+                       if (r.ok()) {
+                         result->set_first_position(r->first_position);
+                         result->set_last_position(r->last_position);
+                         for (const auto& sv : r->stream_versions) *result->add_stream_versions() = sv;
+                         result->set_duplicate(r->duplicate);
+                       }
+                       reactor->Finish(Finish(ctx, r.status()));
+                     });
+  return reactor;
+}
+
+template <typename Query>
+grpc::ServerUnaryReactor* ProgrammeServiceImpl::Read(grpc::CallbackServerContext* ctx,
+                                                     std::string_view method, Query query) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  auto caller = guard_->Check(*ctx, method);
+  absl::Status s = caller.ok() ? query(*caller, CallDeadline(*ctx)) : caller.status();
+  reactor->Finish(Finish(ctx, s));
+  return reactor;
+}
+
+#define PT_COMMAND_RPC(Name)                                                                 \
+  grpc::ServerUnaryReactor* ProgrammeServiceImpl::Name(                                      \
+      grpc::CallbackServerContext* ctx, const v1::Name##Request* req, v1::Name##Response* resp) { \
+    return Run(ctx, MethodName("ProgrammeService", #Name), req->options(),                   \
+               domain::CommandOf(req->command()), resp->mutable_result());                   \
+  }
+PT_COMMAND_RPC(DraftProgramme)
+PT_COMMAND_RPC(AmendProgramme)
+PT_COMMAND_RPC(SubmitProgrammeToCouncil)
+PT_COMMAND_RPC(RecordCouncilInput)
+PT_COMMAND_RPC(AnswerCouncilInput)
+PT_COMMAND_RPC(AdoptProgramme)
+PT_COMMAND_RPC(RecordKnowledgeSession)
+PT_COMMAND_RPC(EvaluateProgramme)
+PT_COMMAND_RPC(CloseProgramme)
+PT_COMMAND_RPC(ProposeExperiment)
+PT_COMMAND_RPC(AmendExperiment)
+PT_COMMAND_RPC(WithdrawExperiment)
+PT_COMMAND_RPC(SelectExperiment)
+PT_COMMAND_RPC(RejectExperiment)
+PT_COMMAND_RPC(StartExperiment)
+PT_COMMAND_RPC(RecordActivity)
+PT_COMMAND_RPC(RecordExpenditure)
+PT_COMMAND_RPC(ReportProgress)
+PT_COMMAND_RPC(StopExperimentEarly)
+PT_COMMAND_RPC(CompleteExperiment)
+PT_COMMAND_RPC(MarkExperimentNotEvaluable)
+PT_COMMAND_RPC(EvaluateExperiment)
+PT_COMMAND_RPC(RecordCorrection)
+#undef PT_COMMAND_RPC
+
+#define PT_QUERY_RPC(Name)                                                                      \
+  grpc::ServerUnaryReactor* ProgrammeServiceImpl::Name(                                         \
+      grpc::CallbackServerContext* ctx, const v1::Name##Request* req, v1::Name##Response* resp) { \
+    return Read(ctx, MethodName("ProgrammeService", #Name),                                     \
+                [&](const Caller& c, absl::Time deadline) -> absl::Status {                     \
+                  auto r = queries_->Name(*req, c.clearance(), deadline);                       \
+                  if (r.ok()) *resp = *std::move(r);                                            \
+                  return r.status();                                                            \
+                });                                                                             \
+  }
+PT_QUERY_RPC(GetProgramme)
+PT_QUERY_RPC(ListProgrammes)
+PT_QUERY_RPC(GetExperiment)
+PT_QUERY_RPC(ListExperiments)
+#undef PT_QUERY_RPC
+
+}  // namespace proeftuin::api

@@ -1,0 +1,80 @@
+// ProgrammeService over the callback (async) gRPC API: a command's handler never blocks a gRPC
+// thread on the fsync, so every command in flight lands in one commit group.
+//
+// Thread-safety: thread-safe (gRPC calls it concurrently).
+#pragma once
+
+#include <memory>
+
+#include "api/authz.h"
+#include "app/command_handler.h"
+#include "app/queries.h"
+#include "proeftuin/v1/programme_service.grpc.pb.h"
+
+namespace proeftuin::api {
+
+class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService {
+ public:
+  ProgrammeServiceImpl(const Guard* guard, app::CommandHandler* commands, app::Queries* queries)
+      : guard_(guard), commands_(commands), queries_(queries) {}
+
+#define PT_COMMAND_RPC(Name)                                                            \
+  grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* ctx,                     \
+                                 const v1::Name##Request* req, v1::Name##Response* resp) override;
+  PT_COMMAND_RPC(DraftProgramme)
+  PT_COMMAND_RPC(AmendProgramme)
+  PT_COMMAND_RPC(SubmitProgrammeToCouncil)
+  PT_COMMAND_RPC(RecordCouncilInput)
+  PT_COMMAND_RPC(AnswerCouncilInput)
+  PT_COMMAND_RPC(AdoptProgramme)
+  PT_COMMAND_RPC(RecordKnowledgeSession)
+  PT_COMMAND_RPC(EvaluateProgramme)
+  PT_COMMAND_RPC(CloseProgramme)
+  PT_COMMAND_RPC(ProposeExperiment)
+  PT_COMMAND_RPC(AmendExperiment)
+  PT_COMMAND_RPC(WithdrawExperiment)
+  PT_COMMAND_RPC(SelectExperiment)
+  PT_COMMAND_RPC(RejectExperiment)
+  PT_COMMAND_RPC(StartExperiment)
+  PT_COMMAND_RPC(RecordActivity)
+  PT_COMMAND_RPC(RecordExpenditure)
+  PT_COMMAND_RPC(ReportProgress)
+  PT_COMMAND_RPC(StopExperimentEarly)
+  PT_COMMAND_RPC(CompleteExperiment)
+  PT_COMMAND_RPC(MarkExperimentNotEvaluable)
+  PT_COMMAND_RPC(EvaluateExperiment)
+  PT_COMMAND_RPC(RecordCorrection)
+#undef PT_COMMAND_RPC
+
+  grpc::ServerUnaryReactor* GetProgramme(grpc::CallbackServerContext* ctx,
+                                         const v1::GetProgrammeRequest* req,
+                                         v1::GetProgrammeResponse* resp) override;
+  grpc::ServerUnaryReactor* ListProgrammes(grpc::CallbackServerContext* ctx,
+                                           const v1::ListProgrammesRequest* req,
+                                           v1::ListProgrammesResponse* resp) override;
+  grpc::ServerUnaryReactor* GetExperiment(grpc::CallbackServerContext* ctx,
+                                          const v1::GetExperimentRequest* req,
+                                          v1::GetExperimentResponse* resp) override;
+  grpc::ServerUnaryReactor* ListExperiments(grpc::CallbackServerContext* ctx,
+                                            const v1::ListExperimentsRequest* req,
+                                            v1::ListExperimentsResponse* resp) override;
+
+ private:
+  // Authenticates, checks the role, runs the command, finishes the call with its result.
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, std::string_view method,
+                                const v1::CommandOptions& options, v1::Command command,
+                                v1::CommandResult* result);
+  // Authenticates, checks the role, runs a query on this thread, finishes the call.
+  template <typename Query>
+  grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* ctx, std::string_view method,
+                                 Query query);
+
+  const Guard* guard_;
+  app::CommandHandler* commands_;
+  app::Queries* queries_;
+};
+
+// The deadline of a call, capped so a query never waits longer than `cap`.
+absl::Time CallDeadline(const grpc::ServerContextBase& ctx, absl::Duration cap = absl::Seconds(10));
+
+}  // namespace proeftuin::api

@@ -1,0 +1,204 @@
+#include "app/command_handler.h"
+
+#include <deque>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "app/decider_projection.h"
+#include "domain/decider.h"
+#include "domain/streams.h"
+#include "eventstore/sha256.h"
+#include "eventstore/status_macros.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace proeftuin::app {
+namespace {
+
+constexpr int kMaxAttempts = 5;
+
+std::string Deterministic(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream sos(&out);
+  google::protobuf::io::CodedOutputStream cos(&sos);
+  cos.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&cos);
+  cos.Trim();
+  return out;
+}
+
+template <typename Event>
+eventstore::NewEvent ToNewEvent(const domain::DecidedEvent<Event>& d) {
+  eventstore::NewEvent n;
+  n.type = std::string(domain::EventTypeName(d.event));
+  n.payload = d.event.SerializeAsString();
+  if (d.personal.has_value()) n.personal = d.personal->SerializeAsString();
+  n.confidentiality = d.confidentiality;
+  if (d.occurred_on.year() != 0) n.occurred_on = d.occurred_on;
+  n.reason = d.reason;
+  return n;
+}
+
+template <typename State>
+eventstore::ExpectedVersion VersionOf(const std::optional<State>& s) {
+  return s.has_value() ? eventstore::ExpectedVersion::Exact(s->stream_version())
+                       : eventstore::ExpectedVersion::NoStream();
+}
+
+}  // namespace
+
+struct CommandHandler::Job {
+  v1::Command command;
+  CallContext call;
+  CommandDone done;
+  std::string fingerprint;
+  int attempts = 0;
+};
+
+// Runs conflict retries off the store's writer thread.
+class CommandHandler::Retrier {
+ public:
+  Retrier() : thread_([this] { Loop(); }) {}
+  ~Retrier() {
+    {
+      absl::MutexLock l(&mu_);
+      stop_ = true;
+    }
+    thread_.join();
+  }
+  void Post(std::function<void()> fn) {
+    absl::MutexLock l(&mu_);
+    queue_.push_back(std::move(fn));
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        absl::MutexLock l(&mu_);
+        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !queue_.empty(); };
+        mu_.Await(absl::Condition(&ready));
+        if (queue_.empty()) return;
+        fn = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      fn();
+    }
+  }
+  absl::Mutex mu_;
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+CommandHandler::CommandHandler(eventstore::EventStore* store, std::function<absl::Time()> clock)
+    : store_(store), clock_(std::move(clock)), retrier_(std::make_unique<Retrier>()) {}
+
+CommandHandler::~CommandHandler() = default;
+
+std::string CommandHandler::Fingerprint(const v1::Command& command, const CallContext& call) {
+  v1::CommandOptions options = call.options;
+  options.clear_request_id();
+  eventstore::Sha256 h;
+  h.Update(call.actor.principal_id());
+  h.Update(std::string_view("\n", 1));
+  h.Update(Deterministic(options));
+  h.Update(std::string_view("\n", 1));
+  h.Update(Deterministic(command));
+  eventstore::Digest d = h.Finish();
+  return std::string(eventstore::AsStringView(d));
+}
+
+void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone done) {
+  if (call.options.request_id().empty()) {
+    return done(absl::InvalidArgumentError(
+        "options.request_id: required (a client-chosen id that makes retries safe)"));
+  }
+  auto job = std::make_shared<Job>();
+  job->fingerprint = Fingerprint(command, call);
+  job->command = std::move(command);
+  job->call = std::move(call);
+  job->done = std::move(done);
+  auto stored = store_->LookupRequest(job->call.options.request_id(), job->fingerprint);
+  if (!stored.ok()) return job->done(stored.status());
+  if (stored->has_value()) return job->done(**stored);
+  Attempt(std::move(job));
+}
+
+void CommandHandler::Attempt(std::shared_ptr<Job> job) {
+  auto request = Plan(*job);
+  if (!request.ok()) return job->done(request.status());
+  if (request->appends.empty()) return job->done(eventstore::AppendResult{});  // no-op
+  store_->AppendAsync(*std::move(request), [this, job](absl::StatusOr<eventstore::AppendResult> r) {
+    bool conflict = !r.ok() && r.status().code() == absl::StatusCode::kAborted;
+    if (conflict && job->call.options.has_expected_version()) {
+      return job->done(absl::AbortedError(
+          "PT-STALE-VERSION: the object changed while the request was decided; reload it and "
+          "try again (" + std::string(r.status().message()) + ")"));
+    }
+    if (conflict && ++job->attempts < kMaxAttempts) {
+      retrier_->Post([this, job] { Attempt(job); });
+      return;
+    }
+    job->done(std::move(r));
+  });
+}
+
+absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
+  ASSIGN_OR_RETURN(domain::CommandTarget target, domain::TargetOf(job.command));
+  ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
+  ASSIGN_OR_RETURN(auto programme, LoadProgramme(*view, target.programme_id));
+  std::optional<v1::ExperimentState> experiment;
+  std::vector<v1::ExperimentState> experiments;
+  if (target.is_experiment_command()) {
+    ASSIGN_OR_RETURN(experiment, LoadExperiment(*view, target.programme_id, target.experiment_id));
+  }
+  if (programme.has_value()) {
+    ASSIGN_OR_RETURN(experiments, LoadExperiments(*view, target.programme_id));
+  }
+  const v1::CommandOptions& options = job.call.options;
+  if (options.has_expected_version()) {
+    bool exists = target.is_experiment_command() ? experiment.has_value() : programme.has_value();
+    uint64_t current = target.is_experiment_command()
+                           ? (exists ? experiment->stream_version() : 0)
+                           : (exists ? programme->stream_version() : 0);
+    if (!exists || current != options.expected_version()) {
+      std::string object = target.is_experiment_command() ? target.experiment_stream : target.programme_stream;
+      return absl::AbortedError("PT-STALE-VERSION: " + object + " is at " +
+                                (exists ? "version " + std::to_string(current) : "no version (it does not exist)") +
+                                ", the request expected version " + std::to_string(options.expected_version()) +
+                                "; reload it and try again");
+    }
+  }
+  domain::DecisionContext ctx;
+  ctx.programme = programme.has_value() ? &*programme : nullptr;
+  ctx.experiment = experiment.has_value() ? &*experiment : nullptr;
+  for (const auto& e : experiments) ctx.experiments.push_back(&e);
+  ASSIGN_OR_RETURN(domain::Decision decision, domain::Decide(job.command, ctx, clock_()));
+
+  eventstore::AppendRequest req;
+  if (decision.empty()) return req;
+  req.request_id = options.request_id();
+  req.fingerprint = job.fingerprint;
+  req.actor = job.call.actor;
+  if (!options.on_behalf_of().empty()) req.actor.set_on_behalf_of(options.on_behalf_of());
+  req.reason = options.reason();
+  req.correlation_id = options.correlation_id();
+  if (options.occurred_on().year() != 0) req.occurred_on = options.occurred_on();
+  if (!decision.programme_events.empty()) {
+    eventstore::StreamAppend a{decision.programme_stream, VersionOf(programme), {}};
+    for (const auto& e : decision.programme_events) a.events.push_back(ToNewEvent(e));
+    req.appends.push_back(std::move(a));
+  } else if (decision.checks_programme_version) {
+    req.checks.push_back({decision.programme_stream, VersionOf(programme)});
+  }
+  if (!decision.experiment_events.empty()) {
+    eventstore::StreamAppend a{decision.experiment_stream, VersionOf(experiment), {}};
+    for (const auto& e : decision.experiment_events) a.events.push_back(ToNewEvent(e));
+    req.appends.push_back(std::move(a));
+  }
+  return req;
+}
+
+}  // namespace proeftuin::app

@@ -1,0 +1,61 @@
+// CommandHandler: runs one domain command end to end (ENGINEERING.md §1-2):
+//   1. a request id already stored answers with the original result (before deciding anything);
+//   2. read the decider state at a known version (inline projection, one snapshot);
+//   3. check the version the caller saw (If-Match), then Decide (pure);
+//   4. append the events atomically: each stream written at its exact version, the programme
+//      stream as a check-only expectation for experiment commands;
+//   5. on a version conflict (someone else wrote in between) decide again, a bounded number of
+//      times.
+// The answer arrives through a callback, usually on the store's writer thread after the fsync:
+// keep callbacks short.
+//
+// Thread-safety: Execute is thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "eventstore/event_store.h"
+#include "proeftuin/v1/commands.pb.h"
+#include "proeftuin/v1/programme_service.pb.h"
+
+namespace proeftuin::app {
+
+// Who sends the command and how (from the authenticated call).
+struct CallContext {
+  v1::Actor actor;
+  v1::CommandOptions options;
+};
+
+using CommandDone = std::function<void(absl::StatusOr<eventstore::AppendResult>)>;
+
+class CommandHandler {
+ public:
+  CommandHandler(eventstore::EventStore* store, std::function<absl::Time()> clock);
+  ~CommandHandler();
+
+  // Executes `command` and calls `done` once with what was written (first/last position 0 for
+  // an idempotent no-op). Errors: those of domain::Decide (the message starts with the rule
+  // id), INVALID_ARGUMENT for bad options, ABORTED ("PT-STALE-VERSION") when the version the
+  // caller saw is not the current one or conflicts persisted, and the store's errors.
+  void Execute(v1::Command command, CallContext call, CommandDone done);
+
+  // The fingerprint of a command as sent by a principal (SHA-256 of the deterministic
+  // serialization of the command and its options without the request id).
+  static std::string Fingerprint(const v1::Command& command, const CallContext& call);
+
+ private:
+  struct Job;
+  class Retrier;
+  void Attempt(std::shared_ptr<Job> job);
+  absl::StatusOr<eventstore::AppendRequest> Plan(Job& job);
+
+  eventstore::EventStore* store_;
+  std::function<absl::Time()> clock_;
+  std::unique_ptr<Retrier> retrier_;
+};
+
+}  // namespace proeftuin::app

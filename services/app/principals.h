@@ -1,0 +1,108 @@
+// Principals and tokens (AdminService), stored as events in streams "principal-<id>" so the
+// trail shows who could do what, when; the inline projection "principals" answers
+// authentication. Tokens are high-entropy random ("pt_" + 43 base64url characters), shown
+// once, stored only as SHA-256.
+//
+// Rows: "p/<id>" -> v1::Principal; "t/<sha256 hex>" -> "<id> <token_id>";
+//       "c/<certificate subject>" -> "<id>".
+//
+// Thread-safety: PrincipalsProjector runs on the writer thread; the other functions and
+// PrincipalAdmin are thread-safe.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "eventstore/event_store.h"
+#include "eventstore/projection.h"
+#include "proeftuin/v1/admin_service.pb.h"
+#include "proeftuin/v1/audit_service.pb.h"
+#include "proeftuin/v1/principal_events.pb.h"
+
+namespace proeftuin::app {
+
+inline constexpr char kPrincipalsProjection[] = "principals";
+inline constexpr char kPrincipalStreamPrefix[] = "principal-";
+
+std::string PrincipalStream(std::string_view principal_id);
+// "programme_manager", "college", ... (the role's enum name without ROLE_, lowercase).
+std::string RoleName(v1::Role role);
+// The stored type name of a principal event, e.g. "proeftuin.v1.TokenIssued".
+std::string PrincipalEventType(const v1::PrincipalEvent& e);
+
+class PrincipalsProjector : public eventstore::Projector {
+ public:
+  std::string Name() const override { return kPrincipalsProjection; }
+  uint32_t Version() const override { return 1; }
+  void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+};
+
+// Folds one principal event into a principal (shared by the projector and the audit trail).
+void EvolvePrincipal(v1::Principal& p, const v1::PrincipalEvent& e, int64_t recorded_at_us);
+
+struct Authenticated {
+  v1::Principal principal;
+  std::string token_id;  // empty for a certificate
+};
+
+// UNAUTHENTICATED when the token is unknown, expired or revoked, or its principal revoked.
+absl::StatusOr<Authenticated> AuthenticateToken(eventstore::ReadView& view, std::string_view token,
+                                                absl::Time now);
+// UNAUTHENTICATED when no principal has this certificate subject, or it was revoked.
+absl::StatusOr<Authenticated> AuthenticateCertificate(eventstore::ReadView& view,
+                                                      std::string_view subject);
+
+// The administrator's operations on principals. Every change is an append with the caller's
+// request id (a retry returns the principal as it is, and no token).
+class PrincipalAdmin {
+ public:
+  PrincipalAdmin(eventstore::EventStore* store, std::function<absl::Time()> clock)
+      : store_(store), clock_(std::move(clock)) {}
+
+  // INVALID_ARGUMENT (field named), ALREADY_EXISTS (id taken), store errors.
+  absl::StatusOr<v1::CreatePrincipalResponse> Create(const v1::CreatePrincipalRequest& r,
+                                                     const v1::Actor& actor);
+  absl::StatusOr<std::vector<v1::Principal>> List();
+  // NOT_FOUND for an unknown principal (or token), FAILED_PRECONDITION when revoked.
+  absl::StatusOr<v1::Principal> ChangeRole(const v1::ChangeRoleRequest& r, const v1::Actor& a);
+  absl::StatusOr<v1::Principal> ChangeClearance(const v1::ChangeClearanceRequest& r,
+                                                const v1::Actor& a);
+  absl::StatusOr<v1::RotateTokenResponse> RotateToken(const v1::RotateTokenRequest& r,
+                                                      const v1::Actor& a);
+  absl::StatusOr<v1::Principal> SetTokenExpiry(const v1::SetTokenExpiryRequest& r,
+                                               const v1::Actor& a);
+  absl::StatusOr<v1::Principal> RevokeToken(const v1::RevokeTokenRequest& r, const v1::Actor& a);
+  absl::StatusOr<v1::Principal> RevokePrincipal(const v1::RevokePrincipalRequest& r,
+                                                const v1::Actor& a);
+  // NOT_FOUND when unknown.
+  absl::StatusOr<v1::Principal> Get(std::string_view principal_id);
+  // True when no principal exists yet (a new store).
+  absl::StatusOr<bool> Empty();
+
+ private:
+  // Appends `events` to the principal's stream at the version read; returns the principal
+  // after them. `fingerprint_of` is the request (its request_id is the idempotency key).
+  absl::StatusOr<v1::Principal> Change(const google::protobuf::Message& request,
+                                       const std::string& request_id,
+                                       const std::string& principal_id, const std::string& reason,
+                                       const v1::Actor& actor,
+                                       const std::function<absl::StatusOr<std::vector<v1::PrincipalEvent>>(
+                                           const v1::Principal&)>& decide);
+
+  eventstore::EventStore* store_;
+  std::function<absl::Time()> clock_;
+};
+
+// A fresh token: "pt_" + 43 base64url characters (256 random bits), and its id.
+struct NewToken {
+  std::string token;
+  std::string token_id;
+  std::string sha256;  // raw 32 bytes
+};
+NewToken GenerateToken();
+
+}  // namespace proeftuin::app

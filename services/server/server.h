@@ -1,0 +1,48 @@
+// ProeftuinServer: the store, the application layer and the gRPC services of proeftuind, wired
+// together. main.cc parses flags and signals; tests can run a server in-process.
+//
+// Thread-safety: Start, Shutdown and Wait from one thread; the rest is internal.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+
+namespace proeftuin::server {
+
+struct ServerOptions {
+  std::string data_dir = "./var/data";
+  std::string listen = "127.0.0.1:50051";
+  std::string tls_cert;       // PEM file; with tls_key: TLS
+  std::string tls_key;        // PEM file
+  std::string tls_client_ca;  // PEM file; clients may then authenticate by certificate (mTLS)
+  bool allow_plaintext = false;  // non-loopback without TLS (behind a TLS-terminating proxy)
+  size_t rocksdb_memory_mb = 128;  // block cache + memtables
+  int shutdown_grace_seconds = 10;
+};
+
+// INVALID_ARGUMENT naming the flag when options are inconsistent (e.g. a non-loopback listen
+// address without TLS or --allow-plaintext, a key without a certificate, a missing file).
+absl::Status ValidateOptions(const ServerOptions& o);
+
+class ProeftuinServer {
+ public:
+  explicit ProeftuinServer(ServerOptions options);
+  ~ProeftuinServer();
+
+  // Opens the store (creating it and an administrator on first start), starts listening.
+  absl::Status Start();
+  // The port actually bound (when listen asked for port 0).
+  int port() const;
+  // Stops accepting, finishes in-flight calls (appends complete), closes the store.
+  void Shutdown();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace proeftuin::server

@@ -1,0 +1,41 @@
+#include "server/wiring.h"
+
+#include "app/decider_projection.h"
+
+namespace proeftuin::server {
+
+eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o) {
+  eventstore::RocksStoreOptions so;
+  so.path = o.data_dir;
+  so.block_cache_bytes = o.rocksdb_memory_mb * 3 / 4 << 20;
+  so.write_buffer_bytes = o.rocksdb_memory_mb / 4 << 20;
+  so.inline_projectors = {std::make_shared<app::DeciderStateProjector>(),
+                          std::make_shared<app::PrincipalsProjector>()};
+  return so;
+}
+
+std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store) {
+  auto s = std::make_unique<Services>();
+  auto clock = [] { return absl::Now(); };
+  s->guard = std::make_unique<api::Guard>(store, clock);
+  s->commands = std::make_unique<app::CommandHandler>(store, clock);
+  s->queries = std::make_unique<app::Queries>(store);
+  s->principals = std::make_unique<app::PrincipalAdmin>(store, clock);
+  s->programme = std::make_unique<api::ProgrammeServiceImpl>(s->guard.get(), s->commands.get(), s->queries.get());
+  s->events = std::make_unique<api::EventServiceImpl>(s->guard.get(), store);
+  api::AuditTrail trail;
+  trail.list = [](const v1::ListAuditEntriesRequest&, v1::Confidentiality, absl::Time)
+      -> absl::StatusOr<v1::ListAuditEntriesResponse> {
+    return absl::UnimplementedError("the audit index is not wired yet");
+  };
+  trail.get = [](const v1::GetAuditEntryRequest&, v1::Confidentiality) -> absl::StatusOr<v1::GetAuditEntryResponse> {
+    return absl::UnimplementedError("the audit index is not wired yet");
+  };
+  s->audit = std::make_unique<api::AuditServiceImpl>(s->guard.get(), store, std::move(trail));
+  std::vector<std::pair<std::string, bool>> projections;
+  for (const auto& p : StoreOptions(ServerOptions{}).inline_projectors) projections.emplace_back(p->Name(), true);
+  s->admin = std::make_unique<api::AdminServiceImpl>(s->guard.get(), store, s->principals.get(), projections);
+  return s;
+}
+
+}  // namespace proeftuin::server
