@@ -14,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libspdlog-dev libssl-dev libcivetweb-dev
   python3-grpcio python3-grpc-tools python3-protobuf grpc-proto
-  tzdata openssl
+  tzdata openssl chromium
 )
 
 # Node.js and npm run the proto tooling; take Debian's unless a Node.js is already installed.
