@@ -256,9 +256,12 @@ constexpr Spec kSpecs[] = {
 
 }  // namespace
 
-std::vector<v1::ProposeExperiment> Proposals() {
+std::vector<v1::ProposeExperiment> Proposals(const v1::Date& proposed_on) {
   std::vector<v1::ProposeExperiment> proposals;
-  for (const Spec& spec : kSpecs) proposals.push_back(Build(spec));
+  for (const Spec& spec : kSpecs) {
+    v1::ProposeExperiment& proposal = proposals.emplace_back(Build(spec));
+    *proposal.mutable_proposed_on() = proposed_on;
+  }
   // Adoption gardens: proposed by a resident; the name and contact are personal data.
   v1::PersonContact* contact = proposals[2].mutable_proposer_contact();
   contact->set_name("M. Bakker (demo)");
@@ -267,12 +270,13 @@ std::vector<v1::ProposeExperiment> Proposals() {
   return proposals;
 }
 
-v1::EvaluateExperiment Evaluation(const std::string& experiment_id, std::vector<v1::Score> scores,
-                                  v1::Conclusion conclusion, const std::string& lessons) {
+v1::EvaluateExperiment Evaluation(const std::string& experiment_id, const v1::Date& evaluated_on,
+                                  std::vector<v1::Score> scores, v1::Conclusion conclusion,
+                                  const std::string& lessons) {
   v1::EvaluateExperiment evaluation;
   evaluation.set_programme_id(kExampleProgrammeId);
   evaluation.set_experiment_id(experiment_id);
-  for (const v1::ProposeExperiment& proposal : Proposals()) {
+  for (const v1::ProposeExperiment& proposal : Proposals(evaluated_on)) {  // for the criteria
     if (proposal.experiment_id() != experiment_id) continue;
     for (int i = 0; i < proposal.design().criteria_size(); ++i) {
       v1::CriterionScore* score = evaluation.add_scores();
@@ -286,6 +290,7 @@ v1::EvaluateExperiment Evaluation(const std::string& experiment_id, std::vector<
   }
   evaluation.set_conclusion(conclusion);
   evaluation.set_lessons(lessons);
+  *evaluation.mutable_evaluated_on() = evaluated_on;
   return evaluation;
 }
 

@@ -45,7 +45,7 @@ v1::DraftProgramme Draft() {
   return draft;
 }
 
-v1::SubmitProgrammeToCouncil Submission() {
+v1::SubmitProgrammeToCouncil Submission(const v1::Date& submitted_on) {
   v1::SubmitProgrammeToCouncil submit;
   submit.set_programme_id(kExampleProgrammeId);
   v1::CouncilReference* ref = submit.mutable_council_reference();
@@ -55,11 +55,13 @@ v1::SubmitProgrammeToCouncil Submission() {
   ref->set_document_id("RV-2024-031");
   ref->set_document_title("Ontwerp experimenteerprogramma inwonerparticipatie (demo)");
   ref->set_document_url("https://lv.bestuurlijkeinformatie.nl/");
+  *submit.mutable_submitted_on() = submitted_on;
   *submit.mutable_response_deadline() = Day(2024, 7, 2);
   return submit;
 }
 
-v1::RecordCouncilInput Input(v1::CouncilInputKind kind, const char* text, const char* about) {
+v1::RecordCouncilInput Input(const v1::Date& received_on, v1::CouncilInputKind kind,
+                             const char* text, const char* about) {
   v1::RecordCouncilInput input;
   input.set_programme_id(kExampleProgrammeId);
   input.set_kind(kind);
@@ -67,16 +69,18 @@ v1::RecordCouncilInput Input(v1::CouncilInputKind kind, const char* text, const 
   input.set_source_kind(v1::COUNCIL_INPUT_SOURCE_KIND_MINUTES);
   input.set_source_reference("Besluitenlijst raad 2 juli 2024, agendapunt 9 (demo)");
   input.set_concerns_experiment_id(about);
+  *input.mutable_received_on() = received_on;
   return input;
 }
 
-v1::AnswerCouncilInput Answer(const char* input_id, v1::Disposition disposition,
-                              const char* motivation) {
+v1::AnswerCouncilInput Answer(const v1::Date& answered_on, const char* input_id,
+                              v1::Disposition disposition, const char* motivation) {
   v1::AnswerCouncilInput answer;
   answer.set_programme_id(kExampleProgrammeId);
   answer.set_input_id(input_id);
   answer.set_disposition(disposition);
   answer.set_motivation(motivation);
+  *answer.mutable_answered_on() = answered_on;
   return answer;
 }
 
@@ -92,31 +96,34 @@ v1::SelectExperiment Select(const char* id, std::vector<v1::BudgetYearAmount> al
 
 void AddCouncil(StepList& s) {
   s.On(2024, 6, 20);
-  s.Add("submit-to-council", kGriffie, Submission(), "The design programme goes to the council.");
+  s.Add("submit-to-council", kGriffie, Submission(s.today()),
+        "The design programme goes to the council.");
   s.On(2024, 7, 2);
   s.Add("wish-youth", kGriffie,
-        Input(v1::COUNCIL_INPUT_KIND_WISH,
+        Input(s.today(), v1::COUNCIL_INPUT_KIND_WISH,
               "Betrek jongeren en inwoners van Stompwijk nadrukkelijk bij de experimenten.", ""),
         "Council wish wb-1.");
   s.Add("objection-platform", kGriffie,
-        Input(v1::COUNCIL_INPUT_KIND_OBJECTION,
+        Input(s.today(), v1::COUNCIL_INPUT_KIND_OBJECTION,
               "Bedenking: het digitale platform mag niet duurder worden dan begroot en moet "
               "toegankelijk zijn voor inwoners zonder digitale vaardigheden.",
               kPlatform),
         "Council objection wb-2 about the platform.");
   s.Add("wish-parking", kGriffie,
-        Input(v1::COUNCIL_INPUT_KIND_WISH, "Raadpleeg ook de ondernemers rond de Mall.", kParking),
+        Input(s.today(), v1::COUNCIL_INPUT_KIND_WISH, "Raadpleeg ook de ondernemers rond de Mall.",
+              kParking),
         "Council wish wb-3 about the parking consultation.");
   s.On(2024, 7, 8);
   s.Add("answer-wb-1", kCollege,
-        Answer("wb-1", v1::DISPOSITION_ADOPTED, "Het jongerenpanel Stompwijk is opgenomen."),
+        Answer(s.today(), "wb-1", v1::DISPOSITION_ADOPTED,
+               "Het jongerenpanel Stompwijk is opgenomen."),
         "The college adopts wish wb-1.");
   s.Add("answer-wb-2", kCollege,
-        Answer("wb-2", v1::DISPOSITION_PARTLY_ADOPTED,
+        Answer(s.today(), "wb-2", v1::DISPOSITION_PARTLY_ADOPTED,
                "Het budget blijft gelijk; een papieren variant wordt niet toegezegd."),
         "The college partly adopts objection wb-2.");
   s.Add("answer-wb-3", kCollege,
-        Answer("wb-3", v1::DISPOSITION_ADOPTED, "Ondernemers worden apart uitgenodigd."),
+        Answer(s.today(), "wb-3", v1::DISPOSITION_ADOPTED, "Ondernemers worden apart uitgenodigd."),
         "The college adopts wish wb-3.");
 }
 
@@ -154,7 +161,7 @@ void AddPreparation(StepList& s) {
   informal.set_summary("Het college verkende mogelijke experimenten (demo).");
   s.Add("session-college", kPm, informal, "The informal college session of 28 May, recorded.");
   s.On(2024, 6, 10);
-  for (const v1::ProposeExperiment& proposal : Proposals()) {
+  for (const v1::ProposeExperiment& proposal : Proposals(s.today())) {
     s.Add(absl::StrCat("propose-", proposal.experiment_id()), "proposer", proposal,
           absl::StrCat("Proposal: ", proposal.design().title(), "."));
   }
@@ -209,6 +216,7 @@ v1::DecisionReference College(const std::string& identification, const v1::Date&
 
 void StepList::On(int year, int month, int day) {
   at_ = absl::FromCivil(absl::CivilSecond(year, month, day, 10, 0, 0), absl::UTCTimeZone());
+  today_ = Day(year, month, day);
 }
 
 void StepList::Add(std::string label, std::string role, const google::protobuf::Message& action,

@@ -47,6 +47,11 @@ struct ExampleStep {
 };
 
 // The whole example, in order. Every step succeeds when run in order against an empty store.
+// Every business date a command has a field for (submitted_on, held_on, spent_on, ...) is set
+// explicitly, usually to the date of the step's `at`, so a step decides the same events when
+// `now` is a real clock later than `at` (the server, the CLI's demo) as when `now` is `at`.
+// Only DraftProgramme, AmendProgramme and RecordCorrection have no such field: their events'
+// header occurred_on is the date of `now`. Steps after the real `now` fail as "in the future".
 std::vector<ExampleStep> ExampleProgrammeSteps();
 
 // Remembers which events each step wrote, so that a correction step can name its target.
