@@ -1,0 +1,249 @@
+// The audit trail (AuditService) over the example programme: filters, pagination, newest first,
+// waiting for a minimum position, states before and after an entry, clearance.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "app/principals.h"
+#include "domain/testing/builders.h"
+#include "views/testing/views_testing.h"
+#include "views/views.h"
+
+namespace proeftuin::views {
+namespace {
+
+using eventstore::RecordedEvent;
+
+constexpr char kLv[] = "lv-2024-2027";
+constexpr char kSecret[] = "geheim-programma";
+constexpr v1::Confidentiality kAll = v1::CONFIDENTIALITY_ZEER_GEHEIM;
+constexpr v1::Confidentiality kPublic = v1::CONFIDENTIALITY_OPENBAAR;
+
+int64_t Us(int y, int m, int d) {
+  return absl::ToUnixMicros(absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone()));
+}
+
+class AuditTrail : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    store_ = new testing::ViewsStore();
+    testing::RunExample(*store_);
+    store_->SetNow(absl::FromUnixMicros(Us(2027, 4, 2)));
+    v1::Command draft = domain::testkit::DraftCmd();  // a confidential programme
+    testing::Retarget(&draft, kSecret);
+    draft.mutable_draft_programme()->set_confidentiality(v1::CONFIDENTIALITY_VERTROUWELIJK);
+    ASSERT_TRUE(store_->Run(draft).ok());
+    v1::PrincipalEvent created;  // a principal stream, as AdminService writes it
+    created.mutable_created()->set_principal_id("griffie-lv");
+    created.mutable_created()->set_display_name("Griffie Leidschendam-Voorburg");
+    created.mutable_created()->set_role(v1::ROLE_COUNCIL_CLERK);
+    eventstore::NewEvent e = eventstore::testing::Event(created.SerializeAsString(),
+                                                        app::PrincipalEventType(created));
+    e.confidentiality = v1::CONFIDENTIALITY_INTERN;
+    ASSERT_TRUE(store_->store()
+                    .Append(eventstore::testing::OneStream("principal-1", "principal-griffie-lv",
+                                                           eventstore::ExpectedVersion::NoStream(), {e}))
+                    .ok());
+    store_->CatchUp();
+    log_ = new std::vector<RecordedEvent>(eventstore::testing::ReadEverything(store_->store()));
+  }
+  static void TearDownTestSuite() {
+    delete store_;
+    delete log_;
+  }
+
+  absl::StatusOr<v1::ListAuditEntriesResponse> List(const v1::ListAuditEntriesRequest& r,
+                                                    v1::Confidentiality clearance = kAll) {
+    return ListAuditEntries(store_->store(), r, clearance, absl::Now() + absl::Seconds(10));
+  }
+  // Every page of a query; checks newest first across pages.
+  std::vector<v1::AuditEntry> ListAll(v1::ListAuditEntriesRequest r, v1::Confidentiality c = kAll) {
+    std::vector<v1::AuditEntry> all;
+    for (int pages = 0; pages < 1000; ++pages) {
+      auto page = List(r, c);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      for (const auto& e : page->entries()) {
+        if (!all.empty()) {
+          EXPECT_LT(e.position(), all.back().position());
+        }
+        all.push_back(e);
+      }
+      if (page->next_page_token().empty()) break;
+      r.set_page_token(page->next_page_token());
+    }
+    return all;
+  }
+  static size_t Expected(const std::function<bool(const RecordedEvent&)>& keep) {
+    return std::count_if(log_->begin(), log_->end(), keep);
+  }
+
+  static testing::ViewsStore* store_;
+  static std::vector<RecordedEvent>* log_;
+};
+
+testing::ViewsStore* AuditTrail::store_ = nullptr;
+std::vector<RecordedEvent>* AuditTrail::log_ = nullptr;
+
+TEST_F(AuditTrail, ListsEveryEventNewestFirstOverPages) {
+  v1::ListAuditEntriesRequest r;
+  r.set_page_size(7);
+  auto first = List(r);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->entries_size(), 7);
+  EXPECT_EQ(first->entries(0).position(), log_->back().position());
+  EXPECT_EQ(first->as_of_position(), log_->back().position());
+  const std::vector<v1::AuditEntry> all = ListAll(r);
+  EXPECT_EQ(all.size(), log_->size());
+  EXPECT_EQ(all.back().position(), 1u);
+}
+
+TEST_F(AuditTrail, FiltersByProgrammeIdOrByOneStream) {
+  v1::ListAuditEntriesRequest r;
+  r.set_object(kLv);
+  const auto programme = ListAll(r);
+  EXPECT_EQ(programme.size(), Expected([](const RecordedEvent& e) {
+              return e.header.stream() == "programme-lv-2024-2027" ||
+                     e.header.stream().rfind("experiment-lv-2024-2027.", 0) == 0;
+            }));
+  const std::string parking = "experiment-lv-2024-2027.parkeren-rond-de-mall";
+  r.set_object(parking);
+  const auto stream = ListAll(r);
+  EXPECT_EQ(stream.size(), Expected([&](const RecordedEvent& e) { return e.header.stream() == parking; }));
+  for (const auto& e : stream) EXPECT_EQ(e.stream(), parking);
+  EXPECT_GT(programme.size(), stream.size());
+}
+
+TEST_F(AuditTrail, FiltersByActorAndEventTypeTogether) {
+  v1::ListAuditEntriesRequest r;
+  r.set_actor("griffie");
+  EXPECT_EQ(ListAll(r).size(),
+            Expected([](const RecordedEvent& e) { return e.header.actor().principal_id() == "griffie"; }));
+  r.set_actor("programme_manager");
+  r.set_event_type("proeftuin.v1.ExpenditureRecorded");
+  const auto spent = ListAll(r);
+  EXPECT_EQ(spent.size(), 10u);
+  for (const auto& e : spent) {
+    EXPECT_EQ(e.event_type(), "proeftuin.v1.ExpenditureRecorded");
+    EXPECT_EQ(e.actor().principal_id(), "programme_manager");
+  }
+  r.clear_actor();
+  r.set_object(kLv);
+  EXPECT_EQ(ListAll(r).size(), 10u);
+}
+
+TEST_F(AuditTrail, FiltersByRecordedTime) {
+  v1::ListAuditEntriesRequest r;
+  r.set_from_us(Us(2024, 11, 1));
+  r.set_to_us(Us(2025, 1, 1));
+  r.set_page_size(3);
+  const auto entries = ListAll(r);
+  EXPECT_EQ(entries.size(), Expected([&](const RecordedEvent& e) {
+              return e.header.recorded_at_us() >= r.from_us() && e.header.recorded_at_us() < r.to_us();
+            }));
+  EXPECT_GT(entries.size(), 5u);
+  for (const auto& e : entries) {
+    EXPECT_GE(e.recorded_at_us(), r.from_us());
+    EXPECT_LT(e.recorded_at_us(), r.to_us());
+  }
+}
+
+TEST(AuditTrailWait, WaitsUntilTheIndexReachesTheMinimumPosition) {
+  testing::ViewsStore store;
+  store.SetNow(domain::testkit::TestNow());
+  ASSERT_TRUE(store.Run(domain::testkit::DraftCmd()).ok());
+  for (int i = 0; i < 20; ++i) {
+    auto written = store.Run(domain::testkit::SessionCmd(""));
+    ASSERT_TRUE(written.ok()) << written.status();
+    v1::ListAuditEntriesRequest r;
+    r.set_min_position(written->last_position);
+    r.set_page_size(1);
+    auto page = ListAuditEntries(store.store(), r, kAll, absl::Now() + absl::Seconds(10));
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_EQ(page->entries_size(), 1);
+    EXPECT_EQ(page->entries(0).position(), written->last_position);
+    EXPECT_GE(page->as_of_position(), written->last_position);
+  }
+  v1::ListAuditEntriesRequest r;
+  r.set_min_position(store.store().LastPosition() + 1000);
+  auto late = ListAuditEntries(store.store(), r, kAll, absl::Now() + absl::Milliseconds(50));
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST_F(AuditTrail, LeavesOutEntriesAboveTheReadersClearance) {
+  v1::ListAuditEntriesRequest r;
+  r.set_object(kSecret);
+  EXPECT_EQ(ListAll(r, kPublic).size(), 0u);
+  EXPECT_EQ(ListAll(r, v1::CONFIDENTIALITY_VERTROUWELIJK).size(), 1u);
+  const uint64_t secret = ListAll(r, kAll).at(0).position();
+  v1::GetAuditEntryRequest g;
+  g.set_position(secret);
+  EXPECT_EQ(GetAuditEntry(store_->store(), g, kPublic).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(GetAuditEntry(store_->store(), g, kAll).ok());
+  r.clear_object();
+  EXPECT_EQ(ListAll(r, kPublic).size() + 2, ListAll(r, kAll).size());  // + the principal (intern)
+}
+
+TEST_F(AuditTrail, ShowsTheStateBeforeAndAfterAnEntry) {
+  v1::ListAuditEntriesRequest r;
+  r.set_event_type("proeftuin.v1.CorrectionRecorded");
+  const auto corrections = ListAll(r);
+  ASSERT_EQ(corrections.size(), 1u);
+  v1::GetAuditEntryRequest g;
+  g.set_position(corrections[0].position());
+  auto entry = GetAuditEntry(store_->store(), g, kAll);
+  ASSERT_TRUE(entry.ok()) << entry.status();
+  EXPECT_EQ(entry->before().experiment().spent().cents() - entry->after().experiment().spent().cents(),
+            (4'500 - 450) * 100);
+  EXPECT_EQ(entry->after().experiment().correction_count(), 1);
+  g.set_position(1);
+  auto first = GetAuditEntry(store_->store(), g, kAll);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->before().state_case(), v1::ObjectState::STATE_NOT_SET);
+  EXPECT_EQ(first->after().programme().status(), v1::PROGRAMME_STATUS_DRAFTED);
+  g.set_position(log_->back().position());
+  auto principal = GetAuditEntry(store_->store(), g, kAll);
+  ASSERT_TRUE(principal.ok());
+  EXPECT_EQ(principal->after().principal().display_name(), "Griffie Leidschendam-Voorburg");
+}
+
+TEST_F(AuditTrail, EntriesCarryTheEventAsJsonWithoutPersonalData) {
+  v1::ListAuditEntriesRequest r;
+  r.set_event_type("proeftuin.v1.KnowledgeSessionHeld");
+  const auto sessions = ListAll(r);
+  ASSERT_EQ(sessions.size(), 4u);
+  bool table = false;
+  for (const auto& e : sessions) {
+    EXPECT_EQ(e.hash().size(), 64u);
+    EXPECT_THAT(e.event_json(), ::testing::HasSubstr("knowledge_session_held"));
+    EXPECT_THAT(e.event_json(), ::testing::Not(::testing::HasSubstr("Jansen")));
+    table |= e.event_json().find("Digitale gesprekstafel") != std::string::npos;
+  }
+  EXPECT_TRUE(table);
+}
+
+TEST_F(AuditTrail, RefusesMalformedRequests) {
+  v1::ListAuditEntriesRequest r;
+  r.set_page_token("garbage");
+  EXPECT_EQ(List(r).status().code(), absl::StatusCode::kInvalidArgument);
+  r.clear_page_token();
+  r.set_page_size(2);
+  auto page = List(r);
+  ASSERT_TRUE(page.ok());
+  r.set_page_token(page->next_page_token());
+  r.set_actor("college");  // another query
+  EXPECT_EQ(List(r).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::ListAuditEntriesRequest times;
+  times.set_from_us(Us(2025, 1, 1));
+  times.set_to_us(Us(2024, 1, 1));
+  EXPECT_EQ(List(times).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::ListAuditEntriesRequest negative;
+  negative.set_page_size(-1);
+  EXPECT_EQ(List(negative).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::GetAuditEntryRequest g;
+  EXPECT_EQ(GetAuditEntry(store_->store(), g, kAll).status().code(), absl::StatusCode::kInvalidArgument);
+  g.set_position(store_->store().LastPosition() + 1);
+  EXPECT_EQ(GetAuditEntry(store_->store(), g, kAll).status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace proeftuin::views

@@ -1,0 +1,38 @@
+// The views' projectors (docs/VIEWS.md). Private to services/views: others get them through
+// views::InlineViewProjectors() / AsyncViewProjectors().
+//
+// HistoryProjector ("view_history", inline): one HistoryEntry per programme or experiment
+// event, corrections applied to the entry they correct, and the chain of programmes.
+// AuditIndexProjector ("audit_index", async): the audit trail's index rows.
+//
+// Thread-safety: called by one thread at a time (the store's writer, follower or a rebuild).
+#pragma once
+
+#include <string>
+
+#include "eventstore/event_store.h"
+#include "eventstore/projection.h"
+#include "proeftuin/v1/views.pb.h"
+
+namespace proeftuin::views::internal {
+
+class HistoryProjector : public eventstore::Projector {
+ public:
+  std::string Name() const override;
+  uint32_t Version() const override { return 1; }
+  void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+};
+
+class AuditIndexProjector : public eventstore::Projector {
+ public:
+  std::string Name() const override;
+  uint32_t Version() const override { return 1; }
+  void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+};
+
+// Applies a correction's fields to the event an entry holds, per the table of
+// docs/DOMAIN-RULES.md (e.g. `count` is an activity's participants, a session's attendees;
+// `occurred_on` is the event's own date field and the entry's business date).
+void ApplyCorrection(const v1::CorrectedFields& fields, v1::HistoryEntry* entry);
+
+}  // namespace proeftuin::views::internal
