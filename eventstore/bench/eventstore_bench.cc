@@ -330,7 +330,7 @@ int main(int argc, char** argv) {
   auto* seconds = app.add_option("--seconds", c.seconds, "seconds per append measurement");
   app.add_option("--value-size", c.value_size, "value bytes (default: an average stored event)");
   CLI11_PARSE(app, argc, argv);
-  if (c.quick && events->count() == 0) c.events = 100'000;
+  if (c.quick && events->count() == 0) c.events = 50'000;
   if (c.quick && seconds->count() == 0) c.seconds = 0.3;
   if (c.events == 0 || c.seconds <= 0) {
     std::fprintf(stderr, "--events and --seconds must be positive\n");
