@@ -1,1 +1,229 @@
-int main() { return 0; }
+// views_bench (issue 5): how fast the views are rebuilt from the log. Phases run one after
+// another over one store under --dir (its contents are removed at start):
+//   generate          a realistic log of --events events (bench/views_workload.h)
+//   replay            Rebuild() of the inline projections the views read: the deciders' state
+//                     ("decider_state") and the views' history ("view_history"), one after the
+//                     other; RESULT replay_events_per_s = events / (sum of both rebuild times)
+//   replay_in_memory  the same projectors applied to the decoded log with an in-memory row map
+//                     (their CPU cost without RocksDB; for profiling)
+//   audit             catch-up of the async "audit_index" after open, then its Rebuild();
+//                     RESULT audit_index_rebuild_events_per_s
+// More phases (cold start, GetProgramme latency over gRPC) plug into kPhases below.
+//
+// A program, not a test (ENGINEERING.md §7). Ends with `RESULT <name>=<value>` lines.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <algorithm>
+#include <map>
+#include <set>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/str_split.h"
+#include "app/decider_projection.h"
+#include "eventstore/rocks_store.h"
+#include "views/bench/views_workload.h"
+#include "views/views.h"
+
+namespace proeftuin::views::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+constexpr char kMarker[] = ".views_bench";
+
+struct Config {
+  std::string dir = "./var/views-bench";
+  uint64_t events = 1'000'000;
+  int rounds = 50;
+  std::string phases = "generate,replay,replay_in_memory,audit";
+  bool quick = false;
+};
+
+struct Context {
+  Config config;
+  uint64_t events = 0;  // in the log
+  std::map<std::string, double> results;
+};
+
+[[noreturn]] void Die(const std::string& what) {
+  std::fprintf(stderr, "views_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+double Since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::unique_ptr<eventstore::RocksStore> Open(const Context& c,
+                                             std::vector<std::shared_ptr<eventstore::Projector>> inline_p,
+                                             std::vector<std::shared_ptr<eventstore::Projector>> async_p) {
+  eventstore::RocksStoreOptions o;
+  o.path = c.config.dir + "/store";
+  o.inline_projectors = std::move(inline_p);
+  o.async_projectors = std::move(async_p);
+  auto store = eventstore::RocksStore::Open(std::move(o));
+  if (!store.ok()) Die("open: " + store.status().ToString());
+  return *std::move(store);
+}
+
+std::vector<std::shared_ptr<eventstore::Projector>> ViewProjectors() {
+  std::vector<std::shared_ptr<eventstore::Projector>> all = {
+      std::make_shared<app::DeciderStateProjector>()};
+  for (auto& p : InlineViewProjectors()) all.push_back(p);
+  return all;
+}
+
+void Generate(Context& c) {
+  auto store = Open(c, {}, {});
+  const auto start = Clock::now();
+  WorkloadOptions w;
+  w.events = c.config.events;
+  w.rounds = c.config.rounds;
+  auto n = FillLog(*store, w);
+  if (!n.ok()) Die("generate: " + n.status().ToString());
+  c.events = *n;
+  const double s = Since(start);
+  std::printf("generate: %llu events in %.2f s (%.0f events/s, domain decisions included)\n",
+              static_cast<unsigned long long>(c.events), s, c.events / s);
+  store->Close();
+}
+
+void Replay(Context& c) {
+  auto start = Clock::now();
+  auto store = Open(c, ViewProjectors(), {});  // a store without them builds them at open
+  std::printf("replay: open with the view projections (built at open): %.2f s\n", Since(start));
+  c.events = store->LastPosition();
+  double total = 0;
+  for (const char* name : {app::kDeciderStateProjection, kViewHistoryProjection}) {
+    start = Clock::now();
+    absl::Status s = store->Rebuild(name, nullptr);
+    if (!s.ok()) Die(std::string("rebuild ") + name + ": " + s.ToString());
+    const double seconds = Since(start);
+    total += seconds;
+    std::printf("replay: Rebuild(%s) %.2f s, %.0f events/s\n", name, seconds, c.events / seconds);
+    c.results[std::string("rebuild_") + name + "_events_per_s"] = c.events / seconds;
+  }
+  c.results["replay_events_per_s"] = c.events / total;
+  store->Close();
+}
+
+// A projector's rows in memory: what the projectors cost without RocksDB.
+class MemoryRows : public eventstore::ProjectionWriter {
+ public:
+  std::optional<std::string> Get(std::string_view key) override {
+    auto it = rows_.find(std::string(key));
+    return it == rows_.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  void Put(std::string_view key, std::string_view value) override { rows_[std::string(key)] = value; }
+  void Delete(std::string_view key) override { rows_.erase(std::string(key)); }
+
+ private:
+  std::unordered_map<std::string, std::string> rows_;
+};
+
+void ReplayInMemory(Context& c) {
+  auto store = Open(c, {}, {});
+  std::vector<std::shared_ptr<eventstore::Projector>> projectors = ViewProjectors();
+  std::vector<MemoryRows> rows(projectors.size());
+  double apply_seconds = 0;
+  uint64_t from = 1, applied = 0;
+  for (;;) {
+    auto page = store->ReadAll(from, 10'000, eventstore::EventFilter{});
+    if (!page.ok()) Die("read: " + page.status().ToString());
+    const auto start = Clock::now();
+    for (const eventstore::RecordedEvent& e : page->events) {
+      for (size_t i = 0; i < projectors.size(); ++i) projectors[i]->Apply(e, rows[i]);
+    }
+    apply_seconds += Since(start);
+    applied += page->events.size();
+    from = page->next_position;
+    if (page->end_of_log || page->events.empty()) break;
+  }
+  std::printf("replay_in_memory: %llu events through decider_state + view_history in %.2f s\n",
+              static_cast<unsigned long long>(applied), apply_seconds);
+  c.results["replay_in_memory_events_per_s"] = applied / apply_seconds;
+  store->Close();
+}
+
+void Audit(Context& c) {
+  auto start = Clock::now();
+  auto store = Open(c, {}, AsyncViewProjectors());
+  c.events = store->LastPosition();
+  absl::Status s = store->WaitForProjection(kAuditIndexProjection, c.events,
+                                            absl::Now() + absl::Hours(1));
+  if (!s.ok()) Die("audit catch-up: " + s.ToString());
+  const double follow = Since(start);
+  std::printf("audit: follower caught up from empty in %.2f s (%.0f events/s)\n", follow,
+              c.events / follow);
+  start = Clock::now();
+  s = store->Rebuild(kAuditIndexProjection, nullptr);
+  if (!s.ok()) Die("audit rebuild: " + s.ToString());
+  const double seconds = Since(start);
+  std::printf("audit: Rebuild(audit_index) %.2f s\n", seconds);
+  c.results["audit_index_rebuild_events_per_s"] = c.events / seconds;
+  store->Close();
+}
+
+struct Phase {
+  const char* name;
+  std::function<void(Context&)> run;
+};
+
+const std::vector<Phase> kPhases = {{"generate", Generate},
+                                    {"replay", Replay},
+                                    {"replay_in_memory", ReplayInMemory},
+                                    {"audit", Audit}};
+
+void PrepareDir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_empty(dir, ec) && !fs::exists(fs::path(dir) / kMarker)) {
+    Die(dir + " is not empty and was not made by views_bench; refusing to clear it");
+  }
+  for (const auto& entry : fs::directory_iterator(dir)) fs::remove_all(entry.path());
+  if (std::FILE* f = std::fopen((fs::path(dir) / kMarker).c_str(), "w")) std::fclose(f);
+}
+
+int Main(Config config) {
+  if (config.quick) config.events = std::min<uint64_t>(config.events, 100'000);
+  Context c;
+  c.config = config;
+  const std::set<std::string> wanted = absl::StrSplit(config.phases, ',');
+  for (const std::string& name : wanted) {
+    if (std::none_of(kPhases.begin(), kPhases.end(), [&](const Phase& p) { return name == p.name; })) {
+      Die("unknown phase " + name);
+    }
+  }
+  if (wanted.contains("generate")) PrepareDir(config.dir);
+  std::printf("views_bench: dir %s, %llu events, phases %s\n",
+              fs::absolute(config.dir).lexically_normal().c_str(),
+              static_cast<unsigned long long>(config.events), config.phases.c_str());
+  for (const Phase& p : kPhases) {
+    if (!wanted.contains(p.name)) continue;
+    std::fflush(stdout);
+    p.run(c);
+  }
+  for (const auto& [name, value] : c.results) std::printf("RESULT %s=%.0f\n", name.c_str(), value);
+  return 0;
+}
+
+}  // namespace
+}  // namespace proeftuin::views::bench
+
+int main(int argc, char** argv) {
+  proeftuin::views::bench::Config config;
+  CLI::App app{"views_bench: rebuild rates of the views' projections (issue 5)"};
+  app.add_option("--dir", config.dir, "Working directory (cleared at start)");
+  app.add_option("--events", config.events, "Events in the generated log");
+  app.add_option("--rounds", config.rounds, "Activity/expenditure rounds per programme");
+  app.add_option("--phases", config.phases, "Comma-separated phases to run");
+  app.add_flag("--quick", config.quick, "At most 100k events");
+  CLI11_PARSE(app, argc, argv);
+  return proeftuin::views::bench::Main(config);
+}
