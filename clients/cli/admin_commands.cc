@@ -1,0 +1,199 @@
+// `proeftuin admin …`: backup (online, verified), restore (offline procedure), rebuild
+// (progress bar), stats; principals are in principal_commands.cc.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/audit_trail.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "cli/progress.h"
+#include "cli/verb.h"
+#include "proeftuin/v1/admin_service.grpc.pb.h"
+
+namespace proeftuin::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Bytes(uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return buf;
+}
+
+Outcome Backup(Cli* cli, const std::string& to) {
+  if (Outcome o = cli->RequireToken(); o.exit_code != 0) return o;
+  auto stub = v1::AdminService::NewStub(cli->Channel());
+  v1::BackupRequest req;
+  std::error_code ec;
+  req.set_directory(fs::path(to).is_absolute() ? to : fs::absolute(to, ec).lexically_normal().string());
+  v1::BackupResponse r;
+  auto ctx = cli->Context(std::chrono::seconds(3600));
+  Spinner spinner("backing up and verifying", cli->progress());
+  grpc::Status s = stub->Backup(ctx.get(), req, &r);
+  spinner.Stop();
+  if (!s.ok()) return FromStatus(s, ctx.get(), "back up to " + req.directory());
+  if (cli->json()) {
+    std::cout << ToJson(r) << "\n";
+  } else {
+    std::cout << KeyValues({{"Backup", r.directory()},
+                            {"Position", std::to_string(r.position())},
+                            {"Digest", std::to_string(r.position()) + ":" + r.head_hash()},
+                            {"Verified", r.verified() ? Green("yes: the whole chain of the copy", cli->color_out())
+                                                      : Red("NO", cli->color_out())},
+                            {"Size", Bytes(r.size_bytes())}},
+                           cli->color_out());
+  }
+  return r.verified() ? Ok() : Refused("backup in " + r.directory() + " was written but not verified");
+}
+
+struct RestoreArgs {
+  std::string from;
+  std::string data_dir;
+};
+
+Outcome CheckTarget(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return Ok();
+  if (!fs::is_directory(dir, ec)) return Usage("--data-dir: " + dir + " is not a directory");
+  if (!fs::is_empty(dir, ec)) {
+    return Usage("--data-dir: " + dir +
+                 " is not empty. Stop proeftuind, move the old data directory aside, and restore into an empty one");
+  }
+  return Ok();
+}
+
+Outcome Restore(Cli* cli, const RestoreArgs& a) {
+  v1::VerifyOutcome before, after;
+  if (Outcome o = VerifyOffline(a.from, 0, 0, "", &before); o.exit_code != 0) return o;
+  if (!before.ok()) {
+    return Refused("cannot restore from " + a.from + ": the backup does not verify at position " +
+                   std::to_string(before.first_bad_position()) + ": " + before.problem());
+  }
+  if (Outcome o = CheckTarget(a.data_dir); o.exit_code != 0) return o;
+  std::error_code ec;
+  fs::create_directories(a.data_dir, ec);
+  fs::copy(a.from, a.data_dir, fs::copy_options::recursive, ec);
+  if (ec) return Refused("cannot copy " + a.from + " to " + a.data_dir + ": " + ec.message());
+  if (Outcome o = VerifyOffline(a.data_dir, 0, 0, "", &after); o.exit_code != 0) return o;
+  bool same = after.ok() && after.to_position() == before.to_position() && after.head_hash() == before.head_hash();
+  if (!same) return Refused("the restored copy in " + a.data_dir + " does not match the backup: remove it");
+  std::string digest = std::to_string(after.to_position()) + ":" + after.head_hash();
+  if (cli->json()) {
+    nlohmann::ordered_json j = {{"from", a.from},       {"data_dir", a.data_dir},
+                                {"position", after.to_position()}, {"head_hash", after.head_hash()},
+                                {"verified", true}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << Green("✓", cli->color_out()) << " restored " << a.from << " into " << a.data_dir << "\n  verified "
+              << after.events_checked() << " events, digest " << digest << "\n  next: start proeftuind --data-dir "
+              << a.data_dir << " (tokens issued before the backup still work)\n";
+  }
+  return Ok();
+}
+
+Outcome Rebuild(Cli* cli, const std::string& name) {
+  if (Outcome o = cli->RequireToken(); o.exit_code != 0) return o;
+  auto stub = v1::AdminService::NewStub(cli->Channel());
+  v1::RebuildProjectionRequest req;
+  req.set_name(name);
+  auto ctx = cli->Context(std::chrono::seconds(0));
+  auto reader = stub->RebuildProjection(ctx.get(), req);
+  v1::RebuildProjectionResponse m, last;
+  ProgressBar bar("rebuilding " + name, cli->progress());
+  while (reader->Read(&m)) {
+    bar.Update(m.replayed(), m.total());
+    last = m;
+  }
+  bar.Finish();
+  grpc::Status s = reader->Finish();
+  if (!s.ok()) return FromStatus(s, ctx.get(), "rebuild projection " + name);
+  if (cli->json()) {
+    std::cout << ToJson(last) << "\n";
+  } else {
+    std::cout << Green("✓", cli->color_out()) << " rebuilt projection " << name << ": " << last.replayed()
+              << " events replayed\n";
+  }
+  return Ok();
+}
+
+Outcome Stats(Cli* cli) {
+  if (Outcome o = cli->RequireToken(); o.exit_code != 0) return o;
+  auto stub = v1::AdminService::NewStub(cli->Channel());
+  v1::GetStatisticsResponse r;
+  auto ctx = cli->Context();
+  grpc::Status s = stub->GetStatistics(ctx.get(), v1::GetStatisticsRequest(), &r);
+  if (!s.ok()) return FromStatus(s, ctx.get(), "get statistics");
+  if (cli->json()) {
+    std::cout << ToJson(r) << "\n";
+    return Ok();
+  }
+  double per_fsync = r.groups_committed() == 0 ? 0 : double(r.events_appended()) / double(r.groups_committed());
+  char ratio[32];
+  std::snprintf(ratio, sizeof ratio, "%.2f", per_fsync);
+  std::cout << KeyValues({{"Store", r.store_id()},
+                          {"Last position", std::to_string(r.last_position())},
+                          {"Write health", r.write_health().empty() ? Green("ok", cli->color_out())
+                                                                    : Red(r.write_health(), cli->color_out())},
+                          {"Appends since start", std::to_string(r.appends())},
+                          {"Events since start", std::to_string(r.events_appended())},
+                          {"Events per fsync", ratio},
+                          {"Live subscriptions", std::to_string(r.live_subscriptions())},
+                          {"Size on disk", Bytes(r.size_on_disk_bytes())},
+                          {"Uptime", std::to_string(r.uptime_seconds()) + " s"}},
+                         cli->color_out());
+  Table t({"PROJECTION", "KIND", "POSITION"});
+  t.AlignRight(2);
+  for (const auto& p : r.projections()) {
+    t.AddRow({p.name(), p.inline_() ? "inline" : "async", std::to_string(p.position())});
+  }
+  std::cout << "\n" << t.Render(cli->color_out());
+  return Ok();
+}
+
+void AddRestore(CLI::App* noun, Cli* cli) {
+  auto a = std::make_shared<RestoreArgs>();
+  CLI::App* sub = noun->add_subcommand(
+      "restore", "OFFLINE: verify a backup, copy it into an empty data dir (server stopped), verify the copy");
+  sub->add_option("--from", a->from, "The backup directory (written by admin backup)")->required();
+  sub->add_option("--data-dir", a->data_dir, "The new data directory: missing or empty")->required();
+  sub->footer(ExampleFooter(
+      "systemctl stop proeftuind && mv /var/lib/proeftuin/data /var/lib/proeftuin/data.old &&\n"
+      "  proeftuin admin restore --from /var/backups/proeftuin/2026-11-28 --data-dir /var/lib/proeftuin/data"));
+  sub->callback([cli, a] { cli->set_outcome(Restore(cli, *a)); });
+}
+
+}  // namespace
+
+void AddAdminCommands(CLI::App* root, Cli* cli) {
+  CLI::App* noun = root->add_subcommand("admin", "Operations: backup, restore, rebuild, stats, principals");
+  noun->require_subcommand(1);
+  noun->footer(ExampleFooter("proeftuin admin stats"));
+  auto to = std::make_shared<std::string>();
+  CLI::App* backup = noun->add_subcommand("backup", "Online, consistent backup on the server, verified after writing");
+  backup->add_option("--to", *to, "A directory on the server that does not exist yet")->required();
+  backup->footer(ExampleFooter("proeftuin admin backup --to /var/backups/proeftuin/2026-11-28"));
+  backup->callback([cli, to] { cli->set_outcome(Backup(cli, *to)); });
+  AddRestore(noun, cli);
+  auto name = std::make_shared<std::string>();
+  CLI::App* rebuild = noun->add_subcommand("rebuild", "Rebuild a projection from the log (progress bar)");
+  rebuild->add_option("projection", *name, "Projection name (admin stats lists them)")->required();
+  rebuild->footer(ExampleFooter("proeftuin admin rebuild decider_state"));
+  rebuild->callback([cli, name] { cli->set_outcome(Rebuild(cli, *name)); });
+  CLI::App* stats = noun->add_subcommand("stats", "Statistics of the store and the server");
+  stats->footer(ExampleFooter("proeftuin admin stats -o json"));
+  stats->callback([cli] { cli->set_outcome(Stats(cli)); });
+  AddPrincipalCommands(noun, cli);
+}
+
+}  // namespace proeftuin::cli

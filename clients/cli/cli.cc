@@ -1,0 +1,193 @@
+#include "cli/cli.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace proeftuin::cli {
+namespace {
+
+constexpr char kDefaultServer[] = "127.0.0.1:50051";
+constexpr char kDefaultTokenFile[] = "./var/data/admin.token";
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v == nullptr ? "" : v;
+}
+
+std::string FirstOf(std::initializer_list<std::string> values) {
+  for (const auto& v : values) {
+    if (!v.empty()) return v;
+  }
+  return "";
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  size_t start = s.find_first_not_of(' ');
+  return start == std::string::npos ? "" : s.substr(start);
+}
+
+std::string ConfigPath(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (!Env("PROEFTUIN_CONFIG").empty()) return Env("PROEFTUIN_CONFIG");
+  if (!Env("XDG_CONFIG_HOME").empty()) return Env("XDG_CONFIG_HOME") + "/proeftuin/config.json";
+  if (!Env("HOME").empty()) return Env("HOME") + "/.config/proeftuin/config.json";
+  return "";
+}
+
+std::string CodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {
+      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS",     "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",      "UNIMPLEMENTED",    "INTERNAL",
+      "UNAVAILABLE", "DATA_LOSS",        "UNAUTHENTICATED"};
+  int i = static_cast<int>(code);
+  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
+}
+
+}  // namespace
+
+bool ReadFileOrStdin(const std::string& path, std::string* out) {
+  std::stringstream ss;
+  if (path == "-") {
+    ss << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    ss << in.rdbuf();
+  }
+  *out = ss.str();
+  return true;
+}
+
+int ExitCodeOf(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return kExitOk;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::UNIMPLEMENTED:
+    case grpc::StatusCode::CANCELLED:
+      return kExitUnavailable;
+    default:
+      return kExitRefused;
+  }
+}
+
+std::string RuleIdOf(std::string_view message) {
+  if (message.substr(0, 3) != "PT-") return "";
+  size_t end = 3;
+  while (end < message.size() && (std::isupper(static_cast<unsigned char>(message[end])) ||
+                                  std::isdigit(static_cast<unsigned char>(message[end])) || message[end] == '-')) {
+    ++end;
+  }
+  return std::string(message.substr(0, end));
+}
+
+Outcome FromStatus(const grpc::Status& status, const grpc::ClientContext* ctx, std::string_view action) {
+  if (status.ok()) return Ok();
+  std::string message = status.error_message();
+  std::string rule = RuleIdOf(message);
+  if (!rule.empty() && message.compare(rule.size(), 2, ": ") == 0) message = message.substr(rule.size() + 2);
+  if (ctx != nullptr && rule.empty()) {
+    auto trailers = ctx->GetServerTrailingMetadata();
+    auto it = trailers.find("proeftuin-rule");
+    if (it != trailers.end()) rule = std::string(it->second.data(), it->second.size());
+  }
+  if (message.rfind("cannot ", 0) != 0) message = "cannot " + std::string(action) + ": " + message;
+  message += " (" + (rule.empty() ? CodeName(status.error_code()) : rule) + ")";
+  return {ExitCodeOf(status.error_code()), message};
+}
+
+Outcome Cli::LoadConfig(std::string* token_file, std::string* ca, std::string* output) {
+  std::string path = ConfigPath(flags_.config);
+  config_dir_ = path.empty() ? "./.proeftuin" : std::filesystem::path(path).parent_path().string();
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::exists(path, ec)) {
+    if (!flags_.config.empty()) return Usage("--config: no such file " + path);
+    return Ok();
+  }
+  std::string text;
+  if (!ReadFileOrStdin(path, &text)) return Usage("config file " + path + ": cannot be read");
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Usage("config file " + path + ": not a JSON object");
+  auto get = [&j](const char* key) {
+    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+  };
+  if (server_.empty()) server_ = get("server");
+  *token_file = get("token_file").empty() ? get("token-file") : get("token_file");
+  *ca = get("ca");
+  *output = get("output");
+  return Ok();
+}
+
+Outcome Cli::Resolve() {
+  server_ = FirstOf({flags_.server, Env("PROEFTUIN_SERVER")});
+  std::string cfg_token_file, cfg_ca, cfg_output;
+  if (Outcome o = LoadConfig(&cfg_token_file, &cfg_ca, &cfg_output); o.exit_code != 0) return o;
+  if (server_.empty()) server_ = kDefaultServer;
+  std::string output = FirstOf({flags_.output, Env("PROEFTUIN_OUTPUT"), cfg_output, "table"});
+  if (output != "table" && output != "json") return Usage("-o/--output: 'table' or 'json', not '" + output + "'");
+  json_ = output == "json";
+  token_ = FirstOf({flags_.token, Env("PROEFTUIN_TOKEN")});
+  if (token_.empty()) {
+    std::error_code ec;
+    std::string file = FirstOf({flags_.token_file, Env("PROEFTUIN_TOKEN_FILE"), cfg_token_file});
+    if (file.empty() && std::filesystem::exists(kDefaultTokenFile, ec)) file = kDefaultTokenFile;
+    if (!file.empty() && !ReadFileOrStdin(file, &token_)) return Usage("--token-file: cannot read " + file);
+    token_ = Trim(token_);
+  }
+  std::string ca = FirstOf({flags_.ca, Env("PROEFTUIN_CA"), cfg_ca});
+  if (!ca.empty() && !ReadFileOrStdin(ca, &ca_pem_)) return Usage("--ca: cannot read " + ca);
+  bool color = !flags_.no_color && Env("NO_COLOR").empty() && Env("TERM") != "dumb";
+  color_out_ = color && isatty(STDOUT_FILENO);
+  color_err_ = color && isatty(STDERR_FILENO);
+  progress_ = isatty(STDERR_FILENO) && Env("TERM") != "dumb";
+  return Ok();
+}
+
+Outcome Cli::RequireToken() const {
+  if (!token_.empty()) return Ok();
+  return Usage("no token: give --token, --token-file, PROEFTUIN_TOKEN or PROEFTUIN_TOKEN_FILE");
+}
+
+std::shared_ptr<grpc::Channel> Cli::Channel() {
+  if (channel_ != nullptr) return channel_;
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (!ca_pem_.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ca_pem_;
+    creds = grpc::SslCredentials(ssl);
+  } else {
+    creds = grpc::InsecureChannelCredentials();
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  channel_ = grpc::CreateCustomChannel(server_, creds, args);
+  return channel_;
+}
+
+std::unique_ptr<grpc::ClientContext> Cli::Context(std::chrono::seconds deadline) {
+  return ContextAs(token_, deadline);
+}
+
+std::unique_ptr<grpc::ClientContext> Cli::ContextAs(const std::string& token, std::chrono::seconds deadline) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  ctx->AddMetadata("proeftuin-application", "proeftuin-cli");
+  if (deadline.count() < 0) deadline = std::chrono::seconds(flags_.timeout_seconds);
+  if (deadline.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + deadline);
+  return ctx;
+}
+
+}  // namespace proeftuin::cli

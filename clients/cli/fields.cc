@@ -1,0 +1,180 @@
+#include "cli/fields.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "cli/format.h"
+#include "google/protobuf/util/json_util.h"
+#include "proeftuin/v1/domain_types_events.pb.h"
+
+namespace proeftuin::cli {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+absl::string_view Abs(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+const google::protobuf::EnumValueDescriptor* FindEnum(const google::protobuf::EnumDescriptor* e,
+                                                      std::string_view text) {
+  std::string want = absl::AsciiStrToLower(Abs(text));
+  for (char& c : want) c = c == '-' ? '_' : c;
+  for (int i = 0; i < e->value_count(); ++i) {
+    const auto* v = e->value(i);
+    if (v->number() == 0) continue;
+    if (ShortEnum(v) == want || absl::AsciiStrToLower(v->name()) == want) return v;
+  }
+  return nullptr;
+}
+
+// Fills a message-typed leaf from text; false when the type has no text form.
+bool SetMessageLeaf(Message* leaf, std::string_view value, std::string* error) {
+  const std::string& type = leaf->GetDescriptor()->full_name();
+  if (type == "proeftuin.v1.Date") {
+    if (ParseDate(value, static_cast<v1::Date*>(leaf))) return true;
+    *error = "expected a date YYYY-MM-DD, got '" + std::string(value) + "'";
+    return false;
+  }
+  if (type == "proeftuin.v1.Money") {
+    int64_t cents = 0;
+    if (ParseEuro(value, &cents)) {
+      static_cast<v1::Money*>(leaf)->set_cents(cents);
+      return true;
+    }
+    *error = "expected an amount in euros (e.g. 1250.50), got '" + std::string(value) + "'";
+    return false;
+  }
+  std::pair<std::string, std::string> kv = absl::StrSplit(Abs(value), absl::MaxSplits('=', 1));
+  if (type == "proeftuin.v1.BudgetYearAmount") {
+    auto* b = static_cast<v1::BudgetYearAmount*>(leaf);
+    int64_t cents = 0;
+    int year = 0;
+    if (absl::SimpleAtoi(kv.first, &year) && ParseEuro(kv.second, &cents)) {
+      b->set_year(year);
+      b->mutable_amount()->set_cents(cents);
+      return true;
+    }
+    *error = "expected YEAR=EUROS (e.g. 2025=70000), got '" + std::string(value) + "'";
+    return false;
+  }
+  if (type == "proeftuin.v1.CriterionScore") {
+    auto* s = static_cast<v1::CriterionScore*>(leaf);
+    const auto* score = FindEnum(v1::Score_descriptor(), kv.second);
+    if (!kv.first.empty() && score != nullptr) {
+      s->set_criterion_id(kv.first);
+      s->set_score(static_cast<v1::Score>(score->number()));
+      return true;
+    }
+    *error = "expected CRITERION=good|sufficient|insufficient, got '" + std::string(value) + "'";
+    return false;
+  }
+  *error = "has no flag form (" + type + "); use -f FILE";
+  return false;
+}
+
+bool SetScalar(Message* m, const FieldDescriptor* f, std::string_view value, std::string* error) {
+  const Reflection* r = m->GetReflection();
+  bool rep = f->is_repeated();
+  absl::string_view v = Abs(value);
+  auto fail = [&](const char* what) {
+    *error = std::string("expected ") + what + ", got '" + std::string(value) + "'";
+    return false;
+  };
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_STRING:
+      rep ? r->AddString(m, f, std::string(value)) : r->SetString(m, f, std::string(value));
+      return true;
+    case FieldDescriptor::CPPTYPE_INT32: {
+      int32_t i = 0;
+      if (!absl::SimpleAtoi(v, &i)) return fail("a whole number");
+      rep ? r->AddInt32(m, f, i) : r->SetInt32(m, f, i);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_INT64: {
+      int64_t i = 0;
+      if (!absl::SimpleAtoi(v, &i)) return fail("a whole number");
+      rep ? r->AddInt64(m, f, i) : r->SetInt64(m, f, i);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_UINT32: {
+      uint32_t i = 0;
+      if (!absl::SimpleAtoi(v, &i)) return fail("a whole number");
+      rep ? r->AddUInt32(m, f, i) : r->SetUInt32(m, f, i);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_UINT64: {
+      uint64_t i = 0;
+      if (!absl::SimpleAtoi(v, &i)) return fail("a whole number");
+      rep ? r->AddUInt64(m, f, i) : r->SetUInt64(m, f, i);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_BOOL: {
+      bool b = false;
+      if (!absl::SimpleAtob(v, &b)) return fail("true or false");
+      rep ? r->AddBool(m, f, b) : r->SetBool(m, f, b);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_ENUM: {
+      const auto* e = FindEnum(f->enum_type(), value);
+      if (e == nullptr) return fail(("one of " + EnumChoices(f->enum_type())).c_str());
+      rep ? r->AddEnum(m, f, e) : r->SetEnum(m, f, e);
+      return true;
+    }
+    case FieldDescriptor::CPPTYPE_MESSAGE: {
+      Message* leaf = rep ? r->AddMessage(m, f) : r->MutableMessage(m, f);
+      if (SetMessageLeaf(leaf, value, error)) return true;
+      if (rep) r->RemoveLast(m, f);
+      return false;
+    }
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return fail("a supported field type");
+  }
+  return false;
+}
+
+}  // namespace
+
+bool SetFieldByPath(Message* m, std::string_view path, std::string_view value, std::string* error) {
+  std::vector<std::string> parts = absl::StrSplit(Abs(path), '.');
+  for (size_t i = 0; i < parts.size(); ++i) {
+    const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(parts[i]);
+    if (f == nullptr) {
+      *error = "no field " + std::string(path) + " in " + m->GetDescriptor()->name();
+      return false;
+    }
+    if (i + 1 == parts.size()) return SetScalar(m, f, value, error);
+    if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated()) {
+      *error = "field " + parts[i] + " of " + std::string(path) + " is not a single message";
+      return false;
+    }
+    m = m->GetReflection()->MutableMessage(m, f);
+  }
+  return true;
+}
+
+bool MergeJson(std::string_view json, Message* m, std::string* error) {
+  std::unique_ptr<Message> parsed(m->New());
+  google::protobuf::util::JsonParseOptions o;
+  auto s = google::protobuf::util::JsonStringToMessage(std::string(json), parsed.get(), o);
+  if (!s.ok()) {
+    *error = std::string(s.message());
+    return false;
+  }
+  m->MergeFrom(*parsed);
+  return true;
+}
+
+std::string EnumChoices(const google::protobuf::EnumDescriptor* e) {
+  std::string out;
+  for (int i = 0; i < e->value_count(); ++i) {
+    if (e->value(i)->number() == 0) continue;
+    std::string name = ShortEnum(e->value(i));
+    for (char& c : name) c = c == '_' ? '-' : c;
+    out += (out.empty() ? "" : "|") + name;
+  }
+  return out;
+}
+
+}  // namespace proeftuin::cli

@@ -1,0 +1,170 @@
+// `proeftuin admin principal …`: create, list, grant (role), clearance, rotate (token), expiry,
+// revoke (a token or the principal). A new token is printed once and never again.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <map>
+#include <random>
+#include <tuple>
+
+#include "absl/strings/str_format.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/fields.h"
+#include "cli/format.h"
+#include "cli/verb.h"
+#include "proeftuin/v1/admin_service.grpc.pb.h"
+
+namespace proeftuin::cli {
+namespace {
+
+using Stub = v1::AdminService::Stub;
+// Flag values by request field path, applied with SetFieldByPath.
+using Values = std::map<std::string, std::string>;
+
+std::string NewRequestId() {
+  std::random_device rd;
+  return absl::StrFormat("cli-%08x%08x", rd(), rd());
+}
+
+// Fills `req` from the collected values (paths -> text) and a default request id.
+Outcome Fill(const Values& values, google::protobuf::Message* req) {
+  std::string error;
+  for (const auto& [path, value] : values) {
+    if (value.empty()) continue;
+    if (!SetFieldByPath(req, path, value, &error)) return Usage(path + ": " + error);
+  }
+  const auto* rid = req->GetDescriptor()->FindFieldByName("request_id");
+  if (rid != nullptr && req->GetReflection()->GetString(*req, rid).empty()) {
+    req->GetReflection()->SetString(req, rid, NewRequestId());
+  }
+  return Ok();
+}
+
+std::string PrincipalLine(const v1::Principal& p) {
+  int active = 0;
+  for (const auto& t : p.tokens()) active += t.revoked() ? 0 : 1;
+  return p.principal_id() + " (" + p.display_name() + "), role " +
+         ShortEnum(v1::Role_descriptor()->FindValueByNumber(p.role())) + ", clearance " +
+         ShortEnum(v1::Confidentiality_descriptor()->FindValueByNumber(p.clearance())) + ", " +
+         std::to_string(active) + " active token(s)" + (p.revoked() ? ", REVOKED" : "");
+}
+
+void PrintToken(Cli* cli, const std::string& token, const std::string& token_id) {
+  if (token.empty()) {
+    std::cout << "no new token: this request id was used before (the token was shown then)\n";
+    return;
+  }
+  std::cout << Bold("token " + token_id + " (shown once; store it now):", cli->color_out()) << "\n" << token << "\n";
+}
+
+// One verb: a request type, the RPC, and how to print the response.
+template <typename Req, typename Resp>
+void AddVerb(CLI::App* noun, Cli* cli, const std::string& verb, const std::string& summary, const std::string& example,
+             std::vector<std::tuple<std::string, std::string, std::string, bool>> args,
+             grpc::Status (Stub::*rpc)(grpc::ClientContext*, const Req&, Resp*),
+             void (*print)(Cli*, const Resp&)) {
+  auto values = std::make_shared<Values>();
+  CLI::App* sub = noun->add_subcommand(verb, summary);
+  sub->footer(ExampleFooter(example));
+  for (const auto& [name, path, help, required] : args) {
+    CLI::Option* o = sub->add_option(name, (*values)[path], help);
+    if (required) o->required();
+  }
+  sub->add_option("--request-id", (*values)["request_id"], "Idempotency key (default: random)");
+  sub->add_option("--reason", (*values)["reason"], "Why");
+  sub->callback([cli, values, rpc, print, verb] {
+    Req req;
+    Resp resp;
+    Outcome o = Fill(*values, &req);
+    if (o.exit_code == 0) o = cli->RequireToken();
+    if (o.exit_code != 0) return cli->set_outcome(o);
+    auto stub = v1::AdminService::NewStub(cli->Channel());
+    auto ctx = cli->Context();
+    grpc::Status s = (stub.get()->*rpc)(ctx.get(), req, &resp);
+    if (!s.ok()) return cli->set_outcome(FromStatus(s, ctx.get(), verb + " principal " + (*values)["principal_id"]));
+    if (cli->json()) {
+      std::cout << ToJson(resp) << "\n";
+    } else {
+      print(cli, resp);
+    }
+    cli->set_outcome(Ok());
+  });
+}
+
+template <typename Resp>
+void PrintChanged(Cli*, const Resp& r) {
+  std::cout << "principal " << PrincipalLine(r.principal()) << "\n";
+}
+
+void PrintCreated(Cli* cli, const v1::CreatePrincipalResponse& r) {
+  PrintChanged(cli, r);
+  PrintToken(cli, r.token(), r.token_id());
+}
+
+void PrintRotated(Cli* cli, const v1::RotateTokenResponse& r) {
+  PrintChanged(cli, r);
+  PrintToken(cli, r.token(), r.token_id());
+}
+
+void PrintList(Cli* cli, const v1::ListPrincipalsResponse& r) {
+  Table t({"PRINCIPAL", "NAME", "ROLE", "CLEARANCE", "TOKENS", "REVOKED"});
+  for (const auto& p : r.principals()) {
+    int active = 0;
+    for (const auto& tok : p.tokens()) active += tok.revoked() ? 0 : 1;
+    t.AddRow({p.principal_id(), p.display_name(), ShortEnum(v1::Role_descriptor()->FindValueByNumber(p.role())),
+              ShortEnum(v1::Confidentiality_descriptor()->FindValueByNumber(p.clearance())), std::to_string(active),
+              p.revoked() ? "yes" : ""});
+  }
+  std::cout << t.Render(cli->color_out());
+}
+
+const std::tuple<std::string, std::string, std::string, bool> kId{"principal", "principal_id", "Principal id", true};
+
+}  // namespace
+
+void AddPrincipalCommands(CLI::App* admin, Cli* cli) {
+  CLI::App* noun = admin->add_subcommand("principal", "Users and systems, their roles, clearances and tokens");
+  noun->require_subcommand(1);
+  noun->footer(ExampleFooter("proeftuin admin principal list"));
+  const std::string roles = "Role: " + EnumChoices(v1::Role_descriptor());
+  const std::string levels = "Clearance: " + EnumChoices(v1::Confidentiality_descriptor());
+  AddVerb<v1::CreatePrincipalRequest, v1::CreatePrincipalResponse>(
+      noun, cli, "create", "Create a principal; its first token is shown once",
+      "proeftuin admin principal create griffie-lv --name 'Griffie Leidschendam-Voorburg' --role council-clerk",
+      {kId, {"--name", "display_name", "Display name", true}, {"--role", "role", roles, true},
+       {"--clearance", "clearance", levels, false},
+       {"--certificate-subject", "certificate_subject", "Client certificate subject (mTLS)", false},
+       {"--expires-at-us", "token_expires_at_us", "Token expiry, µs since the epoch (0 = never)", false}},
+      &Stub::CreatePrincipal, PrintCreated);
+  AddVerb<v1::ListPrincipalsRequest, v1::ListPrincipalsResponse>(
+      noun, cli, "list", "Every principal", "proeftuin admin principal list", {}, &Stub::ListPrincipals, PrintList);
+  AddVerb<v1::ChangeRoleRequest, v1::ChangeRoleResponse>(
+      noun, cli, "grant", "Change a principal's role", "proeftuin admin principal grant jansen --role evaluator",
+      {kId, {"--role", "role", roles, true}}, &Stub::ChangeRole, PrintChanged<v1::ChangeRoleResponse>);
+  AddVerb<v1::ChangeClearanceRequest, v1::ChangeClearanceResponse>(
+      noun, cli, "clearance", "Change a principal's clearance", "proeftuin admin principal clearance jansen intern",
+      {kId, {"clearance", "clearance", levels, true}}, &Stub::ChangeClearance,
+      PrintChanged<v1::ChangeClearanceResponse>);
+  AddVerb<v1::RotateTokenRequest, v1::RotateTokenResponse>(
+      noun, cli, "rotate", "Issue a new token (shown once); optionally revoke the others",
+      "proeftuin admin principal rotate griffie-lv --revoke-others true",
+      {kId, {"--revoke-others", "revoke_others", "true: revoke every other token", false},
+       {"--expires-at-us", "expires_at_us", "Expiry, µs since the epoch (0 = never)", false}},
+      &Stub::RotateToken, PrintRotated);
+  AddVerb<v1::SetTokenExpiryRequest, v1::SetTokenExpiryResponse>(
+      noun, cli, "expiry", "Change a token's expiry",
+      "proeftuin admin principal expiry griffie-lv --token-id t-2 --expires-at-us 1798761600000000",
+      {kId, {"--token-id", "token_id", "The token", true},
+       {"--expires-at-us", "expires_at_us", "Expiry, µs since the epoch (0 = never)", true}},
+      &Stub::SetTokenExpiry, PrintChanged<v1::SetTokenExpiryResponse>);
+  AddVerb<v1::RevokeTokenRequest, v1::RevokeTokenResponse>(
+      noun, cli, "revoke-token", "Revoke one token", "proeftuin admin principal revoke-token griffie-lv --token-id t-1",
+      {kId, {"--token-id", "token_id", "The token", true}}, &Stub::RevokeToken,
+      PrintChanged<v1::RevokeTokenResponse>);
+  AddVerb<v1::RevokePrincipalRequest, v1::RevokePrincipalResponse>(
+      noun, cli, "revoke", "Revoke a principal: nothing authenticates it any more",
+      "proeftuin admin principal revoke oud-systeem --reason 'decommissioned'", {kId}, &Stub::RevokePrincipal,
+      PrintChanged<v1::RevokePrincipalResponse>);
+}
+
+}  // namespace proeftuin::cli
