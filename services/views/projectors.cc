@@ -16,27 +16,66 @@ namespace {
 
 const std::string& TypeOf(const google::protobuf::Descriptor* d) { return d->full_name(); }
 
-void AppendVarint(std::string* out, uint64_t v) {
-  for (; v >= 0x80; v >>= 7) out->push_back(static_cast<char>(v | 0x80));
-  out->push_back(static_cast<char>(v));
+// Protobuf wire format, written directly (proto3: default values are left out, a present
+// sub-message is written even when empty), so the bytes equal what SerializeAsString writes.
+class Wire {
+ public:
+  void Varint(int field, uint64_t v) {
+    if (v == 0) return;
+    Raw(static_cast<uint64_t>(field) << 3);
+    Raw(v);
+  }
+  void Bytes(int field, std::string_view b) {
+    if (!b.empty()) Nested(field, b);
+  }
+  void Nested(int field, std::string_view b) {
+    Raw(static_cast<uint64_t>(field) << 3 | 2);
+    Raw(b.size());
+    out.append(b);
+  }
+  std::string out;
+
+ private:
+  void Raw(uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>(v | 0x80));
+    out.push_back(static_cast<char>(v));
+  }
+};
+
+std::string DateBytes(const v1::Date& d) {
+  Wire w;
+  w.Varint(v1::Date::kYearFieldNumber, static_cast<uint64_t>(static_cast<int64_t>(d.year())));
+  w.Varint(v1::Date::kMonthFieldNumber, static_cast<uint64_t>(static_cast<int64_t>(d.month())));
+  w.Varint(v1::Date::kDayFieldNumber, static_cast<uint64_t>(static_cast<int64_t>(d.day())));
+  return std::move(w.out);
 }
 
-// The entry's header fields, then the event bytes as field `event_field` (wire type 2).
+std::string ActorBytes(const v1::Actor& a) {
+  Wire w;
+  w.Bytes(v1::Actor::kPrincipalIdFieldNumber, a.principal_id());
+  w.Bytes(v1::Actor::kDisplayNameFieldNumber, a.display_name());
+  w.Bytes(v1::Actor::kRoleFieldNumber, a.role());
+  w.Bytes(v1::Actor::kApplicationFieldNumber, a.application());
+  w.Bytes(v1::Actor::kOnBehalfOfFieldNumber, a.on_behalf_of());
+  return std::move(w.out);
+}
+
+// A HistoryEntry: the header's fields, then the event bytes as field `event_field`. Written
+// directly: this runs for every event of a replay (docs/VIEWS.md, "Replay speed").
 std::string EntryBytes(const v1::EventHeader& h, int event_field, std::string_view event_bytes) {
-  v1::HistoryEntry entry;
-  entry.set_position(h.position());
-  entry.set_stream_version(h.stream_version());
-  entry.set_event_type(h.type());
-  entry.set_recorded_at_us(h.recorded_at_us());
-  if (h.has_occurred_on()) *entry.mutable_occurred_on() = h.occurred_on();
-  if (h.has_actor()) *entry.mutable_actor() = h.actor();
-  entry.set_reason(h.reason());
-  entry.set_confidentiality(h.confidentiality());
-  std::string out = entry.SerializeAsString();
-  AppendVarint(&out, static_cast<uint64_t>(event_field) << 3 | 2);
-  AppendVarint(&out, event_bytes.size());
-  out.append(event_bytes);
-  return out;
+  using E = v1::HistoryEntry;
+  Wire w;
+  w.out.reserve(96 + h.type().size() + h.reason().size() + event_bytes.size());
+  w.Varint(E::kPositionFieldNumber, h.position());
+  w.Varint(E::kStreamVersionFieldNumber, h.stream_version());
+  w.Bytes(E::kEventTypeFieldNumber, h.type());
+  w.Varint(E::kRecordedAtUsFieldNumber, static_cast<uint64_t>(h.recorded_at_us()));
+  if (h.has_occurred_on()) w.Nested(E::kOccurredOnFieldNumber, DateBytes(h.occurred_on()));
+  if (h.has_actor()) w.Nested(E::kActorFieldNumber, ActorBytes(h.actor()));
+  w.Bytes(E::kReasonFieldNumber, h.reason());
+  w.Varint(E::kConfidentialityFieldNumber, static_cast<uint64_t>(h.confidentiality()));
+  w.Nested(event_field, event_bytes);
+  return std::move(w.out);
 }
 
 // A design reduced to what a history line needs (the state holds the current design).
@@ -91,9 +130,10 @@ void Correct(eventstore::ProjectionWriter& rows, const std::string& target_key,
   rows.Put(target_key, target.SerializeAsString());
 }
 
-// Programme stream: returns the bytes to store as the entry's event.
-std::string ProgrammeEventBytes(const eventstore::RecordedEvent& e, const std::string& pid,
-                                eventstore::ProjectionWriter& rows) {
+// Programme stream: returns the bytes to store as the entry's event (the payload itself, or a
+// reduced copy kept in `*reduced`).
+std::string_view ProgrammeEventBytes(const eventstore::RecordedEvent& e, const std::string& pid,
+                                     eventstore::ProjectionWriter& rows, std::string* reduced) {
   const std::string& type = e.header.type();
   const bool design = type == TypeOf(v1::ProgrammeDrafted::descriptor()) ||
                       type == TypeOf(v1::ProgrammeAmended::descriptor());
@@ -111,12 +151,14 @@ std::string ProgrammeEventBytes(const eventstore::RecordedEvent& e, const std::s
                                : event->mutable_programme_amended()->mutable_design();
   UpdateChain(rows, pid, d->predecessor_programme_id());
   Reduce(d);
-  return event->SerializeAsString();
+  *reduced = event->SerializeAsString();
+  return *reduced;
 }
 
-// Experiment stream: returns the bytes to store as the entry's event.
-std::string ExperimentEventBytes(const eventstore::RecordedEvent& e, const domain::StreamIds& ids,
-                                 eventstore::ProjectionWriter& rows) {
+// Experiment stream: as ProgrammeEventBytes.
+std::string_view ExperimentEventBytes(const eventstore::RecordedEvent& e,
+                                      const domain::StreamIds& ids,
+                                      eventstore::ProjectionWriter& rows, std::string* reduced) {
   const std::string& type = e.header.type();
   const bool design = type == TypeOf(v1::ExperimentProposed::descriptor()) ||
                       type == TypeOf(v1::ExperimentAmended::descriptor());
@@ -132,7 +174,8 @@ std::string ExperimentEventBytes(const eventstore::RecordedEvent& e, const domai
   }
   Reduce(event->has_experiment_proposed() ? event->mutable_experiment_proposed()->mutable_design()
                                           : event->mutable_experiment_amended()->mutable_design());
-  return event->SerializeAsString();
+  *reduced = event->SerializeAsString();
+  return *reduced;
 }
 
 }  // namespace
@@ -143,12 +186,13 @@ void HistoryProjector::Apply(const eventstore::RecordedEvent& e,
                              eventstore::ProjectionWriter& rows) {
   std::optional<domain::StreamIds> ids = domain::ParseStream(e.header.stream());
   if (!ids.has_value()) return;  // principal streams and others: not part of the views
+  std::string reduced;
   if (ids->experiment_id.empty()) {
-    std::string bytes = ProgrammeEventBytes(e, ids->programme_id, rows);
+    std::string_view bytes = ProgrammeEventBytes(e, ids->programme_id, rows, &reduced);
     rows.Put(ProgrammeHistoryKey(ids->programme_id, e.position()),
              EntryBytes(e.header, v1::HistoryEntry::kProgrammeEventFieldNumber, bytes));
   } else {
-    std::string bytes = ExperimentEventBytes(e, *ids, rows);
+    std::string_view bytes = ExperimentEventBytes(e, *ids, rows, &reduced);
     rows.Put(ExperimentHistoryKey(ids->programme_id, ids->experiment_id, e.position()),
              EntryBytes(e.header, v1::HistoryEntry::kExperimentEventFieldNumber, bytes));
   }

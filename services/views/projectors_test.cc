@@ -1,0 +1,120 @@
+// The view_history projector on its own: rows are canonical protobuf, corrections rewrite the
+// entry they name, designs are reduced, the chain rows follow the predecessor.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "domain/testing/builders.h"
+#include "views/internal/keys.h"
+#include "views/views.h"
+
+namespace proeftuin::views {
+namespace {
+
+namespace tk = domain::testkit;
+
+class MapRows : public eventstore::ProjectionWriter {
+ public:
+  std::optional<std::string> Get(std::string_view key) override {
+    auto it = rows.find(std::string(key));
+    return it == rows.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+  void Put(std::string_view key, std::string_view value) override { rows[std::string(key)] = value; }
+  void Delete(std::string_view key) override { rows.erase(std::string(key)); }
+  std::map<std::string, std::string> rows;
+};
+
+template <typename Wrapper>
+eventstore::RecordedEvent Recorded(uint64_t position, const std::string& stream, const Wrapper& event,
+                                   const std::string& type) {
+  eventstore::RecordedEvent e;
+  v1::EventHeader& h = e.header;
+  h.set_position(position);
+  h.set_stream(stream);
+  h.set_stream_version(position - 1);
+  h.set_type(type);
+  h.set_recorded_at_us(1'720'000'000'000'000 + position);
+  *h.mutable_occurred_on() = tk::D(2024, 7, 1);
+  h.mutable_actor()->set_principal_id("pm");
+  h.mutable_actor()->set_display_name("Programmamanager");
+  h.mutable_actor()->set_role("programme_manager");
+  h.set_reason(position % 2 ? "reden" : "");
+  h.set_confidentiality(v1::CONFIDENTIALITY_INTERN);
+  e.payload = event.SerializeAsString();
+  return e;
+}
+
+class HistoryRows : public ::testing::Test {
+ protected:
+  void Apply(const eventstore::RecordedEvent& e) { projector_->Apply(e, rows_); }
+  v1::HistoryEntry Row(const std::string& key) {
+    v1::HistoryEntry entry;
+    EXPECT_TRUE(rows_.rows.count(key)) << key;
+    EXPECT_TRUE(entry.ParseFromString(rows_.rows[key]));
+    return entry;
+  }
+  std::shared_ptr<eventstore::Projector> projector_ = InlineViewProjectors().at(0);
+  MapRows rows_;
+};
+
+TEST_F(HistoryRows, AreTheCanonicalSerializationOfTheEntry) {
+  const v1::ExperimentEvent spend = tk::ExpenditureEvent(450, 2025);
+  Apply(Recorded(7, "experiment-lv.e1", spend, "proeftuin.v1.ExpenditureRecorded"));
+  const std::string key = internal::ExperimentHistoryKey("lv", "e1", 7);
+  const v1::HistoryEntry entry = Row(key);
+  EXPECT_EQ(entry.SerializeAsString(), rows_.rows[key]);
+  EXPECT_EQ(entry.position(), 7u);
+  EXPECT_EQ(entry.actor().display_name(), "Programmamanager");
+  EXPECT_EQ(entry.confidentiality(), v1::CONFIDENTIALITY_INTERN);
+  EXPECT_EQ(entry.experiment_event().expenditure_recorded().amount().cents(), 45'000);
+}
+
+TEST_F(HistoryRows, CorrectionRewritesTheEntryItNamesOnly) {
+  Apply(Recorded(3, "experiment-lv.e1", tk::ExpenditureEvent(4'500, 2025), "proeftuin.v1.ExpenditureRecorded"));
+  Apply(Recorded(4, "experiment-lv.e1", tk::ExpenditureEvent(100, 2026), "proeftuin.v1.ExpenditureRecorded"));
+  v1::ExperimentEvent fix;
+  v1::CorrectionRecorded* c = fix.mutable_correction_recorded();
+  c->set_corrected_position(3);
+  c->set_corrected_event_type("proeftuin.v1.ExpenditureRecorded");
+  *c->mutable_fields()->mutable_amount() = tk::Eur(450);
+  c->mutable_fields()->set_text("Drukwerk");
+  *c->mutable_fields()->mutable_occurred_on() = tk::D(2024, 11, 4);
+  Apply(Recorded(5, "experiment-lv.e1", fix, "proeftuin.v1.CorrectionRecorded"));
+  const v1::HistoryEntry corrected = Row(internal::ExperimentHistoryKey("lv", "e1", 3));
+  EXPECT_EQ(corrected.experiment_event().expenditure_recorded().amount().cents(), 45'000);
+  EXPECT_EQ(corrected.experiment_event().expenditure_recorded().description(), "Drukwerk");
+  EXPECT_EQ(corrected.experiment_event().expenditure_recorded().spent_on().month(), 11);
+  EXPECT_EQ(corrected.occurred_on().month(), 11);
+  EXPECT_THAT(corrected.corrected_by(), ::testing::ElementsAre(5u));
+  EXPECT_EQ(Row(internal::ExperimentHistoryKey("lv", "e1", 4)).corrected_by_size(), 0);
+  EXPECT_EQ(Row(internal::ExperimentHistoryKey("lv", "e1", 5)).experiment_event().correction_recorded().corrected_position(), 3u);
+}
+
+TEST_F(HistoryRows, ReduceDesignsAndFollowThePredecessor) {
+  v1::ProgrammeEvent drafted = tk::DraftedEvent();
+  drafted.mutable_programme_drafted()->mutable_design()->set_predecessor_programme_id("oud");
+  Apply(Recorded(1, "programme-lv", drafted, "proeftuin.v1.ProgrammeDrafted"));
+  const v1::HistoryEntry entry = Row(internal::ProgrammeHistoryKey("lv", 1));
+  const v1::ProgrammeDesign& d = entry.programme_event().programme_drafted().design();
+  EXPECT_EQ(d.title(), tk::TestProgrammeDesign().title());
+  EXPECT_TRUE(d.goal().empty());
+  EXPECT_EQ(d.budget().total().cents(), tk::TestProgrammeDesign().budget().total().cents());
+  EXPECT_TRUE(rows_.rows.count(internal::SuccessorKey("oud", "lv")));
+  v1::ProgrammeEvent amended;
+  *amended.mutable_programme_amended()->mutable_design() = tk::TestProgrammeDesign();
+  amended.mutable_programme_amended()->mutable_design()->set_predecessor_programme_id("ander");
+  Apply(Recorded(2, "programme-lv", amended, "proeftuin.v1.ProgrammeAmended"));
+  EXPECT_FALSE(rows_.rows.count(internal::SuccessorKey("oud", "lv")));
+  EXPECT_TRUE(rows_.rows.count(internal::SuccessorKey("ander", "lv")));
+  EXPECT_EQ(rows_.rows[internal::PredecessorKey("lv")], "ander");
+}
+
+TEST_F(HistoryRows, IgnoreStreamsThatAreNotProgrammesOrExperiments) {
+  v1::ProgrammeEvent drafted = tk::DraftedEvent();
+  Apply(Recorded(1, "principal-griffie", drafted, "proeftuin.v1.PrincipalCreated"));
+  EXPECT_TRUE(rows_.rows.empty());
+}
+
+}  // namespace
+}  // namespace proeftuin::views
