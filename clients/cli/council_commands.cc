@@ -2,6 +2,7 @@
 // `proeftuin session …` (knowledge sessions: gesprekstafels, wijkoverleggen, ...).
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_join.h"
 #include "cli/cli.h"
@@ -62,11 +63,12 @@ void AddCouncilVerbs(CLI::App* noun, Cli* cli) {
 
 void PrintCouncil(Cli* cli, const v1::ProgrammeState& p) {
   if (cli->json()) {
-    v1::ProgrammeState only;
-    only.set_programme_id(p.programme_id());
-    *only.mutable_submission() = p.submission();
-    *only.mutable_council_inputs() = p.council_inputs();
-    std::cout << ToJson(only) << "\n";
+    nlohmann::ordered_json j;
+    j["programme_id"] = p.programme_id();
+    j["submission"] = p.has_submission() ? nlohmann::ordered_json::parse(ToJson(p.submission())) : nullptr;
+    j["council_inputs"] = nlohmann::ordered_json::array();
+    for (const auto& in : p.council_inputs()) j["council_inputs"].push_back(nlohmann::ordered_json::parse(ToJson(in)));
+    std::cout << j.dump(2) << "\n";
     return;
   }
   Table t({"INPUT", "KIND", "EXPERIMENT", "ANSWERED", "DISPOSITION"});
@@ -80,10 +82,11 @@ void PrintCouncil(Cli* cli, const v1::ProgrammeState& p) {
 
 void PrintSessions(Cli* cli, const v1::ProgrammeState& p) {
   if (cli->json()) {
-    v1::ProgrammeState only;
-    only.set_programme_id(p.programme_id());
-    *only.mutable_knowledge_sessions() = p.knowledge_sessions();
-    std::cout << ToJson(only) << "\n";
+    nlohmann::ordered_json j;
+    j["programme_id"] = p.programme_id();
+    j["knowledge_sessions"] = nlohmann::ordered_json::array();
+    for (const auto& k : p.knowledge_sessions()) j["knowledge_sessions"].push_back(nlohmann::ordered_json::parse(ToJson(k)));
+    std::cout << j.dump(2) << "\n";
     return;
   }
   Table t({"SESSION", "KIND", "HELD ON", "ATTENDEES"});

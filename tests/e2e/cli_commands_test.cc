@@ -1,0 +1,170 @@
+// End to end: the `proeftuin` CLI against the real proeftuind. The example programme runs
+// through the CLI's command verbs (`-f -` with proto JSON); reads are compared with golden JSON;
+// rule errors, permissions and usage mistakes give the documented exit codes and messages.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "domain/example_programme.h"
+#include "e2e/cli_support.h"
+
+namespace proeftuin::e2e {
+namespace {
+
+constexpr char kP[] = "lv-2024-2027";
+
+TEST_F(CliTest, ExampleProgrammeRunsThroughEveryCommandVerbAndReadsMatchTheGoldens) {
+  int ran = RunExampleThroughCli(GoldenDay());
+  EXPECT_GT(ran, 50);
+  CliResult show = Cli({"-o", "json", "programme", "show", kP}, "auditor");
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  ExpectGolden("programme_show", NormaliseJson(show.out));
+  CliResult list = Cli({"-o", "json", "experiment", "list", kP}, "college");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  ExpectGolden("experiment_list", NormaliseJson(list.out));
+  CliResult one = Cli({"-o", "json", "experiment", "show", kP, "adoptietuinen-sneller"}, "college");
+  EXPECT_EQ(one.exit_code, 0) << one.err;
+  CliResult council = Cli({"-o", "json", "council", "list", kP}, "griffie");
+  ASSERT_EQ(council.exit_code, 0) << council.err;
+  ExpectGolden("council_list", NormaliseJson(council.out));
+  CliResult sessions = Cli({"-o", "json", "session", "list", kP}, "programme_manager");
+  ASSERT_EQ(sessions.exit_code, 0) << sessions.err;
+  ExpectGolden("session_list", NormaliseJson(sessions.out));
+  CliResult programmes = Cli({"-o", "json", "programme", "list"}, "auditor");
+  ASSERT_EQ(programmes.exit_code, 0) << programmes.err;
+  ExpectGolden("programme_list", NormaliseJson(programmes.out));
+  // Tables for people: euros in Dutch style, aligned columns.
+  CliResult table = Cli({"programme", "show", kP}, "auditor");
+  EXPECT_NE(table.out.find("€ 140.000,00"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("Status              adopted"), std::string::npos) << table.out;
+  CliResult experiments = Cli({"experiment", "list", kP}, "auditor");
+  EXPECT_NE(experiments.out.find("EXPERIMENT"), std::string::npos) << experiments.out;
+  // A rerun with the same request ids writes nothing new.
+  EXPECT_EQ(RunExampleThroughCli(GoldenDay()), ran);
+}
+
+TEST_F(CliTest, RuleRefusalNamesTheRuleAndTheObjectAndExitsOne) {
+  CliResult draft = Cli({"programme", "draft", kP, "--title", "Experimenteerprogramma", "--goal", "Leren",
+                         "--legal-basis", "Participatieverordening art. 3 lid 7", "--start", "2024-07-01", "--end",
+                         "2025-12-31", "--evaluation-date", "2026-02-15", "--budget", "140.000,00", "--budget-year",
+                         "2025=70000", "--budget-year", "2026=70000"},
+                        "programme_manager");
+  ASSERT_EQ(draft.exit_code, 0) << draft.err;
+  EXPECT_NE(draft.out.find("DraftProgramme: written at position"), std::string::npos) << draft.out;
+  CliResult adopt = Cli({"programme", "adopt", kP, "--decision", "BW-1", "--decision-date", "2024-07-09"}, "college");
+  EXPECT_EQ(adopt.exit_code, 1);
+  EXPECT_NE(adopt.err.find("cannot adopt programme lv-2024-2027"), std::string::npos) << adopt.err;
+  EXPECT_NE(adopt.err.find("(PT-COUNCIL-NOT-SUBMITTED)"), std::string::npos) << adopt.err;
+  CliResult close = Cli({"programme", "close", kP}, "programme_manager");
+  EXPECT_EQ(close.exit_code, 1);
+  EXPECT_NE(close.err.find("(PT-PROGRAMME-NOT-EVALUATED)"), std::string::npos) << close.err;
+  CliResult evaluate = Cli({"programme", "evaluate", kP, "--findings", "x"}, "evaluator");
+  EXPECT_EQ(evaluate.exit_code, 1);
+  EXPECT_NE(evaluate.err.find("(PT-PROGRAMME-NOT-ADOPTED)"), std::string::npos) << evaluate.err;
+  CliResult not_evaluable = Cli({"experiment", "not-evaluable", kP, "nope", "--reason", "x"}, "evaluator");
+  EXPECT_EQ(not_evaluable.exit_code, 1);
+  EXPECT_NE(not_evaluable.err.find("cannot mark experiment lv-2024-2027.nope not evaluable"), std::string::npos)
+      << not_evaluable.err;
+  EXPECT_NE(not_evaluable.err.find("(PT-EXPERIMENT-NOT-FOUND)"), std::string::npos) << not_evaluable.err;
+  // Stale If-Match: a conflict, exit 1.
+  CliResult stale = Cli({"programme", "amend", kP, "--end", "2027-03-31", "--reason", "verlengd",
+                         "--expected-version", "5"},
+                        "programme_manager");
+  EXPECT_EQ(stale.exit_code, 1) << stale.err;
+  EXPECT_NE(stale.err.find("PT-STALE-VERSION"), std::string::npos) << stale.err;
+}
+
+TEST_F(CliTest, AmendStartsFromTheCurrentDesign) {
+  ASSERT_GT(RunExampleThroughCli(GoldenDay()), 10);
+  CliResult amend = Cli({"-o", "json", "experiment", "amend", kP, "uitdaagrecht", "--involvement",
+                         "Ook via de wijkoverleggen.", "--reason", "betrokkenheid aangevuld",
+                         "--request-id", "amend-gardens"},
+                        "programme_manager");
+  ASSERT_EQ(amend.exit_code, 0) << amend.err;
+  ExpectGolden("experiment_amend", NormaliseJson(amend.out, {"first_position", "last_position", "version"}));
+  CliResult show = Cli({"-o", "json", "experiment", "show", kP, "uitdaagrecht"}, "auditor");
+  nlohmann::json e = nlohmann::json::parse(show.out)["experiment"];
+  EXPECT_EQ(e["design"]["conditions"]["resident_involvement"], "Ook via de wijkoverleggen.");
+  EXPECT_FALSE(e["design"]["criteria"].empty());  // the rest of the design was kept
+}
+
+TEST_F(CliTest, ExitCodesForUsageAndForUnauthorisedAndUnavailable) {
+  EXPECT_EQ(Cli({"programme", "frobnicate"}).exit_code, 2);
+  EXPECT_EQ(Cli({"programme", "show"}).exit_code, 2);  // missing id
+  CliResult bad_money = Cli({"programme", "draft", kP, "--budget", "veel"}, "programme_manager");
+  EXPECT_EQ(bad_money.exit_code, 2);
+  EXPECT_NE(bad_money.err.find("--budget: expected an amount in euros"), std::string::npos) << bad_money.err;
+  CliResult bad_enum = Cli({"council", "record", kP, "--kind", "complaint"}, "griffie");
+  EXPECT_EQ(bad_enum.exit_code, 2);
+  EXPECT_NE(bad_enum.err.find("wish|objection"), std::string::npos) << bad_enum.err;
+  CliResult bad_json = Cli({"programme", "draft", kP, "-f", "-"}, "programme_manager", "{not json");
+  EXPECT_EQ(bad_json.exit_code, 2) << bad_json.err;
+  CliResult wrong_role = Cli({"programme", "draft", kP, "--title", "x"}, "auditor");
+  EXPECT_EQ(wrong_role.exit_code, 3);
+  EXPECT_NE(wrong_role.err.find("cannot draft programme lv-2024-2027: "), std::string::npos) << wrong_role.err;
+  EXPECT_NE(wrong_role.err.find("(PERMISSION_DENIED)"), std::string::npos) << wrong_role.err;
+  std::ofstream(dir_.path() + "/bad.token") << "not-a-token\n";
+  CliResult bad_token = RunCli({"--server", server_->address(), "--token-file", dir_.path() + "/bad.token",
+                                "programme", "list"},
+                               dir_.path(), home());
+  EXPECT_EQ(bad_token.exit_code, 3);
+  EXPECT_NE(bad_token.err.find("UNAUTHENTICATED"), std::string::npos) << bad_token.err;
+  CliResult down = RunCli({"--server", "127.0.0.1:1", "--token", "x", "--timeout", "2", "programme", "list"},
+                          dir_.path(), home());
+  EXPECT_EQ(down.exit_code, 3);
+  EXPECT_EQ(Cli({"-o", "yaml", "programme", "list"}).exit_code, 2);
+}
+
+TEST_F(CliTest, ConfigFileAndDefaultTokenFileAreUsed) {
+  std::filesystem::create_directories(home() + "/.config/proeftuin");
+  std::ofstream(home() + "/.config/proeftuin/config.json")
+      << nlohmann::json{{"server", server_->address()}, {"token_file", TokenFile("auditor")}, {"output", "json"}}
+             .dump();
+  CliResult r = RunCli({"programme", "list"}, dir_.path(), home());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"programmes\""), std::string::npos) << r.out;
+  // ./var/data/admin.token is the fallback when nothing else names a token.
+  std::filesystem::create_directories(dir_.path() + "/cwd/var/data");
+  std::ofstream(dir_.path() + "/cwd/var/data/admin.token") << TokenFor("administrator") << "\n";
+  CliResult admin = RunCli({"--server", server_->address(), "admin", "stats"}, dir_.path() + "/cwd",
+                           dir_.path() + "/empty-home");
+  EXPECT_EQ(admin.exit_code, 0) << admin.err;
+  EXPECT_NE(admin.out.find("Last position"), std::string::npos) << admin.out;
+}
+
+TEST_F(CliTest, ReportProgressInMarkdownAndHtml) {
+  RunExampleThroughCli();
+  CliResult md = Cli({"report", "progress", kP, "--format", "md"}, "auditor");
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_EQ(md.out.rfind("# Voortgangsrapportage Experimenteerprogramma inwonerparticipatie 2024-2027", 0), 0u)
+      << md.out;
+  EXPECT_NE(md.out.find("| Experiment | Status |"), std::string::npos);
+  EXPECT_NE(md.out.find("€ 140.000,00"), std::string::npos);
+  CliResult html = Cli({"report", "progress", kP, "--format", "html"}, "auditor");
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  EXPECT_NE(html.out.find("<html lang=\"nl\">"), std::string::npos);
+  EXPECT_EQ(Cli({"report", "progress", kP, "--format", "pdf"}, "auditor").exit_code, 2);
+}
+
+TEST_F(CliTest, CompletionScriptsListTheCommandTree) {
+  CliResult bash = Cli({"completion", "bash"});
+  ASSERT_EQ(bash.exit_code, 0);
+  EXPECT_NE(bash.out.find("complete -o default -F _proeftuin proeftuin"), std::string::npos);
+  EXPECT_NE(bash.out.find("\"admin principal\") echo \"create list grant clearance rotate expiry revoke-token revoke"),
+            std::string::npos)
+      << bash.out;
+  CliResult zsh = Cli({"completion", "zsh"});
+  EXPECT_EQ(zsh.out.rfind("#compdef proeftuin", 0), 0u);
+  // Every command has help with an example.
+  for (auto path : std::vector<std::vector<std::string>>{
+           {"programme", "draft"}, {"council", "answer"}, {"audit", "verify"}, {"admin", "principal", "create"}}) {
+    path.push_back("--help");
+    CliResult help = Cli(path);
+    EXPECT_EQ(help.exit_code, 0);
+    EXPECT_NE(help.out.find("Example:"), std::string::npos) << help.out;
+  }
+}
+
+}  // namespace
+}  // namespace proeftuin::e2e

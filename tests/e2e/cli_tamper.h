@@ -1,0 +1,14 @@
+// Tampering with a stopped server's store, as an attacker with disk access (or `ldb`) would: one
+// event's payload rewritten through RocksDB directly (its stored hash kept), so the recomputed
+// hash of that very position no longer matches.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace proeftuin::e2e {
+
+// Rewrites the payload of the event at `position` in the store at `data_dir` (server stopped).
+void TamperEvent(const std::string& data_dir, uint64_t position);
+
+}  // namespace proeftuin::e2e
