@@ -11,7 +11,7 @@ constexpr char kStyle[] = R"css(
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a1a1a;
        background: #ffffff; margin: 0; line-height: 1.5; }
-header, main, footer { max-width: 80rem; margin: 0 auto; padding: 0 1rem; }
+header, main, footer { max-width: 100rem; margin: 0 auto; padding: 0 1rem; }
 h1 { font-size: 1.75rem; margin: 1rem 0 0.25rem; }
 h2 { font-size: 1.3rem; margin: 1.5rem 0 0.5rem; }
 .skip { position: absolute; left: -999px; top: 0; background: #003366; color: #ffffff; padding: 0.5rem; }
@@ -32,6 +32,8 @@ caption { text-align: left; font-weight: 600; padding: 0.25rem 0; }
 th, td { text-align: left; vertical-align: top; padding: 0.4rem 0.5rem; border-bottom: 1px solid #8c8c8c; }
 th { background: #ececec; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.nw { white-space: nowrap; }
+td.stream { overflow-wrap: anywhere; }
 summary { cursor: pointer; color: #003d80; text-decoration: underline; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f5f5f5; padding: 0.5rem; margin: 0.5rem 0 0; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
@@ -82,9 +84,10 @@ std::string EventRow(const v1::Event& e) {
                                                       : h.actor().display_name() + " (" + h.actor().principal_id() + ")";
   if (!h.actor().role().empty()) who += ", " + h.actor().role();
   std::string detail = EventToJson(e).dump(2);
-  return absl::StrCat("<tr id=\"event-", h.position(), "\">\n<td class=\"num\">", h.position(), "</td><td>",
-                      HtmlEscape(FormatInstant(h.recorded_at_us())), "</td><td>", HtmlEscape(FormatDate(h.occurred_on())),
-                      "</td><td>", HtmlEscape(h.stream()), "</td><td>", HtmlEscape(ShortType(h.type())), "</td><td>",
+  return absl::StrCat("<tr id=\"event-", h.position(), "\">\n<td class=\"num\">", h.position(), "</td><td class=\"nw\">",
+                      HtmlEscape(FormatInstant(h.recorded_at_us())), "</td><td class=\"nw\">",
+                      HtmlEscape(FormatDate(h.occurred_on())), "</td><td class=\"stream\">", HtmlEscape(h.stream()),
+                      "</td><td>", HtmlEscape(ShortType(h.type())), "</td><td>",
                       HtmlEscape(who), "</td><td>", HtmlEscape(h.reason()),
                       "</td>\n<td><details><summary>Details<span class=\"visually-hidden\"> of event ", h.position(),
                       "</span></summary><pre>", HtmlEscape(detail), "</pre></details></td>\n</tr>\n");

@@ -17,7 +17,7 @@ namespace {
 
 constexpr char kObject[] = "programme {programme_id}";
 
-void AddCouncilVerbs(CLI::App* noun, Cli* cli) {
+void AddSubmitVerb(CLI::App* noun, Cli* cli) {
   AddCommandVerb(noun, cli,
                  {"submit", "submit_programme_to_council", kObject,
                   "Record that the design programme was sent to the council (griffie)",
@@ -34,6 +34,9 @@ void AddCouncilVerbs(CLI::App* noun, Cli* cli) {
                    {"--submitted-on", "submitted_on", "Date it was sent"},
                    {"--deadline", "response_deadline", "Date the council is asked to respond by"}},
                   nullptr});
+}
+
+void AddInputVerbs(CLI::App* noun, Cli* cli) {
   AddCommandVerb(noun, cli,
                  {"record", "record_council_input", kObject, "Record a wish or objection of the council (griffie)",
                   "proeftuin council record lv-2024-2027 --kind wish --text 'Betrek jongeren' --party 'Fractie X'",
@@ -118,7 +121,8 @@ void AddCouncilCommands(CLI::App* root, Cli* cli) {
   CLI::App* noun = root->add_subcommand("council", "The council (raad): submission, wishes and objections, answers");
   noun->require_subcommand(1);
   noun->footer(ExampleFooter("proeftuin council list lv-2024-2027"));
-  AddCouncilVerbs(noun, cli);
+  AddSubmitVerb(noun, cli);
+  AddInputVerbs(noun, cli);
   AddList(noun, cli, "wishes and objections", PrintCouncil);
 }
 

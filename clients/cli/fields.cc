@@ -28,23 +28,11 @@ const google::protobuf::EnumValueDescriptor* FindEnum(const google::protobuf::En
   return nullptr;
 }
 
-// Fills a message-typed leaf from text; false when the type has no text form.
-bool SetMessageLeaf(Message* leaf, std::string_view value, std::string* error) {
+// YEAR=EUROS (BudgetYearAmount) and CRITERION=SCORE (CriterionScore); `handled` is false for
+// other types.
+bool SetPairLeaf(Message* leaf, std::string_view value, std::string* error, bool* handled) {
   const std::string& type = leaf->GetDescriptor()->full_name();
-  if (type == "proeftuin.v1.Date") {
-    if (ParseDate(value, static_cast<v1::Date*>(leaf))) return true;
-    *error = "expected a date YYYY-MM-DD, got '" + std::string(value) + "'";
-    return false;
-  }
-  if (type == "proeftuin.v1.Money") {
-    int64_t cents = 0;
-    if (ParseEuro(value, &cents)) {
-      static_cast<v1::Money*>(leaf)->set_cents(cents);
-      return true;
-    }
-    *error = "expected an amount in euros (e.g. 1250.50), got '" + std::string(value) + "'";
-    return false;
-  }
+  *handled = true;
   std::pair<std::string, std::string> kv = absl::StrSplit(Abs(value), absl::MaxSplits('=', 1));
   if (type == "proeftuin.v1.BudgetYearAmount") {
     auto* b = static_cast<v1::BudgetYearAmount*>(leaf);
@@ -69,69 +57,94 @@ bool SetMessageLeaf(Message* leaf, std::string_view value, std::string* error) {
     *error = "expected CRITERION=good|sufficient|insufficient, got '" + std::string(value) + "'";
     return false;
   }
+  *handled = false;
+  return false;
+}
+
+// Fills a message-typed leaf from text; false when the type has no text form.
+bool SetMessageLeaf(Message* leaf, std::string_view value, std::string* error) {
+  const std::string& type = leaf->GetDescriptor()->full_name();
+  if (type == "proeftuin.v1.Date") {
+    if (ParseDate(value, static_cast<v1::Date*>(leaf))) return true;
+    *error = "expected a date YYYY-MM-DD, got '" + std::string(value) + "'";
+    return false;
+  }
+  if (type == "proeftuin.v1.Money") {
+    int64_t cents = 0;
+    if (ParseEuro(value, &cents)) {
+      static_cast<v1::Money*>(leaf)->set_cents(cents);
+      return true;
+    }
+    *error = "expected an amount in euros (e.g. 1250.50), got '" + std::string(value) + "'";
+    return false;
+  }
+  bool handled = false;
+  bool ok = SetPairLeaf(leaf, value, error, &handled);
+  if (handled) return ok;
   *error = "has no flag form (" + type + "); use -f FILE";
   return false;
+}
+
+// Integers and booleans; false when `v` does not parse.
+bool SetNumber(Message* m, const FieldDescriptor* f, absl::string_view v) {
+  const Reflection* r = m->GetReflection();
+  bool rep = f->is_repeated();
+  int32_t i32 = 0;
+  int64_t i64 = 0;
+  uint32_t u32 = 0;
+  uint64_t u64 = 0;
+  bool b = false;
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+      if (!absl::SimpleAtoi(v, &i32)) return false;
+      rep ? r->AddInt32(m, f, i32) : r->SetInt32(m, f, i32);
+      return true;
+    case FieldDescriptor::CPPTYPE_INT64:
+      if (!absl::SimpleAtoi(v, &i64)) return false;
+      rep ? r->AddInt64(m, f, i64) : r->SetInt64(m, f, i64);
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT32:
+      if (!absl::SimpleAtoi(v, &u32)) return false;
+      rep ? r->AddUInt32(m, f, u32) : r->SetUInt32(m, f, u32);
+      return true;
+    case FieldDescriptor::CPPTYPE_UINT64:
+      if (!absl::SimpleAtoi(v, &u64)) return false;
+      rep ? r->AddUInt64(m, f, u64) : r->SetUInt64(m, f, u64);
+      return true;
+    case FieldDescriptor::CPPTYPE_BOOL:
+      if (!absl::SimpleAtob(v, &b)) return false;
+      rep ? r->AddBool(m, f, b) : r->SetBool(m, f, b);
+      return true;
+    default:
+      return false;
+  }
 }
 
 bool SetScalar(Message* m, const FieldDescriptor* f, std::string_view value, std::string* error) {
   const Reflection* r = m->GetReflection();
   bool rep = f->is_repeated();
-  absl::string_view v = Abs(value);
-  auto fail = [&](const char* what) {
-    *error = std::string("expected ") + what + ", got '" + std::string(value) + "'";
+  auto fail = [&](const std::string& what) {
+    *error = "expected " + what + ", got '" + std::string(value) + "'";
     return false;
   };
-  switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING:
-      rep ? r->AddString(m, f, std::string(value)) : r->SetString(m, f, std::string(value));
-      return true;
-    case FieldDescriptor::CPPTYPE_INT32: {
-      int32_t i = 0;
-      if (!absl::SimpleAtoi(v, &i)) return fail("a whole number");
-      rep ? r->AddInt32(m, f, i) : r->SetInt32(m, f, i);
-      return true;
-    }
-    case FieldDescriptor::CPPTYPE_INT64: {
-      int64_t i = 0;
-      if (!absl::SimpleAtoi(v, &i)) return fail("a whole number");
-      rep ? r->AddInt64(m, f, i) : r->SetInt64(m, f, i);
-      return true;
-    }
-    case FieldDescriptor::CPPTYPE_UINT32: {
-      uint32_t i = 0;
-      if (!absl::SimpleAtoi(v, &i)) return fail("a whole number");
-      rep ? r->AddUInt32(m, f, i) : r->SetUInt32(m, f, i);
-      return true;
-    }
-    case FieldDescriptor::CPPTYPE_UINT64: {
-      uint64_t i = 0;
-      if (!absl::SimpleAtoi(v, &i)) return fail("a whole number");
-      rep ? r->AddUInt64(m, f, i) : r->SetUInt64(m, f, i);
-      return true;
-    }
-    case FieldDescriptor::CPPTYPE_BOOL: {
-      bool b = false;
-      if (!absl::SimpleAtob(v, &b)) return fail("true or false");
-      rep ? r->AddBool(m, f, b) : r->SetBool(m, f, b);
-      return true;
-    }
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      const auto* e = FindEnum(f->enum_type(), value);
-      if (e == nullptr) return fail(("one of " + EnumChoices(f->enum_type())).c_str());
-      rep ? r->AddEnum(m, f, e) : r->SetEnum(m, f, e);
-      return true;
-    }
-    case FieldDescriptor::CPPTYPE_MESSAGE: {
-      Message* leaf = rep ? r->AddMessage(m, f) : r->MutableMessage(m, f);
-      if (SetMessageLeaf(leaf, value, error)) return true;
-      if (rep) r->RemoveLast(m, f);
-      return false;
-    }
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-    case FieldDescriptor::CPPTYPE_FLOAT:
-      return fail("a supported field type");
+  if (f->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    rep ? r->AddString(m, f, std::string(value)) : r->SetString(m, f, std::string(value));
+    return true;
   }
-  return false;
+  if (f->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
+    const auto* e = FindEnum(f->enum_type(), value);
+    if (e == nullptr) return fail("one of " + EnumChoices(f->enum_type()));
+    rep ? r->AddEnum(m, f, e) : r->SetEnum(m, f, e);
+    return true;
+  }
+  if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+    Message* leaf = rep ? r->AddMessage(m, f) : r->MutableMessage(m, f);
+    if (SetMessageLeaf(leaf, value, error)) return true;
+    if (rep) r->RemoveLast(m, f);
+    return false;
+  }
+  if (SetNumber(m, f, Abs(value))) return true;
+  return fail(f->cpp_type() == FieldDescriptor::CPPTYPE_BOOL ? "true or false" : "a whole number");
 }
 
 }  // namespace

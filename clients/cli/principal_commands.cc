@@ -120,12 +120,7 @@ void PrintList(Cli* cli, const v1::ListPrincipalsResponse& r) {
 
 const std::tuple<std::string, std::string, std::string, bool> kId{"principal", "principal_id", "Principal id", true};
 
-}  // namespace
-
-void AddPrincipalCommands(CLI::App* admin, Cli* cli) {
-  CLI::App* noun = admin->add_subcommand("principal", "Users and systems, their roles, clearances and tokens");
-  noun->require_subcommand(1);
-  noun->footer(ExampleFooter("proeftuin admin principal list"));
+void AddIdentityVerbs(CLI::App* noun, Cli* cli) {
   const std::string roles = "Role: " + EnumChoices(v1::Role_descriptor());
   const std::string levels = "Clearance: " + EnumChoices(v1::Confidentiality_descriptor());
   AddVerb<v1::CreatePrincipalRequest, v1::CreatePrincipalResponse>(
@@ -145,6 +140,13 @@ void AddPrincipalCommands(CLI::App* admin, Cli* cli) {
       noun, cli, "clearance", "Change a principal's clearance", "proeftuin admin principal clearance jansen intern",
       {kId, {"clearance", "clearance", levels, true}}, &Stub::ChangeClearance,
       PrintChanged<v1::ChangeClearanceResponse>);
+  AddVerb<v1::RevokePrincipalRequest, v1::RevokePrincipalResponse>(
+      noun, cli, "revoke", "Revoke a principal: nothing authenticates it any more",
+      "proeftuin admin principal revoke oud-systeem --reason 'decommissioned'", {kId}, &Stub::RevokePrincipal,
+      PrintChanged<v1::RevokePrincipalResponse>);
+}
+
+void AddTokenVerbs(CLI::App* noun, Cli* cli) {
   AddVerb<v1::RotateTokenRequest, v1::RotateTokenResponse>(
       noun, cli, "rotate", "Issue a new token (shown once); optionally revoke the others",
       "proeftuin admin principal rotate griffie-lv --revoke-others true",
@@ -161,10 +163,16 @@ void AddPrincipalCommands(CLI::App* admin, Cli* cli) {
       noun, cli, "revoke-token", "Revoke one token", "proeftuin admin principal revoke-token griffie-lv --token-id t-1",
       {kId, {"--token-id", "token_id", "The token", true}}, &Stub::RevokeToken,
       PrintChanged<v1::RevokeTokenResponse>);
-  AddVerb<v1::RevokePrincipalRequest, v1::RevokePrincipalResponse>(
-      noun, cli, "revoke", "Revoke a principal: nothing authenticates it any more",
-      "proeftuin admin principal revoke oud-systeem --reason 'decommissioned'", {kId}, &Stub::RevokePrincipal,
-      PrintChanged<v1::RevokePrincipalResponse>);
+}
+
+}  // namespace
+
+void AddPrincipalCommands(CLI::App* admin, Cli* cli) {
+  CLI::App* noun = admin->add_subcommand("principal", "Users and systems, their roles, clearances and tokens");
+  noun->require_subcommand(1);
+  noun->footer(ExampleFooter("proeftuin admin principal list"));
+  AddIdentityVerbs(noun, cli);
+  AddTokenVerbs(noun, cli);
 }
 
 }  // namespace proeftuin::cli

@@ -28,7 +28,8 @@ std::string HtmlTable(const ReportSection& s) {
   out += "</tr></thead>\n<tbody>\n";
   for (const auto& row : s.table_rows) {
     out += "<tr>";
-    for (const auto& c : row) out += "<td>" + HtmlEscape(c) + "</td>";
+    // Short cells (amounts, dates, statuses) do not wrap.
+    for (const auto& c : row) out += (c.size() < 28 ? "<td class=\"nw\">" : "<td>") + HtmlEscape(c) + "</td>";
     out += "</tr>\n";
   }
   return out + "</tbody>\n</table>\n";
@@ -39,7 +40,7 @@ constexpr char kCss[] =
     "padding:1rem;line-height:1.5}table{border-collapse:collapse;width:100%;margin:0.5rem 0 1rem}"
     "th,td{text-align:left;vertical-align:top;padding:0.35rem 0.5rem;border-bottom:1px solid #8c8c8c}"
     "th{background:#ececec}dl{display:grid;grid-template-columns:max-content 1fr;gap:0.2rem 1rem}"
-    "dt{font-weight:600}dd{margin:0}.sub{color:#404040}";
+    "dt{font-weight:600}dd{margin:0}.sub{color:#404040}td.nw{white-space:nowrap}";
 
 }  // namespace
 

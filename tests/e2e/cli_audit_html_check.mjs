@@ -134,9 +134,12 @@ async function checkSearch(page, events) {
 
 async function checkAxe(page) {
   await page.eval(readFileSync(args.axe, 'utf8'));
-  const violations = await page.eval(`axe.run(document, { runOnly: { type: 'tag',
+  const result = await page.eval(`axe.run(document, { runOnly: { type: 'tag',
     values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })
-    .then(r => r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })))`);
+    .then(r => ({ passes: r.passes.length,
+                  violations: r.violations.map(v => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })) }))`);
+  const { violations } = result;
+  check('axe-core ran its WCAG rules', result.passes > 10, `${result.passes} rules passed`);
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   violations.forEach((v) => console.log(`axe: ${v.id} (${v.impact}) on ${v.nodes} node(s)`));
   check('axe-core: no serious or critical violation', bad.length === 0, JSON.stringify(bad));

@@ -151,7 +151,7 @@ TEST_F(CliTest, CompletionScriptsListTheCommandTree) {
   CliResult bash = Cli({"completion", "bash"});
   ASSERT_EQ(bash.exit_code, 0);
   EXPECT_NE(bash.out.find("complete -o default -F _proeftuin proeftuin"), std::string::npos);
-  EXPECT_NE(bash.out.find("\"admin principal\") echo \"create list grant clearance rotate expiry revoke-token revoke"),
+  EXPECT_NE(bash.out.find("\"admin principal\") echo \"create list grant clearance revoke rotate expiry revoke-token"),
             std::string::npos)
       << bash.out;
   CliResult zsh = Cli({"completion", "zsh"});
