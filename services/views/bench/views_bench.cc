@@ -6,6 +6,9 @@
 //                     other; RESULT replay_events_per_s = events / (sum of both rebuild times)
 //   replay_in_memory  the same projectors applied to the decoded log with an in-memory row map
 //                     (their CPU cost without RocksDB; for profiling)
+//   floor             Rebuild() of a projector that writes nothing and of one that writes one
+//                     small row per event: what the store's rebuild costs by itself
+//   query             in-process p50/p99 of GetProgrammeView and GetExperimentView (after replay)
 //   audit             catch-up of the async "audit_index" after open, then its Rebuild();
 //                     RESULT audit_index_rebuild_events_per_s
 // More phases (cold start, GetProgramme latency over gRPC) plug into kPhases below.
@@ -19,6 +22,7 @@
 #include <map>
 #include <set>
 #include <memory>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,8 +45,9 @@ struct Config {
   std::string dir = "./var/views-bench";
   uint64_t events = 1'000'000;
   int rounds = 50;
-  std::string phases = "generate,replay,replay_in_memory,audit";
+  std::string phases = "generate,replay,replay_in_memory,floor,query,audit";
   bool quick = false;
+  int queries = 2000;
 };
 
 struct Context {
@@ -151,6 +156,74 @@ void ReplayInMemory(Context& c) {
   store->Close();
 }
 
+// What any inline projection costs to rebuild: reading and decoding the log, the overlay, the
+// write batches. "bench_null" writes nothing; "bench_one_row" one 8-byte key per event.
+class FloorProjector : public eventstore::Projector {
+ public:
+  explicit FloorProjector(bool put) : put_(put) {}
+  std::string Name() const override { return put_ ? "bench_one_row" : "bench_null"; }
+  uint32_t Version() const override { return 1; }
+  void Apply(const eventstore::RecordedEvent& e, eventstore::ProjectionWriter& rows) override {
+    if (!put_) return;
+    char key[8];
+    for (int i = 0; i < 8; ++i) key[i] = static_cast<char>(e.position() >> (56 - 8 * i));
+    rows.Put(std::string_view(key, 8), "");
+  }
+
+ private:
+  bool put_;
+};
+
+void Floor(Context& c) {
+  auto store = Open(c, {std::make_shared<FloorProjector>(false), std::make_shared<FloorProjector>(true)}, {});
+  c.events = store->LastPosition();
+  for (const char* name : {"bench_null", "bench_one_row"}) {
+    const auto start = Clock::now();
+    absl::Status s = store->Rebuild(name, nullptr);
+    if (!s.ok()) Die(std::string("rebuild ") + name + ": " + s.ToString());
+    const double seconds = Since(start);
+    std::printf("floor: Rebuild(%s) %.2f s, %.0f events/s\n", name, seconds, c.events / seconds);
+    c.results[std::string("floor_rebuild_") + name + "_events_per_s"] = c.events / seconds;
+  }
+  store->Close();
+}
+
+// In-process latency of the views over the replayed store (the gRPC path adds the rest).
+void Query(Context& c) {
+  auto store = Open(c, ViewProjectors(), {});
+  auto view = store->OpenReadView();
+  if (!view.ok()) Die("view: " + view.status().ToString());
+  std::vector<std::string> ids;
+  absl::Status listed = (*view)->Scan(app::kDeciderStateProjection, "p/", "",
+                                      [&](std::string_view key, std::string_view) {
+                                        ids.emplace_back(key.substr(2));
+                                        return true;
+                                      });
+  if (!listed.ok() || ids.empty()) Die("no programmes: " + listed.ToString());
+  std::mt19937_64 rng(42);
+  std::vector<double> programme_us, experiment_us;
+  const absl::Time now = absl::FromCivil(absl::CivilDay(2025, 6, 1), absl::UTCTimeZone());
+  for (int i = 0; i < c.config.queries; ++i) {
+    const std::string& pid = ids[rng() % ids.size()];
+    auto start = Clock::now();
+    auto pv = GetProgrammeView(**view, pid, v1::CONFIDENTIALITY_ZEER_GEHEIM, now);
+    programme_us.push_back(Since(start) * 1e6);
+    if (!pv.ok()) Die("GetProgrammeView " + pid + ": " + pv.status().ToString());
+    start = Clock::now();
+    auto ev = GetExperimentView(**view, pid, "e" + std::to_string(rng() % 5), v1::CONFIDENTIALITY_ZEER_GEHEIM, now);
+    experiment_us.push_back(Since(start) * 1e6);
+    if (!ev.ok()) Die("GetExperimentView: " + ev.status().ToString());
+  }
+  for (auto* v : {&programme_us, &experiment_us}) std::sort(v->begin(), v->end());
+  auto p = [](const std::vector<double>& v, double q) { return v[static_cast<size_t>(q * (v.size() - 1))]; };
+  std::printf("query: GetProgrammeView p50 %.0f us p99 %.0f us; GetExperimentView p50 %.0f us p99 %.0f us\n",
+              p(programme_us, 0.5), p(programme_us, 0.99), p(experiment_us, 0.5), p(experiment_us, 0.99));
+  c.results["get_programme_view_p99_us"] = p(programme_us, 0.99);
+  c.results["get_experiment_view_p99_us"] = p(experiment_us, 0.99);
+  view->reset();
+  store->Close();
+}
+
 void Audit(Context& c) {
   auto start = Clock::now();
   auto store = Open(c, {}, AsyncViewProjectors());
@@ -178,6 +251,8 @@ struct Phase {
 const std::vector<Phase> kPhases = {{"generate", Generate},
                                     {"replay", Replay},
                                     {"replay_in_memory", ReplayInMemory},
+                                    {"floor", Floor},
+                                    {"query", Query},
                                     {"audit", Audit}};
 
 void PrepareDir(const std::string& dir) {
@@ -223,6 +298,7 @@ int main(int argc, char** argv) {
   app.add_option("--events", config.events, "Events in the generated log");
   app.add_option("--rounds", config.rounds, "Activity/expenditure rounds per programme");
   app.add_option("--phases", config.phases, "Comma-separated phases to run");
+  app.add_option("--queries", config.queries, "Queries of the query phase");
   app.add_flag("--quick", config.quick, "At most 100k events");
   CLI11_PARSE(app, argc, argv);
   return proeftuin::views::bench::Main(config);
