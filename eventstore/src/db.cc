@@ -15,6 +15,28 @@ namespace {
 const char* const kFixed[] = {"default", kCfEvents,
                                   kCfPersonal, kCfStreams, kCfRequests};
 
+rocksdb::BlockBasedTableOptions TableOptions(const DbOptions& o) {
+  rocksdb::BlockBasedTableOptions t;
+  t.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes > 0 ? o.block_cache_bytes : 8 << 20);
+  t.cache_index_and_filter_blocks = true;
+  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  return t;
+}
+
+// The log is read in long sequential scans (ReadAll, Verify, replay) and its records are
+// hashes and protobuf that compress poorly: bigger uncompressed blocks make scans ~1.5x
+// cheaper. Point reads go to the other families.
+rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name, const rocksdb::Options& base) {
+  rocksdb::ColumnFamilyOptions cf(base);
+  if (name != kCfEvents) return cf;
+  auto* base_table = base.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+  rocksdb::BlockBasedTableOptions t = *base_table;
+  t.block_size = 16 << 10;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  cf.compression = rocksdb::kNoCompression;
+  return cf;
+}
+
 rocksdb::Options MakeOptions(const DbOptions& o) {
   rocksdb::Options opt;
   opt.create_if_missing = o.create_if_missing;
@@ -25,10 +47,7 @@ rocksdb::Options MakeOptions(const DbOptions& o) {
   opt.max_open_files = 1024;
   opt.max_background_jobs = 2;
   opt.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  rocksdb::BlockBasedTableOptions t;
-  t.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes > 0 ? o.block_cache_bytes : 8 << 20);
-  t.cache_index_and_filter_blocks = true;
-  t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  rocksdb::BlockBasedTableOptions t = TableOptions(o);
   opt.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   size_t wb = o.write_buffer_bytes > 0 ? o.write_buffer_bytes : 32 << 20;
   opt.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(wb);
@@ -83,7 +102,7 @@ absl::StatusOr<std::shared_ptr<Db>> Db::Open(const DbOptions& o) {
     }
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions(opt));
+  for (const auto& n : names) descs.emplace_back(n, FamilyOptions(n, opt));
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;

@@ -25,6 +25,7 @@ absl::Status ScanLog(Db& db, uint64_t from, const EventFilter& filter, const Sca
   std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(ro, db.events()));
   uint64_t pos = std::max<uint64_t>(from, 1);
   uint64_t scanned = 0;
+  out->reserve(out->size() + std::min<size_t>(limits.max_matches, 16384));
   size_t matched = 0;
   *end = false;
   for (it->Seek(PositionKey(pos));; it->Next()) {

@@ -84,13 +84,61 @@ absl::StatusOr<RecordView> DecodeRecord(std::string_view bytes) {
   return r;
 }
 
+namespace {
+
+bool ReadVarint(std::string_view& in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
+    uint8_t b = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    *v |= uint64_t{b & 0x7fu} << shift;
+    if ((b & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool ScanHeaderLinks(std::string_view in, HeaderLinks* out) {
+  *out = HeaderLinks{};
+  while (!in.empty()) {
+    uint64_t tag = 0, v = 0;
+    if (!ReadVarint(in, &tag)) return false;
+    uint32_t field = static_cast<uint32_t>(tag >> 3);
+    switch (tag & 7) {
+      case 0:  // varint
+        if (!ReadVarint(in, &v)) return false;
+        if (field == 1) out->position = v;
+        if (field == 16) out->has_personal = v != 0;
+        break;
+      case 1:  // fixed64
+        if (in.size() < 8) return false;
+        in.remove_prefix(8);
+        break;
+      case 2:  // length-delimited
+        if (!ReadVarint(in, &v) || v > in.size()) return false;
+        if (field == 15) out->previous_hash = in.substr(0, v);
+        in.remove_prefix(v);
+        break;
+      case 5:  // fixed32
+        if (in.size() < 4) return false;
+        in.remove_prefix(4);
+        break;
+      default:  // groups and invalid wire types never occur in EventHeader
+        return false;
+    }
+  }
+  return true;
+}
+
 Digest ChainHash(const Digest& previous, std::string_view header_bytes,
                  const Digest& payload_digest, const Digest& personal_digest) {
   thread_local Sha256 h;
-  std::string len;
-  PutBigEndian32(&len, static_cast<uint32_t>(header_bytes.size()));
+  uint32_t n = static_cast<uint32_t>(header_bytes.size());
+  const char len[4] = {static_cast<char>(n >> 24), static_cast<char>(n >> 16),
+                       static_cast<char>(n >> 8), static_cast<char>(n)};
   h.Update(previous);
-  h.Update(len);
+  h.Update(std::string_view(len, 4));
   h.Update(header_bytes);
   h.Update(payload_digest);
   h.Update(personal_digest);

@@ -15,9 +15,9 @@ absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
   v1::StoredAppendResult s;
   if (!s.ParseFromString(*v)) return absl::DataLossError("stored result of a request is corrupt");
   if (s.fingerprint() != fingerprint) {
-    return absl::AlreadyExistsError("request_id " + std::string(request_id) +
-                                    " was already used for a different command "
-                                    "(PT-REQUEST-REUSED); use a new request id");
+    return absl::AlreadyExistsError("PT-REQUEST-REUSED: request_id " + std::string(request_id) +
+                                    " was already used for a different command; use a new "
+                                    "request id");
   }
   AppendResult r;
   r.first_position = s.first_position();

@@ -28,19 +28,18 @@ absl::StatusOr<std::optional<Digest>> StoredHash(Db& db, uint64_t pos) {
 
 // Checks one record against the chain so far; empty string when it is sound.
 std::string CheckRecord(Db& db, uint64_t pos, std::string_view value, const Digest& prev,
-                        v1::EventHeader& header, Digest* hash) {
+                        Digest* hash) {
   auto r = DecodeRecord(value);
   if (!r.ok()) return std::string(r.status().message());
-  if (!header.ParseFromArray(r->header_bytes.data(), static_cast<int>(r->header_bytes.size()))) {
-    return "the header does not parse";
-  }
-  if (header.position() != pos) return "the header names position " + std::to_string(header.position());
-  if (header.previous_hash() != AsStringView(prev)) {
+  HeaderLinks links;
+  if (!ScanHeaderLinks(r->header_bytes, &links)) return "the header does not parse";
+  if (links.position != pos) return "the header names position " + std::to_string(links.position);
+  if (links.previous_hash != AsStringView(prev)) {
     return "previous_hash does not match the hash of the event before it";
   }
   Digest recomputed = RecomputeHash(prev, *r);
   if (recomputed != r->hash) return "the record does not match its hash (it was altered)";
-  if (header.has_personal()) {
+  if (links.has_personal) {
     auto p = db.Get(db.personal(), PositionKey(pos));
     if (!p.ok()) return std::string(p.status().message());
     if (p->has_value() && Sha256Of(**p) != r->personal_digest) {
@@ -71,15 +70,14 @@ absl::StatusOr<VerifyResult> VerifyRange(Db& db, uint64_t from, uint64_t to, uin
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(ro, db.events()));
   uint64_t pos = from;
-  v1::EventHeader header;
   for (it->Seek(PositionKey(from)); it->Valid(); it->Next(), ++pos) {
     if (to != 0 && pos > to) break;
     if (it->key().size() != 8) return Bad(result, pos, "a key in the events family is not a position");
     uint64_t key = GetBigEndian64(std::string_view(it->key().data(), 8));
     if (key != pos) return Bad(result, pos, "missing (the log has a gap)");
     Digest hash;
-    std::string problem = CheckRecord(db, pos, std::string_view(it->value().data(), it->value().size()),
-                                      prev, header, &hash);
+    std::string problem =
+        CheckRecord(db, pos, std::string_view(it->value().data(), it->value().size()), prev, &hash);
     if (!problem.empty()) return Bad(result, pos, std::move(problem));
     prev = hash;
     ++result.events_checked;

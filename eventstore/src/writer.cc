@@ -196,9 +196,9 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
 
 void Writer::Admit(Group& g, size_t index, const AppendRequest& r) {
   auto& out = g.outcomes[index];
-  auto reused = absl::AlreadyExistsError(
-      "request_id " + r.request_id +
-      " was already used for a different command (PT-REQUEST-REUSED); use a new request id");
+  auto reused = absl::AlreadyExistsError("PT-REQUEST-REUSED: request_id " + r.request_id +
+                                         " was already used for a different command; use a new "
+                                         "request id");
   if (auto it = g.requests.find(r.request_id); it != g.requests.end()) {
     if (*it->second.second == r.fingerprint) {
       out.kind = Group::Outcome::Kind::kDuplicateOf;
@@ -240,9 +240,8 @@ absl::Status Writer::CheckExpectations(Group& g, const AppendRequest& r) {
     auto head = Lookup(g, stream);
     if (!head.ok()) return head.status();
     if (Satisfies(e, *head)) return absl::OkStatus();
-    return absl::AbortedError("wrong expected version for stream " + stream + ": expected " +
-                              e.ToString() + ", actual " + Actual(*head) +
-                              " (PT-VERSION-CONFLICT)");
+    return absl::AbortedError("PT-VERSION-CONFLICT: wrong expected version for stream " + stream +
+                              ": expected " + e.ToString() + ", actual " + Actual(*head));
   };
   for (const auto& a : r.appends) {
     if (absl::Status s = check(a.stream, a.expected); !s.ok()) return s;

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "app/decider_projection.h"
 #include "domain/decider.h"
 #include "domain/streams.h"
@@ -43,6 +44,20 @@ template <typename State>
 eventstore::ExpectedVersion VersionOf(const std::optional<State>& s) {
   return s.has_value() ? eventstore::ExpectedVersion::Exact(s->stream_version())
                        : eventstore::ExpectedVersion::NoStream();
+}
+
+// The caller's business date: a valid calendar date, not after today (UTC).
+absl::Status CheckOccurredOn(const v1::Date& d, absl::Time now) {
+  if (d.year() == 0 && d.month() == 0 && d.day() == 0) return absl::OkStatus();
+  absl::CivilDay day(d.year(), d.month(), d.day());
+  if (day.year() != d.year() || day.month() != d.month() || day.day() != d.day()) {
+    return absl::InvalidArgumentError("PT-DATE-INVALID: options.occurred_on is not a valid calendar date");
+  }
+  if (day > absl::ToCivilDay(now, absl::UTCTimeZone())) {
+    return absl::InvalidArgumentError("PT-DATE-IN-FUTURE: options.occurred_on " + absl::FormatCivilTime(day) +
+                                      " lies in the future");
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -158,6 +173,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
     ASSIGN_OR_RETURN(experiments, LoadExperiments(*view, target.programme_id));
   }
   const v1::CommandOptions& options = job.call.options;
+  RETURN_IF_ERROR(CheckOccurredOn(options.occurred_on(), clock_()));
   if (options.has_expected_version()) {
     bool exists = target.is_experiment_command() ? experiment.has_value() : programme.has_value();
     uint64_t current = target.is_experiment_command()
@@ -175,6 +191,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
   ctx.programme = programme.has_value() ? &*programme : nullptr;
   ctx.experiment = experiment.has_value() ? &*experiment : nullptr;
   for (const auto& e : experiments) ctx.experiments.push_back(&e);
+  ctx.business_date = options.occurred_on();
   ASSIGN_OR_RETURN(domain::Decision decision, domain::Decide(job.command, ctx, clock_()));
 
   eventstore::AppendRequest req;

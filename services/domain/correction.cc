@@ -166,7 +166,7 @@ absl::Status DecideCommand(const v1::RecordCorrection& c, const Call& call) {
   correction.set_corrected_event_type(target->event_type());
   *correction.mutable_fields() = c.fields();
   correction.set_reason(c.reason());
-  const v1::Date today = DateOfUtc(call.now);
+  const v1::Date today = call.today();
   if (on_experiment) {
     v1::ExperimentEvent event;
     *event.mutable_correction_recorded() = std::move(correction);

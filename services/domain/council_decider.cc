@@ -73,7 +73,7 @@ absl::Status DecideCommand(const v1::SubmitProgrammeToCouncil& c, const Call& ca
       CheckCouncilReference("council_reference", c.council_reference(), Need::kRequired));
   RETURN_IF_ERROR(CheckFactDate("submitted_on", c.submitted_on(), call.now));
   RETURN_IF_ERROR(CheckDate("response_deadline", c.response_deadline(), Need::kOptional));
-  const v1::Date submitted_on = FactDate(c.submitted_on(), call.now);
+  const v1::Date submitted_on = FactDate(c.submitted_on(), call.today());
   RETURN_IF_ERROR(
       CheckNotBefore("response_deadline", c.response_deadline(), "submitted_on", submitted_on));
   const v1::ProgrammeState& programme = call.programme();
@@ -110,7 +110,7 @@ absl::Status DecideCommand(const v1::RecordCouncilInput& c, const Call& call) {
   if (c.has_council_reference()) {
     *recorded->mutable_council_reference() = c.council_reference();
   }
-  *recorded->mutable_received_on() = FactDate(c.received_on(), call.now);
+  *recorded->mutable_received_on() = FactDate(c.received_on(), call.today());
   const v1::Date on = recorded->received_on();
   EmitProgramme(call, std::move(event), on);
   return absl::OkStatus();
@@ -143,7 +143,7 @@ absl::Status DecideCommand(const v1::AnswerCouncilInput& c, const Call& call) {
     *answered->mutable_decision() = c.decision();
     answered->mutable_decision()->set_deciding_body(v1::DECIDING_BODY_COLLEGE);
   }
-  *answered->mutable_answered_on() = FactDate(c.answered_on(), call.now);
+  *answered->mutable_answered_on() = FactDate(c.answered_on(), call.today());
   const v1::Date on = answered->answered_on();
   EmitProgramme(call, std::move(event), on);
   return absl::OkStatus();

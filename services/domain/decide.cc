@@ -3,6 +3,7 @@
 // correction.cc files.
 #include <algorithm>
 
+#include "domain/dates.h"
 #include "domain/decider.h"
 #include "domain/internal/deciders.h"
 #include "domain/rules.h"
@@ -132,3 +133,11 @@ absl::StatusOr<Decision> Decide(const v1::Command& command, const DecisionContex
 }
 
 }  // namespace proeftuin::domain
+
+namespace proeftuin::domain::internal {
+
+v1::Date Call::today() const {
+  return context.business_date.year() != 0 ? context.business_date : DateOfUtc(now);
+}
+
+}  // namespace proeftuin::domain::internal

@@ -93,6 +93,10 @@ struct DecisionContext {
   // The states of ALL experiments of the programme (rules 7 and council inputs need them), in
   // any order; may include `experiment`.
   std::vector<const v1::ExperimentState*> experiments;
+  // The caller's business date (CommandOptions.occurred_on): the default for dates a command
+  // leaves unset, and the date of events whose command has no date field of its own. Unset:
+  // the date of `now` (UTC). The application layer checks it is not in the future.
+  v1::Date business_date;
 };
 
 // Decides a command against the context at `now` (used only for default and "not in the

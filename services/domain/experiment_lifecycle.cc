@@ -116,7 +116,7 @@ absl::Status DecideCommand(const v1::ProposeExperiment& c, const Call& call) {
   proposed->set_confidentiality(c.confidentiality() == v1::CONFIDENTIALITY_UNSPECIFIED
                                     ? v1::CONFIDENTIALITY_OPENBAAR
                                     : c.confidentiality());
-  *proposed->mutable_proposed_on() = FactDate(c.proposed_on(), call.now);
+  *proposed->mutable_proposed_on() = FactDate(c.proposed_on(), call.today());
   std::optional<v1::PersonalData> personal;
   if (c.proposer_contact().ByteSizeLong() > 0) {
     personal.emplace();
@@ -161,7 +161,7 @@ absl::Status DecideCommand(const v1::AmendExperiment& c, const Call& call) {
   *amended->mutable_design() = c.design();
   amended->set_confidentiality(same_level ? v1::CONFIDENTIALITY_UNSPECIFIED : c.confidentiality());
   amended->set_reason(c.reason());
-  EmitExperiment(call, std::move(event), DateOfUtc(call.now), c.reason());
+  EmitExperiment(call, std::move(event), call.today(), c.reason());
   return absl::OkStatus();
 }
 
@@ -178,7 +178,7 @@ absl::Status DecideCommand(const v1::WithdrawExperiment& c, const Call& call) {
     return ExperimentStatusError(rules::kExperimentStatus, experiment,
                                  "only a proposed or selected experiment is withdrawn");
   }
-  const v1::Date on = FactDate(c.withdrawn_on(), call.now);
+  const v1::Date on = FactDate(c.withdrawn_on(), call.today());
   v1::ExperimentEvent event;
   event.mutable_experiment_withdrawn()->set_reason(c.reason());
   *event.mutable_experiment_withdrawn()->mutable_withdrawn_on() = on;
@@ -207,7 +207,7 @@ absl::Status DecideCommand(const v1::SelectExperiment& c, const Call& call) {
   RETURN_IF_ERROR(CheckReadyForSelection(experiment.design(), call.programme()));
   RETURN_IF_ERROR(CheckAllocationFits(call.programme(), c.allocation()));
   const bool added_later = IsAdopted(call.programme());
-  const v1::Date on = IsGiven(c.decision()) ? c.decision().decision_date() : DateOfUtc(call.now);
+  const v1::Date on = IsGiven(c.decision()) ? c.decision().decision_date() : call.today();
   v1::ExperimentEvent selected;
   if (IsGiven(c.decision())) {
     *selected.mutable_experiment_selected()->mutable_decision() = c.decision();
@@ -237,7 +237,7 @@ absl::Status DecideCommand(const v1::RejectExperiment& c, const Call& call) {
     return ExperimentStatusError(rules::kExperimentStatus, experiment,
                                  "only a proposed experiment is rejected");
   }
-  const v1::Date on = IsGiven(c.decision()) ? c.decision().decision_date() : DateOfUtc(call.now);
+  const v1::Date on = IsGiven(c.decision()) ? c.decision().decision_date() : call.today();
   v1::ExperimentEvent event;
   v1::ExperimentRejected* rejected = event.mutable_experiment_rejected();
   if (IsGiven(c.decision())) {

@@ -93,7 +93,7 @@ absl::Status DecideCommand(const v1::StartExperiment& c, const Call& call) {
         absl::StrCat("the programme is ", StatusName(call.programme().status()),
                      "; experiments start once the college adopted it"));
   }
-  const v1::Date on = FactDate(c.started_on(), call.now);
+  const v1::Date on = FactDate(c.started_on(), call.today());
   v1::ExperimentEvent event;
   *event.mutable_experiment_started()->mutable_started_on() = on;
   EmitExperiment(call, std::move(event), on);
@@ -105,7 +105,7 @@ absl::Status DecideCommand(const v1::RecordActivity& c, const Call& call) {
   RETURN_IF_ERROR(RequireRunning(call.experiment()));
   v1::ExperimentEvent event;
   v1::ActivityRecorded* activity = event.mutable_activity_recorded();
-  *activity->mutable_held_on() = FactDate(c.held_on(), call.now);
+  *activity->mutable_held_on() = FactDate(c.held_on(), call.today());
   activity->set_kind(c.kind());
   activity->set_participant_count(c.participant_count());
   activity->set_seldom_heard_reached_count(c.seldom_heard_reached_count());
@@ -136,7 +136,7 @@ absl::Status DecideCommand(const v1::RecordExpenditure& c, const Call& call) {
   expenditure->set_budget_year(c.budget_year());
   expenditure->set_description(c.description());
   if (c.has_reference()) *expenditure->mutable_reference() = c.reference();
-  *expenditure->mutable_spent_on() = FactDate(c.spent_on(), call.now);
+  *expenditure->mutable_spent_on() = FactDate(c.spent_on(), call.today());
   const v1::Date on = expenditure->spent_on();
   EmitExperiment(call, std::move(event), on);
   return absl::OkStatus();
@@ -152,7 +152,7 @@ absl::Status DecideCommand(const v1::ReportProgress& c, const Call& call) {
       experiment.progress_note() == c.note()) {
     return absl::OkStatus();  // the same progress again: idempotent no-op
   }
-  const v1::Date on = FactDate(c.reported_on(), call.now);
+  const v1::Date on = FactDate(c.reported_on(), call.today());
   v1::ExperimentEvent event;
   event.mutable_progress_reported()->set_percent_complete(c.percent_complete());
   event.mutable_progress_reported()->set_note(c.note());
@@ -165,7 +165,7 @@ absl::Status DecideCommand(const v1::StopExperimentEarly& c, const Call& call) {
   RETURN_IF_ERROR(RequireReason("reason", c.reason()));
   RETURN_IF_ERROR(CheckFactDate("stopped_on", c.stopped_on(), call.now));
   RETURN_IF_ERROR(RequireRunning(call.experiment()));
-  const v1::Date on = FactDate(c.stopped_on(), call.now);
+  const v1::Date on = FactDate(c.stopped_on(), call.today());
   v1::ExperimentEvent event;
   event.mutable_experiment_stopped_early()->set_reason(c.reason());
   *event.mutable_experiment_stopped_early()->mutable_stopped_on() = on;
@@ -177,7 +177,7 @@ absl::Status DecideCommand(const v1::CompleteExperiment& c, const Call& call) {
   RETURN_IF_ERROR(CheckFactDate("completed_on", c.completed_on(), call.now));
   RETURN_IF_ERROR(CheckText("note", c.note(), kMaxText));
   RETURN_IF_ERROR(RequireRunning(call.experiment()));
-  const v1::Date on = FactDate(c.completed_on(), call.now);
+  const v1::Date on = FactDate(c.completed_on(), call.today());
   v1::ExperimentEvent event;
   *event.mutable_experiment_completed()->mutable_completed_on() = on;
   event.mutable_experiment_completed()->set_note(c.note());
@@ -196,7 +196,7 @@ absl::Status DecideCommand(const v1::MarkExperimentNotEvaluable& c, const Call& 
   }
   v1::ExperimentEvent event;
   event.mutable_experiment_marked_not_evaluable()->set_reason(c.reason());
-  EmitExperiment(call, std::move(event), DateOfUtc(call.now), c.reason());
+  EmitExperiment(call, std::move(event), call.today(), c.reason());
   return absl::OkStatus();
 }
 
@@ -212,7 +212,7 @@ absl::Status DecideCommand(const v1::EvaluateExperiment& c, const Call& call) {
                                  "an experiment is evaluated after it completed or stopped early");
   }
   RETURN_IF_ERROR(CheckScores(c, experiment));
-  const v1::Date on = FactDate(c.evaluated_on(), call.now);
+  const v1::Date on = FactDate(c.evaluated_on(), call.today());
   v1::ExperimentEvent event;
   v1::ExperimentEvaluated* evaluated = event.mutable_experiment_evaluated();
   *evaluated->mutable_scores() = c.scores();

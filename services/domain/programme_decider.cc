@@ -121,7 +121,7 @@ absl::Status DecideCommand(const v1::DraftProgramme& c, const Call& call) {
   drafted->set_confidentiality(c.confidentiality() == v1::CONFIDENTIALITY_UNSPECIFIED
                                    ? v1::CONFIDENTIALITY_OPENBAAR
                                    : c.confidentiality());
-  EmitProgramme(call, std::move(event), DateOfUtc(call.now));
+  EmitProgramme(call, std::move(event), call.today());
   return absl::OkStatus();
 }
 
@@ -141,7 +141,7 @@ absl::Status DecideCommand(const v1::AmendProgramme& c, const Call& call) {
   *amended->mutable_design() = c.design();
   amended->set_confidentiality(same_level ? v1::CONFIDENTIALITY_UNSPECIFIED : c.confidentiality());
   amended->set_reason(c.reason());
-  EmitProgramme(call, std::move(event), DateOfUtc(call.now), c.reason());
+  EmitProgramme(call, std::move(event), call.today(), c.reason());
   return absl::OkStatus();
 }
 
@@ -187,7 +187,7 @@ absl::Status DecideCommand(const v1::RecordKnowledgeSession& c, const Call& call
   held->set_session_id(session_id);
   held->set_kind(c.kind());
   held->set_title(c.title());
-  *held->mutable_held_on() = FactDate(c.held_on(), call.now);
+  *held->mutable_held_on() = FactDate(c.held_on(), call.today());
   held->set_attendee_count(c.attendee_count());
   *held->mutable_organisations() = c.organisations();
   *held->mutable_seldom_heard_groups_reached() = c.seldom_heard_groups_reached();
@@ -220,7 +220,7 @@ absl::Status DecideCommand(const v1::EvaluateProgramme& c, const Call& call) {
   evaluated->set_findings(c.findings());
   *evaluated->mutable_recommendations() = c.recommendations();
   if (c.has_report()) *evaluated->mutable_report() = c.report();
-  *evaluated->mutable_evaluated_on() = FactDate(c.evaluated_on(), call.now);
+  *evaluated->mutable_evaluated_on() = FactDate(c.evaluated_on(), call.today());
   const v1::Date on = evaluated->evaluated_on();
   EmitProgramme(call, std::move(event), on);
   return absl::OkStatus();
@@ -237,7 +237,7 @@ absl::Status DecideCommand(const v1::CloseProgramme& c, const Call& call) {
   }
   v1::ProgrammeEvent event;
   v1::ProgrammeClosed* closed = event.mutable_programme_closed();
-  *closed->mutable_closed_on() = FactDate(c.closed_on(), call.now);
+  *closed->mutable_closed_on() = FactDate(c.closed_on(), call.today());
   closed->set_note(c.note());
   const v1::Date on = closed->closed_on();
   EmitProgramme(call, std::move(event), on);

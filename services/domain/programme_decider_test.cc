@@ -1,5 +1,6 @@
 // Given / When / Then tests of the programme's own life: draft, amend, adopt (rule 1),
 // knowledge sessions, evaluate (rule 7), close, and the closed / evaluated gates.
+#include "domain/dates.h"
 #include "domain/testing/support.h"
 
 namespace proeftuin::domain::testkit {
@@ -20,6 +21,20 @@ TEST_F(ProgrammeDecider, DraftsAProgrammeAsPublicByDefault) {
   EXPECT_EQ(Programme().status(), v1::PROGRAMME_STATUS_DRAFTED);
   EXPECT_EQ(Programme().design().budget().total().cents(), 14'000'000);
   EXPECT_FALSE(result->decision.checks_programme_version);
+}
+
+TEST_F(ProgrammeDecider, DatesEventsByTheCallersBusinessDateWhenTheCommandHasNone) {
+  DecisionContext context;
+  context.business_date = D(2024, 6, 3);
+  absl::StatusOr<Decision> dated = Decide(DraftCmd(), context, TestNow());
+  ASSERT_THAT(dated, IsOk());
+  EXPECT_EQ(dated->programme_events[0].occurred_on.SerializeAsString(),
+            D(2024, 6, 3).SerializeAsString());
+  context.business_date = v1::Date();
+  absl::StatusOr<Decision> today = Decide(DraftCmd(), context, TestNow());
+  ASSERT_THAT(today, IsOk());
+  EXPECT_EQ(today->programme_events[0].occurred_on.SerializeAsString(),
+            DateOfUtc(TestNow()).SerializeAsString());
 }
 
 TEST_F(ProgrammeDecider, RejectsDraftingAnExistingProgramme) {

@@ -150,9 +150,7 @@ absl::Status CheckFactDate(std::string_view field, const v1::Date& date, absl::T
   return absl::OkStatus();
 }
 
-v1::Date FactDate(const v1::Date& date, absl::Time now) {
-  return IsSet(date) ? date : DateOfUtc(now);
-}
+v1::Date FactDate(const v1::Date& date, const v1::Date& today) { return IsSet(date) ? date : today; }
 
 absl::Status CheckPeriod(std::string_view field, const v1::Date& start, const v1::Date& end) {
   RETURN_IF_ERROR(CheckDate(Sub(field, "start"), start, Need::kRequired));

@@ -21,7 +21,10 @@ struct ServerOptions {
   std::string tls_client_ca;  // PEM file; clients may then authenticate by certificate (mTLS)
   bool allow_plaintext = false;  // non-loopback without TLS (behind a TLS-terminating proxy)
   size_t rocksdb_memory_mb = 128;  // block cache + memtables
-  int shutdown_grace_seconds = 10;
+  // How long SIGTERM lets in-flight calls deliver their answers. gRPC's Shutdown waits this
+  // long whenever clients keep connections open, so keep it short; appends already handed to
+  // the store finish regardless.
+  int shutdown_grace_seconds = 2;
 };
 
 // INVALID_ARGUMENT naming the flag when options are inconsistent (e.g. a non-loopback listen

@@ -280,7 +280,6 @@ class ExampleProgrammeTest(unittest.TestCase):
     # DateOfUtc(now), and a per-event date wins over the request's in the store). So the draft of
     # 2024-06-03 reads as drafted on the day the test runs. Expected to fail until that is fixed;
     # then remove the decorator.
-    @unittest.expectedFailure
     def test_options_occurred_on_dates_commands_without_a_date_field(self):
         if self.options_dated is None:
             self.skipTest("test_example_programme did not get as far as the event log")

@@ -38,6 +38,17 @@ inline Digest RecomputeHash(const Digest& previous, const RecordView& r) {
   return ChainHash(previous, r.header_bytes, Sha256Of(r.payload), r.personal_digest);
 }
 
+// The header fields verification needs, read straight from the stored bytes without decoding
+// the whole header (protobuf wire format of proeftuin.v1.EventHeader: field 1 position,
+// field 15 previous_hash, field 16 has_personal). Views point into `header_bytes`.
+struct HeaderLinks {
+  uint64_t position = 0;
+  std::string_view previous_hash;
+  bool has_personal = false;
+};
+// False when the bytes are not well-formed protobuf wire format.
+bool ScanHeaderLinks(std::string_view header_bytes, HeaderLinks* out);
+
 // Big-endian fixed-width integers: keys sort numerically under RocksDB's bytewise comparator.
 void PutBigEndian64(std::string* out, uint64_t v);
 void PutBigEndian32(std::string* out, uint32_t v);

@@ -27,6 +27,8 @@ struct Call {
   absl::Time now;
   Decision* out;
 
+  // The default business date: the caller's, else the date of `now`.
+  v1::Date today() const;
   const v1::ProgrammeState& programme() const { return *context.programme; }
   const v1::ExperimentState& experiment() const { return *context.experiment; }
 };

@@ -62,8 +62,8 @@ absl::Status CheckDate(std::string_view field, const v1::Date& date, Need need);
 // A date something happened: unset (then today is used), or valid and not after today (UTC),
 // with one day of grace for time zones.
 absl::Status CheckFactDate(std::string_view field, const v1::Date& date, absl::Time now);
-// The fact date to store: `date` when set, else today's UTC date.
-v1::Date FactDate(const v1::Date& date, absl::Time now);
+// The fact date to store: `date` when set, else `today` (the caller's business date, or UTC today).
+v1::Date FactDate(const v1::Date& date, const v1::Date& today);
 // `start` and `end` both set and valid, start <= end.
 absl::Status CheckPeriod(std::string_view field, const v1::Date& start, const v1::Date& end);
 // `later` (when set) is not before `earlier`.

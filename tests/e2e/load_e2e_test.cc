@@ -1,0 +1,196 @@
+// End to end under concurrency: racing college selections cannot overspend; SIGTERM under load
+// loses no acknowledged command; a subscription sees catch-up, then live, nothing lost or
+// doubled.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "domain/example_programme.h"
+#include "e2e/e2e_support.h"
+#include "lib/command_client.h"
+#include "proeftuin/v1/event_service.grpc.pb.h"
+
+namespace proeftuin::e2e {
+namespace {
+
+// Runs the example's steps whose labels start with `prefix` (in order).
+void RunSteps(E2eTest* t, ServerProcess& server, const std::function<const std::string&(const std::string&)>& token,
+              const std::string& prefix) {
+  auto channel = server.Channel();
+  for (const auto& step : domain::ExampleProgrammeSteps()) {
+    if (step.label.rfind(prefix, 0) != 0) continue;
+    v1::CommandOptions o;
+    o.set_request_id("step-" + step.label);
+    grpc::Status s = clients::SendCommand(channel.get(), Ctx(token(step.role)).get(), step.command, o, nullptr);
+    ASSERT_TRUE(s.ok()) << step.label << ": " << s.error_message();
+  }
+  (void)t;
+}
+
+class LoadE2eTest : public E2eTest {
+ protected:
+  void Seed() {
+    auto token = [this](const std::string& role) -> const std::string& { return TokenFor(role); };
+    RunSteps(this, *server_, token, "draft");
+    RunSteps(this, *server_, token, "propose-");
+  }
+};
+
+TEST_F(LoadE2eTest, RacingSelectionsCannotOverspendTheYearBudget) {
+  Seed();
+  v1::GetProgrammeRequest get;
+  get.set_programme_id(domain::kExampleProgrammeId);
+  v1::GetProgrammeResponse programme;
+  ASSERT_TRUE(programmes_->GetProgramme(Ctx(TokenFor("college")).get(), get, &programme).ok());
+  const auto& year = programme.programme().design().budget().years(0);
+  // Each selection alone fits the year; any two together do not.
+  int64_t each = year.amount().cents() * 6 / 10;
+  std::vector<std::string> experiments;
+  for (const auto& step : domain::ExampleProgrammeSteps()) {  // the ones selectable at this point
+    if (step.command.has_select_experiment() && experiments.size() < 4) {
+      experiments.push_back(step.command.select_experiment().experiment_id());
+    }
+  }
+  ASSERT_EQ(experiments.size(), 4u);
+  std::atomic<int> ok{0}, over{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] {
+      v1::Command c;
+      v1::SelectExperiment* s = c.mutable_select_experiment();
+      s->set_programme_id(domain::kExampleProgrammeId);
+      s->set_experiment_id(experiments[i]);
+      v1::BudgetYearAmount* a = s->add_allocation();
+      a->set_year(year.year());
+      a->mutable_amount()->set_cents(each);
+      v1::CommandOptions o;
+      o.set_request_id("race-select-" + std::to_string(i));
+      auto ctx = Ctx(TokenFor("college"));
+      grpc::Status st = clients::SendCommand(server_->Channel().get(), ctx.get(), c, o, nullptr);
+      if (st.ok()) {
+        ++ok;
+      } else {
+        EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << st.error_message();
+        EXPECT_NE(st.error_message().find("PT-BUDGET"), std::string::npos) << st.error_message();
+        ++over;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(over.load(), 3);
+  ASSERT_TRUE(programmes_->GetProgramme(Ctx(TokenFor("college")).get(), get, &programme).ok());
+  int64_t allocated = 0;
+  for (const auto& a : programme.programme().allocations()) {
+    for (const auto& y : a.allocation()) allocated += y.amount().cents();
+  }
+  EXPECT_EQ(allocated, each);
+}
+
+TEST_F(LoadE2eTest, SigtermUnderLoadLosesNoAcknowledgedCommand) {
+  Seed();
+  std::string experiment;
+  for (const auto& step : domain::ExampleProgrammeSteps()) {
+    if (step.command.has_propose_experiment()) experiment = step.command.propose_experiment().experiment_id();
+  }
+  // Amendments before selection are accepted any number of times: a command we can repeat.
+  std::mutex mu;
+  std::map<std::string, uint64_t> acked;
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients_;
+  auto channel = server_->Channel();
+  for (int t = 0; t < 8; ++t) {
+    clients_.emplace_back([&, t] {
+      for (int i = 0; !stop.load(); ++i) {
+        v1::Command c;
+        v1::RecordKnowledgeSession* k = c.mutable_record_knowledge_session();
+        for (const auto& step : domain::ExampleProgrammeSteps()) {
+          if (step.command.has_record_knowledge_session()) *k = step.command.record_knowledge_session();
+        }
+        std::string id = "load-" + std::to_string(t) + "-" + std::to_string(i);
+        k->set_session_id(id);
+        v1::CommandOptions o;
+        o.set_request_id(id);
+        v1::CommandResult r;
+        if (clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager"), 5000).get(), c, o, &r).ok()) {
+          std::lock_guard<std::mutex> l(mu);
+          acked[id] = r.first_position();
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  int status = server_->Stop(SIGTERM);
+  stop.store(true);
+  for (auto& c : clients_) c.join();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  ASSERT_GT(acked.size(), 10u);
+
+  server_->Start();
+  auto events = v1::EventService::NewStub(server_->Channel());
+  std::map<std::string, uint64_t> stored;
+  v1::ReadAllRequest all;
+  all.set_max_count(1000);
+  uint64_t expected_position = 1;
+  for (uint64_t from = 1;;) {
+    all.set_from_position(from);
+    v1::ReadAllResponse page;
+    ASSERT_TRUE(events->ReadAll(Ctx(TokenFor("administrator")).get(), all, &page).ok());
+    for (const auto& e : page.events()) {
+      EXPECT_EQ(e.header().position(), expected_position++);
+      stored[e.header().request_id()] = e.header().position();
+    }
+    if (page.end_of_log()) break;
+    from = page.next_position();
+  }
+  for (const auto& [id, pos] : acked) {
+    auto it = stored.find(id);
+    ASSERT_NE(it, stored.end()) << "acknowledged " << id << " lost";
+    EXPECT_EQ(it->second, pos);
+  }
+}
+
+TEST_F(LoadE2eTest, SubscriptionCatchesUpThenGoesLiveWithNothingLostOrDoubled) {
+  Seed();
+  auto channel = server_->Channel();
+  auto events = v1::EventService::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + TokenFor("integration_reader"));
+  v1::SubscribeRequest req;
+  auto reader = events->Subscribe(&ctx, req);
+  std::thread writer([&] {
+    for (int i = 0; i < 40; ++i) {
+      v1::Command c;
+      for (const auto& step : domain::ExampleProgrammeSteps()) {
+        if (step.command.has_record_knowledge_session()) c = step.command;
+      }
+      c.mutable_record_knowledge_session()->set_session_id("live-" + std::to_string(i));
+      v1::CommandOptions o;
+      o.set_request_id("live-" + std::to_string(i));
+      ASSERT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), c, o, nullptr).ok());
+    }
+  });
+  std::vector<uint64_t> positions;
+  int caught_up = 0;
+  size_t live_sessions = 0;
+  v1::SubscribeResponse msg;
+  while (live_sessions < 40 && reader->Read(&msg)) {
+    if (msg.has_caught_up()) ++caught_up;
+    if (!msg.has_event()) continue;
+    positions.push_back(msg.event().header().position());
+    if (msg.event().header().request_id().rfind("live-", 0) == 0) ++live_sessions;
+  }
+  writer.join();
+  ctx.TryCancel();
+  EXPECT_EQ(caught_up, 1);
+  EXPECT_EQ(live_sessions, 40u);
+  for (size_t i = 0; i < positions.size(); ++i) ASSERT_EQ(positions[i], i + 1);
+}
+
+}  // namespace
+}  // namespace proeftuin::e2e

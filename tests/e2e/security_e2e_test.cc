@@ -1,0 +1,185 @@
+// End to end: authentication, the role x RPC matrix for every proeftuin.v1 RPC, clearance
+// filtering and redaction, revoked / expired / rotated tokens.
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+#include "api/authz.h"
+#include "domain/example_programme.h"
+#include "e2e/e2e_support.h"
+#include "lib/command_client.h"
+#include "proeftuin/v1/audit_service.grpc.pb.h"
+#include "proeftuin/v1/event_service.grpc.pb.h"
+
+namespace proeftuin::e2e {
+namespace {
+
+// Calls any method with an empty request (raw bytes), waits for the status.
+grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                     const std::string& token) {
+  grpc::GenericStub stub(channel);
+  auto ctx = Ctx(token, 3000);
+  grpc::Slice empty("");  // an empty message: every field unset
+  grpc::ByteBuffer request(&empty, 1), response;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(ctx.get(), method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    std::lock_guard<std::mutex> l(mu);
+    status = std::move(s);
+    done = true;
+    cv.notify_one();
+  });
+  std::unique_lock<std::mutex> l(mu);
+  cv.wait(l, [&] { return done; });
+  return status;
+}
+
+TEST(RoleMatrix, CoversEveryMethodOfEveryService) {
+  std::set<std::string> in_matrix;
+  for (const auto& m : api::RoleMatrix()) in_matrix.insert(m.method);
+  std::set<std::string> in_protos;
+  for (const char* service : {"ProgrammeService", "EventService", "AuditService", "AdminService"}) {
+    const auto* d = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+        std::string("proeftuin.v1.") + service);
+    ASSERT_NE(d, nullptr) << service;
+    for (int i = 0; i < d->method_count(); ++i) {
+      in_protos.insert(api::MethodName(service, d->method(i)->name()));
+    }
+  }
+  for (const auto& m : in_protos) EXPECT_TRUE(in_matrix.count(m)) << m << " is missing from the role matrix";
+  for (const auto& m : in_matrix) EXPECT_TRUE(in_protos.count(m)) << m << " is in the matrix but not an RPC";
+}
+
+TEST_F(E2eTest, EveryRpcTimesEveryRoleFollowsTheMatrix) {
+  const std::pair<const char*, v1::Role> roles[] = {
+      {"programme_manager", v1::ROLE_PROGRAMME_MANAGER}, {"proposer", v1::ROLE_PROPOSER},
+      {"college", v1::ROLE_COLLEGE},       {"council_clerk", v1::ROLE_COUNCIL_CLERK},
+      {"evaluator", v1::ROLE_EVALUATOR},   {"auditor", v1::ROLE_AUDITOR},
+      {"integration_reader", v1::ROLE_INTEGRATION_READER}, {"administrator", v1::ROLE_ADMINISTRATOR}};
+  auto channel = server_->Channel();
+  int checked = 0;
+  for (const auto& m : api::RoleMatrix()) {
+    const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+        "proeftuin.v1." + m.method.substr(14, m.method.rfind('/') - 14));
+    if (service == nullptr || service->FindMethodByName(m.method.substr(m.method.rfind('/') + 1)) == nullptr) {
+      continue;  // RoleMatrix.CoversEveryMethodOfEveryService reports it
+    }
+    for (const auto& [name, role] : roles) {
+      bool allowed = std::find(m.roles.begin(), m.roles.end(), role) != m.roles.end();
+      grpc::Status s = CallRaw(channel, m.method, TokenFor(name));
+      if (allowed) {
+        EXPECT_NE(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << m.method << " as " << name;
+        EXPECT_NE(s.error_code(), grpc::StatusCode::UNAUTHENTICATED) << m.method << " as " << name;
+      } else {
+        EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << m.method << " as " << name;
+        EXPECT_NE(s.error_message().find("requires role"), std::string::npos) << s.error_message();
+      }
+      ++checked;
+    }
+    EXPECT_EQ(CallRaw(channel, m.method, "").error_code(), grpc::StatusCode::UNAUTHENTICATED) << m.method;
+  }
+  EXPECT_GE(checked, 8 * 40);
+}
+
+TEST_F(E2eTest, UnknownRevokedExpiredAndRotatedTokens) {
+  auto channel = server_->Channel();
+  const std::string method = "/proeftuin.v1.ProgrammeService/ListProgrammes";
+  EXPECT_EQ(CallRaw(channel, method, "pt_not-a-token-at-all-xxxxxxxxxxxxxxxxxxxxxxxxxxxx").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  auto admin = v1::AdminService::NewStub(channel);
+  std::string token = CreatePrincipal(*server_, "temp-reader", v1::ROLE_INTEGRATION_READER);
+  EXPECT_TRUE(CallRaw(channel, method, token).ok());
+
+  v1::RotateTokenRequest rotate;
+  rotate.set_request_id("rotate-1");
+  rotate.set_principal_id("temp-reader");
+  rotate.set_revoke_others(true);
+  v1::RotateTokenResponse rotated;
+  ASSERT_TRUE(admin->RotateToken(Ctx(TokenFor("administrator")).get(), rotate, &rotated).ok());
+  EXPECT_EQ(CallRaw(channel, method, token).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(CallRaw(channel, method, rotated.token()).ok());
+  // A retry of the rotation shows no token again.
+  v1::RotateTokenResponse retried;
+  ASSERT_TRUE(admin->RotateToken(Ctx(TokenFor("administrator")).get(), rotate, &retried).ok());
+  EXPECT_TRUE(retried.token().empty());
+
+  v1::SetTokenExpiryRequest expire;
+  expire.set_request_id("expire-1");
+  expire.set_principal_id("temp-reader");
+  expire.set_token_id(rotated.token_id());
+  expire.set_expires_at_us(absl::ToUnixMicros(absl::Now() - absl::Minutes(1)));
+  v1::SetTokenExpiryResponse expired;
+  ASSERT_TRUE(admin->SetTokenExpiry(Ctx(TokenFor("administrator")).get(), expire, &expired).ok());
+  EXPECT_EQ(CallRaw(channel, method, rotated.token()).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  v1::RevokePrincipalRequest revoke;
+  revoke.set_request_id("revoke-auditor");
+  revoke.set_principal_id("auditor");
+  v1::RevokePrincipalResponse revoked;
+  ASSERT_TRUE(admin->RevokePrincipal(Ctx(TokenFor("administrator")).get(), revoke, &revoked).ok());
+  EXPECT_TRUE(revoked.principal().revoked());
+  EXPECT_EQ(CallRaw(channel, method, TokenFor("auditor")).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  // The trail shows who could do what: every change is an event on the principal's stream.
+  auto events = v1::EventService::NewStub(channel);
+  v1::ReadStreamRequest rs;
+  rs.set_stream("principal-temp-reader");
+  v1::ReadStreamResponse history;
+  ASSERT_TRUE(events->ReadStream(Ctx(TokenFor("administrator")).get(), rs, &history).ok());
+  std::vector<std::string> types;
+  for (const auto& e : history.events()) types.push_back(e.header().type());
+  EXPECT_EQ(types, (std::vector<std::string>{"proeftuin.v1.PrincipalCreated", "proeftuin.v1.TokenIssued",
+                                             "proeftuin.v1.TokenRevoked", "proeftuin.v1.TokenIssued",
+                                             "proeftuin.v1.TokenExpiryChanged"}));
+  for (const auto& e : history.events()) {
+    EXPECT_EQ(e.header().actor().principal_id(), "admin");
+    EXPECT_EQ(e.payload().find(rotated.token()), std::string::npos);  // never the secret
+  }
+}
+
+TEST_F(E2eTest, ClearanceHidesObjectsAndRedactsEvents) {
+  auto channel = server_->Channel();
+  auto steps = domain::ExampleProgrammeSteps();
+  v1::Command draft = steps[0].command;
+  draft.mutable_draft_programme()->set_programme_id("geheim-programma");
+  draft.mutable_draft_programme()->set_confidentiality(v1::CONFIDENTIALITY_VERTROUWELIJK);
+  ASSERT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), draft,
+                                   Options("draft-secret"), nullptr)
+                  .ok());
+  ASSERT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), steps[0].command,
+                                   Options("draft-public"), nullptr)
+                  .ok());
+  std::string low = CreatePrincipal(*server_, "low-reader", v1::ROLE_INTEGRATION_READER,
+                                    v1::CONFIDENTIALITY_OPENBAAR);
+  v1::GetProgrammeRequest get;
+  get.set_programme_id("geheim-programma");
+  v1::GetProgrammeResponse got;
+  EXPECT_EQ(programmes_->GetProgramme(Ctx(low).get(), get, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(programmes_->GetProgramme(Ctx(TokenFor("auditor")).get(), get, &got).ok());
+  v1::ListProgrammesResponse list;
+  ASSERT_TRUE(programmes_->ListProgrammes(Ctx(low).get(), v1::ListProgrammesRequest(), &list).ok());
+  ASSERT_EQ(list.programmes_size(), 1);
+  EXPECT_EQ(list.programmes(0).programme_id(), domain::kExampleProgrammeId);
+
+  auto events = v1::EventService::NewStub(channel);
+  v1::ReadAllRequest all;
+  all.set_stream_prefix("programme-");
+  v1::ReadAllResponse seen;
+  ASSERT_TRUE(events->ReadAll(Ctx(low).get(), all, &seen).ok());
+  ASSERT_EQ(seen.events_size(), 2);
+  EXPECT_EQ(seen.events(0).header().stream(), "programme-geheim-programma");
+  EXPECT_TRUE(seen.events(0).redacted());
+  EXPECT_TRUE(seen.events(0).payload().empty());
+  EXPECT_TRUE(seen.events(0).header().actor().principal_id().empty());
+  EXPECT_EQ(seen.events(0).header().type(), "proeftuin.v1.ProgrammeDrafted");
+  EXPECT_FALSE(seen.events(1).redacted());
+  EXPECT_FALSE(seen.events(1).payload().empty());
+}
+
+}  // namespace
+}  // namespace proeftuin::e2e
