@@ -20,7 +20,7 @@ absl::StatusOr<std::vector<std::string>> Successors(eventstore::ReadView& view,
                                                     const std::string& id) {
   std::vector<std::string> out;
   const std::string prefix = internal::SuccessorPrefix(id);
-  RETURN_IF_ERROR(view.Scan(kViewHistoryProjection, prefix, "",
+  RETURN_IF_ERROR(view.Scan(kProgrammeRowsProjection, prefix, "",
                             [&](std::string_view key, std::string_view) {
                               out.emplace_back(key.substr(prefix.size()));
                               return true;
@@ -34,10 +34,8 @@ absl::StatusOr<std::vector<v1::ExperimentLesson>> Lessons(eventstore::ReadView& 
   for (const v1::ExperimentState& e : d.experiments) {
     if (e.status() != v1::EXPERIMENT_STATUS_EVALUATED) continue;
     ASSIGN_OR_RETURN(std::vector<v1::HistoryEntry> history,
-                     internal::LoadHistory(view,
-                                           internal::ExperimentHistoryPrefix(
-                                               d.programme.programme_id(), e.experiment_id()),
-                                           d.clearance));
+                     internal::LoadExperimentHistory(view, d.programme.programme_id(),
+                                                     e.experiment_id(), d.clearance));
     v1::ExperimentLesson& l = out.emplace_back();
     l.set_experiment_id(e.experiment_id());
     l.set_title(e.design().title());

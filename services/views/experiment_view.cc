@@ -5,7 +5,6 @@
 #include "domain/dates.h"
 #include "eventstore/status_macros.h"
 #include "views/internal/assemble.h"
-#include "views/internal/keys.h"
 #include "views/views.h"
 
 namespace proeftuin::views {
@@ -134,9 +133,7 @@ absl::StatusOr<v1::ExperimentView> GetExperimentView(eventstore::ReadView& view,
   const v1::ExperimentState* e = d->Experiment(experiment_id);
   if (e == nullptr) return internal::NotFound(what);
   ASSIGN_OR_RETURN(std::vector<v1::HistoryEntry> history,
-                   internal::LoadHistory(
-                       view, internal::ExperimentHistoryPrefix(programme_id, experiment_id),
-                       clearance));
+                   internal::LoadExperimentHistory(view, programme_id, experiment_id, clearance));
   return Build(*d, *e, std::move(history), now);
 }
 

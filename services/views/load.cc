@@ -19,12 +19,15 @@ const v1::ExperimentState* ProgrammeData::Experiment(std::string_view id) const 
   return nullptr;
 }
 
+namespace {
+
 absl::StatusOr<std::vector<v1::HistoryEntry>> LoadHistory(eventstore::ReadView& view,
+                                                          std::string_view projection,
                                                           const std::string& prefix,
                                                           v1::Confidentiality clearance) {
   std::vector<v1::HistoryEntry> out;
   bool corrupt = false;
-  RETURN_IF_ERROR(view.Scan(kViewHistoryProjection, prefix, "",
+  RETURN_IF_ERROR(view.Scan(projection, prefix, "",
                             [&](std::string_view, std::string_view value) {
                               v1::HistoryEntry entry;
                               if (!entry.ParseFromArray(value.data(),
@@ -39,6 +42,22 @@ absl::StatusOr<std::vector<v1::HistoryEntry>> LoadHistory(eventstore::ReadView& 
                             }));
   if (corrupt) return absl::DataLossError("a history row under " + prefix + " is corrupt");
   return out;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<v1::HistoryEntry>> LoadProgrammeHistory(eventstore::ReadView& view,
+                                                                   std::string_view programme_id,
+                                                                   v1::Confidentiality clearance) {
+  return LoadHistory(view, kProgrammeRowsProjection, ProgrammeHistoryPrefix(programme_id),
+                     clearance);
+}
+
+absl::StatusOr<std::vector<v1::HistoryEntry>> LoadExperimentHistory(
+    eventstore::ReadView& view, std::string_view programme_id, std::string_view experiment_id,
+    v1::Confidentiality clearance) {
+  return LoadHistory(view, kViewHistoryProjection,
+                     ExperimentHistoryPrefix(programme_id, experiment_id), clearance);
 }
 
 // Drops programme-stream entries about experiments the reader may not see (an allocation or
@@ -72,7 +91,7 @@ absl::StatusOr<ProgrammeData> LoadProgrammeData(eventstore::ReadView& view,
     d.visible.insert(e.experiment_id());
     d.experiments.push_back(std::move(e));
   }
-  ASSIGN_OR_RETURN(d.history, LoadHistory(view, ProgrammeHistoryPrefix(programme_id), clearance));
+  ASSIGN_OR_RETURN(d.history, LoadProgrammeHistory(view, programme_id, clearance));
   DropHiddenAllocations(&d);
   return d;
 }

@@ -2,7 +2,6 @@
 // snapshot at query time.
 #include "eventstore/status_macros.h"
 #include "views/internal/assemble.h"
-#include "views/internal/keys.h"
 #include "views/views.h"
 
 namespace proeftuin::views {
@@ -57,10 +56,8 @@ v1::ProgrammeView BuildProgrammeView(const ProgrammeData& d, absl::Time now) {
 absl::StatusOr<v1::ExperimentReport> ReportOf(eventstore::ReadView& view, const ProgrammeData& d,
                                               const v1::ExperimentState& e) {
   ASSIGN_OR_RETURN(std::vector<v1::HistoryEntry> history,
-                   internal::LoadHistory(view,
-                                         internal::ExperimentHistoryPrefix(
-                                             d.programme.programme_id(), e.experiment_id()),
-                                         d.clearance));
+                   internal::LoadExperimentHistory(view, d.programme.programme_id(),
+                                                   e.experiment_id(), d.clearance));
   v1::ExperimentReport r;
   *r.mutable_summary() = internal::SummaryOf(e);
   r.set_progress_note(e.progress_note());

@@ -180,14 +180,17 @@ std::string_view ExperimentEventBytes(const eventstore::RecordedEvent& e,
 
 }  // namespace
 
-std::string HistoryProjector::Name() const { return kViewHistoryProjection; }
+std::string HistoryProjector::Name() const {
+  return programmes_ ? kProgrammeRowsProjection : kViewHistoryProjection;
+}
 
 void HistoryProjector::Apply(const eventstore::RecordedEvent& e,
                              eventstore::ProjectionWriter& rows) {
   std::optional<domain::StreamIds> ids = domain::ParseStream(e.header.stream());
   if (!ids.has_value()) return;  // principal streams and others: not part of the views
+  if (ids->experiment_id.empty() != programmes_) return;  // the other projector's stream
   std::string reduced;
-  if (ids->experiment_id.empty()) {
+  if (programmes_) {
     std::string_view bytes = ProgrammeEventBytes(e, ids->programme_id, rows, &reduced);
     rows.Put(ProgrammeHistoryKey(ids->programme_id, e.position()),
              EntryBytes(e.header, v1::HistoryEntry::kProgrammeEventFieldNumber, bytes));
@@ -223,7 +226,8 @@ void AuditIndexProjector::Apply(const eventstore::RecordedEvent& e,
 }  // namespace internal
 
 std::vector<std::shared_ptr<eventstore::Projector>> InlineViewProjectors() {
-  return {std::make_shared<internal::HistoryProjector>()};
+  return {std::make_shared<internal::HistoryProjector>(true),
+          std::make_shared<internal::HistoryProjector>(false)};
 }
 
 std::vector<std::shared_ptr<eventstore::Projector>> AsyncViewProjectors() {

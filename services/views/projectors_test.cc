@@ -47,14 +47,16 @@ eventstore::RecordedEvent Recorded(uint64_t position, const std::string& stream,
 
 class HistoryRows : public ::testing::Test {
  protected:
-  void Apply(const eventstore::RecordedEvent& e) { projector_->Apply(e, rows_); }
+  void Apply(const eventstore::RecordedEvent& e) {
+    for (auto& p : projectors_) p->Apply(e, rows_);
+  }
   v1::HistoryEntry Row(const std::string& key) {
     v1::HistoryEntry entry;
     EXPECT_TRUE(rows_.rows.count(key)) << key;
     EXPECT_TRUE(entry.ParseFromString(rows_.rows[key]));
     return entry;
   }
-  std::shared_ptr<eventstore::Projector> projector_ = InlineViewProjectors().at(0);
+  std::vector<std::shared_ptr<eventstore::Projector>> projectors_ = InlineViewProjectors();
   MapRows rows_;
 };
 

@@ -3,8 +3,10 @@
 // and the audit trail.
 //
 // Stored (projections, rebuildable from the log, deterministic byte for byte):
-//   - inline "view_history" (InlineViewProjectors): per event of a programme or experiment
-//     stream a HistoryEntry with every correction applied, and the chain of programmes. It runs
+//   - inline "view_programmes" and "view_history" (InlineViewProjectors): per event of a
+//     programme stream (view_programmes, with the chain of programmes) or an experiment stream
+//     (view_history) a HistoryEntry with every correction applied. Programme rows are few and
+//     every programme view reads them, so they live apart from the bulk of experiment rows. They run
 //     beside the application layer's inline "decider_state" (app::DeciderStateProjector), which
 //     holds the folded ProgrammeState / ExperimentState; the views read both from one snapshot,
 //     so a view is never older than an acknowledged write. The store must register both.
@@ -31,10 +33,11 @@
 
 namespace proeftuin::views {
 
+inline constexpr char kProgrammeRowsProjection[] = "view_programmes";
 inline constexpr char kViewHistoryProjection[] = "view_history";
 inline constexpr char kAuditIndexProjection[] = "audit_index";
 
-// The inline projectors of the views ("view_history"). Register them beside
+// The inline projectors of the views ("view_programmes", "view_history"). Register them beside
 // app::DeciderStateProjector.
 std::vector<std::shared_ptr<eventstore::Projector>> InlineViewProjectors();
 // The async projectors of the views ("audit_index").

@@ -272,6 +272,7 @@ TEST_F(ExampleViews, RebuildEqualsLiveByteForByte) {
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> live;
   for (const std::string& p : testing::AllProjections()) live[p] = store_->Rows(p);
   EXPECT_FALSE(live[kViewHistoryProjection].empty());
+  EXPECT_FALSE(live[kProgrammeRowsProjection].empty());
   for (const std::string& p : testing::AllProjections()) {
     ASSERT_TRUE(store_->store().Rebuild(p, nullptr).ok()) << p;
     EXPECT_TRUE(store_->Rows(p) == live[p]) << p << " differs after a rebuild";

@@ -105,7 +105,8 @@ void Replay(Context& c) {
   std::printf("replay: open with the view projections (built at open): %.2f s\n", Since(start));
   c.events = store->LastPosition();
   double total = 0;
-  for (const char* name : {app::kDeciderStateProjection, kViewHistoryProjection}) {
+  for (const char* name :
+       {app::kDeciderStateProjection, kProgrammeRowsProjection, kViewHistoryProjection}) {
     start = Clock::now();
     absl::Status s = store->Rebuild(name, nullptr);
     if (!s.ok()) Die(std::string("rebuild ") + name + ": " + s.ToString());

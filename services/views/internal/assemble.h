@@ -40,10 +40,13 @@ struct ProgrammeData {
 absl::StatusOr<ProgrammeData> LoadProgrammeData(eventstore::ReadView& view,
                                                 std::string_view programme_id,
                                                 v1::Confidentiality clearance);
-// History rows under `prefix` at or below `clearance`, by position. DATA_LOSS when corrupt.
-absl::StatusOr<std::vector<v1::HistoryEntry>> LoadHistory(eventstore::ReadView& view,
-                                                          const std::string& prefix,
-                                                          v1::Confidentiality clearance);
+// A stream's history rows at or below `clearance`, by position. DATA_LOSS when corrupt.
+absl::StatusOr<std::vector<v1::HistoryEntry>> LoadProgrammeHistory(eventstore::ReadView& view,
+                                                                   std::string_view programme_id,
+                                                                   v1::Confidentiality clearance);
+absl::StatusOr<std::vector<v1::HistoryEntry>> LoadExperimentHistory(
+    eventstore::ReadView& view, std::string_view programme_id, std::string_view experiment_id,
+    v1::Confidentiality clearance);
 
 // Parts (parts.cc).
 v1::ExperimentSummary SummaryOf(const v1::ExperimentState& e);

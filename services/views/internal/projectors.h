@@ -1,8 +1,9 @@
 // The views' projectors (docs/VIEWS.md). Private to services/views: others get them through
 // views::InlineViewProjectors() / AsyncViewProjectors().
 //
-// HistoryProjector ("view_history", inline): one HistoryEntry per programme or experiment
-// event, corrections applied to the entry they correct, and the chain of programmes.
+// HistoryProjector (inline): one HistoryEntry per event, corrections applied to the entry they
+// correct; for programme streams ("view_programmes") also the chain of programmes, for
+// experiment streams ("view_history") nothing else.
 // AuditIndexProjector ("audit_index", async): the audit trail's index rows.
 //
 // Thread-safety: called by one thread at a time (the store's writer, follower or a rebuild).
@@ -18,9 +19,15 @@ namespace proeftuin::views::internal {
 
 class HistoryProjector : public eventstore::Projector {
  public:
+  // Of programme streams (true) or of experiment streams (false).
+  explicit HistoryProjector(bool programmes) : programmes_(programmes) {}
   std::string Name() const override;
-  uint32_t Version() const override { return 1; }
+  // view_history 2: programme rows moved to view_programmes.
+  uint32_t Version() const override { return programmes_ ? 1 : 2; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+
+ private:
+  bool programmes_;
 };
 
 class AuditIndexProjector : public eventstore::Projector {

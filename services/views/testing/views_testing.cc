@@ -75,8 +75,8 @@ std::vector<std::pair<std::string, std::string>> ViewsStore::Rows(const std::str
 }
 
 std::vector<std::string> AllProjections() {
-  return {app::kDeciderStateProjection, app::kPrincipalsProjection, kViewHistoryProjection,
-          kAuditIndexProjection};
+  return {app::kDeciderStateProjection, app::kPrincipalsProjection, kProgrammeRowsProjection,
+          kViewHistoryProjection, kAuditIndexProjection};
 }
 
 void RunExample(ViewsStore& store,
