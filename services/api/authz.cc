@@ -32,7 +32,8 @@ std::vector<MethodRoles> BuildMatrix() {
   add("ProgrammeService", {"EvaluateProgramme", "MarkExperimentNotEvaluable", "EvaluateExperiment"}, {kEvaluator});
   add("ProgrammeService", {"RecordCorrection"}, {kPm, kCollege, kClerk, kEvaluator});
   add("ProgrammeService",
-      {"GetProgramme", "ListProgrammes", "GetExperiment", "ListExperiments"},
+      {"GetProgramme", "ListProgrammes", "GetExperiment", "ListExperiments", "GetProgressReport",
+       "GetProgrammeChain"},
       everyone);
   add("EventService", {"ReadStream", "ReadAll", "Subscribe"}, {kReader, kAuditor, kAdmin});
   add("EventService", {"GetDigest"}, {kAuditor, kAdmin});

@@ -92,6 +92,8 @@ PT_QUERY_RPC(GetProgramme)
 PT_QUERY_RPC(ListProgrammes)
 PT_QUERY_RPC(GetExperiment)
 PT_QUERY_RPC(ListExperiments)
+PT_QUERY_RPC(GetProgressReport)
+PT_QUERY_RPC(GetProgrammeChain)
 #undef PT_QUERY_RPC
 
 }  // namespace proeftuin::api

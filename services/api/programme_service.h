@@ -8,14 +8,14 @@
 
 #include "api/authz.h"
 #include "app/command_handler.h"
-#include "app/queries.h"
+#include "api/queries.h"
 #include "proeftuin/v1/programme_service.grpc.pb.h"
 
 namespace proeftuin::api {
 
 class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService {
  public:
-  ProgrammeServiceImpl(const Guard* guard, app::CommandHandler* commands, app::Queries* queries)
+  ProgrammeServiceImpl(const Guard* guard, app::CommandHandler* commands, Queries* queries)
       : guard_(guard), commands_(commands), queries_(queries) {}
 
 #define PT_COMMAND_RPC(Name)                                                            \
@@ -58,6 +58,12 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
   grpc::ServerUnaryReactor* ListExperiments(grpc::CallbackServerContext* ctx,
                                             const v1::ListExperimentsRequest* req,
                                             v1::ListExperimentsResponse* resp) override;
+  grpc::ServerUnaryReactor* GetProgressReport(grpc::CallbackServerContext* ctx,
+                                              const v1::GetProgressReportRequest* req,
+                                              v1::GetProgressReportResponse* resp) override;
+  grpc::ServerUnaryReactor* GetProgrammeChain(grpc::CallbackServerContext* ctx,
+                                              const v1::GetProgrammeChainRequest* req,
+                                              v1::GetProgrammeChainResponse* resp) override;
 
  private:
   // Authenticates, checks the role, runs the command, finishes the call with its result.
@@ -71,7 +77,7 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
 
   const Guard* guard_;
   app::CommandHandler* commands_;
-  app::Queries* queries_;
+  Queries* queries_;
 };
 
 // The deadline of a call, capped so a query never waits longer than `cap`.

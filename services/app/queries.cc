@@ -1,23 +1,8 @@
 #include "app/queries.h"
 
-#include "app/decider_projection.h"
-#include "eventstore/status_macros.h"
+#include <algorithm>
 
 namespace proeftuin::app {
-namespace {
-
-absl::Status NotFound(const std::string& what) {
-  return absl::NotFoundError(what + " does not exist (or is above your clearance)");
-}
-
-absl::Status ValidId(std::string_view id, std::string_view field) {
-  if (id.empty() || id.size() > 64) {
-    return absl::InvalidArgumentError(std::string(field) + ": required, at most 64 characters");
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
 
 bool Cleared(v1::Confidentiality level, v1::Confidentiality clearance) {
   auto norm = [](v1::Confidentiality c) {
@@ -30,104 +15,6 @@ absl::StatusOr<int> PageSize(int requested) {
   if (requested < 0) return absl::InvalidArgumentError("page_size: must not be negative");
   if (requested == 0) return 50;
   return std::min(requested, 500);
-}
-
-absl::StatusOr<std::unique_ptr<eventstore::ReadView>> Queries::ViewAt(uint64_t min_position,
-                                                                      absl::Time deadline) {
-  if (min_position > 0) {
-    RETURN_IF_ERROR(store_->WaitForProjection(kDeciderStateProjection, min_position, deadline));
-  }
-  return store_->OpenReadView();
-}
-
-absl::StatusOr<v1::GetProgrammeResponse> Queries::GetProgramme(const v1::GetProgrammeRequest& r,
-                                                               v1::Confidentiality clearance,
-                                                               absl::Time deadline) {
-  RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
-  ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id()));
-  if (!p.has_value() || !Cleared(p->confidentiality(), clearance)) {
-    return NotFound("programme " + r.programme_id());
-  }
-  v1::GetProgrammeResponse out;
-  *out.mutable_programme() = *std::move(p);
-  out.set_as_of_position(view->position());
-  return out;
-}
-
-absl::StatusOr<v1::ListProgrammesResponse> Queries::ListProgrammes(const v1::ListProgrammesRequest& r,
-                                                                   v1::Confidentiality clearance,
-                                                                   absl::Time deadline) {
-  ASSIGN_OR_RETURN(int size, PageSize(r.page_size()));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
-  v1::ListProgrammesResponse out;
-  std::string after = r.page_token().empty() ? "" : ProgrammeKey(r.page_token());
-  std::string last;
-  bool more = false;
-  RETURN_IF_ERROR(view->Scan(kDeciderStateProjection, "p/", after, [&](std::string_view, std::string_view v) {
-    v1::ProgrammeState p;
-    if (!p.ParseFromArray(v.data(), static_cast<int>(v.size()))) return true;
-    if (!Cleared(p.confidentiality(), clearance)) return true;
-    if (out.programmes_size() == size) {
-      more = true;
-      return false;
-    }
-    last = p.programme_id();
-    *out.add_programmes() = std::move(p);
-    return true;
-  }));
-  if (more) out.set_next_page_token(last);
-  out.set_as_of_position(view->position());
-  return out;
-}
-
-absl::StatusOr<v1::GetExperimentResponse> Queries::GetExperiment(const v1::GetExperimentRequest& r,
-                                                                 v1::Confidentiality clearance,
-                                                                 absl::Time deadline) {
-  RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
-  RETURN_IF_ERROR(ValidId(r.experiment_id(), "experiment_id"));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
-  ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id()));
-  ASSIGN_OR_RETURN(auto e, LoadExperiment(*view, r.programme_id(), r.experiment_id()));
-  if (!p.has_value() || !e.has_value() || !Cleared(p->confidentiality(), clearance) ||
-      !Cleared(e->confidentiality(), clearance)) {
-    return NotFound("experiment " + r.programme_id() + "." + r.experiment_id());
-  }
-  v1::GetExperimentResponse out;
-  *out.mutable_experiment() = *std::move(e);
-  out.set_as_of_position(view->position());
-  return out;
-}
-
-absl::StatusOr<v1::ListExperimentsResponse> Queries::ListExperiments(
-    const v1::ListExperimentsRequest& r, v1::Confidentiality clearance, absl::Time deadline) {
-  RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
-  ASSIGN_OR_RETURN(int size, PageSize(r.page_size()));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
-  ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id()));
-  if (!p.has_value() || !Cleared(p->confidentiality(), clearance)) {
-    return NotFound("programme " + r.programme_id());
-  }
-  v1::ListExperimentsResponse out;
-  std::string after = r.page_token().empty() ? "" : ExperimentKey(r.programme_id(), r.page_token());
-  std::string last;
-  bool more = false;
-  RETURN_IF_ERROR(view->Scan(kDeciderStateProjection, ExperimentPrefix(r.programme_id()), after,
-                             [&](std::string_view, std::string_view v) {
-                               v1::ExperimentState e;
-                               if (!e.ParseFromArray(v.data(), static_cast<int>(v.size()))) return true;
-                               if (!Cleared(e.confidentiality(), clearance)) return true;
-                               if (out.experiments_size() == size) {
-                                 more = true;
-                                 return false;
-                               }
-                               last = e.experiment_id();
-                               *out.add_experiments() = std::move(e);
-                               return true;
-                             }));
-  if (more) out.set_next_page_token(last);
-  out.set_as_of_position(view->position());
-  return out;
 }
 
 }  // namespace proeftuin::app

@@ -18,7 +18,6 @@
 #include "app/command_handler.h"
 #include "app/decider_projection.h"
 #include "app/principals.h"
-#include "app/queries.h"
 #include "eventstore/rocks_store.h"
 #include "eventstore/status_macros.h"
 #include "server/wiring.h"

@@ -1,6 +1,7 @@
 #include "server/wiring.h"
 
 #include "app/decider_projection.h"
+#include "views/views.h"
 
 namespace proeftuin::server {
 
@@ -11,6 +12,8 @@ eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o) {
   so.write_buffer_bytes = o.rocksdb_memory_mb / 4 << 20;
   so.inline_projectors = {std::make_shared<app::DeciderStateProjector>(),
                           std::make_shared<app::PrincipalsProjector>()};
+  for (auto& p : views::InlineViewProjectors()) so.inline_projectors.push_back(std::move(p));
+  so.async_projectors = views::AsyncViewProjectors();
   return so;
 }
 
@@ -19,21 +22,22 @@ std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store) {
   auto clock = [] { return absl::Now(); };
   s->guard = std::make_unique<api::Guard>(store, clock);
   s->commands = std::make_unique<app::CommandHandler>(store, clock);
-  s->queries = std::make_unique<app::Queries>(store);
+  s->queries = std::make_unique<api::Queries>(store);
   s->principals = std::make_unique<app::PrincipalAdmin>(store, clock);
   s->programme = std::make_unique<api::ProgrammeServiceImpl>(s->guard.get(), s->commands.get(), s->queries.get());
   s->events = std::make_unique<api::EventServiceImpl>(s->guard.get(), store);
   api::AuditTrail trail;
-  trail.list = [](const v1::ListAuditEntriesRequest&, v1::Confidentiality, absl::Time)
-      -> absl::StatusOr<v1::ListAuditEntriesResponse> {
-    return absl::UnimplementedError("the audit index is not wired yet");
+  trail.list = [store](const v1::ListAuditEntriesRequest& r, v1::Confidentiality c, absl::Time deadline) {
+    return views::ListAuditEntries(*store, r, c, deadline);
   };
-  trail.get = [](const v1::GetAuditEntryRequest&, v1::Confidentiality) -> absl::StatusOr<v1::GetAuditEntryResponse> {
-    return absl::UnimplementedError("the audit index is not wired yet");
+  trail.get = [store](const v1::GetAuditEntryRequest& r, v1::Confidentiality c) {
+    return views::GetAuditEntry(*store, r, c);
   };
   s->audit = std::make_unique<api::AuditServiceImpl>(s->guard.get(), store, std::move(trail));
   std::vector<std::pair<std::string, bool>> projections;
-  for (const auto& p : StoreOptions(ServerOptions{}).inline_projectors) projections.emplace_back(p->Name(), true);
+  eventstore::RocksStoreOptions so = StoreOptions(ServerOptions{});
+  for (const auto& p : so.inline_projectors) projections.emplace_back(p->Name(), true);
+  for (const auto& p : so.async_projectors) projections.emplace_back(p->Name(), false);
   s->admin = std::make_unique<api::AdminServiceImpl>(s->guard.get(), store, s->principals.get(), projections);
   return s;
 }

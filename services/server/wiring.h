@@ -14,7 +14,7 @@
 #include "api/programme_service.h"
 #include "app/command_handler.h"
 #include "app/principals.h"
-#include "app/queries.h"
+#include "api/queries.h"
 #include "eventstore/rocks_store.h"
 #include "server/server.h"
 
@@ -26,7 +26,7 @@ eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o);
 struct Services {
   std::unique_ptr<api::Guard> guard;
   std::unique_ptr<app::CommandHandler> commands;
-  std::unique_ptr<app::Queries> queries;
+  std::unique_ptr<api::Queries> queries;
   std::unique_ptr<app::PrincipalAdmin> principals;
   std::unique_ptr<api::ProgrammeServiceImpl> programme;
   std::unique_ptr<api::EventServiceImpl> events;

@@ -42,7 +42,7 @@ void E2eTest::SetUp() {
 void E2eTest::TearDown() {
   if (server_ != nullptr && server_->running()) {
     EXPECT_EQ(server_->Stop(), 0) << server_->Log();
-    if (getenv("PT_DEBUG")) fprintf(stderr, "%s\n", server_->Log().c_str());
+    if (getenv("PROEFTUIN_E2E_SHOW_LOG") != nullptr) fprintf(stderr, "%s\n", server_->Log().c_str());
   }
 }
 

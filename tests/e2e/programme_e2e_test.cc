@@ -5,6 +5,8 @@
 #include "domain/example_programme.h"
 #include "e2e/e2e_support.h"
 #include "lib/command_client.h"
+#include "proeftuin/v1/admin_service.grpc.pb.h"
+#include "proeftuin/v1/audit_service.grpc.pb.h"
 #include "proeftuin/v1/event_service.grpc.pb.h"
 
 namespace proeftuin::e2e {
@@ -88,9 +90,7 @@ TEST_F(E2eTest, ProcessRuleIsFailedPreconditionWithTheRuleInTheTrailer) {
   }
   v1::AdoptProgrammeResponse resp;
   auto ctx = Ctx(TokenFor("college"));
-  absl::Time t0 = absl::Now();
   grpc::Status s = programmes_->AdoptProgramme(ctx.get(), adopt, &resp);
-  fprintf(stderr, "TIMING adopt %s\n", absl::FormatDuration(absl::Now() - t0).c_str());
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
   EXPECT_EQ(Trailer(*ctx, "proeftuin-rule"), "PT-COUNCIL-NOT-SUBMITTED") << s.error_message();
   EXPECT_NE(s.error_message().find(domain::kExampleProgrammeId), std::string::npos);
@@ -114,6 +114,89 @@ TEST_F(E2eTest, StaleExpectedVersionIsAborted) {
   EXPECT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), steps[1].command,
                                    fresh, nullptr)
                   .ok());
+}
+
+}  // namespace
+}  // namespace proeftuin::e2e
+
+namespace proeftuin::e2e {
+namespace {
+
+TEST_F(E2eTest, ViewsAuditTrailAndAdministrationThroughTheApi) {
+  ASSERT_GT(RunExampleUpToToday(), 50);
+  auto channel = server_->Channel();
+  v1::GetProgrammeRequest get;
+  get.set_programme_id(domain::kExampleProgrammeId);
+  v1::GetProgrammeResponse programme;
+  ASSERT_TRUE(programmes_->GetProgramme(Ctx(TokenFor("college")).get(), get, &programme).ok());
+  EXPECT_TRUE(programme.has_view());
+  EXPECT_EQ(programme.view().programme_id(), domain::kExampleProgrammeId);
+  v1::GetProgressReportRequest report_req;
+  report_req.set_programme_id(domain::kExampleProgrammeId);
+  v1::GetProgressReportResponse report;
+  ASSERT_TRUE(programmes_->GetProgressReport(Ctx(TokenFor("council_clerk")).get(), report_req, &report).ok());
+  EXPECT_TRUE(report.has_report());
+
+  // The audit trail: who did what, with the state before and after.
+  auto audit = v1::AuditService::NewStub(channel);
+  v1::ListAuditEntriesRequest by_college;
+  by_college.set_actor("college");
+  by_college.set_min_position(programme.as_of_position());
+  v1::ListAuditEntriesResponse entries;
+  ASSERT_TRUE(audit->ListAuditEntries(Ctx(TokenFor("auditor")).get(), by_college, &entries).ok());
+  ASSERT_GT(entries.entries_size(), 5);
+  for (const auto& e : entries.entries()) EXPECT_EQ(e.actor().principal_id(), "college");
+  EXPECT_GT(entries.entries(0).position(), entries.entries(1).position());  // newest first
+  v1::GetAuditEntryRequest one;
+  for (const auto& e : entries.entries()) {
+    if (e.event_type() == "proeftuin.v1.ProgrammeAdopted") one.set_position(e.position());
+  }
+  ASSERT_GT(one.position(), 0u);
+  v1::GetAuditEntryResponse entry;
+  ASSERT_TRUE(audit->GetAuditEntry(Ctx(TokenFor("auditor")).get(), one, &entry).ok());
+  EXPECT_EQ(entry.before().programme().status(), v1::PROGRAMME_STATUS_SUBMITTED_TO_COUNCIL);
+  EXPECT_EQ(entry.after().programme().status(), v1::PROGRAMME_STATUS_ADOPTED);
+  v1::VerifyResponse verified;
+  ASSERT_TRUE(audit->Verify(Ctx(TokenFor("auditor")).get(), v1::VerifyRequest(), &verified).ok());
+  EXPECT_TRUE(verified.outcome().ok()) << verified.outcome().problem();
+  auto events = v1::EventService::NewStub(channel);
+  v1::GetDigestResponse digest;
+  ASSERT_TRUE(events->GetDigest(Ctx(TokenFor("auditor")).get(), v1::GetDigestRequest(), &digest).ok());
+  v1::VerifyExtendsRequest extends;
+  extends.set_position(digest.position());
+  extends.set_head_hash(digest.head_hash());
+  v1::VerifyExtendsResponse extended;
+  ASSERT_TRUE(audit->VerifyExtends(Ctx(TokenFor("auditor")).get(), extends, &extended).ok());
+  EXPECT_TRUE(extended.outcome().ok());
+
+  // Administration: statistics, a verified online backup, a projection rebuild with progress.
+  auto admin = v1::AdminService::NewStub(channel);
+  v1::GetStatisticsResponse stats;
+  ASSERT_TRUE(admin->GetStatistics(Ctx(TokenFor("administrator")).get(), v1::GetStatisticsRequest(), &stats).ok());
+  EXPECT_EQ(stats.last_position(), digest.position());
+  EXPECT_GE(stats.projections_size(), 4);
+  v1::BackupRequest backup;
+  backup.set_directory(dir_.Sub("backup"));
+  v1::BackupResponse backed;
+  ASSERT_TRUE(admin->Backup(Ctx(TokenFor("administrator")).get(), backup, &backed).ok());
+  EXPECT_TRUE(backed.verified());
+  EXPECT_EQ(backed.position(), digest.position());
+  EXPECT_EQ(backed.head_hash(), digest.head_hash());
+  EXPECT_EQ(admin->Backup(Ctx(TokenFor("administrator")).get(), backup, &backed).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  v1::RebuildProjectionRequest rebuild;
+  rebuild.set_name("decider_state");
+  auto ctx = Ctx(TokenFor("administrator"), 60000);
+  auto reader = admin->RebuildProjection(ctx.get(), rebuild);
+  v1::RebuildProjectionResponse progress;
+  bool done = false;
+  while (reader->Read(&progress)) done = progress.done();
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_TRUE(done);
+  EXPECT_EQ(progress.replayed(), progress.total());
+  v1::GetProgrammeResponse rebuilt;
+  ASSERT_TRUE(programmes_->GetProgramme(Ctx(TokenFor("college")).get(), get, &rebuilt).ok());
+  EXPECT_EQ(rebuilt.programme().SerializeAsString(), programme.programme().SerializeAsString());
 }
 
 }  // namespace
