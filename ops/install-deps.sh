@@ -15,6 +15,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libssl-dev libcivetweb-dev
   python3-grpcio python3-grpc-tools python3-protobuf grpc-proto
   tzdata openssl chromium
+  systemd prometheus shellcheck file
 )
 
 # Node.js and npm run the proto tooling; take Debian's unless a Node.js is already installed.

@@ -42,6 +42,8 @@ Outcome Log(Cli* cli, LogArgs a) {
   us = 0;
   if (!a.to.empty() && !ParseInstant(a.to, &us)) return Usage("--to: expected a date or date-time");
   a.req.set_to_us(us);
+  const std::string& type = a.req.event_type();
+  if (!type.empty() && type.find('.') == std::string::npos) a.req.set_event_type("proeftuin.v1." + type);
   v1::ListAuditEntriesResponse r;
   bool scanned = false;
   if (Outcome o = ListAuditEntries(cli, a.req, &r, &scanned); o.exit_code != 0) return o;

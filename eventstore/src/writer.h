@@ -53,6 +53,10 @@ class Writer {
     bool* finished;
   };
   struct Group;  // one commit group in progress (writer.cc)
+  struct Reply {
+    AppendCallback done;
+    absl::StatusOr<AppendResult> result;
+  };
 
   void Loop();
   void ProcessGroup(std::vector<Pending>& pending);
@@ -66,10 +70,17 @@ class Writer {
   absl::Status ProbeWritable();  // can the data directory take a synced write again?
   void Reloaded();  // publishes the state LoadState found after a recovery
   void FailAll(std::vector<Pending>& pending, const absl::Status& s);
+  void Deliver(std::vector<Reply> replies);  // hands them to the acknowledger
+  void AckLoop();
 
   StoreCore* const core_;
   std::thread thread_;
+  std::thread acker_;  // calls the callbacks of committed (or failed) appends
   UuidGenerator uuids_;
+
+  absl::Mutex ack_mu_;
+  std::deque<std::vector<Reply>> ack_queue_ ABSL_GUARDED_BY(ack_mu_);
+  bool ack_stop_ ABSL_GUARDED_BY(ack_mu_) = false;
 
   absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);

@@ -78,6 +78,12 @@ grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* ctx, const v1::Backup
   if (std::filesystem::exists(dir, ec)) {
     return Finish(ctx, absl::AlreadyExistsError("directory: " + req->directory() + " already exists"));
   }
+  // The backup directory itself must be new; its parents are created as `mkdir -p` would.
+  std::filesystem::create_directories(dir.parent_path(), ec);
+  if (ec) {
+    return Finish(ctx, absl::FailedPreconditionError("directory: cannot create " + dir.parent_path().string() +
+                                                     ": " + ec.message()));
+  }
   if (absl::Status s = store_->Checkpoint(req->directory()); !s.ok()) return Finish(ctx, s);
   eventstore::RocksStoreOptions o;
   o.path = req->directory();

@@ -70,6 +70,14 @@ const std::vector<MethodRoles>& RoleMatrix() {
 }
 
 absl::StatusOr<Caller> Guard::Check(const grpc::ServerContextBase& ctx, std::string_view method) const {
+  std::string principal_id;
+  absl::StatusOr<Caller> caller = Authorize(ctx, method, &principal_id);
+  if (observer_) observer_(ctx, principal_id, caller.status());
+  return caller;
+}
+
+absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std::string_view method,
+                                        std::string* principal_id) const {
   static const auto* index = [] {
     auto* idx = new std::map<std::string, const MethodRoles*, std::less<>>();
     for (const auto& m : RoleMatrix()) (*idx)[m.method] = &m;
@@ -90,6 +98,7 @@ absl::StatusOr<Caller> Guard::Check(const grpc::ServerContextBase& ctx, std::str
   }
   if (!who.ok()) return who.status();
   const v1::Principal& p = who->principal;
+  *principal_id = p.principal_id();
   const auto& roles = entry->second->roles;
   if (std::find(roles.begin(), roles.end(), p.role()) == roles.end()) {
     std::string names;

@@ -45,9 +45,20 @@ class Guard {
   // from the matrix (a programming error: fail closed).
   absl::StatusOr<Caller> Check(const grpc::ServerContextBase& ctx, std::string_view method) const;
 
+  // Told the outcome of every Check: the principal id ("" when the caller was not
+  // authenticated) and the status Check returns. proeftuind's per-RPC log and metrics use it.
+  // Set before serving; it must be cheap and thread-safe.
+  using Observer = std::function<void(const grpc::ServerContextBase& ctx, std::string_view principal_id,
+                                      const absl::Status& outcome)>;
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
  private:
+  absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& ctx, std::string_view method,
+                                   std::string* principal_id) const;
+
   eventstore::EventStore* store_;
   std::function<absl::Time()> clock_;
+  Observer observer_;
 };
 
 // "/proeftuin.v1.<Service>/<Method>"

@@ -1,26 +1,47 @@
 // proeftuind: the Proeftuin gRPC server with its embedded event store.
 //
 //   proeftuind [--data-dir DIR] [--listen HOST:PORT] [--tls-cert F --tls-key F [--tls-client-ca F]]
-//              [--allow-plaintext] [--rocksdb-memory-mb N]
+//              [--allow-plaintext] [--rocksdb-memory-mb N] [--metrics-listen HOST:PORT] ...
+//   proeftuind health [--server HOST:PORT] [--ca F | --tls]     (exit 0 when serving)
+//   proeftuind recover-admin --reason TEXT [--data-dir DIR]      (lost admin token; server stopped)
 //
-// Every flag has an environment equivalent (PROEFTUIND_DATA_DIR, ...). SIGTERM / SIGINT: stop
-// accepting, finish in-flight calls, close the store, exit 0. Logs are JSON lines on stderr.
+// Every flag has an environment equivalent (PROEFTUIND_DATA_DIR, ...; ops/proeftuind.env.example
+// lists them). SIGTERM / SIGINT: stop accepting, finish in-flight calls, close the store, exit 0.
+// SIGHUP: reload the TLS certificate, key and client CA. Logs are JSON lines on stderr.
 #include <signal.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "server/health_probe.h"
+#include "server/json_log.h"
+#include "server/recover.h"
 #include "server/server.h"
 
 namespace {
 
-void SetUpLogging() {
-  auto logger = spdlog::stderr_logger_mt("proeftuind");
-  logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})", spdlog::pattern_time_type::utc);
-  spdlog::set_default_logger(logger);
-  spdlog::flush_on(spdlog::level::info);
+// `proeftuind health`: probes a running server instead of starting one.
+CLI::App* AddHealthCommand(CLI::App& app, proeftuin::server::HealthProbeOptions* h) {
+  CLI::App* health = app.add_subcommand("health", "Probe a running proeftuind (gRPC health): exit 0 when it serves");
+  health->add_option("--server", h->server, "HOST:PORT (default: the --listen address, a wildcard host as loopback)");
+  health->add_option("--ca", h->ca, "CA certificate (PEM) to verify the server's TLS certificate")
+      ->envname("PROEFTUIND_HEALTH_CA");
+  health->add_flag("--tls", h->tls, "Use TLS without verifying the certificate (default when --tls-cert is set)");
+  health->add_option("--timeout", h->timeout_seconds, "Seconds to wait")->capture_default_str();
+  return health;
+}
+
+// `proeftuind recover-admin`: a new administrator token, server stopped (docs/OPERATIONS.md).
+CLI::App* AddRecoverCommand(CLI::App& app, proeftuin::server::RecoverAdminOptions* r) {
+  CLI::App* recover = app.add_subcommand(
+      "recover-admin", "Lost administrator token: with the server STOPPED, create a new administrator "
+                       "principal and write its token to a file (recorded in the trail)");
+  recover->fallthrough();  // --data-dir and the other server flags may follow the subcommand
+  recover->add_option("--reason", r->reason, "Why (stored in the trail)")->required();
+  recover->add_option("--token-file", r->token_file,
+                      "Where to write the token (default: <data dir>/admin-recovery-<time>.token)");
+  return recover;
 }
 
 }  // namespace
@@ -40,12 +61,38 @@ int main(int argc, char** argv) {
       ->envname("PROEFTUIND_ROCKSDB_MEMORY_MB")->capture_default_str();
   app.add_option("--shutdown-grace-seconds", o.shutdown_grace_seconds, "How long SIGTERM waits for in-flight calls")
       ->envname("PROEFTUIND_SHUTDOWN_GRACE_SECONDS")->capture_default_str();
+  app.add_option("--metrics-listen", o.metrics_listen, "HOST:PORT for Prometheus metrics at /metrics (empty: off)")
+      ->envname("PROEFTUIND_METRICS_LISTEN");
+  app.add_option("--tls-reload-seconds", o.tls_reload_seconds,
+                 "Check the TLS files for a change this often (0: only on SIGHUP)")
+      ->envname("PROEFTUIND_TLS_RELOAD_SECONDS")->capture_default_str();
+  app.set_version_flag("--version", PROEFTUIN_VERSION);
+  proeftuin::server::HealthProbeOptions probe;
+  CLI::App* health = AddHealthCommand(app, &probe);
+  proeftuin::server::RecoverAdminOptions recovery;
+  CLI::App* recover = AddRecoverCommand(app, &recovery);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  SetUpLogging();
+  if (health->parsed()) {
+    if (health->count("--server") == 0) probe.server = proeftuin::server::ProbeAddress(o.listen);
+    if (!o.tls_cert.empty() && probe.ca.empty()) probe.tls = true;
+    return proeftuin::server::ProbeHealth(probe);
+  }
+  if (recover->parsed()) {
+    recovery.data_dir = o.data_dir;
+    absl::StatusOr<std::string> file = proeftuin::server::RecoverAdmin(recovery);
+    if (!file.ok()) {
+      std::fprintf(stderr, "proeftuind recover-admin: %s\n", std::string(file.status().message()).c_str());
+      return file.status().code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
+    }
+    std::printf("new administrator token written to %s (mode 0600); revoke the lost one:\n"
+                "  proeftuin --token-file %s admin principal list\n", file->c_str(), file->c_str());
+    return 0;
+  }
+  proeftuin::server::SetUpJsonLogging();
 
   // Block the signals before any thread starts, so that only sigwait below receives them.
   sigset_t signals;
@@ -57,7 +104,7 @@ int main(int argc, char** argv) {
 
   proeftuin::server::ProeftuinServer server(o);
   if (absl::Status s = server.Start(); !s.ok()) {
-    spdlog::error(R"("event":"start_failed","error":"{}")", std::string(s.message()));
+    spdlog::error(R"j("event":"start_failed","error":{})j", proeftuin::server::JsonString(std::string(s.message())));
     std::fprintf(stderr, "proeftuind: %s\n", std::string(s.message()).c_str());
     return s.code() == absl::StatusCode::kInvalidArgument ? 2 : 1;
   }
@@ -65,10 +112,11 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&signals, &sig);
     if (sig == SIGHUP) {
-      spdlog::info(R"("event":"sighup","note":"nothing to reload yet")");
+      spdlog::info(R"j("event":"signal","signal":"SIGHUP")j");
+      (void)server.Reload();  // logs the outcome; a failed reload keeps the old certificate
       continue;
     }
-    spdlog::info(R"("event":"signal","signal":"{}")", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    spdlog::info(R"j("event":"signal","signal":"{}")j", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     break;
   }
   server.Shutdown();

@@ -20,6 +20,10 @@
 #include "app/principals.h"
 #include "eventstore/rocks_store.h"
 #include "eventstore/status_macros.h"
+#include "server/json_log.h"
+#include "server/observability.h"
+#include "server/recover.h"
+#include "server/tls.h"
 #include "server/wiring.h"
 
 namespace proeftuin::server {
@@ -30,44 +34,29 @@ bool IsLoopback(const std::string& listen) {
   return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host.rfind("127.", 0) == 0;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, const std::string& flag) {
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(flag + ": cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// Where TLS files are staged for gRPC: systemd's RuntimeDirectory when there is one.
+std::string TlsStagingParent() {
+  const char* runtime = std::getenv("RUNTIME_DIRECTORY");
+  if (runtime != nullptr && *runtime != '\0') return std::string(runtime).substr(0, std::string(runtime).find(':'));
+  return std::filesystem::temp_directory_path().string();
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& o) {
-  if (o.tls_cert.empty()) {
-    if (!IsLoopback(o.listen)) {
-      spdlog::warn(R"j("event":"plaintext","listen":"{}","note":"serving without TLS on a non-loopback address, --allow-plaintext")j",
-                   o.listen);
-    }
-    return grpc::InsecureServerCredentials();
-  }
-  grpc::SslServerCredentialsOptions ssl;
-  ASSIGN_OR_RETURN(std::string cert, ReadFile(o.tls_cert, "--tls-cert"));
-  ASSIGN_OR_RETURN(std::string key, ReadFile(o.tls_key, "--tls-key"));
-  ssl.pem_key_cert_pairs.push_back({key, cert});
-  if (!o.tls_client_ca.empty()) {
-    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadFile(o.tls_client_ca, "--tls-client-ca"));
-    // A client certificate is optional (tokens work too) but verified when sent.
-    ssl.client_certificate_request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
-  }
-  return grpc::SslServerCredentials(ssl);
+std::string Rfc3339(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
+
+void LogCertificate(const char* event, const CertificateInfo& c) {
+  spdlog::info(R"j("event":"{}","subject":{},"sha256":"{}","not_after":"{}")j", event, JsonString(c.subject),
+               c.sha256_fingerprint, Rfc3339(c.not_after));
 }
 
-absl::Status WriteAdminToken(const std::string& dir, const std::string& token) {
-  std::string path = dir + "/admin.token";
-  ::unlink(path.c_str());
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::InternalError("cannot write " + path);
-  std::string line = token + "\n";
-  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  ok &= ::fsync(fd) == 0;
-  ::close(fd);
-  return ok ? absl::OkStatus() : absl::InternalError("cannot write " + path);
+// Every option, so the log shows what the server runs with (paths only, never key material).
+void LogConfig(const ServerOptions& o) {
+  spdlog::info(
+      R"j("event":"config","version":"{}","data_dir":{},"listen":{},"tls_cert":{},"tls_key":{},"tls_client_ca":{},)j"
+      R"j("allow_plaintext":{},"rocksdb_memory_mb":{},"shutdown_grace_seconds":{},"metrics_listen":{},)j"
+      R"j("tls_reload_seconds":{})j",
+      PROEFTUIN_VERSION, JsonString(o.data_dir), JsonString(o.listen), JsonString(o.tls_cert), JsonString(o.tls_key),
+      JsonString(o.tls_client_ca), o.allow_plaintext, o.rocksdb_memory_mb, o.shutdown_grace_seconds,
+      JsonString(o.metrics_listen), o.tls_reload_seconds);
 }
 
 }  // namespace
@@ -95,11 +84,19 @@ absl::Status ValidateOptions(const ServerOptions& o) {
         "--allow-plaintext when a TLS-terminating proxy sits in front");
   }
   if (o.rocksdb_memory_mb < 16) return absl::InvalidArgumentError("--rocksdb-memory-mb: at least 16");
+  if (!o.metrics_listen.empty() && o.metrics_listen.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError("--metrics-listen: expected HOST:PORT, got '" + o.metrics_listen + "'");
+  }
+  if (o.tls_reload_seconds < 0) return absl::InvalidArgumentError("--tls-reload-seconds: must not be negative");
   return absl::OkStatus();
 }
 
+// Members are destroyed in reverse order: the gRPC server before the TLS files and the
+// interceptors (in obs) it uses, the store before the Env (in obs) it writes through.
 struct ProeftuinServer::Impl {
   ServerOptions options;
+  std::unique_ptr<Observability> obs;
+  std::unique_ptr<TlsIdentity> tls;
   std::unique_ptr<eventstore::RocksStore> store;
   std::unique_ptr<Services> services;
   std::unique_ptr<grpc::Server> grpc_server;
@@ -108,7 +105,10 @@ struct ProeftuinServer::Impl {
   std::thread health;
 
   absl::Status Bootstrap();
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials();
+  absl::Status BuildAndStart();
   void WatchHealth();
+  void ReloadTlsIfChanged();
 };
 
 ProeftuinServer::ProeftuinServer(ServerOptions options) : impl_(std::make_unique<Impl>()) {
@@ -118,6 +118,8 @@ ProeftuinServer::ProeftuinServer(ServerOptions options) : impl_(std::make_unique
 ProeftuinServer::~ProeftuinServer() { Shutdown(); }
 
 int ProeftuinServer::port() const { return impl_->port; }
+
+int ProeftuinServer::metrics_port() const { return impl_->obs == nullptr ? 0 : impl_->obs->http_port(); }
 
 absl::Status ProeftuinServer::Impl::Bootstrap() {
   ASSIGN_OR_RETURN(bool empty, services->principals->Empty());
@@ -135,57 +137,121 @@ absl::Status ProeftuinServer::Impl::Bootstrap() {
   system.set_role("system");
   system.set_application("proeftuind");
   ASSIGN_OR_RETURN(v1::CreatePrincipalResponse created, services->principals->Create(r, system));
-  RETURN_IF_ERROR(WriteAdminToken(options.data_dir, created.token()));
-  spdlog::info(R"("event":"bootstrap","principal":"admin","token_file":"{}/admin.token")", options.data_dir);
+  RETURN_IF_ERROR(WriteTokenFile(options.data_dir + "/admin.token", created.token(), true));
+  spdlog::info(R"j("event":"bootstrap","principal":"admin","token_file":{})j", JsonString(options.data_dir + "/admin.token"));
   return absl::OkStatus();
 }
 
 void ProeftuinServer::Impl::WatchHealth() {
   bool last = true;
+  absl::Time next_tls_check = absl::Now() + absl::Seconds(options.tls_reload_seconds);
   while (!stopping.load()) {
     bool serving = store->WriteHealth().ok();
     if (serving != last) {
       grpc_server->GetHealthCheckService()->SetServingStatus(serving);
-      spdlog::warn(R"("event":"health","serving":{},"reason":"{}")", serving,
-                   serving ? "" : std::string(store->WriteHealth().message()));
+      spdlog::warn(R"j("event":"health","serving":{},"reason":{})j", serving,
+                   JsonString(serving ? "" : std::string(store->WriteHealth().message())));
       last = serving;
+    }
+    if (tls != nullptr && options.tls_reload_seconds > 0 && absl::Now() >= next_tls_check) {
+      ReloadTlsIfChanged();
+      next_tls_check = absl::Now() + absl::Seconds(options.tls_reload_seconds);
     }
     absl::SleepFor(absl::Milliseconds(100));
   }
 }
 
-absl::Status ProeftuinServer::Start() {
-  Impl& d = *impl_;
-  RETURN_IF_ERROR(ValidateOptions(d.options));
-  std::error_code ec;
-  std::filesystem::create_directories(d.options.data_dir, ec);
-  if (ec) return absl::InvalidArgumentError("--data-dir: cannot create " + d.options.data_dir);
-  eventstore::RocksStoreOptions so = StoreOptions(d.options);
-  ASSIGN_OR_RETURN(d.store, eventstore::RocksStore::Open(std::move(so)));
-  if (!d.store->StartupCheck().ok) {
-    spdlog::error(R"("event":"chain_check_failed","first_bad_position":{},"problem":"{}")",
-                  d.store->StartupCheck().first_bad_position, d.store->StartupCheck().problem);
+void ProeftuinServer::Impl::ReloadTlsIfChanged() {
+  absl::StatusOr<std::optional<CertificateInfo>> r = tls->ReloadIfChanged();
+  if (r.ok() && !r->has_value()) return;
+  obs->NoteTlsReload(r.ok());
+  if (r.ok()) {
+    LogCertificate("tls_reloaded", **r);
+  } else {
+    spdlog::warn(R"j("event":"tls_reload_failed","trigger":"file changed","error":{})j",
+                 JsonString(std::string(r.status().message())));
   }
-  d.services = MakeServices(d.store.get());
-  RETURN_IF_ERROR(d.Bootstrap());
-  ASSIGN_OR_RETURN(auto creds, Credentials(d.options));
+}
 
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ProeftuinServer::Impl::Credentials() {
+  if (options.tls_cert.empty()) {
+    if (!IsLoopback(options.listen)) {
+      spdlog::warn(R"j("event":"plaintext","listen":{},"note":"serving without TLS on a non-loopback address, --allow-plaintext")j",
+                   JsonString(options.listen));
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  ASSIGN_OR_RETURN(tls, TlsIdentity::Create({options.tls_cert, options.tls_key, options.tls_client_ca},
+                                            TlsStagingParent()));
+  LogCertificate("tls", tls->current());
+  return tls->Credentials();
+}
+
+absl::Status ProeftuinServer::Impl::BuildAndStart() {
+  ASSIGN_OR_RETURN(auto creds, Credentials());
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(d.options.listen, creds, &d.port);
+  builder.AddListeningPort(options.listen, creds, &port);
   builder.SetMaxReceiveMessageSize(4 << 20);
   builder.SetMaxSendMessageSize(16 << 20);
-  for (grpc::Service* s : d.services->grpc_services()) builder.RegisterService(s);
-  d.grpc_server = builder.BuildAndStart();
-  if (d.grpc_server == nullptr || d.port == 0) {
-    return absl::UnavailableError("--listen: cannot listen on " + d.options.listen);
+  for (grpc::Service* s : services->grpc_services()) builder.RegisterService(s);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(obs->rpcs()->NewInterceptorFactory());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+  grpc_server = builder.BuildAndStart();
+  if (grpc_server == nullptr || port == 0) {
+    return absl::UnavailableError("--listen: cannot listen on " + options.listen);
   }
-  d.grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  grpc_server->GetHealthCheckService()->SetServingStatus(true);
+  return absl::OkStatus();
+}
+
+absl::Status ProeftuinServer::Start() {
+  Impl& d = *impl_;
+  RETURN_IF_ERROR(ValidateOptions(d.options));
+  LogConfig(d.options);
+  std::error_code ec;
+  std::filesystem::create_directories(d.options.data_dir, ec);
+  if (ec) return absl::InvalidArgumentError("--data-dir: cannot create " + d.options.data_dir);
+  d.obs = std::make_unique<Observability>(d.options.data_dir);
+  eventstore::RocksStoreOptions so = StoreOptions(d.options);
+  so.env = d.obs->env();
+  ASSIGN_OR_RETURN(d.store, eventstore::RocksStore::Open(std::move(so)));
+  if (!d.store->StartupCheck().ok) {
+    spdlog::error(R"j("event":"chain_check_failed","first_bad_position":{},"problem":{})j",
+                  d.store->StartupCheck().first_bad_position, JsonString(d.store->StartupCheck().problem));
+  }
+  d.services = MakeServices(d.store.get());
+  RpcObserver* rpcs = d.obs->rpcs();
+  d.services->guard->set_observer([rpcs](const grpc::ServerContextBase& ctx, std::string_view principal,
+                                         const absl::Status& outcome) { rpcs->OnCheck(ctx, principal, outcome); });
+  RETURN_IF_ERROR(d.Bootstrap());
+  RETURN_IF_ERROR(d.BuildAndStart());
+  d.obs->Attach(d.store.get(), ProjectionNames(), d.tls.get());
+  RETURN_IF_ERROR(d.obs->StartHttp(d.options.metrics_listen));
   d.health = std::thread([&d] { d.WatchHealth(); });
-  spdlog::info(R"("event":"start","listen":"{}","port":{},"data_dir":"{}","tls":{},"mtls":{},"last_position":{},"store_id":"{}")",
-               d.options.listen, d.port, d.options.data_dir, !d.options.tls_cert.empty(),
-               !d.options.tls_client_ca.empty(), d.store->LastPosition(), d.store->StoreId());
+  spdlog::info(R"j("event":"start","pid":{},"listen":{},"port":{},"metrics_port":{},"data_dir":{},"tls":{},"mtls":{},"last_position":{},"store_id":"{}")j",
+               ::getpid(), JsonString(d.options.listen), d.port, d.obs->http_port(), JsonString(d.options.data_dir),
+               !d.options.tls_cert.empty(), !d.options.tls_client_ca.empty(), d.store->LastPosition(),
+               d.store->StoreId());
+  return absl::OkStatus();
+}
+
+absl::Status ProeftuinServer::Reload() {
+  Impl& d = *impl_;
+  if (d.tls == nullptr) {
+    spdlog::info(R"j("event":"reload","note":"no TLS configured: nothing to reload")j");
+    return absl::OkStatus();
+  }
+  absl::StatusOr<CertificateInfo> r = d.tls->Reload();
+  d.obs->NoteTlsReload(r.ok());
+  if (!r.ok()) {
+    spdlog::warn(R"j("event":"tls_reload_failed","trigger":"SIGHUP","error":{},"note":"still serving the previous certificate")j",
+                 JsonString(std::string(r.status().message())));
+    return r.status();
+  }
+  LogCertificate("tls_reloaded", *r);
   return absl::OkStatus();
 }
 
@@ -193,6 +259,7 @@ void ProeftuinServer::Shutdown() {
   Impl& d = *impl_;
   if (d.stopping.exchange(true)) return;
   if (d.health.joinable()) d.health.join();
+  if (d.obs != nullptr) d.obs->Stop();  // the metrics endpoint reads the store
   if (d.grpc_server != nullptr) {
     d.services->Stop();  // ends subscriptions
     d.grpc_server->Shutdown(std::chrono::system_clock::now() +
@@ -202,7 +269,7 @@ void ProeftuinServer::Shutdown() {
   if (d.store != nullptr) {
     uint64_t last = d.store->LastPosition();
     d.store->Close();
-    spdlog::info(R"("event":"stop","last_position":{})", last);
+    spdlog::info(R"j("event":"stop","last_position":{})j", last);
   }
 }
 

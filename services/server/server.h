@@ -25,6 +25,10 @@ struct ServerOptions {
   // long whenever clients keep connections open, so keep it short; appends already handed to
   // the store finish regardless.
   int shutdown_grace_seconds = 2;
+  // HOST:PORT of the Prometheus endpoint (/metrics); empty: none.
+  std::string metrics_listen;
+  // How often the TLS files are checked for a change (0: only on SIGHUP / Reload()).
+  int tls_reload_seconds = 300;
 };
 
 // INVALID_ARGUMENT naming the flag when options are inconsistent (e.g. a non-loopback listen
@@ -40,6 +44,11 @@ class ProeftuinServer {
   absl::Status Start();
   // The port actually bound (when listen asked for port 0).
   int port() const;
+  // The port of the metrics endpoint (0 when there is none).
+  int metrics_port() const;
+  // SIGHUP: reloads the TLS certificate, key and client CA from their files (a no-op without
+  // TLS). On error the server keeps serving the certificate it has; the error says why.
+  absl::Status Reload();
   // Stops accepting, finishes in-flight calls (appends complete), closes the store.
   void Shutdown();
 

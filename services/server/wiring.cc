@@ -17,6 +17,14 @@ eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o) {
   return so;
 }
 
+std::vector<std::pair<std::string, bool>> ProjectionNames() {
+  std::vector<std::pair<std::string, bool>> projections;
+  eventstore::RocksStoreOptions so = StoreOptions(ServerOptions{});
+  for (const auto& p : so.inline_projectors) projections.emplace_back(p->Name(), true);
+  for (const auto& p : so.async_projectors) projections.emplace_back(p->Name(), false);
+  return projections;
+}
+
 std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store) {
   auto s = std::make_unique<Services>();
   auto clock = [] { return absl::Now(); };
@@ -34,11 +42,7 @@ std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store) {
     return views::GetAuditEntry(*store, r, c);
   };
   s->audit = std::make_unique<api::AuditServiceImpl>(s->guard.get(), store, std::move(trail));
-  std::vector<std::pair<std::string, bool>> projections;
-  eventstore::RocksStoreOptions so = StoreOptions(ServerOptions{});
-  for (const auto& p : so.inline_projectors) projections.emplace_back(p->Name(), true);
-  for (const auto& p : so.async_projectors) projections.emplace_back(p->Name(), false);
-  s->admin = std::make_unique<api::AdminServiceImpl>(s->guard.get(), store, s->principals.get(), projections);
+  s->admin = std::make_unique<api::AdminServiceImpl>(s->guard.get(), store, s->principals.get(), ProjectionNames());
   return s;
 }
 

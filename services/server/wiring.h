@@ -22,6 +22,8 @@ namespace proeftuin::server {
 
 // The store's options for a server: data dir, memory budget, every projection.
 eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o);
+// Every projection of the store: name, and whether it is inline.
+std::vector<std::pair<std::string, bool>> ProjectionNames();
 
 struct Services {
   std::unique_ptr<api::Guard> guard;

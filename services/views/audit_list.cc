@@ -5,6 +5,8 @@
 // decrease with the position, so a time range is a position range (binary search over "a/").
 // A page scans at most kMaxScan index rows: a page can then hold fewer entries than asked
 // (even none) and still carry a next_page_token.
+#include <google/protobuf/descriptor.h>
+
 #include <algorithm>
 
 #include "absl/strings/numbers.h"
@@ -22,6 +24,18 @@ using internal::InvertedPosition;
 using internal::PositionOfInverted;
 
 constexpr int kMaxScan = 20000;
+
+// "ProgrammeAdopted" means "proeftuin.v1.ProgrammeAdopted"; a name that is no event message of
+// the API is refused, so a typo never reads as "no such events".
+absl::Status NormaliseEventType(v1::ListAuditEntriesRequest& r) {
+  if (r.event_type().empty()) return absl::OkStatus();
+  if (r.event_type().find('.') == std::string::npos) r.set_event_type("proeftuin.v1." + r.event_type());
+  if (google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(r.event_type()) == nullptr) {
+    return absl::InvalidArgumentError("event_type: unknown event type " + r.event_type() +
+                                      " (expected e.g. ProgrammeAdopted or proeftuin.v1.ProgrammeAdopted)");
+  }
+  return absl::OkStatus();
+}
 
 // FNV-1a over the filters, so a page token is only accepted for the query that made it.
 uint32_t FilterHash(const v1::ListAuditEntriesRequest& r) {
@@ -161,8 +175,10 @@ absl::StatusOr<Page> Collect(eventstore::ReadView& view, const Plan& plan,
 }  // namespace
 
 absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
-    eventstore::EventStore& store, const v1::ListAuditEntriesRequest& req,
+    eventstore::EventStore& store, const v1::ListAuditEntriesRequest& request,
     v1::Confidentiality clearance, absl::Time deadline) {
+  v1::ListAuditEntriesRequest req = request;
+  RETURN_IF_ERROR(NormaliseEventType(req));
   ASSIGN_OR_RETURN(int page_size, app::PageSize(req.page_size()));
   if (req.to_us() != 0 && req.to_us() <= req.from_us()) {
     return absl::InvalidArgumentError("to_us: must be after from_us (or 0 for no limit)");

@@ -131,6 +131,18 @@ TEST_F(AuditTrail, FiltersByActorAndEventTypeTogether) {
   EXPECT_EQ(ListAll(r).size(), 10u);
 }
 
+TEST_F(AuditTrail, EventTypeMayBeShortAndAnUnknownOneIsRefused) {
+  v1::ListAuditEntriesRequest r;
+  r.set_event_type("ExpenditureRecorded");
+  const auto spent = ListAll(r);
+  ASSERT_EQ(spent.size(), 10u);
+  EXPECT_EQ(spent[0].event_type(), "proeftuin.v1.ExpenditureRecorded");
+  r.set_event_type("ExpenditureRecordedd");
+  auto typo = List(r);
+  ASSERT_EQ(typo.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(typo.status().message()), ::testing::HasSubstr("event_type"));
+}
+
 TEST_F(AuditTrail, FiltersByRecordedTime) {
   v1::ListAuditEntriesRequest r;
   r.set_from_us(Us(2024, 11, 1));

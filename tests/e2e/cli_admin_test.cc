@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "integration/store_fixture.h"
+
 #include "e2e/cli_support.h"
 
 namespace proeftuin::e2e {
@@ -124,6 +126,28 @@ TEST_F(CliTest, DemoSeedsTheExampleAsOnePrincipalPerRoleAndARerunChangesNothing)
   EXPECT_TRUE(std::filesystem::exists(home() + "/.config/proeftuin/demo/" + store_id + ".json"));
   CliResult text = Cli({"demo"});
   EXPECT_NE(text.out.find("dated after today"), std::string::npos) << text.out;
+}
+
+// --ca makes the channel use TLS: the CLI reaches a TLS-only proeftuind with the CA it trusts,
+// and fails as "unavailable" (exit 3) without it.
+TEST(CliTls, CaFileMakesTheChannelUseTls) {
+  eventstore::testing::TempDir dir;
+  std::string cert = dir.Sub("cert.pem"), key = dir.Sub("key.pem");
+  std::string openssl = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost -addext "
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout " + key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(openssl.c_str()), 0);
+  ServerProcess server(dir.Sub("data"), {"--tls-cert", cert, "--tls-key", key});
+  server.Start();
+  std::string token_file = dir.Sub("data") + "/admin.token";
+  CliResult ok = RunCli({"--server", server.address(), "--ca", cert, "--token-file", token_file, "admin", "stats"},
+                        dir.path(), dir.Sub("home"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("Last position"), std::string::npos) << ok.out;
+  CliResult plain = RunCli({"--server", server.address(), "--token-file", token_file, "--timeout", "3", "admin",
+                            "stats"},
+                           dir.path(), dir.Sub("home"));
+  EXPECT_EQ(plain.exit_code, 3) << plain.err;
+  EXPECT_EQ(server.Stop(), 0);
 }
 
 }  // namespace

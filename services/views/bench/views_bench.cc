@@ -151,7 +151,7 @@ void ReplayInMemory(Context& c) {
     from = page->next_position;
     if (page->end_of_log || page->events.empty()) break;
   }
-  std::printf("replay_in_memory: %llu events through decider_state + view_history in %.2f s\n",
+  std::printf("replay_in_memory: %llu events through decider_state and the views' projectors in %.2f s\n",
               static_cast<unsigned long long>(applied), apply_seconds);
   c.results["replay_in_memory_events_per_s"] = applied / apply_seconds;
   store->Close();

@@ -1,0 +1,90 @@
+#include "server/health_probe.h"
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace proeftuin::server {
+namespace {
+
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const HealthProbeOptions& o, std::string* error) {
+  if (!o.ca.empty()) {
+    std::ifstream in(o.ca);
+    if (!in) {
+      *error = "--ca: cannot read " + o.ca;
+      return nullptr;
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = ss.str();
+    return grpc::SslCredentials(ssl);
+  }
+  if (!o.tls) return grpc::InsecureChannelCredentials();
+  grpc::experimental::TlsChannelCredentialsOptions tls;
+  tls.set_verify_server_certs(false);
+  tls.set_check_call_host(false);
+  tls.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+  return grpc::experimental::TlsCredentials(tls);
+}
+
+// HealthCheckResponse.status (field 1, varint) from its wire bytes; 0 (UNKNOWN) if absent.
+int StatusOf(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  if (!buffer.Dump(&slices).ok()) return 0;
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  if (bytes.size() >= 2 && bytes[0] == 0x08) return static_cast<unsigned char>(bytes[1]) & 0x7F;
+  return 0;
+}
+
+}  // namespace
+
+std::string ProbeAddress(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return listen;
+  std::string host = listen.substr(0, colon);
+  if (host.empty() || host == "0.0.0.0" || host == "[::]" || host == "::") host = "127.0.0.1";
+  return host + listen.substr(colon);
+}
+
+int ProbeHealth(const HealthProbeOptions& o) {
+  std::string error;
+  auto creds = ChannelCredentials(o, &error);
+  if (creds == nullptr) {
+    std::printf("%s\n", error.c_str());
+    return 3;
+  }
+  grpc::GenericStub stub(grpc::CreateChannel(o.server, creds));
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(o.timeout_seconds));
+  grpc::CompletionQueue cq;
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}: the whole server
+  auto call = stub.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check", request, &cq);
+  call->StartCall();
+  grpc::ByteBuffer response;
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  cq.Next(&tag, &ok);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  if (!status.ok()) {
+    std::printf("unreachable: %s (%d)\n", status.error_message().c_str(), static_cast<int>(status.error_code()));
+    return 3;
+  }
+  bool serving = StatusOf(response) == 1;  // SERVING
+  std::printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
+  return serving ? 0 : 1;
+}
+
+}  // namespace proeftuin::server

@@ -1,0 +1,72 @@
+// RpcObserver: sees every gRPC call of proeftuind through a server interceptor, and
+//   - logs it as one JSON line when it ends: principal id, method, status code (and the rule
+//     id of a refused command), latency; calls refused for their credentials or role are logged
+//     as "denied" at warning level, with the peer address;
+//   - counts it: proeftuin_rpcs_total{service,method,code} and the latency histogram
+//     proeftuin_rpc_duration_seconds{service,method};
+//   - follows live EventService.Subscribe calls (the last position sent to each), so the
+//     metrics can report their lag;
+//   - remembers when AdminService.Backup last succeeded.
+// The principal comes from api::Guard through OnCheck (the guard runs inside the call).
+// Messages are never looked at except a subscription's positions: nothing personal is logged.
+//
+// Thread-safety: thread-safe.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "server/metrics.h"
+
+namespace proeftuin::server {
+
+class RpcObserver {
+ public:
+  // Both families must outlive the observer: a counter with labels (service, method, code) and
+  // a histogram with labels (service, method).
+  RpcObserver(MetricFamily* rpcs_total, MetricFamily* rpc_seconds);
+  ~RpcObserver();
+
+  // A factory for ServerBuilder::experimental().SetInterceptorCreators.
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> NewInterceptorFactory();
+
+  // For api::Guard::set_observer: who is making the call on `ctx`.
+  void OnCheck(const grpc::ServerContextBase& ctx, std::string_view principal_id, const absl::Status& outcome);
+
+  struct SubscriptionState {
+    std::string principal_id;
+    uint64_t sent_position = 0;  // the last position sent (event, caught-up or checkpoint)
+  };
+  // Every EventService.Subscribe call in progress.
+  std::vector<SubscriptionState> Subscriptions() const;
+  // When AdminService.Backup last returned OK in this process (InfinitePast: never).
+  absl::Time last_backup() const;
+
+  // The name of a gRPC status code, e.g. "PERMISSION_DENIED".
+  static std::string_view CodeName(grpc::StatusCode code);
+
+  struct Call;  // one call in progress (rpc_observer.cc)
+
+  // Used by the interceptor of each call.
+  void Begin(const grpc::ServerContextBase* ctx, Call* call);
+  void End(const grpc::ServerContextBase* ctx, Call* call, const grpc::Status& status, std::string_view rule);
+
+ private:
+  MetricFamily* rpcs_total_;
+  MetricFamily* rpc_seconds_;
+  mutable absl::Mutex mu_;
+  std::unordered_map<const grpc::ServerContextBase*, Call*> calls_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_backup_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace proeftuin::server
