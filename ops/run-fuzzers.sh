@@ -18,7 +18,7 @@ for t in "${targets[@]}"; do
   seeds=()
   [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
   log="$(mktemp)"
-  if ! "$t" -max_total_time="$seconds" -print_final_stats=1 "$corpus" "${seeds[@]}" >"$log" 2>&1; then
+  if ! "$t" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="var/fuzz/$name-" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
     cat "$log" >&2
     echo "run-fuzzers: $name FAILED" >&2
     exit 1

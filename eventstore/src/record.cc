@@ -97,6 +97,40 @@ bool ReadVarint(std::string_view& in, uint64_t* v) {
   return false;
 }
 
+// Skips one field's value of wire type `wire` (the tag is read). Groups (wire types 3 and 4,
+// deprecated, never written by the store) are skipped as protobuf skips unknown groups, so that
+// the scan accepts exactly what EventHeader's parser accepts; nesting is bounded like protobuf's
+// recursion limit.
+bool SkipValue(std::string_view& in, uint32_t field, uint64_t wire, int depth) {
+  uint64_t v = 0;
+  switch (wire) {
+    case 0:
+      return ReadVarint(in, &v);
+    case 1:
+      if (in.size() < 8) return false;
+      in.remove_prefix(8);
+      return true;
+    case 2:
+      if (!ReadVarint(in, &v) || v > in.size()) return false;
+      in.remove_prefix(v);
+      return true;
+    case 3:  // start group: skip to the matching end group
+      if (depth >= 100) return false;
+      for (;;) {
+        uint64_t tag = 0;
+        if (!ReadVarint(in, &tag) || tag > 0xffffffffu || (tag >> 3) == 0) return false;
+        if ((tag & 7) == 4) return (tag >> 3) == field;
+        if (!SkipValue(in, static_cast<uint32_t>(tag >> 3), tag & 7, depth + 1)) return false;
+      }
+    case 5:
+      if (in.size() < 4) return false;
+      in.remove_prefix(4);
+      return true;
+    default:  // an end group without its start, or an invalid wire type
+      return false;
+  }
+}
+
 }  // namespace
 
 bool ScanHeaderLinks(std::string_view in, HeaderLinks* out) {
@@ -111,21 +145,13 @@ bool ScanHeaderLinks(std::string_view in, HeaderLinks* out) {
         if (field == 1) out->position = v;
         if (field == 16) out->has_personal = v != 0;
         break;
-      case 1:  // fixed64
-        if (in.size() < 8) return false;
-        in.remove_prefix(8);
-        break;
       case 2:  // length-delimited
         if (!ReadVarint(in, &v) || v > in.size()) return false;
         if (field == 15) out->previous_hash = in.substr(0, v);
         in.remove_prefix(v);
         break;
-      case 5:  // fixed32
-        if (in.size() < 4) return false;
-        in.remove_prefix(4);
-        break;
-      default:  // groups and invalid wire types never occur in EventHeader
-        return false;
+      default:
+        if (!SkipValue(in, field, tag & 7, 0)) return false;
     }
   }
   return true;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "eventstore/sha256.h"
+#include "proeftuin/v1/store.pb.h"
 
 namespace proeftuin::eventstore {
 namespace {
@@ -65,6 +66,30 @@ TEST(Record, PositionKeysSortNumerically) {
   EXPECT_LT(PositionKey(255), PositionKey(256));
   EXPECT_LT(PositionKey(1), PositionKey(uint64_t{1} << 40));
   EXPECT_EQ(GetBigEndian64(PositionKey(0x0102030405060708ull)), 0x0102030405060708ull);
+}
+
+// The verifier's fast header scan accepts what EventHeader's parser accepts, fields inside
+// unknown groups included (found by header_fuzzer), and reads only top-level fields.
+TEST(Record, HeaderScanAgreesWithProtobufOnGroups) {
+  v1::EventHeader h;
+  h.set_position(7);
+  h.set_previous_hash(std::string(32, 'p'));
+  h.set_has_personal(true);
+  std::string bytes = h.SerializeAsString();
+  // field 4 as a group holding a field 1 varint (position 99): unknown to EventHeader
+  bytes += std::string("\x23\x08\x63\x24", 4);
+  v1::EventHeader parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  HeaderLinks links;
+  ASSERT_TRUE(ScanHeaderLinks(bytes, &links));
+  EXPECT_EQ(links.position, 7u);
+  EXPECT_EQ(links.previous_hash, parsed.previous_hash());
+  EXPECT_TRUE(links.has_personal);
+  // an end group without a start, and a group that never ends, parse in neither
+  EXPECT_FALSE(ScanHeaderLinks(std::string("\x24", 1), &links));
+  EXPECT_FALSE(parsed.ParseFromString(std::string("\x24", 1)));
+  EXPECT_FALSE(ScanHeaderLinks(std::string("\x23\x08\x01", 3), &links));
+  EXPECT_FALSE(parsed.ParseFromString(std::string("\x23\x08\x01", 3)));
 }
 
 }  // namespace
