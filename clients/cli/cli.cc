@@ -10,6 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "lib/command_client.h"
+
 namespace proeftuin::cli {
 namespace {
 
@@ -40,16 +42,6 @@ std::string ConfigPath(const std::string& flag) {
   if (!Env("XDG_CONFIG_HOME").empty()) return Env("XDG_CONFIG_HOME") + "/proeftuin/config.json";
   if (!Env("HOME").empty()) return Env("HOME") + "/.config/proeftuin/config.json";
   return "";
-}
-
-std::string CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS",     "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",      "UNIMPLEMENTED",    "INTERNAL",
-      "UNAVAILABLE", "DATA_LOSS",        "UNAUTHENTICATED"};
-  int i = static_cast<int>(code);
-  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
 }
 
 }  // namespace
@@ -105,7 +97,7 @@ Outcome FromStatus(const grpc::Status& status, const grpc::ClientContext* ctx, s
     if (it != trailers.end()) rule = std::string(it->second.data(), it->second.size());
   }
   if (message.rfind("cannot ", 0) != 0) message = "cannot " + std::string(action) + ": " + message;
-  message += " (" + (rule.empty() ? CodeName(status.error_code()) : rule) + ")";
+  message += " (" + (rule.empty() ? clients::StatusCodeName(status.error_code()) : rule) + ")";
   return {ExitCodeOf(status.error_code()), message};
 }
 

@@ -15,6 +15,16 @@ std::string RpcNameOf(const v1::Command& command) {
   return f == nullptr ? "" : f->message_type()->name();
 }
 
+std::string StatusCodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {
+      "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS",     "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED",  "OUT_OF_RANGE",      "UNIMPLEMENTED",    "INTERNAL",
+      "UNAVAILABLE", "DATA_LOSS",        "UNAUTHENTICATED"};
+  int i = static_cast<int>(code);
+  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
+}
+
 grpc::Status SendCommand(grpc::Channel* channel, grpc::ClientContext* ctx, const v1::Command& command,
                          const v1::CommandOptions& options, v1::CommandResult* result) {
   std::string name = RpcNameOf(command);

@@ -19,6 +19,9 @@ namespace proeftuin::clients {
 // The RPC name of a command, e.g. "DraftProgramme"; "" when no command is set.
 std::string RpcNameOf(const v1::Command& command);
 
+// The name of a status code as gRPC spells it, e.g. "FAILED_PRECONDITION".
+std::string StatusCodeName(grpc::StatusCode code);
+
 // Calls ProgrammeService/<RpcNameOf(command)> with `options`. The status is the server's;
 // `result` is filled on success.
 grpc::Status SendCommand(grpc::Channel* channel, grpc::ClientContext* ctx,

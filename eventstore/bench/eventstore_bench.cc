@@ -19,7 +19,6 @@
 #include "eventstore/record.h"
 #include "eventstore/rocks_store.h"
 #include "rocksdb/db.h"
-#include "rocksdb/statistics.h"
 
 namespace proeftuin::eventstore::bench {
 namespace {
@@ -42,12 +41,6 @@ struct Config {
 };
 
 using Results = std::map<std::string, double>;
-
-template <typename T>
-T Median(std::vector<T> v, double T::*key) {
-  std::sort(v.begin(), v.end(), [key](const T& a, const T& b) { return a.*key < b.*key; });
-  return v[v.size() / 2];
-}
 
 std::unique_ptr<RocksStore> OpenStore(const std::string& path) {
   RocksStoreOptions o;
@@ -78,34 +71,6 @@ RunResult StoreRun(const std::string& path, int threads, double seconds, size_t 
   r.per_fsync = groups ? double(events) / double(groups) : 0;
   store->Close();
   store.reset();
-  fs::remove_all(path);
-  return r;
-}
-
-// Raw RocksDB Put with sync=true in a fresh DB: RocksDB's own group commit, same value size.
-RunResult RawRun(const std::string& path, int threads, double seconds, const std::string& value) {
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  o.statistics = rocksdb::CreateDBStatistics();
-  o.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(o, path, &raw);
-  if (!s.ok()) Die("opening raw RocksDB in " + path + ": " + s.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::WriteOptions w;
-  w.sync = true;
-  RunResult r = RunWriters(threads, seconds, [&](int t, uint64_t n) {
-    std::string key;
-    PutBigEndian64(&key, static_cast<uint64_t>(t));
-    PutBigEndian64(&key, n);
-    rocksdb::Status ps = db->Put(w, key, value);
-    if (!ps.ok()) std::fprintf(stderr, "put: %s\n", ps.ToString().c_str());
-    return ps.ok();
-  });
-  uint64_t syncs = o.statistics->getTickerCount(rocksdb::WAL_FILE_SYNCED);
-  r.per_fsync = syncs ? double(r.ops) / double(syncs) : 0;
-  db->Close().PermitUncheckedError();
-  db.reset();
   fs::remove_all(path);
   return r;
 }
@@ -173,7 +138,7 @@ double AverageRecordSize(EventStore& store) {
   auto r = store.ReadAll(1, kReadPage, EventFilter{});
   if (!r.ok() || r->events.empty()) Die("reading back the filled store");
   double sum = 0;
-  for (const auto& e : r->events) sum += double(1 + 4 + e.header.ByteSizeLong() + 4 + e.payload.size() + 64);
+  for (const auto& e : r->events) sum += double(StoredRecordBytes(e.header, e.payload.size()));
   return sum / double(r->events.size());
 }
 
@@ -295,9 +260,7 @@ int Main(const Config& c) {
   auto start = Clock::now();
   PrepareDir(c.dir);
   size_t payload_size = PayloadSizeFor(c.value_size);
-  std::mt19937_64 rng(1);
-  std::string value = EncodeLikeStore(
-      MakeRequest(StreamName(0), 0, 0, {MakeEvent(MakePayload(rng, payload_size))}));
+  std::string value = ValueLikeStore(payload_size);
   std::printf("eventstore_bench: dir %s, %s, %.1f s per append run, %llu events for reads\n",
               fs::absolute(c.dir).lexically_normal().c_str(), c.quick ? "quick" : "full",
               c.seconds, static_cast<unsigned long long>(c.events));

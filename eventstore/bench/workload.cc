@@ -1,13 +1,19 @@
 #include "bench/workload.h"
 
+#include <errno.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <latch>
+#include <memory>
 #include <thread>
 
 #include "eventstore/record.h"
+#include "rocksdb/db.h"
+#include "rocksdb/statistics.h"
 
 namespace proeftuin::eventstore::bench {
 namespace {
@@ -135,6 +141,15 @@ size_t PayloadSizeFor(size_t value_size) {
   return value_size > overhead + 40 ? value_size - overhead : 40;
 }
 
+std::string ValueLikeStore(size_t payload_size) {
+  std::mt19937_64 rng(1);
+  return EncodeLikeStore(MakeRequest(StreamName(0), 0, 0, {MakeEvent(MakePayload(rng, payload_size))}));
+}
+
+size_t StoredRecordBytes(const v1::EventHeader& header, size_t payload_bytes) {
+  return 1 + 4 + header.ByteSizeLong() + 4 + payload_bytes + 64;
+}
+
 RunResult RunWriters(int threads, double seconds, const std::function<bool(int, uint64_t)>& op) {
   std::latch ready(threads + 1);
   std::atomic<bool> go{false}, stop{false}, failed{false};
@@ -175,6 +190,33 @@ double Percentile(std::vector<double> v, double q) {
   return v[i];
 }
 
+RunResult RawRun(const std::string& path, int threads, double seconds, const std::string& value) {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.statistics = rocksdb::CreateDBStatistics();
+  o.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(o, path, &raw);
+  if (!s.ok()) Die("opening raw RocksDB in " + path + ": " + s.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions w;
+  w.sync = true;
+  RunResult r = RunWriters(threads, seconds, [&](int t, uint64_t n) {
+    std::string key;
+    PutBigEndian64(&key, static_cast<uint64_t>(t));
+    PutBigEndian64(&key, n);
+    rocksdb::Status ps = db->Put(w, key, value);
+    if (!ps.ok()) std::fprintf(stderr, "put: %s\n", ps.ToString().c_str());
+    return ps.ok();
+  });
+  uint64_t syncs = o.statistics->getTickerCount(rocksdb::WAL_FILE_SYNCED);
+  r.per_fsync = syncs ? double(r.ops) / double(syncs) : 0;
+  db->Close().PermitUncheckedError();
+  db.reset();
+  std::filesystem::remove_all(path);
+  return r;
+}
+
 ThreadTime ThreadTime::Now() {
   ThreadTime t;
   t.wall = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
@@ -203,7 +245,7 @@ double LoadAverage() {
 
 void Die(const std::string& what) {
   std::fflush(stdout);
-  std::fprintf(stderr, "eventstore_bench: %s\n", what.c_str());
+  std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, what.c_str());
   std::exit(1);
 }
 

@@ -1,9 +1,11 @@
-// The workload of eventstore_bench: appends shaped like the ones the command handlers send, the
-// record the store makes of them, and timed concurrent loops with latency samples.
+// The workload of the benchmarks (eventstore_bench, proeftuin-bench): appends shaped like the ones
+// the command handlers send, the record the store makes of them, timed concurrent loops with
+// latency samples, and the raw RocksDB group-commit reference.
 //
 // Thread-safety: the functions are thread-safe; RunWriters calls `op` from many threads at once.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -41,6 +43,13 @@ std::string EncodeLikeStore(const AppendRequest& r);
 // The payload size that makes a stored record `value_size` bytes (0: a ~250-byte payload).
 size_t PayloadSizeFor(size_t value_size);
 
+// A stored event record with a payload of about `payload_size` bytes (the raw reference's value).
+std::string ValueLikeStore(size_t payload_size);
+
+// The bytes the store keeps for an event with this header and payload size: framing, header as
+// stored, payload and the two digests (docs/FORMAT.md).
+size_t StoredRecordBytes(const v1::EventHeader& header, size_t payload_bytes);
+
 struct RunResult {
   double per_s = 0;
   uint64_t ops = 0;
@@ -54,6 +63,18 @@ RunResult RunWriters(int threads, double seconds, const std::function<bool(int, 
 
 double Percentile(std::vector<double> v, double q);
 
+// The element with the median `key` (of an odd count: the middle one).
+template <typename T>
+T Median(std::vector<T> v, double T::*key) {
+  std::sort(v.begin(), v.end(), [key](const T& a, const T& b) { return a.*key < b.*key; });
+  return v[v.size() / 2];
+}
+
+// The raw reference: RocksDB Put with sync=true (RocksDB's own group commit) of `value` from
+// `threads` writers for `seconds`, in a fresh DB at `path` that is removed afterwards. Sets
+// per_fsync (puts per WAL sync). Exits the program when the DB cannot be opened or a Put fails.
+RunResult RawRun(const std::string& path, int threads, double seconds, const std::string& value);
+
 // Where the calling thread's time went (Linux schedstat): on a CPU, waiting for one, or blocked
 // (I/O, locks). Tells a slow store from a busy machine.
 struct ThreadTime {
@@ -65,6 +86,7 @@ struct ThreadTime {
 // The 1-minute load average (-1 when unknown).
 double LoadAverage();
 
+// Prints "<program>: <what>" to stderr and exits 1.
 [[noreturn]] void Die(const std::string& what);
 
 }  // namespace proeftuin::eventstore::bench

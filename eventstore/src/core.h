@@ -40,7 +40,8 @@ struct StoreCore {
       : options(std::move(o)), feed(options.live_feed_events) {}
 
   // The open database. While the writer reopens it (after a fatal write error) callers wait
-  // up to five seconds; UNAVAILABLE when the store is closed or could not be reopened.
+  // up to five seconds; UNAVAILABLE when the store is closed or could not be reopened, not even
+  // read-only (a failed reopen for writing serves reads from a read-only instance).
   absl::StatusOr<std::shared_ptr<Db>> AcquireDb() const {
     absl::MutexLock l(&db_mu);
     auto settled = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu) { return !reopening; };

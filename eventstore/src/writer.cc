@@ -18,6 +18,16 @@ namespace {
 
 constexpr int64_t kRecoveryIntervalUs = 200'000;
 
+// While RocksDB cannot be reopened for writing (the disk failed again after the probe, or a
+// nearly full disk took the probe but not the reopen), a read-only instance keeps the reads
+// going until a later attempt succeeds. Null when even that cannot open.
+std::shared_ptr<Db> ReadOnlyInstance(DbOptions o) {
+  o.read_only = true;
+  o.create_if_missing = false;
+  auto db = Db::Open(o);
+  return db.ok() ? *std::move(db) : nullptr;
+}
+
 std::string Actual(const std::optional<StreamHead>& head) {
   return head ? "version " + std::to_string(head->version) : "NO_STREAM (it does not exist)";
 }
@@ -460,9 +470,10 @@ absl::Status Writer::Recover() {
               core_->options.block_cache_bytes, core_->options.write_buffer_bytes};
   auto fresh = Db::Open(o);
   absl::Status loaded = fresh.ok() ? LoadState(**fresh) : fresh.status();
+  std::shared_ptr<Db> serving = fresh.ok() ? *fresh : ReadOnlyInstance(o);
   {
     absl::MutexLock l(&core_->db_mu);
-    if (fresh.ok()) core_->db = *fresh;
+    core_->db = std::move(serving);
     core_->reopening = false;
   }
   if (!loaded.ok()) {

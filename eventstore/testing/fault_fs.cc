@@ -18,15 +18,18 @@ bool Tracked(const std::string& fname) {
                                                                            : base.rfind("MANIFEST-", 0) == 0;
 }
 
-class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
+// Every file written goes through the faults; WAL and MANIFEST files (`tracked`) also record
+// what was synced, for a power cut.
+class FaultyFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  TrackedFile(FaultInjectionFs* fs, std::string name, std::unique_ptr<rocksdb::FSWritableFile> f)
-      : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs), name_(std::move(name)) {}
+  FaultyFile(FaultInjectionFs* fs, std::string name, bool tracked, std::unique_ptr<rocksdb::FSWritableFile> f)
+      : FSWritableFileOwnerWrapper(std::move(f)), fs_(fs), name_(std::move(name)), tracked_(tracked) {}
 
   IOStatus Append(const Slice& data, const IOOptions& o, IODebugContext* dbg) override {
+    absl::ReaderMutexLock in_flight(fs_->in_flight());
     IOStatus s = fs_->BeforeWrite();
     if (s.ok()) s = target()->Append(data, o, dbg);
-    if (s.ok()) fs_->Wrote(name_, data.size());
+    if (s.ok() && tracked_) fs_->Wrote(name_, data.size());
     return s;
   }
   IOStatus Append(const Slice& data, const IOOptions& o, const rocksdb::DataVerificationInfo&,
@@ -35,9 +38,10 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
   IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& o,
                             IODebugContext* dbg) override {
+    absl::ReaderMutexLock in_flight(fs_->in_flight());
     IOStatus s = fs_->BeforeWrite();
     if (s.ok()) s = target()->PositionedAppend(data, offset, o, dbg);
-    if (s.ok()) fs_->Wrote(name_, data.size());
+    if (s.ok() && tracked_) fs_->Wrote(name_, data.size());
     return s;
   }
   IOStatus PositionedAppend(const Slice& data, uint64_t offset, const IOOptions& o,
@@ -45,21 +49,30 @@ class TrackedFile : public rocksdb::FSWritableFileOwnerWrapper {
     return PositionedAppend(data, offset, o, dbg);
   }
   IOStatus Sync(const IOOptions& o, IODebugContext* dbg) override {
-    IOStatus s = fs_->BeforeSync();
+    absl::ReaderMutexLock in_flight(fs_->in_flight());
+    IOStatus s = fs_->BeforeSync(name_);
     if (s.ok()) s = target()->Sync(o, dbg);
-    if (s.ok()) fs_->Synced(name_);
+    if (s.ok()) fs_->Synced(name_, tracked_);
     return s;
   }
   IOStatus Fsync(const IOOptions& o, IODebugContext* dbg) override {
-    IOStatus s = fs_->BeforeSync();
+    absl::ReaderMutexLock in_flight(fs_->in_flight());
+    IOStatus s = fs_->BeforeSync(name_);
     if (s.ok()) s = target()->Fsync(o, dbg);
-    if (s.ok()) fs_->Synced(name_);
+    if (s.ok()) fs_->Synced(name_, tracked_);
+    return s;
+  }
+  IOStatus RangeSync(uint64_t offset, uint64_t nbytes, const IOOptions& o, IODebugContext* dbg) override {
+    absl::ReaderMutexLock in_flight(fs_->in_flight());
+    IOStatus s = fs_->BeforeSync(name_);
+    if (s.ok()) s = target()->RangeSync(offset, nbytes, o, dbg);
     return s;
   }
 
  private:
   FaultInjectionFs* fs_;
   std::string name_;
+  bool tracked_;
 };
 
 }  // namespace
@@ -69,15 +82,16 @@ FaultInjectionFs::FaultInjectionFs(std::shared_ptr<rocksdb::FileSystem> base)
 
 IOStatus FaultInjectionFs::Wrap(const std::string& fname, IOStatus s, uint64_t existing,
                                 std::unique_ptr<rocksdb::FSWritableFile>* result) {
-  if (!s.ok() || !Tracked(fname)) return s;
-  {
+  if (!s.ok()) return s;
+  bool tracked = Tracked(fname);
+  if (tracked) {
     absl::MutexLock l(&mu_);
     FileState& st = files_[fname];
     st.size = existing;
     st.synced = std::min(st.synced, existing);
     if (existing == 0) st.synced = 0;
   }
-  *result = std::make_unique<TrackedFile>(this, fname, std::move(*result));
+  *result = std::make_unique<FaultyFile>(this, fname, tracked, std::move(*result));
   return s;
 }
 
@@ -142,18 +156,21 @@ void FaultInjectionFs::FailWrites(const IOStatus& s) {
   write_fault_ = s;
 }
 
-void FaultInjectionFs::FailSyncs(const IOStatus& s) {
+void FaultInjectionFs::FailSyncs(const IOStatus& s, std::string only_files_containing) {
   absl::MutexLock l(&mu_);
   sync_fault_ = s;
+  sync_fault_files_ = std::move(only_files_containing);
 }
 
 void FaultInjectionFs::ClearFaults() {
   absl::MutexLock l(&mu_);
   write_fault_ = IOStatus::OK();
   sync_fault_ = IOStatus::OK();
+  sync_fault_files_.clear();
 }
 
 void FaultInjectionFs::PowerCut() {
+  absl::WriterMutexLock no_write_half_way(&in_flight_);
   absl::MutexLock l(&mu_);
   power_cut_ = true;
 }
@@ -182,9 +199,10 @@ IOStatus FaultInjectionFs::BeforeWrite() {
   return write_fault_;
 }
 
-IOStatus FaultInjectionFs::BeforeSync() {
+IOStatus FaultInjectionFs::BeforeSync(const std::string& fname) {
   absl::MutexLock l(&mu_);
   if (power_cut_) return IOStatus::IOError("injected power cut");
+  if (fname.find(sync_fault_files_) == std::string::npos) return IOStatus::OK();
   return sync_fault_;
 }
 
@@ -193,8 +211,9 @@ void FaultInjectionFs::Wrote(const std::string& fname, uint64_t bytes) {
   files_[fname].size += bytes;
 }
 
-void FaultInjectionFs::Synced(const std::string& fname) {
+void FaultInjectionFs::Synced(const std::string& fname, bool tracked) {
   syncs_.fetch_add(1);
+  if (!tracked) return;
   absl::MutexLock l(&mu_);
   FileState& st = files_[fname];
   st.synced = st.size;

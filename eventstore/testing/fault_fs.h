@@ -3,8 +3,10 @@
 // power cut can drop everything that was not; and it can fail writes or syncs on demand with
 // ENOSPC (IOStatus::NoSpace) or EIO (IOStatus::IOError). No mounts or root needed.
 //
-// Modelled scope: unsynced bytes of WAL (*.log) and MANIFEST files are lost at a power cut.
-// Other files (SSTs, OPTIONS, CURRENT) are synced by RocksDB before it relies on them.
+// Modelled scope: the faults hit every file written (a failing disk fails them all, and a
+// store probing whether it may write again must see that). Unsynced bytes of WAL (*.log) and
+// MANIFEST files are lost at a power cut; other files (SSTs, OPTIONS, CURRENT) are synced by
+// RocksDB before it relies on them.
 //
 // Thread-safety: all methods are thread-safe.
 #pragma once
@@ -45,11 +47,13 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
 
   // Every write (append) fails with `s` until ClearFaults(); e.g. IOStatus::NoSpace().
   void FailWrites(const rocksdb::IOStatus& s);
-  // Every sync fails with `s` until ClearFaults(); e.g. IOStatus::IOError("EIO").
-  void FailSyncs(const rocksdb::IOStatus& s);
+  // Every sync fails with `s` until ClearFaults(); e.g. IOStatus::IOError("EIO"). With
+  // `only_files_containing`, only syncs of files whose path contains it (e.g. "MANIFEST").
+  void FailSyncs(const rocksdb::IOStatus& s, std::string only_files_containing = "");
   void ClearFaults();
 
-  // The power goes: from now on every write and sync fails. Close the store, then call
+  // The power goes: from now on every write and sync fails. Waits for writes and syncs under
+  // way, so a sync that reported success is never dropped. Close the store, then call
   // DropUnsyncedData() and PowerRestored() before reopening.
   void PowerCut();
   // Truncates every tracked WAL and MANIFEST file to the length last synced.
@@ -58,11 +62,13 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
 
   uint64_t syncs() const { return syncs_.load(); }
 
-  // Called by the tracked files.
+  // Called by the files: each write or sync holds in_flight() shared from its fault check to
+  // its record (PowerCut holds it exclusively).
+  absl::Mutex* in_flight() ABSL_LOCK_RETURNED(in_flight_) { return &in_flight_; }
   rocksdb::IOStatus BeforeWrite();
-  rocksdb::IOStatus BeforeSync();
+  rocksdb::IOStatus BeforeSync(const std::string& fname);
   void Wrote(const std::string& fname, uint64_t bytes);
-  void Synced(const std::string& fname);
+  void Synced(const std::string& fname, bool tracked);
 
  private:
   struct FileState {
@@ -72,10 +78,12 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   rocksdb::IOStatus Wrap(const std::string& fname, rocksdb::IOStatus s, uint64_t existing,
                          std::unique_ptr<rocksdb::FSWritableFile>* result);
 
+  absl::Mutex in_flight_;
   absl::Mutex mu_;
   std::map<std::string, FileState> files_ ABSL_GUARDED_BY(mu_);
   rocksdb::IOStatus write_fault_ ABSL_GUARDED_BY(mu_);
   rocksdb::IOStatus sync_fault_ ABSL_GUARDED_BY(mu_);
+  std::string sync_fault_files_ ABSL_GUARDED_BY(mu_);
   bool power_cut_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<uint64_t> syncs_{0};
 };

@@ -1,6 +1,9 @@
 #include "api/admin_service.h"
 
+#include <unistd.h>
+
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 
@@ -32,6 +35,16 @@ void Outcome(const eventstore::VerifyResult& v, v1::VerifyOutcome* out) {
 }
 
 }  // namespace
+
+uint64_t ResidentMemoryBytes() {
+  unsigned long long size = 0, resident = 0;  // in pages
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  if (std::fscanf(f, "%llu %llu", &size, &resident) != 2) resident = 0;
+  std::fclose(f);
+  long page = sysconf(_SC_PAGESIZE);
+  return page > 0 ? resident * static_cast<uint64_t>(page) : 0;
+}
 
 grpc::Status AdminServiceImpl::CreatePrincipal(grpc::ServerContext* ctx, const v1::CreatePrincipalRequest* req,
                                                v1::CreatePrincipalResponse* resp) {
@@ -154,6 +167,7 @@ grpc::Status AdminServiceImpl::GetStatistics(grpc::ServerContext* ctx, const v1:
   }
   resp->set_store_id(store_->StoreId());
   resp->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
+  resp->set_resident_memory_bytes(ResidentMemoryBytes());
   return grpc::Status::OK;
 }
 

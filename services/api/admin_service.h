@@ -12,6 +12,10 @@
 
 namespace proeftuin::api {
 
+// Resident set size of this process in bytes, from /proc/self/statm (0 when unreadable). Used by
+// GetStatistics and the metric proeftuin_process_resident_memory_bytes.
+uint64_t ResidentMemoryBytes();
+
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   AdminServiceImpl(const Guard* guard, eventstore::RocksStore* store, app::PrincipalAdmin* principals,

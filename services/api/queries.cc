@@ -48,7 +48,7 @@ absl::StatusOr<v1::GetProgrammeResponse> Queries::GetProgramme(const v1::GetProg
     return NotFound("programme " + r.programme_id());
   }
   v1::GetProgrammeResponse out;
-  ASSIGN_OR_RETURN(*out.mutable_view(), views::GetProgrammeView(*view, r.programme_id(), clearance, absl::Now()));
+  ASSIGN_OR_RETURN(*out.mutable_view(), views::GetProgrammeView(*view, *p, clearance, absl::Now()));
   *out.mutable_programme() = *std::move(p);
   out.set_as_of_position(view->position());
   return out;

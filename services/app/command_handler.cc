@@ -169,7 +169,10 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
   if (target.is_experiment_command()) {
     ASSIGN_OR_RETURN(experiment, LoadExperiment(*view, target.programme_id, target.experiment_id));
   }
-  if (programme.has_value()) {
+  // Only programme commands look at the other experiments (rule 7 at evaluation and closure,
+  // council input naming an experiment): an experiment command reads its own state only, so its
+  // cost does not grow with the size of the programme.
+  if (programme.has_value() && !target.is_experiment_command()) {
     ASSIGN_OR_RETURN(experiments, LoadExperiments(*view, target.programme_id));
   }
   const v1::CommandOptions& options = job.call.options;

@@ -77,7 +77,7 @@ absl::StatusOr<v1::CreatePrincipalResponse> PrincipalAdmin::Create(const v1::Cre
     return absl::InvalidArgumentError("display_name: required, at most 200 characters");
   }
   if (r.role() == v1::ROLE_UNSPECIFIED) return absl::InvalidArgumentError("role: required");
-  if (r.certificate_subject().size() > 500) return absl::InvalidArgumentError("certificate_subject: at most 500 characters");
+  RETURN_IF_ERROR(ValidateCertificateSubject(r.certificate_subject()));
   if (r.token_expires_at_us() < 0) return absl::InvalidArgumentError("token_expires_at_us: must not be negative");
   std::string fp = Fingerprint(r);
   v1::CreatePrincipalResponse out;
@@ -85,6 +85,14 @@ absl::StatusOr<v1::CreatePrincipalResponse> PrincipalAdmin::Create(const v1::Cre
   if (stored.has_value()) {  // a retry: the principal, but the token was shown once already
     ASSIGN_OR_RETURN(*out.mutable_principal(), Get(r.principal_id()));
     return out;
+  }
+  if (!r.certificate_subject().empty()) {
+    ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
+    ASSIGN_OR_RETURN(std::optional<std::string> holder, CertificateHolder(*view, r.certificate_subject()));
+    if (holder.has_value()) {
+      return absl::AlreadyExistsError("certificate_subject: " + r.certificate_subject() +
+                                      " is bound to principal " + *holder + " (revoke it first)");
+    }
   }
   NewToken token = GenerateToken();
   std::vector<v1::PrincipalEvent> events(2);

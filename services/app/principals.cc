@@ -143,7 +143,18 @@ void PrincipalsProjector::Apply(const eventstore::RecordedEvent& e, eventstore::
              id + " " + event.token_issued().token_id());
   }
   if (event.has_created() && !event.created().certificate_subject().empty()) {
-    rows.Put("c/" + event.created().certificate_subject(), id);
+    // First come, first served: a subject stays with its principal until that one is revoked.
+    // PrincipalAdmin::Create refuses a bound subject; this keeps a Create racing it (or any
+    // later PrincipalCreated) from taking the certificate over.
+    const std::string key = "c/" + event.created().certificate_subject();
+    std::optional<std::string> holder = rows.Get(key);
+    v1::Principal held;
+    bool bound = holder.has_value() && *holder != id;
+    if (bound) {
+      std::optional<std::string> row = rows.Get("p/" + *holder);
+      bound = row.has_value() && held.ParseFromString(*row) && !held.revoked();
+    }
+    if (!bound) rows.Put(key, id);
   }
 }
 
@@ -165,6 +176,35 @@ absl::StatusOr<Authenticated> AuthenticateCertificate(eventstore::ReadView& view
   if (!row.has_value()) return absl::UnauthenticatedError("no principal for this client certificate");
   ASSIGN_OR_RETURN(auto p, LoadPrincipal(view, *row));
   return Usable(std::move(p), "", absl::Now());
+}
+
+absl::StatusOr<std::optional<std::string>> CertificateHolder(eventstore::ReadView& view, std::string_view subject) {
+  ASSIGN_OR_RETURN(auto row, view.Get(kPrincipalsProjection, "c/" + std::string(subject)));
+  if (!row.has_value()) return std::optional<std::string>();
+  ASSIGN_OR_RETURN(auto p, LoadPrincipal(view, *row));
+  if (!p.has_value() || p->revoked()) return std::optional<std::string>();
+  return row;
+}
+
+absl::Status ValidateCertificateSubject(std::string_view subject) {
+  if (subject.empty()) return absl::OkStatus();
+  auto bad = [](std::string_view why) {
+    return absl::InvalidArgumentError(
+        "certificate_subject: " + std::string(why) +
+        "; give it in RFC 2253 form as gRPC reports it (openssl x509 -noout -subject -nameopt RFC2253), "
+        "e.g. CN=zaaksysteem,O=Gemeente");
+  };
+  if (subject.size() > 500) return bad("at most 500 characters");
+  if (subject.front() == '/') return bad("the OpenSSL one-line form /O=.../CN=... never matches");
+  const size_t eq = subject.find('=');
+  if (eq == std::string_view::npos || eq == 0) return bad("no attribute (CN=..., O=...)");
+  if (subject[eq - 1] == ' ') return bad("a space before '=' never matches");
+  for (size_t i = 1; i + 1 < subject.size(); ++i) {
+    if (subject[i] == ',' && subject[i - 1] != '\\' && subject[i + 1] == ' ') {
+      return bad("a space after the ',' between attributes never matches");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace proeftuin::app

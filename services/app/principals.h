@@ -4,13 +4,15 @@
 // once, stored only as SHA-256.
 //
 // Rows: "p/<id>" -> v1::Principal; "t/<sha256 hex>" -> "<id> <token_id>";
-//       "c/<certificate subject>" -> "<id>".
+//       "c/<certificate subject>" -> "<id>" (the first principal created with it; another
+//       one takes it over only after that one was revoked).
 //
 // Thread-safety: PrincipalsProjector runs on the writer thread; the other functions and
 // PrincipalAdmin are thread-safe.
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,7 +39,7 @@ std::string PrincipalEventType(const v1::PrincipalEvent& e);
 class PrincipalsProjector : public eventstore::Projector {
  public:
   std::string Name() const override { return kPrincipalsProjection; }
-  uint32_t Version() const override { return 1; }
+  uint32_t Version() const override { return 2; }  // 2: a bound subject is not taken over
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
 };
 
@@ -55,6 +57,12 @@ absl::StatusOr<Authenticated> AuthenticateToken(eventstore::ReadView& view, std:
 // UNAUTHENTICATED when no principal has this certificate subject, or it was revoked.
 absl::StatusOr<Authenticated> AuthenticateCertificate(eventstore::ReadView& view,
                                                       std::string_view subject);
+// The unrevoked principal a certificate subject is bound to; nullopt when none. A subject is
+// bound to the first principal created with it and stays bound until that one is revoked.
+absl::StatusOr<std::optional<std::string>> CertificateHolder(eventstore::ReadView& view, std::string_view subject);
+// INVALID_ARGUMENT (field named) for a subject that gRPC's RFC 2253 form can never equal
+// (OpenSSL's "/O=.../CN=..." or "CN = x, O = y"), or longer than 500 characters. Empty is fine.
+absl::Status ValidateCertificateSubject(std::string_view subject);
 
 // The administrator's operations on principals. Every change is an append with the caller's
 // request id (a retry returns the principal as it is, and no token).

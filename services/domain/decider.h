@@ -91,7 +91,8 @@ struct DecisionContext {
   // The experiment the command names (experiment commands); null when never proposed.
   const v1::ExperimentState* experiment = nullptr;
   // The states of ALL experiments of the programme (rules 7 and council inputs need them), in
-  // any order; may include `experiment`.
+  // any order; may include `experiment`. Only programme commands read it: the server leaves it
+  // empty for experiment commands, so their cost does not grow with the programme.
   std::vector<const v1::ExperimentState*> experiments;
   // The caller's business date (CommandOptions.occurred_on): the default for dates a command
   // leaves unset, and the date of events whose command has no date field of its own. Unset:

@@ -54,16 +54,10 @@ std::string ProbeAddress(const std::string& listen) {
   return host + listen.substr(colon);
 }
 
-int ProbeHealth(const HealthProbeOptions& o) {
-  std::string error;
-  auto creds = ChannelCredentials(o, &error);
-  if (creds == nullptr) {
-    std::printf("%s\n", error.c_str());
-    return 3;
-  }
-  grpc::GenericStub stub(grpc::CreateChannel(o.server, creds));
+absl::StatusOr<bool> CheckServing(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout) {
+  grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(o.timeout_seconds));
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   grpc::CompletionQueue cq;
   grpc::Slice empty("");
   grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}: the whole server
@@ -79,12 +73,26 @@ int ProbeHealth(const HealthProbeOptions& o) {
   while (cq.Next(&tag, &ok)) {
   }
   if (!status.ok()) {
-    std::printf("unreachable: %s (%d)\n", status.error_message().c_str(), static_cast<int>(status.error_code()));
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  }
+  return StatusOf(response) == 1;  // SERVING
+}
+
+int ProbeHealth(const HealthProbeOptions& o) {
+  std::string error;
+  auto creds = ChannelCredentials(o, &error);
+  if (creds == nullptr) {
+    std::printf("%s\n", error.c_str());
     return 3;
   }
-  bool serving = StatusOf(response) == 1;  // SERVING
-  std::printf("%s\n", serving ? "SERVING" : "NOT_SERVING");
-  return serving ? 0 : 1;
+  absl::StatusOr<bool> serving = CheckServing(grpc::CreateChannel(o.server, creds), absl::Seconds(o.timeout_seconds));
+  if (!serving.ok()) {
+    std::printf("unreachable: %s (%d)\n", std::string(serving.status().message()).c_str(),
+                static_cast<int>(serving.status().code()));
+    return 3;
+  }
+  std::printf("%s\n", *serving ? "SERVING" : "NOT_SERVING");
+  return *serving ? 0 : 1;
 }
 
 }  // namespace proeftuin::server

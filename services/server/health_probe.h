@@ -6,7 +6,15 @@
 // Thread-safety: a plain function.
 #pragma once
 
+#include <memory>
 #include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace grpc {
+class Channel;
+}  // namespace grpc
 
 namespace proeftuin::server {
 
@@ -19,6 +27,11 @@ struct HealthProbeOptions {
 
 // The address to probe for a --listen address: a wildcard host becomes the loopback.
 std::string ProbeAddress(const std::string& listen);
+
+// One grpc.health.v1.Health/Check of the whole server over `channel` (fail fast, no retries):
+// true when SERVING, false when NOT_SERVING (or an unknown status); the RPC's error otherwise
+// (UNAVAILABLE while nothing listens, DEADLINE_EXCEEDED after `timeout`).
+absl::StatusOr<bool> CheckServing(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout);
 
 // Prints one line ("SERVING", "NOT_SERVING", or the error) to stdout and returns the exit code.
 int ProbeHealth(const HealthProbeOptions& o);

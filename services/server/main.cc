@@ -18,6 +18,9 @@
 #include "server/json_log.h"
 #include "server/recover.h"
 #include "server/server.h"
+#ifdef PROEFTUIN_FAULT_INJECTION
+#include "server/fault_control.h"
+#endif
 
 namespace {
 
@@ -102,6 +105,11 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+#ifdef PROEFTUIN_FAULT_INJECTION
+  // The test build proeftuind_faulty: faults injected through <data-dir>/fault-control.
+  proeftuin::server::FaultControl faults(o.data_dir);
+  o.wrap_store_env = [&faults](rocksdb::Env* base) { return faults.Wrap(base); };
+#endif
   proeftuin::server::ProeftuinServer server(o);
   if (absl::Status s = server.Start(); !s.ok()) {
     spdlog::error(R"j("event":"start_failed","error":{})j", proeftuin::server::JsonString(std::string(s.message())));

@@ -10,6 +10,7 @@
 #include <limits>
 #include <map>
 
+#include "api/admin_service.h"
 #include "server/json_log.h"
 
 #ifndef PROEFTUIN_VERSION
@@ -145,6 +146,9 @@ std::string Observability::Render() {
   build.Render(&out);
   Single(&out, "proeftuin_start_time_seconds", "When this proeftuind process started (Unix seconds)",
          MetricType::kGauge, Seconds(started_));
+  Single(&out, "proeftuin_process_resident_memory_bytes",
+         "Resident set size of the proeftuind process (bytes, from /proc/self/statm)", MetricType::kGauge,
+         static_cast<double>(api::ResidentMemoryBytes()));
   if (store_ != nullptr) RenderStore(&out);
   group_events_.Render(&out);
   fsync_seconds_.Render(&out);

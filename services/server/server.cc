@@ -216,7 +216,7 @@ absl::Status ProeftuinServer::Start() {
   if (ec) return absl::InvalidArgumentError("--data-dir: cannot create " + d.options.data_dir);
   d.obs = std::make_unique<Observability>(d.options.data_dir);
   eventstore::RocksStoreOptions so = StoreOptions(d.options);
-  so.env = d.obs->env();
+  so.env = d.options.wrap_store_env ? d.options.wrap_store_env(d.obs->env()) : d.obs->env();
   ASSIGN_OR_RETURN(d.store, eventstore::RocksStore::Open(std::move(so)));
   if (!d.store->StartupCheck().ok) {
     spdlog::error(R"j("event":"chain_check_failed","first_bad_position":{},"problem":{})j",

@@ -5,11 +5,16 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
 
 #include "absl/status/status.h"
+
+namespace rocksdb {
+class Env;
+}  // namespace rocksdb
 
 namespace proeftuin::server {
 
@@ -29,6 +34,9 @@ struct ServerOptions {
   std::string metrics_listen;
   // How often the TLS files are checked for a change (0: only on SIGHUP / Reload()).
   int tls_reload_seconds = 300;
+  // Test builds only: wraps the Env the store writes through (given the fsync-timing one), e.g.
+  // to put a fault-injecting file system under the store (proeftuind_faulty). Unset: no wrapper.
+  std::function<rocksdb::Env*(rocksdb::Env* base)> wrap_store_env;
 };
 
 // INVALID_ARGUMENT naming the flag when options are inconsistent (e.g. a non-loopback listen

@@ -76,6 +76,12 @@ absl::StatusOr<v1::ProgrammeView> GetProgrammeView(eventstore::ReadView& view,
   return BuildProgrammeView(d, now);
 }
 
+absl::StatusOr<v1::ProgrammeView> GetProgrammeView(eventstore::ReadView& view, const v1::ProgrammeState& programme,
+                                                   v1::Confidentiality clearance, absl::Time now) {
+  ASSIGN_OR_RETURN(ProgrammeData d, internal::LoadProgrammeData(view, programme, clearance));
+  return BuildProgrammeView(d, now);
+}
+
 absl::StatusOr<v1::ProgressReport> BuildProgressReport(eventstore::ReadView& view,
                                                        std::string_view programme_id,
                                                        v1::Confidentiality clearance,

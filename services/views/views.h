@@ -29,6 +29,7 @@
 #include "eventstore/event_store.h"
 #include "eventstore/projection.h"
 #include "proeftuin/v1/audit_service.pb.h"
+#include "proeftuin/v1/state.pb.h"
 #include "proeftuin/v1/views.pb.h"
 
 namespace proeftuin::views {
@@ -47,6 +48,9 @@ std::vector<std::shared_ptr<eventstore::Projector>> AsyncViewProjectors();
 // above `clearance`; DATA_LOSS for a corrupt row; the view's errors otherwise.
 absl::StatusOr<v1::ProgrammeView> GetProgrammeView(eventstore::ReadView& view,
                                                    std::string_view programme_id,
+                                                   v1::Confidentiality clearance, absl::Time now);
+// The same for the programme's state the caller read from `view` (saves reading it again).
+absl::StatusOr<v1::ProgrammeView> GetProgrammeView(eventstore::ReadView& view, const v1::ProgrammeState& programme,
                                                    v1::Confidentiality clearance, absl::Time now);
 
 // Everything about one experiment. NOT_FOUND when the programme or the experiment is unknown

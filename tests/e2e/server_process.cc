@@ -18,14 +18,17 @@ namespace proeftuin::e2e {
 std::string ProeftuindPath() { return PROEFTUIND_BINARY; }
 
 ServerProcess::ServerProcess(std::string data_dir, std::vector<std::string> extra_args)
-    : data_dir_(std::move(data_dir)), extra_args_(std::move(extra_args)), log_path_(data_dir_ + ".log") {}
+    : data_dir_(std::move(data_dir)),
+      binary_(ProeftuindPath()),
+      extra_args_(std::move(extra_args)),
+      log_path_(data_dir_ + ".log") {}
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Stop(SIGKILL);
 }
 
 void ServerProcess::Start() {
-  std::vector<std::string> args = {ProeftuindPath(), "--data-dir", data_dir_, "--listen", "127.0.0.1:0", "--shutdown-grace-seconds", "1"};
+  std::vector<std::string> args = {binary_, "--data-dir", data_dir_, "--listen", "127.0.0.1:0", "--shutdown-grace-seconds", "1"};
   args.insert(args.end(), extra_args_.begin(), extra_args_.end());
   std::ofstream(log_path_, std::ios::trunc).close();
   size_t log_start = 0;

@@ -17,10 +17,15 @@ class ServerProcess {
   explicit ServerProcess(std::string data_dir, std::vector<std::string> extra_args = {});
   ~ServerProcess();
 
+  // The binary Start() runs (default: ProeftuindPath()), e.g. the test build proeftuind_faulty.
+  void set_binary(std::string path) { binary_ = std::move(path); }
+
   // Starts proeftuind and waits until it logged its port (fails the test otherwise).
   void Start();
   // Sends `signal` and waits; returns the exit status (as from waitpid).
   int Stop(int signal = 15);
+  // Waits until the server exits by itself; returns the exit status (as from waitpid).
+  int WaitForExit() { return Stop(0); }
   void Kill() { Stop(9); }
   bool running() const { return pid_ > 0; }
 
@@ -36,6 +41,7 @@ class ServerProcess {
 
  private:
   std::string data_dir_;
+  std::string binary_;
   std::vector<std::string> extra_args_;
   std::string log_path_;
   pid_t pid_ = -1;

@@ -120,6 +120,8 @@ TEST_F(OpsServerTest, MetricsPassPromtoolAndReportStoreRpcsFsyncsSubscriptionsPr
   EXPECT_EQ(Sample(metrics, "proeftuin_chain_startup_check_ok"), 1);
   EXPECT_EQ(Sample(metrics, "proeftuin_store_write_healthy"), 1);
   EXPECT_GT(Sample(metrics, "proeftuin_store_size_bytes"), 0);
+  EXPECT_GT(Sample(metrics, "proeftuin_process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(stats.resident_memory_bytes(), 1u << 20);
   EXPECT_GE(Sample(metrics, "proeftuin_commands_appended_total"), 3);  // principals, draft, session
   EXPECT_GE(Sample(metrics, "proeftuin_events_appended_total"), Sample(metrics, "proeftuin_commands_appended_total"));
   EXPECT_GE(Sample(metrics, "proeftuin_commit_groups_total"), 1);

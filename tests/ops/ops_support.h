@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "e2e/pki.h"
 #include "e2e/server_process.h"
 #include "proeftuin/v1/commands.pb.h"
 #include "proeftuin/v1/programme_service.pb.h"
@@ -18,12 +19,9 @@ namespace proeftuin::ops_test {
 std::string SourceDir();
 std::string CliPath();
 
-struct Output {
-  int exit_code = -1;
-  std::string out;  // stdout and stderr together
-};
-// Runs argv[0] with the arguments; `env` entries are added to (or replace in) the environment.
-Output RunCommand(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {});
+// Running a command and capturing its output (e2e/pki.h).
+using e2e::Output;
+using e2e::RunCommand;
 
 // GET http://127.0.0.1:<port><path>: the body, or "" when the status is not 200.
 std::string HttpGet(int port, const std::string& path);

@@ -23,50 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Writes <dir>/<name>.pem and <name>.key: a CA, or a certificate it signs (EC P-256).
-class Pki {
- public:
-  explicit Pki(std::string dir) : dir_(std::move(dir)) { fs::create_directories(dir_); }
-
-  void Ca(const std::string& name) {
-    Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-             "-subj", "/CN=" + name, "-keyout", Key(name), "-out", Pem(name)});
-  }
-  void Leaf(const std::string& name, const std::string& ca, const std::string& subject) {
-    std::ofstream(dir_ + "/ext.cnf") << "subjectAltName=DNS:localhost,IP:127.0.0.1\n";
-    Openssl({"req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", subject,
-             "-keyout", Key(name), "-out", dir_ + "/" + name + ".csr"});
-    Openssl({"x509", "-req", "-in", dir_ + "/" + name + ".csr", "-CA", Pem(ca), "-CAkey", Key(ca),
-             "-CAcreateserial", "-days", "2", "-extfile", dir_ + "/ext.cnf", "-out", Pem(name)});
-  }
-  // SHA-256 of the DER certificate, lowercase hex (as proeftuind logs it).
-  std::string Fingerprint(const std::string& name) {
-    Output o = RunCommand({"openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", Pem(name)});
-    std::string hex;
-    for (char c : o.out.substr(o.out.find('=') + 1)) {
-      if (std::isxdigit(static_cast<unsigned char>(c))) hex += static_cast<char>(std::tolower(c));
-    }
-    return hex;
-  }
-  std::string Pem(const std::string& name) const { return dir_ + "/" + name + ".pem"; }
-  std::string Key(const std::string& name) const { return dir_ + "/" + name + ".key"; }
-
- private:
-  void Openssl(std::vector<std::string> args) {
-    args.insert(args.begin(), "openssl");
-    Output o = RunCommand(args);
-    ASSERT_EQ(o.exit_code, 0) << o.out;
-  }
-  std::string dir_;
-};
-
 // Replaces `to` by a copy of `from` the way an operator's tooling would: write, then rename.
 void Install(const std::string& from, const std::string& to) {
   fs::copy_file(from, to + ".new", fs::copy_options::overwrite_existing);
@@ -108,15 +64,7 @@ class TlsRotationTest : public ::testing::Test {
 
   // A new channel (a new TLS connection) that trusts only `ca`, optionally with a client certificate.
   std::shared_ptr<grpc::Channel> Channel(const std::string& ca, const std::string& client = "") {
-    grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = Slurp(pki_.Pem(ca));
-    if (!client.empty()) {
-      ssl.pem_private_key = Slurp(pki_.Key(client));
-      ssl.pem_cert_chain = Slurp(pki_.Pem(client));
-    }
-    grpc::ChannelArguments args;
-    args.SetInt("grpc.use_local_subchannel_pool", 1);  // never share a connection between channels
-    return grpc::CreateCustomChannel("localhost:" + std::to_string(server_->port()), grpc::SslCredentials(ssl), args);
+    return pki_.Channel(server_->port(), ca, client);
   }
 
   grpc::Status Stats(const std::shared_ptr<grpc::Channel>& channel) {
@@ -135,7 +83,7 @@ class TlsRotationTest : public ::testing::Test {
   }
 
   eventstore::testing::TempDir dir_;
-  Pki pki_{dir_.Sub("pki")};
+  e2e::Pki pki_{dir_.Sub("pki")};
   std::string live_ = dir_.Sub("tls");
   std::unique_ptr<e2e::ServerProcess> server_;
   int pid_ = 0;

@@ -117,7 +117,8 @@ DecisionContext InMemoryLog::ContextFor(const CommandTarget& target) const {
   if (target.is_experiment_command()) {
     context.experiment = Experiment(target.programme_id, target.experiment_id);
   }
-  context.experiments = ExperimentsOf(target.programme_id);
+  // As the server does (app::CommandHandler): only programme commands see the other experiments.
+  if (!target.is_experiment_command()) context.experiments = ExperimentsOf(target.programme_id);
   return context;
 }
 

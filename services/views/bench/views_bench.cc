@@ -1,9 +1,10 @@
-// views_bench (issue 5): how fast the views are rebuilt from the log. Phases run one after
-// another over one store under --dir (its contents are removed at start):
+// views_bench (issue 5): how fast the views are rebuilt from the log, and how fast proeftuind
+// starts and answers over it. Phases run one after another over one store under --dir (its
+// contents are removed at start):
 //   generate          a realistic log of --events events (bench/views_workload.h)
 //   replay            Rebuild() of the inline projections the views read: the deciders' state
-//                     ("decider_state") and the views' history ("view_history"), one after the
-//                     other; RESULT replay_events_per_s = events / (sum of both rebuild times)
+//                     ("decider_state") and the views' rows ("view_programmes", "view_history"),
+//                     one after the other; RESULT replay_events_per_s = events / (sum of the times)
 //   replay_in_memory  the same projectors applied to the decoded log with an in-memory row map
 //                     (their CPU cost without RocksDB; for profiling)
 //   floor             Rebuild() of a projector that writes nothing and of one that writes one
@@ -11,7 +12,10 @@
 //   query             in-process p50/p99 of GetProgrammeView and GetExperimentView (after replay)
 //   audit             catch-up of the async "audit_index" after open, then its Rebuild();
 //                     RESULT audit_index_rebuild_events_per_s
-// More phases (cold start, GetProgramme latency over gRPC) plug into kPhases below.
+//   cold_start        the real proeftuind on a copy of the store: exec to SERVING after SIGTERM
+//                     and after kill -9 under writes (RESULT cold_start_s, cold_start_after_kill_s)
+//   get_programme     GetProgramme over loopback, open loop at --rate/s, no writes
+//                     (RESULT get_programme_p99_ms); bench/serve_phases.h
 //
 // A program, not a test (ENGINEERING.md §7). Ends with `RESULT <name>=<value>` lines.
 #include <chrono>
@@ -31,6 +35,8 @@
 #include "absl/strings/str_split.h"
 #include "app/decider_projection.h"
 #include "eventstore/rocks_store.h"
+#include "views/bench/bench_common.h"
+#include "views/bench/serve_phases.h"
 #include "views/bench/views_workload.h"
 #include "views/views.h"
 
@@ -38,38 +44,14 @@ namespace proeftuin::views::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 constexpr char kMarker[] = ".views_bench";
-
-struct Config {
-  std::string dir = "./var/views-bench";
-  uint64_t events = 1'000'000;
-  int rounds = 50;
-  std::string phases = "generate,replay,replay_in_memory,floor,query,audit";
-  bool quick = false;
-  int queries = 2000;
-};
-
-struct Context {
-  Config config;
-  uint64_t events = 0;  // in the log
-  std::map<std::string, double> results;
-};
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "views_bench: %s\n", what.c_str());
-  std::exit(1);
-}
-
-double Since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::unique_ptr<eventstore::RocksStore> Open(const Context& c,
                                              std::vector<std::shared_ptr<eventstore::Projector>> inline_p,
-                                             std::vector<std::shared_ptr<eventstore::Projector>> async_p) {
+                                             std::vector<std::shared_ptr<eventstore::Projector>> async_p,
+                                             const std::string& sub = "store") {
   eventstore::RocksStoreOptions o;
-  o.path = c.config.dir + "/store";
+  o.path = c.config.dir + "/" + sub;
   o.inline_projectors = std::move(inline_p);
   o.async_projectors = std::move(async_p);
   auto store = eventstore::RocksStore::Open(std::move(o));
@@ -134,7 +116,7 @@ class MemoryRows : public eventstore::ProjectionWriter {
 };
 
 void ReplayInMemory(Context& c) {
-  auto store = Open(c, {}, {});
+  auto store = Open(c, ViewProjectors(), {});  // registered, so that the store keeps them
   std::vector<std::shared_ptr<eventstore::Projector>> projectors = ViewProjectors();
   std::vector<MemoryRows> rows(projectors.size());
   double apply_seconds = 0;
@@ -175,8 +157,20 @@ class FloorProjector : public eventstore::Projector {
   bool put_;
 };
 
+// On a checkpoint of the store (<dir>/floor, removed afterwards), so that the store, which
+// cold_start copies into a proeftuind data dir, keeps only the projections proeftuind knows.
+// (A store drops, at open, the projections not registered with it: the phases register the
+// views wherever they can, so that they are not rebuilt again and again.)
 void Floor(Context& c) {
-  auto store = Open(c, {std::make_shared<FloorProjector>(false), std::make_shared<FloorProjector>(true)}, {});
+  const std::string floor_dir = c.config.dir + "/floor";
+  std::error_code ec;
+  fs::remove_all(floor_dir, ec);
+  {
+    auto store = Open(c, ViewProjectors(), {});
+    if (absl::Status s = store->Checkpoint(floor_dir); !s.ok()) Die("checkpoint: " + s.ToString());
+    store->Close();
+  }
+  auto store = Open(c, {std::make_shared<FloorProjector>(false), std::make_shared<FloorProjector>(true)}, {}, "floor");
   c.events = store->LastPosition();
   for (const char* name : {"bench_null", "bench_one_row"}) {
     const auto start = Clock::now();
@@ -187,6 +181,7 @@ void Floor(Context& c) {
     c.results[std::string("floor_rebuild_") + name + "_events_per_s"] = c.events / seconds;
   }
   store->Close();
+  fs::remove_all(floor_dir, ec);
 }
 
 // In-process latency of the views over the replayed store (the gRPC path adds the rest).
@@ -194,13 +189,7 @@ void Query(Context& c) {
   auto store = Open(c, ViewProjectors(), {});
   auto view = store->OpenReadView();
   if (!view.ok()) Die("view: " + view.status().ToString());
-  std::vector<std::string> ids;
-  absl::Status listed = (*view)->Scan(app::kDeciderStateProjection, "p/", "",
-                                      [&](std::string_view key, std::string_view) {
-                                        ids.emplace_back(key.substr(2));
-                                        return true;
-                                      });
-  if (!listed.ok() || ids.empty()) Die("no programmes: " + listed.ToString());
+  const std::vector<std::string> ids = ProgrammeIds(**view);
   std::mt19937_64 rng(42);
   std::vector<double> programme_us, experiment_us;
   const absl::Time now = absl::FromCivil(absl::CivilDay(2025, 6, 1), absl::UTCTimeZone());
@@ -216,18 +205,19 @@ void Query(Context& c) {
     if (!ev.ok()) Die("GetExperimentView: " + ev.status().ToString());
   }
   for (auto* v : {&programme_us, &experiment_us}) std::sort(v->begin(), v->end());
-  auto p = [](const std::vector<double>& v, double q) { return v[static_cast<size_t>(q * (v.size() - 1))]; };
   std::printf("query: GetProgrammeView p50 %.0f us p99 %.0f us; GetExperimentView p50 %.0f us p99 %.0f us\n",
-              p(programme_us, 0.5), p(programme_us, 0.99), p(experiment_us, 0.5), p(experiment_us, 0.99));
-  c.results["get_programme_view_p99_us"] = p(programme_us, 0.99);
-  c.results["get_experiment_view_p99_us"] = p(experiment_us, 0.99);
+              Quantile(programme_us, 0.5), Quantile(programme_us, 0.99), Quantile(experiment_us, 0.5),
+              Quantile(experiment_us, 0.99));
+  c.results["get_programme_view_p99_us"] = Quantile(programme_us, 0.99);
+  c.results["get_experiment_view_p99_us"] = Quantile(experiment_us, 0.99);
   view->reset();
   store->Close();
 }
 
 void Audit(Context& c) {
+  Open(c, ViewProjectors(), {})->Close();  // builds the views if they are missing, outside the timing
   auto start = Clock::now();
-  auto store = Open(c, {}, AsyncViewProjectors());
+  auto store = Open(c, ViewProjectors(), AsyncViewProjectors());
   c.events = store->LastPosition();
   absl::Status s = store->WaitForProjection(kAuditIndexProjection, c.events,
                                             absl::Now() + absl::Hours(1));
@@ -254,7 +244,9 @@ const std::vector<Phase> kPhases = {{"generate", Generate},
                                     {"replay_in_memory", ReplayInMemory},
                                     {"floor", Floor},
                                     {"query", Query},
-                                    {"audit", Audit}};
+                                    {"audit", Audit},
+                                    {"cold_start", ColdStart},
+                                    {"get_programme", GetProgrammeLoad}};
 
 void PrepareDir(const std::string& dir) {
   std::error_code ec;
@@ -267,7 +259,12 @@ void PrepareDir(const std::string& dir) {
 }
 
 int Main(Config config) {
-  if (config.quick) config.events = std::min<uint64_t>(config.events, 100'000);
+  if (config.quick) {
+    config.events = std::min<uint64_t>(config.events, 100'000);
+    config.starts = 1;
+    config.load_seconds = std::min(config.load_seconds, 2.0);
+    config.warmup_seconds = std::min(config.warmup_seconds, 0.5);
+  }
   Context c;
   c.config = config;
   const std::set<std::string> wanted = absl::StrSplit(config.phases, ',');
@@ -277,15 +274,18 @@ int Main(Config config) {
     }
   }
   if (wanted.contains("generate")) PrepareDir(config.dir);
-  std::printf("views_bench: dir %s, %llu events, phases %s\n",
+  std::printf("views_bench: dir %s, %llu events, phases %s, load average %.2f\n",
               fs::absolute(config.dir).lexically_normal().c_str(),
-              static_cast<unsigned long long>(config.events), config.phases.c_str());
+              static_cast<unsigned long long>(config.events), config.phases.c_str(), LoadAverage());
   for (const Phase& p : kPhases) {
     if (!wanted.contains(p.name)) continue;
     std::fflush(stdout);
     p.run(c);
   }
-  for (const auto& [name, value] : c.results) std::printf("RESULT %s=%.0f\n", name.c_str(), value);
+  std::printf("views_bench: load average at the end %.2f\n", LoadAverage());
+  for (const auto& [name, value] : c.results) {
+    std::printf(value < 100 ? "RESULT %s=%.3f\n" : "RESULT %s=%.0f\n", name.c_str(), value);
+  }
   return 0;
 }
 
@@ -294,13 +294,20 @@ int Main(Config config) {
 
 int main(int argc, char** argv) {
   proeftuin::views::bench::Config config;
-  CLI::App app{"views_bench: rebuild rates of the views' projections (issue 5)"};
+  CLI::App app{"views_bench: rebuild rates of the views' projections, proeftuind cold start and GetProgramme latency (issue 5)"};
   app.add_option("--dir", config.dir, "Working directory (cleared at start)");
   app.add_option("--events", config.events, "Events in the generated log");
   app.add_option("--rounds", config.rounds, "Activity/expenditure rounds per programme");
   app.add_option("--phases", config.phases, "Comma-separated phases to run");
   app.add_option("--queries", config.queries, "Queries of the query phase");
-  app.add_flag("--quick", config.quick, "At most 100k events");
+  app.add_option("--starts", config.starts, "cold_start: starts of each kind (the median is reported)");
+  app.add_option("--rate", config.rate, "get_programme: requests per second (open loop)");
+  app.add_option("--load-seconds", config.load_seconds, "get_programme: seconds measured");
+  app.add_option("--warmup-seconds", config.warmup_seconds, "get_programme: seconds of load before measuring");
+  app.add_option("--client-threads", config.client_threads, "get_programme: sending threads (one connection each)");
+  app.add_flag("--reuse-server", config.reuse_server,
+               "cold_start, get_programme: reuse <dir>/server from an earlier run instead of rebuilding it");
+  app.add_flag("--quick", config.quick, "At most 100k events, one start of each kind, 2 s of load");
   CLI11_PARSE(app, argc, argv);
   return proeftuin::views::bench::Main(config);
 }

@@ -40,6 +40,9 @@ struct ProgrammeData {
 absl::StatusOr<ProgrammeData> LoadProgrammeData(eventstore::ReadView& view,
                                                 std::string_view programme_id,
                                                 v1::Confidentiality clearance);
+// The same for a programme state read from `view` (NOT_FOUND when above `clearance`).
+absl::StatusOr<ProgrammeData> LoadProgrammeData(eventstore::ReadView& view, v1::ProgrammeState programme,
+                                                v1::Confidentiality clearance);
 // A stream's history rows at or below `clearance`, by position. DATA_LOSS when corrupt.
 absl::StatusOr<std::vector<v1::HistoryEntry>> LoadProgrammeHistory(eventstore::ReadView& view,
                                                                    std::string_view programme_id,

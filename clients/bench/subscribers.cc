@@ -1,0 +1,184 @@
+// Phase 4: live subscribers. N EventService.Subscribe streams (callback API, so gRPC's own threads
+// deliver instead of one blocked thread per stream), filtered to the bench programme's
+// experiment streams, start at the head; a paced writer then records activities at a fixed rate.
+//
+// Commit-to-delivery latency = receive time at the subscriber - the event's recorded_at_us. Both
+// are the system clock of the same machine (the bench runs beside the server; across machines
+// the clocks would have to be synchronised). recorded_at is stamped by the writer thread before
+// the group's fsync, so this figure includes the fsync and is an upper bound on the time from
+// commit to delivery. The other candidate, the writer's receipt of the command's response, is no
+// commit time: the response and the subscriber's delivery race after the same fsync, and the
+// difference would hide the fsync the subscriber really waited for.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "bench/phases.h"
+#include "bench/workload.h"
+#include "proeftuin/v1/event_service.grpc.pb.h"
+
+namespace proeftuin::bench {
+namespace {
+
+namespace wl = eventstore::bench;
+using Clock = std::chrono::steady_clock;
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
+ public:
+  Subscriber(v1::EventService::Stub* stub, const Server& server, const std::string& token,
+             v1::SubscribeRequest request, size_t expected)
+      : request_(std::move(request)) {
+    ctx_ = server.Context(token);
+    ctx_->set_deadline(std::chrono::system_clock::time_point::max());
+    latency_us_.reserve(expected);
+    stub->async()->Subscribe(ctx_.get(), &request_, this);
+    StartRead(&message_);
+    StartCall();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;  // the stream ended: OnDone follows
+    if (message_.has_event()) {
+      latency_us_.push_back(double(NowUs() - message_.event().header().recorded_at_us()));
+      received_.fetch_add(1);
+    } else if (message_.has_caught_up()) {
+      caught_up_.store(true);
+    }
+    StartRead(&message_);
+  }
+
+  void OnDone(const grpc::Status& s) override {
+    std::lock_guard<std::mutex> l(mu_);
+    status_ = s;
+    done_ = true;
+    cv_.notify_all();
+  }
+
+  bool caught_up() const { return caught_up_.load(); }
+  uint64_t received() const { return received_.load(); }
+  bool done() const {
+    std::lock_guard<std::mutex> l(mu_);
+    return done_;
+  }
+  // Ends the stream early (if the server has not) and waits for its end: exits unless the stream
+  // was still open (CANCELLED by us). Latencies are complete afterwards.
+  void Stop(int index) {
+    ctx_->TryCancel();
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return done_; });
+    if (status_.error_code() != grpc::StatusCode::CANCELLED) Fail("subscriber " + std::to_string(index), status_, *ctx_);
+  }
+  const std::vector<double>& latency_us() const { return latency_us_; }
+
+ private:
+  v1::SubscribeRequest request_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  v1::SubscribeResponse message_;
+  std::vector<double> latency_us_;  // written by the reactor only, read after Stop
+  std::atomic<uint64_t> received_{0};
+  std::atomic<bool> caught_up_{false};
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  grpc::Status status_;
+};
+
+// Waits until `ready` holds for every subscriber; exits after `limit` or when a stream ended.
+template <typename Pred>
+void WaitAll(std::vector<std::unique_ptr<Subscriber>>& subs, Pred ready, std::chrono::seconds limit,
+             const char* what) {
+  auto deadline = Clock::now() + limit;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    while (!ready(*subs[i])) {
+      if (subs[i]->done()) subs[i]->Stop(static_cast<int>(i));
+      if (Clock::now() > deadline) wl::Die("subscriber " + std::to_string(i) + " " + what);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+}
+
+// Records `rate` activities per second for `seconds`, each sent at its scheduled time, from one
+// thread per experiment (at most 64, so that slow commands do not slow the schedule); returns how
+// many were written.
+uint64_t PacedWriter(Server& server, const BenchProgramme& p, int rate, double seconds) {
+  const size_t writers = std::min<size_t>(64, p.experiments.size());
+  const uint64_t total = static_cast<uint64_t>(rate * seconds);
+  const auto start = Clock::now() + std::chrono::milliseconds(10);
+  std::atomic<uint64_t> written{0};
+  std::atomic<bool> failed{false};
+  std::vector<std::thread> threads;
+  for (size_t w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      for (uint64_t i = w; i < total && !failed.load(); i += writers) {
+        std::this_thread::sleep_until(start + std::chrono::microseconds(i * 1'000'000 / uint64_t(rate)));
+        std::string id = p.run_id + "-live-" + std::to_string(i);
+        if (!RecordActivity(server, p, static_cast<int>(w), w, id)) return failed.store(true);
+        written.fetch_add(1);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  if (failed.load()) wl::Die("a command failed while the subscribers listened");
+  return written.load();
+}
+
+void Report(const Options& options, double write_per_s, const std::vector<double>& all, Results& out) {
+  if (write_per_s < 0.9 * options.subscribe_rate) {
+    std::printf("note: the writer reached %.0f of the %d commands/s asked: commands took longer than the schedule\n",
+                write_per_s, options.subscribe_rate);
+  }
+  std::printf("\nlive subscribers   streams  commands/s  deliveries   p50 ms   p95 ms   p99 ms\n");
+  std::printf("commit-to-delivery %7d %11.0f %11zu %8.3f %8.3f %8.3f\n", options.subscribers, write_per_s, all.size(),
+              Ms(wl::Percentile(all, 0.50)), Ms(wl::Percentile(all, 0.95)), Ms(wl::Percentile(all, 0.99)));
+  out["subscribe_streams"] = options.subscribers;
+  out["subscribe_commands_per_s"] = write_per_s;
+  out["subscribe_deliveries"] = double(all.size());
+  out["subscribe_delivery_p50_ms"] = Ms(wl::Percentile(all, 0.50));
+  out["subscribe_delivery_p95_ms"] = Ms(wl::Percentile(all, 0.95));
+  out["subscribe_delivery_p99_ms"] = Ms(wl::Percentile(all, 0.99));
+}
+
+}  // namespace
+
+void SubscribePhase(Server& server, const BenchProgramme& p, const Options& options, Results& out) {
+  const uint64_t planned = static_cast<uint64_t>(options.subscribe_rate * options.seconds);
+  std::vector<std::unique_ptr<v1::EventService::Stub>> stubs;
+  for (int c = 0; c < std::max(1, options.channels); ++c) stubs.push_back(v1::EventService::NewStub(server.shared_channel(c)));
+  v1::SubscribeRequest req;
+  req.set_from_position(server.Statistics().last_position() + 1);
+  req.set_stream_prefix(ExperimentStreamPrefix(p));
+  std::vector<std::unique_ptr<Subscriber>> subs;
+  for (int i = 0; i < options.subscribers; ++i) {
+    subs.push_back(std::make_unique<Subscriber>(stubs[size_t(i) % stubs.size()].get(), server, p.reader_token, req,
+                                                planned));
+  }
+  WaitAll(subs, [](const Subscriber& s) { return s.caught_up(); }, std::chrono::seconds(30), "did not catch up");
+  auto start = Clock::now();
+  const uint64_t written = PacedWriter(server, p, options.subscribe_rate, options.seconds);
+  const double write_per_s = double(written) / wl::Seconds(start, Clock::now());
+  WaitAll(subs, [written](const Subscriber& s) { return s.received() >= written; }, std::chrono::seconds(30),
+          "did not receive every event written");
+  std::vector<double> all;
+  for (size_t i = 0; i < subs.size(); ++i) {
+    subs[i]->Stop(static_cast<int>(i));
+    if (subs[i]->received() != written) {
+      wl::Die("subscriber " + std::to_string(i) + " received " + std::to_string(subs[i]->received()) + " events, " +
+              std::to_string(written) + " were written");
+    }
+    all.insert(all.end(), subs[i]->latency_us().begin(), subs[i]->latency_us().end());
+  }
+  Report(options, write_per_s, all, out);
+}
+
+}  // namespace proeftuin::bench

@@ -1,0 +1,118 @@
+// Client certificate subjects bound to principals (mTLS): one principal per subject, taken over
+// only after a revocation, and subjects in a form gRPC never reports are refused.
+#include "app/principals.h"
+
+#include <gtest/gtest.h>
+
+#include "integration/store_fixture.h"
+
+namespace proeftuin::app {
+namespace {
+
+constexpr char kSubject[] = "CN=zaaksysteem,O=Gemeente";
+
+class CertificatePrincipalsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    eventstore::RocksStoreOptions o;
+    o.inline_projectors = {std::make_shared<PrincipalsProjector>()};
+    store_ = eventstore::testing::OpenStore(dir_.Sub("store"), std::move(o));
+    ASSERT_NE(store_, nullptr);
+    principals_ = std::make_unique<PrincipalAdmin>(store_.get(), [] { return absl::Now(); });
+    admin_.set_principal_id("admin");
+    admin_.set_role("administrator");
+  }
+
+  absl::StatusOr<v1::CreatePrincipalResponse> Create(const std::string& id, v1::Role role,
+                                                     const std::string& subject = kSubject) {
+    v1::CreatePrincipalRequest r;
+    r.set_request_id("create-" + id);
+    r.set_principal_id(id);
+    r.set_display_name("Principal " + id);
+    r.set_role(role);
+    r.set_certificate_subject(subject);
+    return principals_->Create(r, admin_);
+  }
+
+  // The principal the subject authenticates as; "" when UNAUTHENTICATED.
+  std::string Authenticated(const std::string& subject = kSubject) {
+    auto view = store_->OpenReadView();
+    EXPECT_TRUE(view.ok()) << view.status();
+    if (!view.ok()) return "?";
+    absl::StatusOr<app::Authenticated> who = AuthenticateCertificate(**view, subject);
+    if (!who.ok()) {
+      EXPECT_EQ(who.status().code(), absl::StatusCode::kUnauthenticated) << who.status();
+      return "";
+    }
+    return who->principal.principal_id();
+  }
+
+  // A PrincipalCreated appended without PrincipalAdmin's check, as a Create racing another
+  // one (both checked before either was written) would append it.
+  void AppendCreated(const std::string& id, v1::Role role) {
+    v1::PrincipalEvent e;
+    e.mutable_created()->set_principal_id(id);
+    e.mutable_created()->set_display_name("Racing " + id);
+    e.mutable_created()->set_role(role);
+    e.mutable_created()->set_certificate_subject(kSubject);
+    eventstore::NewEvent n;
+    n.type = PrincipalEventType(e);
+    n.payload = e.SerializeAsString();
+    auto appended = store_->Append(eventstore::testing::OneStream(
+        "race-" + id, PrincipalStream(id), eventstore::ExpectedVersion::NoStream(), {n}));
+    ASSERT_TRUE(appended.ok()) << appended.status();
+  }
+
+  eventstore::testing::TempDir dir_;
+  std::unique_ptr<eventstore::RocksStore> store_;
+  std::unique_ptr<PrincipalAdmin> principals_;
+  v1::Actor admin_;
+};
+
+TEST_F(CertificatePrincipalsTest, ASubjectBoundToAPrincipalCannotBeBoundToAnother) {
+  ASSERT_TRUE(Create("zaaksysteem", v1::ROLE_INTEGRATION_READER).ok());
+  EXPECT_EQ(Authenticated(), "zaaksysteem");
+  absl::StatusOr<v1::CreatePrincipalResponse> second = Create("overname", v1::ROLE_ADMINISTRATOR);
+  ASSERT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists) << second.status();
+  EXPECT_NE(second.status().message().find("bound to principal zaaksysteem"), absl::string_view::npos)
+      << second.status();
+  EXPECT_EQ(Authenticated(), "zaaksysteem");
+  EXPECT_EQ(principals_->Get("overname").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(CertificatePrincipalsTest, ARacingCreationDoesNotTakeTheSubjectOver) {
+  AppendCreated("eerste", v1::ROLE_INTEGRATION_READER);
+  AppendCreated("tweede", v1::ROLE_ADMINISTRATOR);
+  EXPECT_EQ(Authenticated(), "eerste");
+  // The same after a rebuild from the log.
+  ASSERT_TRUE(store_->Rebuild(kPrincipalsProjection, nullptr).ok());
+  EXPECT_EQ(Authenticated(), "eerste");
+}
+
+TEST_F(CertificatePrincipalsTest, ASubjectOfARevokedPrincipalCanBeBoundAgain) {
+  ASSERT_TRUE(Create("oud-systeem", v1::ROLE_INTEGRATION_READER).ok());
+  v1::RevokePrincipalRequest revoke;
+  revoke.set_request_id("revoke-oud");
+  revoke.set_principal_id("oud-systeem");
+  ASSERT_TRUE(principals_->RevokePrincipal(revoke, admin_).ok());
+  EXPECT_EQ(Authenticated(), "");
+  ASSERT_TRUE(Create("nieuw-systeem", v1::ROLE_INTEGRATION_READER).ok());
+  EXPECT_EQ(Authenticated(), "nieuw-systeem");
+  ASSERT_TRUE(store_->Rebuild(kPrincipalsProjection, nullptr).ok());
+  EXPECT_EQ(Authenticated(), "nieuw-systeem");
+}
+
+TEST_F(CertificatePrincipalsTest, SubjectsGrpcNeverReportsAreRefused) {
+  for (const char* subject : {"/O=Gemeente/CN=zaaksysteem", "CN = zaaksysteem, O = Gemeente",
+                              "CN=zaaksysteem, O=Gemeente", "zaaksysteem"}) {
+    absl::StatusOr<v1::CreatePrincipalResponse> r = Create("zaaksysteem", v1::ROLE_INTEGRATION_READER, subject);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << subject;
+    EXPECT_NE(r.status().message().find("certificate_subject: "), absl::string_view::npos) << r.status();
+  }
+  // An escaped comma inside a value is RFC 2253.
+  EXPECT_TRUE(Create("leverancier", v1::ROLE_INTEGRATION_READER, "CN=koppeling,O=Leverancier\\, B.V.").ok());
+  EXPECT_EQ(Authenticated("CN=koppeling,O=Leverancier\\, B.V."), "leverancier");
+}
+
+}  // namespace
+}  // namespace proeftuin::app

@@ -1,0 +1,106 @@
+// proeftuin-bench (issue 8), briefly, against a real proeftuind started by the test: every phase
+// runs and prints its RESULT lines with positive figures, the writes it reports equal the appends
+// the server counted, the raw reference cleans up after itself, and a refused call ends the run
+// with the server's status instead of being counted.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "e2e/pki.h"
+#include "e2e/server_process.h"
+#include "integration/store_fixture.h"
+#include "proeftuin/v1/admin_service.grpc.pb.h"
+
+namespace proeftuin::e2e {
+namespace {
+
+constexpr int kClients = 4;
+
+std::map<std::string, double> Results(const std::string& out) {
+  std::map<std::string, double> r;
+  std::istringstream in(out);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("RESULT ", 0) != 0) continue;
+    size_t eq = line.find('=');
+    if (eq != std::string::npos) r[line.substr(7, eq - 7)] = std::stod(line.substr(eq + 1));
+  }
+  return r;
+}
+
+class BenchSmokeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = std::make_unique<ServerProcess>(dir_.Sub("data"));
+    server_->Start();
+    ASSERT_GT(server_->port(), 0);
+  }
+
+  v1::GetStatisticsResponse Statistics() {
+    v1::GetStatisticsResponse stats;
+    auto admin = v1::AdminService::NewStub(server_->Channel());
+    grpc::Status s = admin->GetStatistics(Ctx(server_->AdminToken()).get(), {}, &stats);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return stats;
+  }
+
+  Output RunBench(const std::string& token_file) {
+    return RunCommand({PROEFTUIN_BENCH_BINARY, "--server", server_->address(), "--token-file", token_file,
+                       "--raw-dir", dir_.Sub("raw"), "--clients", std::to_string(kClients), "--seconds", "0.5",
+                       "--repeats", "1", "--subscribers", "5", "--subscribe-rate", "200"});
+  }
+
+  eventstore::testing::TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(BenchSmokeTest, EveryPhaseReportsPositiveFiguresAndTheServerCountedEveryWrite) {
+  const v1::GetStatisticsResponse before = Statistics();
+  Output run = RunBench(server_->data_dir() + "/admin.token");
+  ASSERT_EQ(run.exit_code, 0) << run.out;
+  const v1::GetStatisticsResponse after = Statistics();
+  std::map<std::string, double> r = Results(run.out);
+
+  const std::string n = "_" + std::to_string(kClients);
+  for (const std::string& name :
+       {"command_per_s" + n, "command_p50_ms" + n, "command_p99_ms" + n, "raw_per_s" + n,
+        "command_ratio_vs_raw" + n, std::string("command_p50_ms_1"), std::string("raw_p50_ms_1"),
+        std::string("command_per_s_1"), std::string("get_programme_per_s"), std::string("get_programme_p99_ms"),
+        std::string("subscribe_delivery_p99_ms"), std::string("server_rss_mb"), std::string("events_in_store"),
+        std::string("writes_acknowledged")}) {
+    ASSERT_TRUE(r.count(name)) << name << " missing in\n" << run.out;
+    EXPECT_GT(r[name], 0) << name << "\n" << run.out;
+  }
+  EXPECT_TRUE(r.count("command_p50_minus_raw_ms_1")) << run.out;
+  EXPECT_NEAR(r["command_p50_minus_raw_ms_1"], r["command_p50_ms_1"] - r["raw_p50_ms_1"], 0.002);
+  EXPECT_EQ(r["subscribe_deliveries"], 5 * 100) << "5 streams, 200 commands/s for 0.5 s";
+
+  // Nothing else wrote: every write the bench counted, and only those, is an append the server counted.
+  EXPECT_EQ(r["writes_acknowledged"], static_cast<double>(after.appends() - before.appends())) << run.out;
+  EXPECT_EQ(r["server_appends_during_run"], r["writes_acknowledged"]);
+  EXPECT_EQ(r["events_in_store"], static_cast<double>(after.last_position()));
+  EXPECT_GT(after.resident_memory_bytes(), 1u << 20);
+  EXPECT_NE(run.out.find("RecordActivity (command)"), std::string::npos) << run.out;
+  EXPECT_LT(run.out.find("RecordActivity (command)"), run.out.find("RESULT ")) << "table first";
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("raw"))) << "the raw reference's folder is removed";
+
+  // Names carry a run id: a second run against the same server works too.
+  Output again = RunBench(server_->data_dir() + "/admin.token");
+  EXPECT_EQ(again.exit_code, 0) << again.out;
+}
+
+TEST_F(BenchSmokeTest, ARefusedCallEndsTheRunWithTheServersStatus) {
+  const std::string bad = dir_.Sub("bad.token");
+  std::ofstream(bad) << "not-a-token\n";
+  const uint64_t appends = Statistics().appends();
+  Output run = RunBench(bad);
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_NE(run.out.find("UNAUTHENTICATED"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("RESULT "), std::string::npos) << run.out;
+  EXPECT_EQ(Statistics().appends(), appends);
+}
+
+}  // namespace
+}  // namespace proeftuin::e2e
