@@ -36,6 +36,7 @@ cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 cmake --build build/asan -j "$jobs"
 step "test suite (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp" \
   ctest --test-dir build/asan --output-on-failure -j "$jobs"
 
 step "fuzz targets"
