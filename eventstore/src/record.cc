@@ -97,6 +97,22 @@ bool ReadVarint(std::string_view& in, uint64_t* v) {
   return false;
 }
 
+// Reads a field tag as protobuf does: a varint of at most five bytes, of which the low 32 bits
+// count (a longer one fails the parse).
+bool ReadTag(std::string_view& in, uint32_t* tag) {
+  uint64_t v = 0;
+  for (int i = 0; i < 5 && !in.empty(); ++i) {
+    uint8_t b = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    v |= uint64_t{b & 0x7fu} << (7 * i);
+    if ((b & 0x80) == 0) {
+      *tag = static_cast<uint32_t>(v);
+      return true;
+    }
+  }
+  return false;
+}
+
 // Skips one field's value of wire type `wire` (the tag is read). Groups (wire types 3 and 4,
 // deprecated, never written by the store) are skipped as protobuf skips unknown groups, so that
 // the scan accepts exactly what EventHeader's parser accepts; nesting is bounded like protobuf's
@@ -117,10 +133,10 @@ bool SkipValue(std::string_view& in, uint32_t field, uint64_t wire, int depth) {
     case 3:  // start group: skip to the matching end group
       if (depth >= 100) return false;
       for (;;) {
-        uint64_t tag = 0;
-        if (!ReadVarint(in, &tag) || tag > 0xffffffffu || (tag >> 3) == 0) return false;
+        uint32_t tag = 0;
+        if (!ReadTag(in, &tag) || (tag >> 3) == 0) return false;
         if ((tag & 7) == 4) return (tag >> 3) == field;
-        if (!SkipValue(in, static_cast<uint32_t>(tag >> 3), tag & 7, depth + 1)) return false;
+        if (!SkipValue(in, tag >> 3, tag & 7, depth + 1)) return false;
       }
     case 5:
       if (in.size() < 4) return false;
@@ -136,9 +152,10 @@ bool SkipValue(std::string_view& in, uint32_t field, uint64_t wire, int depth) {
 bool ScanHeaderLinks(std::string_view in, HeaderLinks* out) {
   *out = HeaderLinks{};
   while (!in.empty()) {
-    uint64_t tag = 0, v = 0;
-    if (!ReadVarint(in, &tag)) return false;
-    uint32_t field = static_cast<uint32_t>(tag >> 3);
+    uint32_t tag = 0;
+    uint64_t v = 0;
+    if (!ReadTag(in, &tag)) return false;
+    uint32_t field = tag >> 3;
     switch (tag & 7) {
       case 0:  // varint
         if (!ReadVarint(in, &v)) return false;
