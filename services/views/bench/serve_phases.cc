@@ -24,6 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Programmes drafted by the write load (cold_start) start with this; GetProgramme asks only for
+// the generated ones.
+constexpr char kWriteLoadPrefix[] = "bench-load-";
+
 std::string ServerDir(const Context& c) { return c.config.dir + "/server"; }
 std::string ServerLog(const Context& c) { return c.config.dir + "/server.log"; }
 std::string TokenFile(const Context& c) { return c.config.dir + "/server.bench-token"; }
@@ -193,7 +197,7 @@ void PrintStarts(const char* what, const std::vector<double>& s) {
 std::vector<std::string> ProgrammeIds(eventstore::ReadView& view) {
   std::vector<std::string> ids;
   absl::Status listed = view.Scan(app::kDeciderStateProjection, "p/", "", [&](std::string_view key, std::string_view) {
-    ids.emplace_back(key.substr(2));
+    if (!key.substr(2).starts_with(kWriteLoadPrefix)) ids.emplace_back(key.substr(2));
     return true;
   });
   if (!listed.ok() || ids.empty()) Die("no programmes: " + listed.ToString());
@@ -211,7 +215,7 @@ void ColdStart(Context& c) {
   PrintStarts("after a clean shutdown (SIGTERM), exec to SERVING", clean);
   d.StartTimed();
   for (int i = 0; i < c.config.starts; ++i) {
-    WriteLoad load(d, c.server.bench_token, "kill" + std::to_string(i));
+    WriteLoad load(d, c.server.bench_token, kWriteLoadPrefix + std::string("kill") + std::to_string(i));
     std::this_thread::sleep_for(std::chrono::seconds(1));
     d.Stop(SIGKILL);
     auto [acked, last] = load.Stop();

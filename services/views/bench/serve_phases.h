@@ -22,7 +22,7 @@ namespace proeftuin::views::bench {
 void ColdStart(Context& c);
 void GetProgrammeLoad(Context& c);
 
-// The ids of the programmes in the deciders' state.
+// The ids of the programmes in the deciders' state, but those drafted by cold_start's write load.
 std::vector<std::string> ProgrammeIds(eventstore::ReadView& view);
 
 }  // namespace proeftuin::views::bench
