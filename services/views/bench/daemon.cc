@@ -97,6 +97,14 @@ double Daemon::CpuSeconds() const {
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
+double Daemon::RssMb() const {
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+  for (std::string line; pid_ > 0 && std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024;  // "VmRSS:  1234 kB"
+  }
+  return -1;
+}
+
 std::shared_ptr<grpc::Channel> Daemon::NewChannel() const {
   grpc::ChannelArguments args;
   args.SetInt("grpc.use_local_subchannel_pool", 1);

@@ -31,6 +31,8 @@ class Daemon {
   bool running() const { return pid_ > 0; }
   // CPU seconds (user + system) the running proeftuind has used so far; -1 when unknown.
   double CpuSeconds() const;
+  // Resident memory of the running proeftuind in MB (VmRSS); -1 when unknown.
+  double RssMb() const;
 
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // A channel with its own connection (never shared with another channel).

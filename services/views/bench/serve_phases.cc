@@ -273,9 +273,10 @@ void GetProgrammeLoad(Context& c) {
   PacedResult r = RunPaced(threads, c.config.rate, c.config.load_seconds, fire);
   const double server_us = (d.CpuSeconds() - server_cpu) / static_cast<double>(r.sent) * 1e6;
   const double client_us = (OwnCpuSeconds() - client_cpu) / static_cast<double>(r.sent) * 1e6;
+  const double rss_mb = d.RssMb();
   d.Stop(SIGTERM);
-  std::printf("get_programme: CPU per request: proeftuind %.0f us, this client %.0f us (2 cores = 1,000,000 us/s)\n",
-              server_us, client_us);
+  std::printf("get_programme: CPU per request: proeftuind %.0f us, this client %.0f us (2 cores = 1,000,000 us/s); "
+              "proeftuind resident %.0f MB\n", server_us, client_us, rss_mb);
   std::printf("get_programme: %.0f/s scheduled from %d threads for %.1f s (after %.1f s warm-up), load average %.2f: "
               "%llu ok, %llu failed, achieved %.0f/s; latency from the scheduled send p50 %.2f ms, p90 %.2f ms, "
               "p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; sends at worst %.2f ms behind schedule\n",
@@ -292,6 +293,7 @@ void GetProgrammeLoad(Context& c) {
   c.results["get_programme_p99_ms"] = Quantile(r.latency_ms, 0.99);
   c.results["get_programme_achieved_per_s"] = r.achieved_per_s();
   c.results["get_programme_server_cpu_us"] = server_us;
+  c.results["get_programme_server_rss_mb"] = rss_mb;
 }
 
 }  // namespace proeftuin::views::bench
