@@ -186,6 +186,35 @@ void WaitUntilIdle(const Daemon& d) {
   std::printf("get_programme: proeftuind idle (background compaction done) after %.1f s\n", Since(start));
 }
 
+// One GetProgramme, to show what a response weighs.
+void PrintResponseSize(v1::ProgrammeService::Stub& stub, const std::string& token, const std::string& id) {
+  v1::GetProgrammeRequest one;
+  one.set_programme_id(id);
+  v1::GetProgrammeResponse answer;
+  grpc::Status s = stub.GetProgramme(Call(token, 10000).get(), one, &answer);
+  if (!s.ok()) Die("GetProgramme " + id + ": " + s.error_message());
+  std::printf("get_programme: a response is %zu bytes (programme state %zu, view %zu)\n", answer.ByteSizeLong(),
+              answer.programme().ByteSizeLong(), answer.view().ByteSizeLong());
+}
+
+void Report(Context& c, const PacedResult& r, int threads, double load_before) {
+  std::printf("get_programme: %.0f/s scheduled from %d threads for %.1f s (after %.1f s warm-up), load average %.2f: "
+              "%llu ok, %llu failed, achieved %.0f/s; latency from the scheduled send p50 %.2f ms, p90 %.2f ms, "
+              "p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; sends at worst %.2f ms behind schedule\n",
+              c.config.rate, threads, c.config.load_seconds, c.config.warmup_seconds, load_before,
+              static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.failed), r.achieved_per_s(),
+              Quantile(r.latency_ms, 0.5), Quantile(r.latency_ms, 0.9), Quantile(r.latency_ms, 0.99),
+              Quantile(r.latency_ms, 0.999), r.latency_ms.empty() ? 0 : r.latency_ms.back(), r.max_late_ms);
+  if (r.failed > 0) {
+    std::printf("get_programme: %llu requests failed (counted with their time to fail), the first: %s\n",
+                static_cast<unsigned long long>(r.failed), r.first_error.c_str());
+  }
+  c.results["get_programme_failed"] = static_cast<double>(r.failed);
+  c.results["get_programme_p50_ms"] = Quantile(r.latency_ms, 0.5);
+  c.results["get_programme_p99_ms"] = Quantile(r.latency_ms, 0.99);
+  c.results["get_programme_achieved_per_s"] = r.achieved_per_s();
+}
+
 void PrintStarts(const char* what, const std::vector<double>& s) {
   std::printf("cold_start: %s:", what);
   for (double v : s) std::printf(" %.3f", v);
@@ -259,15 +288,7 @@ void GetProgrammeLoad(Context& c) {
       delete p;
     });
   };
-  {
-    v1::GetProgrammeRequest one;
-    one.set_programme_id(ids.front());
-    v1::GetProgrammeResponse answer;
-    grpc::Status s = stubs[0]->GetProgramme(Call(token, 10000).get(), one, &answer);
-    if (!s.ok()) Die("GetProgramme " + ids.front() + ": " + s.error_message());
-    std::printf("get_programme: a response is %zu bytes (programme state %zu, view %zu)\n", answer.ByteSizeLong(),
-                answer.programme().ByteSizeLong(), answer.view().ByteSizeLong());
-  }
+  PrintResponseSize(*stubs[0], token, ids.front());
   RunPaced(threads, c.config.rate, c.config.warmup_seconds, fire);
   const double load_before = LoadAverage(), server_cpu = d.CpuSeconds(), client_cpu = OwnCpuSeconds();
   PacedResult r = RunPaced(threads, c.config.rate, c.config.load_seconds, fire);
@@ -277,21 +298,7 @@ void GetProgrammeLoad(Context& c) {
   d.Stop(SIGTERM);
   std::printf("get_programme: CPU per request: proeftuind %.0f us, this client %.0f us (2 cores = 1,000,000 us/s); "
               "proeftuind resident %.0f MB\n", server_us, client_us, rss_mb);
-  std::printf("get_programme: %.0f/s scheduled from %d threads for %.1f s (after %.1f s warm-up), load average %.2f: "
-              "%llu ok, %llu failed, achieved %.0f/s; latency from the scheduled send p50 %.2f ms, p90 %.2f ms, "
-              "p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; sends at worst %.2f ms behind schedule\n",
-              c.config.rate, threads, c.config.load_seconds, c.config.warmup_seconds, load_before,
-              static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.failed), r.achieved_per_s(),
-              Quantile(r.latency_ms, 0.5), Quantile(r.latency_ms, 0.9), Quantile(r.latency_ms, 0.99),
-              Quantile(r.latency_ms, 0.999), r.latency_ms.empty() ? 0 : r.latency_ms.back(), r.max_late_ms);
-  if (r.failed > 0) {
-    std::printf("get_programme: %llu requests failed (counted with their time to fail), the first: %s\n",
-                static_cast<unsigned long long>(r.failed), r.first_error.c_str());
-  }
-  c.results["get_programme_failed"] = static_cast<double>(r.failed);
-  c.results["get_programme_p50_ms"] = Quantile(r.latency_ms, 0.5);
-  c.results["get_programme_p99_ms"] = Quantile(r.latency_ms, 0.99);
-  c.results["get_programme_achieved_per_s"] = r.achieved_per_s();
+  Report(c, r, threads, load_before);
   c.results["get_programme_server_cpu_us"] = server_us;
   c.results["get_programme_server_rss_mb"] = rss_mb;
 }
