@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <latch>
 #include <memory>
@@ -30,9 +31,9 @@ void PutField(std::string* out, int field, std::string_view bytes) {
 }
 
 std::string Words(std::mt19937_64& rng, size_t bytes) {
-  static const char* const kWords[] = {"inwoners", "buurt", "gesprek", "wijkraad", "college",
-                                       "raad", "experiment", "participatie", "budget",
-                                       "evaluatie", "criteria", "bewoners", "plein", "groen"};
+  static const char* const kWords[] = {
+      "inwoners",     "buurt",  "gesprek",   "wijkraad", "college",  "raad",  "experiment",
+      "participatie", "budget", "evaluatie", "criteria", "bewoners", "plein", "groen"};
   std::string s;
   while (s.size() < bytes) {
     s += kWords[rng() % std::size(kWords)];
@@ -143,7 +144,8 @@ size_t PayloadSizeFor(size_t value_size) {
 
 std::string ValueLikeStore(size_t payload_size) {
   std::mt19937_64 rng(1);
-  return EncodeLikeStore(MakeRequest(StreamName(0), 0, 0, {MakeEvent(MakePayload(rng, payload_size))}));
+  return EncodeLikeStore(
+      MakeRequest(StreamName(0), 0, 0, {MakeEvent(MakePayload(rng, payload_size))}));
 }
 
 size_t StoredRecordBytes(const v1::EventHeader& header, size_t payload_bytes) {
@@ -227,11 +229,14 @@ ThreadTime ThreadTime::Now() {
   }
   t.cpu = double(cpu) / 1e9;
   t.runq = double(runq) / 1e9;
+  timespec ts{};
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0)
+    t.process_cpu = double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
   return t;
 }
 
 ThreadTime ThreadTime::operator-(const ThreadTime& o) const {
-  return {wall - o.wall, cpu - o.cpu, runq - o.runq};
+  return {wall - o.wall, cpu - o.cpu, runq - o.runq, process_cpu - o.process_cpu};
 }
 
 double LoadAverage() {

@@ -78,7 +78,8 @@ RunResult RawRun(const std::string& path, int threads, double seconds, const std
 // Where the calling thread's time went (Linux schedstat): on a CPU, waiting for one, or blocked
 // (I/O, locks). Tells a slow store from a busy machine.
 struct ThreadTime {
-  double wall = 0, cpu = 0, runq = 0;
+  // cpu and runq: this thread's; process_cpu: every thread of the process (parallel reads).
+  double wall = 0, cpu = 0, runq = 0, process_cpu = 0;
   static ThreadTime Now();
   ThreadTime operator-(const ThreadTime& o) const;
 };

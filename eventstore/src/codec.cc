@@ -17,9 +17,7 @@ bool IsStreamChar(char c) {
          c == '-';
 }
 
-bool IsRequestIdChar(char c) {
-  return IsStreamChar(c) || (c >= 'A' && c <= 'Z');
-}
+bool IsRequestIdChar(char c) { return IsStreamChar(c) || (c >= 'A' && c <= 'Z'); }
 
 absl::Status Bad(std::string_view field, std::string_view what) {
   return absl::InvalidArgumentError(std::string(field) + ": " + std::string(what));
@@ -63,23 +61,30 @@ absl::StatusOr<StreamHead> DecodeStreamHead(std::string_view v) {
   return StreamHead{GetBigEndian64(v), GetBigEndian64(v.substr(8))};
 }
 
-absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t position) {
+absl::Status DecodeEventInto(std::string_view record, uint64_t position, RecordedEvent* e) {
   auto r = DecodeRecord(record);
   if (!r.ok()) {
     return absl::DataLossError("position " + std::to_string(position) + ": " +
                                std::string(r.status().message()));
   }
-  RecordedEvent e;
-  if (!e.header.ParseFromArray(r->header_bytes.data(), static_cast<int>(r->header_bytes.size()))) {
+  // Parsing into a message that held an event reuses its strings' memory.
+  if (!e->header.ParseFromArray(r->header_bytes.data(), static_cast<int>(r->header_bytes.size()))) {
     return absl::DataLossError("position " + std::to_string(position) + ": header does not parse");
   }
-  if (e.header.position() != position) {
-    return absl::DataLossError("position " + std::to_string(position) +
-                               ": header names position " + std::to_string(e.header.position()));
+  if (e->header.position() != position) {
+    return absl::DataLossError("position " + std::to_string(position) + ": header names position " +
+                               std::to_string(e->header.position()));
   }
-  e.payload.assign(r->payload);
-  e.personal_digest = r->personal_digest;
-  e.hash = r->hash;
+  e->payload.assign(r->payload);
+  e->personal.reset();
+  e->personal_digest = r->personal_digest;
+  e->hash = r->hash;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t position) {
+  RecordedEvent e;
+  if (absl::Status s = DecodeEventInto(record, position, &e); !s.ok()) return s;
   return e;
 }
 
@@ -99,7 +104,8 @@ absl::Status ValidateAppend(const AppendRequest& r) {
     return Bad("request_id", "must be 1 to 128 characters");
   }
   for (char c : r.request_id) {
-    if (!IsRequestIdChar(c)) return Bad("request_id", "may hold only A-Z, a-z, 0-9, '.', '_', ':', '-'");
+    if (!IsRequestIdChar(c))
+      return Bad("request_id", "may hold only A-Z, a-z, 0-9, '.', '_', ':', '-'");
   }
   if (r.fingerprint.empty() || r.fingerprint.size() > 64) {
     return Bad("fingerprint", "must be 1 to 64 bytes");
@@ -109,10 +115,12 @@ absl::Status ValidateAppend(const AppendRequest& r) {
   size_t events = 0, bytes = 0;
   for (const auto& a : r.appends) {
     if (absl::Status s = ValidateStreamName(a.stream, "appends.stream"); !s.ok()) return s;
-    if (!seen.insert(a.stream).second) return Bad("appends.stream", "stream " + a.stream + " appears twice");
+    if (!seen.insert(a.stream).second)
+      return Bad("appends.stream", "stream " + a.stream + " appears twice");
     if (a.events.empty()) return Bad("appends.events", "stream " + a.stream + " has no events");
     for (const auto& e : a.events) {
-      if (e.type.empty() || e.type.size() > 200) return Bad("events.type", "must be 1 to 200 characters");
+      if (e.type.empty() || e.type.size() > 200)
+        return Bad("events.type", "must be 1 to 200 characters");
       if (e.event_id.size() > 64) return Bad("events.event_id", "longer than 64 characters");
       if (e.reason.size() > kMaxTextBytes) return Bad("events.reason", "longer than 4096 bytes");
       if (e.occurred_on && !IsValidDate(*e.occurred_on)) {
@@ -130,9 +138,12 @@ absl::Status ValidateAppend(const AppendRequest& r) {
   }
   if (events > kMaxEventsPerAppend) return Bad("appends.events", "more than 10000 events");
   if (bytes > kMaxAppendBytes) return Bad("appends.events", "payloads exceed 16 MiB");
-  for (auto [v, f] : {std::pair{&r.reason, "reason"}, {&r.correlation_id, "correlation_id"},
-                      {&r.causation_id, "causation_id"}, {&r.actor.principal_id(), "actor.principal_id"},
-                      {&r.actor.display_name(), "actor.display_name"}, {&r.actor.role(), "actor.role"},
+  for (auto [v, f] : {std::pair{&r.reason, "reason"},
+                      {&r.correlation_id, "correlation_id"},
+                      {&r.causation_id, "causation_id"},
+                      {&r.actor.principal_id(), "actor.principal_id"},
+                      {&r.actor.display_name(), "actor.display_name"},
+                      {&r.actor.role(), "actor.role"},
                       {&r.actor.application(), "actor.application"},
                       {&r.actor.on_behalf_of(), "actor.on_behalf_of"}}) {
     if (absl::Status s = CheckText(*v, f); !s.ok()) return s;

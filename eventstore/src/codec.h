@@ -28,6 +28,9 @@ absl::StatusOr<StreamHead> DecodeStreamHead(std::string_view v);
 // Decodes a stored record into an event (personal part not attached). DATA_LOSS when the
 // record or its header is malformed or the header's position is not `position`.
 absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t position);
+// The same into `*e`, reusing the memory of the event it held (no allocation once its strings
+// are large enough). On error `*e` is unspecified.
+absl::Status DecodeEventInto(std::string_view record, uint64_t position, RecordedEvent* e);
 
 // INVALID_ARGUMENT naming the field: stream ids [a-z0-9][a-z0-9._:-]{0,199};
 // request ids [A-Za-z0-9._:-]{1,128}; every limit of an append.

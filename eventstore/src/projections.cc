@@ -82,12 +82,16 @@ absl::Status RebuildProjection(Db& db, ProjectionSlot& slot, uint64_t to,
   rocksdb::WriteOptions unsynced;
   std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(rocksdb::ReadOptions(), db.events()));
   uint64_t done = 0;
+  RecordedEvent ev;  // decoded into again and again: its memory is reused
   for (it->Seek(PositionKey(1)); it->Valid() && done < to; it->Next()) {
     uint64_t pos = GetBigEndian64(std::string_view(it->key().data(), it->key().size()));
     if (pos > to) break;
-    auto ev = DecodeEvent(std::string_view(it->value().data(), it->value().size()), pos);
-    if (!ev.ok()) return ev.status();
-    slot.projector->Apply(*ev, rows);
+    if (absl::Status s =
+            DecodeEventInto(std::string_view(it->value().data(), it->value().size()), pos, &ev);
+        !s.ok()) {
+      return s;
+    }
+    slot.projector->Apply(ev, rows);
     if (++done % kReplayChunk == 0) {
       if (!rows.status().ok()) return rows.status();
       if (auto s = FromRocks(db.raw()->Write(unsynced, &batch), "rebuild"); !s.ok()) return s;

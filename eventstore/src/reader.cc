@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "eventstore/record.h"
+#include "eventstore/status_macros.h"
 #include "src/codec.h"
 
 namespace proeftuin::eventstore {
@@ -20,12 +21,10 @@ absl::Status ScanLog(Db& db, uint64_t from, const EventFilter& filter, const Sca
                      uint64_t* next, bool* end) {
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
-  ro.readahead_size = 2 << 20;
   ro.fill_cache = false;
   std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(ro, db.events()));
   uint64_t pos = std::max<uint64_t>(from, 1);
   uint64_t scanned = 0;
-  out->reserve(out->size() + std::min<size_t>(limits.max_matches, 16384));
   size_t matched = 0;
   *end = false;
   for (it->Seek(PositionKey(pos));; it->Next()) {
@@ -39,17 +38,17 @@ absl::Status ScanLog(Db& db, uint64_t from, const EventFilter& filter, const Sca
       *end = true;
       break;
     }
-    auto ev = DecodeEvent(std::string_view(it->value().data(), it->value().size()), key);
-    if (!ev.ok()) return ev.status();
+    if (matched == out->size()) out->emplace_back();
+    RecordedEvent& ev = (*out)[matched];
+    RETURN_IF_ERROR(
+        DecodeEventInto(std::string_view(it->value().data(), it->value().size()), key, &ev));
     pos = key + 1;
     ++scanned;
-    if (!filter.Matches(ev->header)) continue;
-    if (limits.with_personal) {
-      if (absl::Status s = AttachPersonal(db, *ev, snapshot); !s.ok()) return s;
-    }
-    out->push_back(*std::move(ev));
+    if (!filter.Matches(ev.header)) continue;
+    if (limits.with_personal) RETURN_IF_ERROR(AttachPersonal(db, ev, snapshot));
     ++matched;
   }
+  out->resize(matched);
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log");
   *next = pos;
   return absl::OkStatus();

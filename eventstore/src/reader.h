@@ -18,8 +18,10 @@ struct ScanLimits {
   bool with_personal = true;          // attach personal parts (projectors never get them)
 };
 
-// Reads events from `from` in log order into `out` (personal parts attached). `*next` becomes
-// the first position not looked at; `*end` whether the log ended.
+// Reads events from `from` in log order into `out` (personal parts attached), replacing its
+// contents and reusing the memory of the events it held (a caller that pages through the log
+// with one vector allocates almost nothing after the first page). `*next` becomes the first
+// position not looked at; `*end` whether the log ended.
 absl::Status ScanLog(Db& db, uint64_t from, const EventFilter& filter, const ScanLimits& limits,
                      const rocksdb::Snapshot* snapshot, std::vector<RecordedEvent>* out,
                      uint64_t* next, bool* end);

@@ -117,6 +117,8 @@ class RocksStoreImpl : public RocksStore {
                                                         size_t max_count) override;
   absl::StatusOr<ReadAllResult> ReadAll(uint64_t from_position, size_t max_count,
                                         const EventFilter& filter) override;
+  absl::Status ReadAllInto(uint64_t from_position, size_t max_count, const EventFilter& filter,
+                           ReadAllResult* page) override;
   absl::StatusOr<StreamInfo> GetStreamInfo(std::string_view stream) override;
   uint64_t LastPosition() const override { return core_->committed_position.load(); }
 
@@ -126,7 +128,7 @@ class RocksStoreImpl : public RocksStore {
 
   absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) override {
     ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
-    return VerifyRange(*db, from, to, 0, nullptr);
+    return VerifyRangeParallel(*db, from, to, 0, nullptr, VerifyThreads());
   }
   absl::StatusOr<ChainDigest> Digest() override;
   absl::StatusOr<VerifyResult> VerifyExtends(const ChainDigest& published) override;

@@ -10,7 +10,8 @@ namespace proeftuin::eventstore {
 absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
     std::string_view request_id, std::string_view fingerprint) {
   ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
-  ASSIGN_OR_RETURN(auto v, db->Get(db->requests(), rocksdb::Slice(request_id.data(), request_id.size())));
+  ASSIGN_OR_RETURN(auto v,
+                   db->Get(db->requests(), rocksdb::Slice(request_id.data(), request_id.size())));
   if (!v.has_value()) return std::optional<AppendResult>();
   v1::StoredAppendResult s;
   if (!s.ParseFromString(*v)) return absl::DataLossError("stored result of a request is corrupt");
@@ -41,7 +42,8 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksStoreImpl::ReadStream(std::strin
     ~Release() { db->raw()->ReleaseSnapshot(s); }
   } release{db.get(), snap};
   ASSIGN_OR_RETURN(auto head, db->Get(db->streams(), StreamHeadKey(stream), snap));
-  if (!head.has_value()) return absl::NotFoundError("stream " + std::string(stream) + " does not exist");
+  if (!head.has_value())
+    return absl::NotFoundError("stream " + std::string(stream) + " does not exist");
   rocksdb::ReadOptions ro;
   ro.snapshot = snap;
   std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(ro, db->streams()));
@@ -51,11 +53,13 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksStoreImpl::ReadStream(std::strin
     return it->Valid() && it->key().starts_with(rocksdb::Slice(prefix)) && it->value().size() == 8;
   };
   if (dir == Direction::kForward) {
-    for (it->Seek(StreamVersionKey(stream, from_version)); in_stream() && positions.size() < max_count; it->Next()) {
+    for (it->Seek(StreamVersionKey(stream, from_version));
+         in_stream() && positions.size() < max_count; it->Next()) {
       positions.push_back(GetBigEndian64(std::string_view(it->value().data(), 8)));
     }
   } else {
-    for (it->SeekForPrev(StreamVersionKey(stream, from_version)); in_stream() && positions.size() < max_count; it->Prev()) {
+    for (it->SeekForPrev(StreamVersionKey(stream, from_version));
+         in_stream() && positions.size() < max_count; it->Prev()) {
       positions.push_back(GetBigEndian64(std::string_view(it->value().data(), 8)));
     }
   }
@@ -64,7 +68,8 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksStoreImpl::ReadStream(std::strin
   out.reserve(positions.size());
   for (uint64_t pos : positions) {
     ASSIGN_OR_RETURN(auto rec, db->Get(db->events(), PositionKey(pos), snap));
-    if (!rec.has_value()) return absl::DataLossError("stream index names missing position " + std::to_string(pos));
+    if (!rec.has_value())
+      return absl::DataLossError("stream index names missing position " + std::to_string(pos));
     ASSIGN_OR_RETURN(RecordedEvent e, DecodeEvent(*rec, pos));
     RETURN_IF_ERROR(AttachPersonal(*db, e, snap));
     out.push_back(std::move(e));
@@ -74,35 +79,43 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksStoreImpl::ReadStream(std::strin
 
 absl::StatusOr<ReadAllResult> RocksStoreImpl::ReadAll(uint64_t from_position, size_t max_count,
                                                       const EventFilter& filter) {
-  ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
   ReadAllResult r;
+  RETURN_IF_ERROR(ReadAllInto(from_position, max_count, filter, &r));
+  return r;
+}
+
+absl::Status RocksStoreImpl::ReadAllInto(uint64_t from_position, size_t max_count,
+                                         const EventFilter& filter, ReadAllResult* page) {
+  ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
   ScanLimits limits;
   limits.max_matches = max_count;
   // Bounded work per call even when the filter matches little.
   limits.max_scanned = std::max<uint64_t>(max_count * 16, 100'000);
-  RETURN_IF_ERROR(ScanLog(*db, from_position, filter, limits, nullptr, &r.events,
-                          &r.next_position, &r.end_of_log));
-  return r;
+  return ScanLog(*db, from_position, filter, limits, nullptr, &page->events, &page->next_position,
+                 &page->end_of_log);
 }
 
 absl::StatusOr<StreamInfo> RocksStoreImpl::GetStreamInfo(std::string_view stream) {
   RETURN_IF_ERROR(ValidateStreamName(stream, "stream"));
   ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
   ASSIGN_OR_RETURN(auto v, db->Get(db->streams(), StreamHeadKey(stream)));
-  if (!v.has_value()) return absl::NotFoundError("stream " + std::string(stream) + " does not exist");
+  if (!v.has_value())
+    return absl::NotFoundError("stream " + std::string(stream) + " does not exist");
   ASSIGN_OR_RETURN(StreamHead h, DecodeStreamHead(*v));
   return StreamInfo{std::string(stream), h.version, h.last_position};
 }
 
 absl::StatusOr<ChainDigest> RocksStoreImpl::Digest() {
   ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
-  std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(rocksdb::ReadOptions(), db->events()));
+  std::unique_ptr<rocksdb::Iterator> it(
+      db->raw()->NewIterator(rocksdb::ReadOptions(), db->events()));
   it->SeekToLast();
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the chain head"));
   ChainDigest d;
   if (!it->Valid()) return d;  // empty log: position 0, zero hash
   d.position = GetBigEndian64(std::string_view(it->key().data(), 8));
-  ASSIGN_OR_RETURN(RecordView r, DecodeRecord(std::string_view(it->value().data(), it->value().size())));
+  ASSIGN_OR_RETURN(RecordView r,
+                   DecodeRecord(std::string_view(it->value().data(), it->value().size())));
   d.hash = r.hash;
   return d;
 }
@@ -110,7 +123,8 @@ absl::StatusOr<ChainDigest> RocksStoreImpl::Digest() {
 absl::StatusOr<VerifyResult> RocksStoreImpl::VerifyExtends(const ChainDigest& published) {
   ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
   eventstore::Digest at{};
-  ASSIGN_OR_RETURN(VerifyResult r, VerifyRange(*db, 1, 0, published.position, &at));
+  ASSIGN_OR_RETURN(VerifyResult r,
+                   VerifyRangeParallel(*db, 1, 0, published.position, &at, VerifyThreads()));
   if (!r.ok) return r;
   if (published.position > r.to) {
     r.ok = false;
@@ -150,18 +164,18 @@ absl::Status RocksStoreImpl::WaitForProjection(std::string_view name, uint64_t p
   if (slot == nullptr) return absl::NotFoundError("no projection named " + std::string(name));
   if (slot->is_inline) {
     std::atomic<bool> never{false};
-    if (core_->committed_position.load() >= position || core_->feed.WaitFor(position, deadline, &never)) {
+    if (core_->committed_position.load() >= position ||
+        core_->feed.WaitFor(position, deadline, &never)) {
       return absl::OkStatus();
     }
   } else {
     absl::MutexLock l(&slot->mu);
-    auto done = [slot, position]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot->mu) {
-      return slot->applied >= position;
-    };
+    auto done = [slot, position]()
+                    ABSL_EXCLUSIVE_LOCKS_REQUIRED(slot->mu) { return slot->applied >= position; };
     if (slot->mu.AwaitWithDeadline(absl::Condition(&done), deadline)) return absl::OkStatus();
   }
-  return absl::DeadlineExceededError("projection " + std::string(name) + " has not reached position " +
-                                     std::to_string(position));
+  return absl::DeadlineExceededError("projection " + std::string(name) +
+                                     " has not reached position " + std::to_string(position));
 }
 
 StoreStats RocksStoreImpl::Stats() const {

@@ -2,19 +2,19 @@
 
 #include "app/decider_projection.h"
 #include "app/queries.h"
-#include "views/views.h"
 #include "eventstore/status_macros.h"
+#include "views/views.h"
 
 namespace proeftuin::api {
 
 using app::Cleared;
 using app::ExperimentKey;
 using app::ExperimentPrefix;
+using app::kDeciderStateProjection;
 using app::LoadExperiment;
 using app::LoadProgramme;
 using app::PageSize;
 using app::ProgrammeKey;
-using app::kDeciderStateProjection;
 namespace {
 
 absl::Status NotFound(const std::string& what) {
@@ -54,28 +54,32 @@ absl::StatusOr<v1::GetProgrammeResponse> Queries::GetProgramme(const v1::GetProg
   return out;
 }
 
-absl::StatusOr<v1::ListProgrammesResponse> Queries::ListProgrammes(const v1::ListProgrammesRequest& r,
-                                                                   v1::Confidentiality clearance,
-                                                                   absl::Time deadline) {
+absl::StatusOr<v1::ListProgrammesResponse> Queries::ListProgrammes(
+    const v1::ListProgrammesRequest& r, v1::Confidentiality clearance, absl::Time deadline) {
   ASSIGN_OR_RETURN(int size, PageSize(r.page_size()));
   ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
   v1::ListProgrammesResponse out;
   std::string after = r.page_token().empty() ? "" : ProgrammeKey(r.page_token());
   std::string last;
   bool more = false;
-  RETURN_IF_ERROR(view->Scan(kDeciderStateProjection, "p/", after, [&](std::string_view, std::string_view v) {
-    v1::ProgrammeState p;
-    if (!p.ParseFromArray(v.data(), static_cast<int>(v.size()))) return true;
-    if (!Cleared(p.confidentiality(), clearance)) return true;
-    if (out.programmes_size() == size) {
-      more = true;
-      return false;
-    }
-    last = p.programme_id();
-    *out.add_programmes() = std::move(p);
-    return true;
-  }));
+  RETURN_IF_ERROR(
+      view->Scan(kDeciderStateProjection, "p/", after, [&](std::string_view, std::string_view v) {
+        v1::ProgrammeState p;
+        if (!p.ParseFromArray(v.data(), static_cast<int>(v.size()))) return true;
+        if (!Cleared(p.confidentiality(), clearance)) return true;
+        if (out.programmes_size() == size) {
+          more = true;
+          return false;
+        }
+        last = p.programme_id();
+        *out.add_programmes() = std::move(p);
+        return true;
+      }));
   if (more) out.set_next_page_token(last);
+  for (v1::ProgrammeState& p : *out.mutable_programmes()) {
+    RETURN_IF_ERROR(
+        app::AddRepeatingCorrectables(*view, p.programme_id(), "", p.mutable_correctable_events()));
+  }
   out.set_as_of_position(view->position());
   return out;
 }
@@ -86,15 +90,16 @@ absl::StatusOr<v1::GetExperimentResponse> Queries::GetExperiment(const v1::GetEx
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
   RETURN_IF_ERROR(ValidId(r.experiment_id(), "experiment_id"));
   ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
-  ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id()));
+  ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id(), app::Correctables::kOneOff));
   ASSIGN_OR_RETURN(auto e, LoadExperiment(*view, r.programme_id(), r.experiment_id()));
   if (!p.has_value() || !e.has_value() || !Cleared(p->confidentiality(), clearance) ||
       !Cleared(e->confidentiality(), clearance)) {
     return NotFound("experiment " + r.programme_id() + "." + r.experiment_id());
   }
   v1::GetExperimentResponse out;
-  ASSIGN_OR_RETURN(*out.mutable_view(), views::GetExperimentView(*view, r.programme_id(), r.experiment_id(),
-                                                                 clearance, absl::Now()));
+  ASSIGN_OR_RETURN(
+      *out.mutable_view(),
+      views::GetExperimentView(*view, r.programme_id(), r.experiment_id(), clearance, absl::Now()));
   *out.mutable_experiment() = *std::move(e);
   out.set_as_of_position(view->position());
   return out;
@@ -105,7 +110,7 @@ absl::StatusOr<v1::ListExperimentsResponse> Queries::ListExperiments(
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
   ASSIGN_OR_RETURN(int size, PageSize(r.page_size()));
   ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
-  ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id()));
+  ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id(), app::Correctables::kOneOff));
   if (!p.has_value() || !Cleared(p->confidentiality(), clearance)) {
     return NotFound("programme " + r.programme_id());
   }
@@ -116,7 +121,8 @@ absl::StatusOr<v1::ListExperimentsResponse> Queries::ListExperiments(
   RETURN_IF_ERROR(view->Scan(kDeciderStateProjection, ExperimentPrefix(r.programme_id()), after,
                              [&](std::string_view, std::string_view v) {
                                v1::ExperimentState e;
-                               if (!e.ParseFromArray(v.data(), static_cast<int>(v.size()))) return true;
+                               if (!e.ParseFromArray(v.data(), static_cast<int>(v.size())))
+                                 return true;
                                if (!Cleared(e.confidentiality(), clearance)) return true;
                                if (out.experiments_size() == size) {
                                  more = true;
@@ -127,6 +133,10 @@ absl::StatusOr<v1::ListExperimentsResponse> Queries::ListExperiments(
                                return true;
                              }));
   if (more) out.set_next_page_token(last);
+  for (v1::ExperimentState& e : *out.mutable_experiments()) {
+    RETURN_IF_ERROR(app::AddRepeatingCorrectables(*view, r.programme_id(), e.experiment_id(),
+                                                  e.mutable_correctable_events()));
+  }
   out.set_as_of_position(view->position());
   return out;
 }
@@ -136,7 +146,8 @@ absl::StatusOr<v1::GetProgressReportResponse> Queries::GetProgressReport(
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
   ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
   v1::GetProgressReportResponse out;
-  ASSIGN_OR_RETURN(*out.mutable_report(), views::BuildProgressReport(*view, r.programme_id(), clearance, absl::Now()));
+  ASSIGN_OR_RETURN(*out.mutable_report(),
+                   views::BuildProgressReport(*view, r.programme_id(), clearance, absl::Now()));
   out.set_as_of_position(view->position());
   return out;
 }
@@ -146,7 +157,8 @@ absl::StatusOr<v1::GetProgrammeChainResponse> Queries::GetProgrammeChain(
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
   ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
   v1::GetProgrammeChainResponse out;
-  ASSIGN_OR_RETURN(*out.mutable_chain(), views::GetProgrammeChain(*view, r.programme_id(), clearance));
+  ASSIGN_OR_RETURN(*out.mutable_chain(),
+                   views::GetProgrammeChain(*view, r.programme_id(), clearance));
   out.set_as_of_position(view->position());
   return out;
 }

@@ -51,11 +51,12 @@ absl::Status CheckOccurredOn(const v1::Date& d, absl::Time now) {
   if (d.year() == 0 && d.month() == 0 && d.day() == 0) return absl::OkStatus();
   absl::CivilDay day(d.year(), d.month(), d.day());
   if (day.year() != d.year() || day.month() != d.month() || day.day() != d.day()) {
-    return absl::InvalidArgumentError("PT-DATE-INVALID: options.occurred_on is not a valid calendar date");
+    return absl::InvalidArgumentError(
+        "PT-DATE-INVALID: options.occurred_on is not a valid calendar date");
   }
   if (day > absl::ToCivilDay(now, absl::UTCTimeZone())) {
-    return absl::InvalidArgumentError("PT-DATE-IN-FUTURE: options.occurred_on " + absl::FormatCivilTime(day) +
-                                      " lies in the future");
+    return absl::InvalidArgumentError("PT-DATE-IN-FUTURE: options.occurred_on " +
+                                      absl::FormatCivilTime(day) + " lies in the future");
   }
   return absl::OkStatus();
 }
@@ -92,7 +93,8 @@ class CommandHandler::Retrier {
       std::function<void()> fn;
       {
         absl::MutexLock l(&mu_);
-        auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !queue_.empty(); };
+        auto ready = [this]()
+                         ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !queue_.empty(); };
         mu_.Await(absl::Condition(&ready));
         if (queue_.empty()) return;
         fn = std::move(queue_.front());
@@ -150,7 +152,8 @@ void CommandHandler::Attempt(std::shared_ptr<Job> job) {
     if (conflict && job->call.options.has_expected_version()) {
       return job->done(absl::AbortedError(
           "PT-STALE-VERSION: the object changed while the request was decided; reload it and "
-          "try again (" + std::string(r.status().message()) + ")"));
+          "try again (" +
+          std::string(r.status().message()) + ")"));
     }
     if (conflict && ++job->attempts < kMaxAttempts) {
       retrier_->Post([this, job] { Attempt(job); });
@@ -163,11 +166,25 @@ void CommandHandler::Attempt(std::shared_ptr<Job> job) {
 absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
   ASSIGN_OR_RETURN(domain::CommandTarget target, domain::TargetOf(job.command));
   ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
-  ASSIGN_OR_RETURN(auto programme, LoadProgramme(*view, target.programme_id));
+  // The deciders read no correctable event but the one a correction names.
+  ASSIGN_OR_RETURN(auto programme,
+                   LoadProgramme(*view, target.programme_id, Correctables::kOneOff));
   std::optional<v1::ExperimentState> experiment;
   std::vector<v1::ExperimentState> experiments;
   if (target.is_experiment_command()) {
-    ASSIGN_OR_RETURN(experiment, LoadExperiment(*view, target.programme_id, target.experiment_id));
+    ASSIGN_OR_RETURN(experiment, LoadExperiment(*view, target.programme_id, target.experiment_id,
+                                                Correctables::kOneOff));
+  }
+  if (job.command.has_record_correction()) {
+    const v1::RecordCorrection& c = job.command.record_correction();
+    auto* list = experiment.has_value() ? experiment->mutable_correctable_events()
+                 : programme.has_value() && c.experiment_id().empty()
+                     ? programme->mutable_correctable_events()
+                     : nullptr;
+    if (list != nullptr) {
+      RETURN_IF_ERROR(LoadCorrectable(*view, target.programme_id, c.experiment_id(),
+                                      c.corrected_position(), list));
+    }
   }
   // Only programme commands look at the other experiments (rule 7 at evaluation and closure,
   // council input naming an experiment): an experiment command reads its own state only, so its
@@ -179,15 +196,16 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
   RETURN_IF_ERROR(CheckOccurredOn(options.occurred_on(), clock_()));
   if (options.has_expected_version()) {
     bool exists = target.is_experiment_command() ? experiment.has_value() : programme.has_value();
-    uint64_t current = target.is_experiment_command()
-                           ? (exists ? experiment->stream_version() : 0)
-                           : (exists ? programme->stream_version() : 0);
+    uint64_t current = target.is_experiment_command() ? (exists ? experiment->stream_version() : 0)
+                                                      : (exists ? programme->stream_version() : 0);
     if (!exists || current != options.expected_version()) {
-      std::string object = target.is_experiment_command() ? target.experiment_stream : target.programme_stream;
-      return absl::AbortedError("PT-STALE-VERSION: " + object + " is at " +
-                                (exists ? "version " + std::to_string(current) : "no version (it does not exist)") +
-                                ", the request expected version " + std::to_string(options.expected_version()) +
-                                "; reload it and try again");
+      std::string object =
+          target.is_experiment_command() ? target.experiment_stream : target.programme_stream;
+      return absl::AbortedError(
+          "PT-STALE-VERSION: " + object + " is at " +
+          (exists ? "version " + std::to_string(current) : "no version (it does not exist)") +
+          ", the request expected version " + std::to_string(options.expected_version()) +
+          "; reload it and try again");
     }
   }
   domain::DecisionContext ctx;

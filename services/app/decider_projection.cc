@@ -1,10 +1,16 @@
 #include "app/decider_projection.h"
 
+#include <algorithm>
+
 #include "domain/decider.h"
 #include "domain/streams.h"
+#include "eventstore/record.h"
+#include "eventstore/status_macros.h"
 
 namespace proeftuin::app {
 namespace {
+
+using CorrectableList = google::protobuf::RepeatedPtrField<v1::CorrectableEvent>;
 
 domain::EventContext ContextOf(const eventstore::RecordedEvent& e) {
   domain::EventContext c;
@@ -15,28 +21,108 @@ domain::EventContext ContextOf(const eventstore::RecordedEvent& e) {
   return c;
 }
 
-template <typename State>
-State Parse(const std::optional<std::string>& bytes) {
-  State s;
-  if (bytes.has_value()) s.ParseFromString(*bytes);
-  return s;
+template <typename Event>
+bool Is(std::string_view type) {
+  return type == Event::descriptor()->full_name();
+}
+
+// The correctable kinds a stream may hold without bound: stored in rows of their own.
+bool Repeating(std::string_view type) {
+  return Is<v1::ActivityRecorded>(type) || Is<v1::ExpenditureRecorded>(type) ||
+         Is<v1::CouncilInputRecorded>(type) || Is<v1::CouncilInputAnswered>(type) ||
+         Is<v1::KnowledgeSessionHeld>(type);
+}
+
+// "cp/<programme-id>/" or "ce/<programme-id>/<experiment-id>/".
+std::string CorrectablePrefix(std::string_view programme_id, std::string_view experiment_id) {
+  if (experiment_id.empty()) return "cp/" + std::string(programme_id) + "/";
+  return "ce/" + std::string(programme_id) + "/" + std::string(experiment_id) + "/";
+}
+
+std::string CorrectableKey(const std::string& prefix, uint64_t position) {
+  std::string key = prefix;
+  eventstore::PutBigEndian64(&key, position);
+  return key;
+}
+
+// Puts `entry` into `list` at its place by position (no-op when one is there already).
+void InsertInOrder(CorrectableList* list, v1::CorrectableEvent entry) {
+  auto at = std::lower_bound(list->begin(), list->end(), entry.position(),
+                             [](const auto& e, uint64_t p) { return e.position() < p; });
+  if (at != list->end() && at->position() == entry.position()) return;
+  const int index = static_cast<int>(at - list->begin());
+  *list->Add() = std::move(entry);
+  for (int i = list->size() - 1; i > index; --i) list->SwapElements(i, i - 1);
+}
+
+// Moves the repeating kinds out of `list` into their own rows.
+void StoreRepeating(CorrectableList* list, const std::string& prefix,
+                    eventstore::ProjectionWriter& rows) {
+  int kept = 0;
+  for (int i = 0; i < list->size(); ++i) {
+    const v1::CorrectableEvent& e = list->Get(i);
+    if (Repeating(e.event_type())) {
+      rows.Put(CorrectableKey(prefix, e.position()), e.SerializeAsString());
+    } else {
+      if (kept != i) list->SwapElements(kept, i);
+      ++kept;
+    }
+  }
+  list->DeleteSubrange(kept, list->size() - kept);
+}
+
+// Folds one event into the stored state at `key`: the row of a corrected repeating event is
+// read back into the list first, so that Evolve sees its current values.
+template <typename State, typename Event>
+void Fold(const eventstore::RecordedEvent& e, const Event& event, const std::string& key,
+          const std::string& prefix, eventstore::ProjectionWriter& rows) {
+  State state;
+  if (auto bytes = rows.Get(key); bytes.has_value()) state.ParseFromString(*bytes);
+  if (event.has_correction_recorded() &&
+      Repeating(event.correction_recorded().corrected_event_type())) {
+    v1::CorrectableEvent target;
+    auto row = rows.Get(CorrectableKey(prefix, event.correction_recorded().corrected_position()));
+    if (row.has_value() && target.ParseFromString(*row)) {
+      InsertInOrder(state.mutable_correctable_events(), std::move(target));
+    }
+  }
+  state = domain::Evolve(std::move(state), event, ContextOf(e));
+  StoreRepeating(state.mutable_correctable_events(), prefix, rows);
+  rows.Put(key, state.SerializeAsString());
+}
+
+// Reads every own row under `prefix` into `list`.
+absl::Status LoadAllCorrectable(eventstore::ReadView& view, const std::string& prefix,
+                                CorrectableList* list) {
+  bool corrupt = false;
+  RETURN_IF_ERROR(
+      view.Scan(kDeciderStateProjection, prefix, "", [&](std::string_view, std::string_view v) {
+        v1::CorrectableEvent entry;
+        corrupt = !entry.ParseFromArray(v.data(), static_cast<int>(v.size()));
+        if (!corrupt) InsertInOrder(list, std::move(entry));
+        return !corrupt;
+      }));
+  if (corrupt) return absl::DataLossError("a correctable event under " + prefix + " is corrupt");
+  return absl::OkStatus();
 }
 
 template <typename State>
-absl::StatusOr<std::optional<State>> Load(eventstore::ReadView& view, const std::string& key) {
+absl::StatusOr<std::optional<State>> Load(eventstore::ReadView& view, const std::string& key,
+                                          const std::string& prefix, Correctables which) {
   auto v = view.Get(kDeciderStateProjection, key);
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<State>();
   State s;
   if (!s.ParseFromString(**v)) return absl::DataLossError("decider state " + key + " is corrupt");
+  if (which == Correctables::kAll) {
+    RETURN_IF_ERROR(LoadAllCorrectable(view, prefix, s.mutable_correctable_events()));
+  }
   return std::optional<State>(std::move(s));
 }
 
 }  // namespace
 
-std::string ProgrammeKey(std::string_view programme_id) {
-  return "p/" + std::string(programme_id);
-}
+std::string ProgrammeKey(std::string_view programme_id) { return "p/" + std::string(programme_id); }
 
 std::string ExperimentKey(std::string_view programme_id, std::string_view experiment_id) {
   return ExperimentPrefix(programme_id) + std::string(experiment_id);
@@ -50,30 +136,50 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
                                   eventstore::ProjectionWriter& rows) {
   auto ids = domain::ParseStream(e.header.stream());
   if (!ids.has_value()) return;  // principal streams and others: not decider state
+  const std::string prefix = CorrectablePrefix(ids->programme_id, ids->experiment_id);
   if (ids->experiment_id.empty()) {
     auto event = domain::DecodeProgrammeEvent(e.header.type(), e.payload);
     if (!event.ok()) return;
-    std::string key = ProgrammeKey(ids->programme_id);
-    auto state = Parse<v1::ProgrammeState>(rows.Get(key));
-    rows.Put(key, domain::Evolve(std::move(state), *event, ContextOf(e)).SerializeAsString());
+    Fold<v1::ProgrammeState>(e, *event, ProgrammeKey(ids->programme_id), prefix, rows);
   } else {
     auto event = domain::DecodeExperimentEvent(e.header.type(), e.payload);
     if (!event.ok()) return;
-    std::string key = ExperimentKey(ids->programme_id, ids->experiment_id);
-    auto state = Parse<v1::ExperimentState>(rows.Get(key));
-    rows.Put(key, domain::Evolve(std::move(state), *event, ContextOf(e)).SerializeAsString());
+    Fold<v1::ExperimentState>(e, *event, ExperimentKey(ids->programme_id, ids->experiment_id),
+                              prefix, rows);
   }
 }
 
 absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(eventstore::ReadView& view,
-                                                                std::string_view programme_id) {
-  return Load<v1::ProgrammeState>(view, ProgrammeKey(programme_id));
+                                                                std::string_view programme_id,
+                                                                Correctables which) {
+  return Load<v1::ProgrammeState>(view, ProgrammeKey(programme_id),
+                                  CorrectablePrefix(programme_id, ""), which);
 }
 
 absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(eventstore::ReadView& view,
                                                                   std::string_view programme_id,
-                                                                  std::string_view experiment_id) {
-  return Load<v1::ExperimentState>(view, ExperimentKey(programme_id, experiment_id));
+                                                                  std::string_view experiment_id,
+                                                                  Correctables which) {
+  return Load<v1::ExperimentState>(view, ExperimentKey(programme_id, experiment_id),
+                                   CorrectablePrefix(programme_id, experiment_id), which);
+}
+
+absl::Status AddRepeatingCorrectables(eventstore::ReadView& view, std::string_view programme_id,
+                                      std::string_view experiment_id, CorrectableList* list) {
+  return LoadAllCorrectable(view, CorrectablePrefix(programme_id, experiment_id), list);
+}
+
+absl::Status LoadCorrectable(eventstore::ReadView& view, std::string_view programme_id,
+                             std::string_view experiment_id, uint64_t position,
+                             CorrectableList* list) {
+  const std::string key = CorrectableKey(CorrectablePrefix(programme_id, experiment_id), position);
+  ASSIGN_OR_RETURN(auto row, view.Get(kDeciderStateProjection, key));
+  if (!row.has_value()) return absl::OkStatus();
+  v1::CorrectableEvent entry;
+  if (!entry.ParseFromString(*row))
+    return absl::DataLossError("correctable event " + key + " is corrupt");
+  InsertInOrder(list, std::move(entry));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<v1::ExperimentState>> LoadExperiments(eventstore::ReadView& view,
@@ -88,7 +194,9 @@ absl::StatusOr<std::vector<v1::ExperimentState>> LoadExperiments(eventstore::Rea
                                return true;
                              });
   if (!s.ok()) return s;
-  if (corrupt) return absl::DataLossError("an experiment state of " + std::string(programme_id) + " is corrupt");
+  if (corrupt)
+    return absl::DataLossError("an experiment state of " + std::string(programme_id) +
+                               " is corrupt");
   return out;
 }
 

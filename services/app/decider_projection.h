@@ -5,6 +5,14 @@
 // v1::ExperimentState (serialized). Scanning "e/<programme-id>/" lists a programme's
 // experiments; scanning "p/" lists programmes.
 //
+// A state's list of correctable events (`correctable_events`) is split when stored: the events a
+// stream holds many of (activities, expenditures, council input and answers, knowledge
+// sessions) each get their own row, "cp/<programme-id>/" or "ce/<programme-id>/<experiment-id>/"
+// + BE64(position) -> v1::CorrectableEvent; the state row keeps the others (selection,
+// rejection, start, ...). So a state row stays small however long the experiment runs, and an
+// event costs the same to fold in at the ten-thousandth activity as at the first. Loading with
+// Correctables::kAll puts the whole list back together.
+//
 // Thread-safety: called by the store's writer thread only.
 #pragma once
 
@@ -29,16 +37,38 @@ std::string ExperimentPrefix(std::string_view programme_id);
 class DeciderStateProjector : public eventstore::Projector {
  public:
   std::string Name() const override { return kDeciderStateProjection; }
-  uint32_t Version() const override { return 1; }
+  // 2: correctable events of repeating types in rows of their own.
+  uint32_t Version() const override { return 2; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
 };
 
-// Reads decider state from a view. NOT_FOUND-free: absent objects are nullopt.
-absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(eventstore::ReadView& view,
-                                                                std::string_view programme_id);
-absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(eventstore::ReadView& view,
-                                                                  std::string_view programme_id,
-                                                                  std::string_view experiment_id);
+// Which correctable events a loaded state carries: every one (as Evolve built the state), or
+// only those of the kinds a stream holds once (what deciders other than a correction need; the
+// views read the selection and rejection positions from them).
+enum class Correctables { kAll, kOneOff };
+
+// Reads decider state from a view. NOT_FOUND-free: absent objects are nullopt. DATA_LOSS when a
+// stored row does not parse.
+absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(
+    eventstore::ReadView& view, std::string_view programme_id,
+    Correctables which = Correctables::kAll);
+absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(
+    eventstore::ReadView& view, std::string_view programme_id, std::string_view experiment_id,
+    Correctables which = Correctables::kAll);
+
+// Adds the stored correctable event at `position` of the programme (or, with an experiment id,
+// of the experiment) to `list`, in position order, when it is one of the repeating kinds and
+// not there yet: what a correction's Decide needs after a kOneOff load.
+absl::Status LoadCorrectable(eventstore::ReadView& view, std::string_view programme_id,
+                             std::string_view experiment_id, uint64_t position,
+                             google::protobuf::RepeatedPtrField<v1::CorrectableEvent>* list);
+// Adds every stored correctable event of the repeating kinds to `list` (a state loaded with
+// kOneOff, or read by a scan, then holds all of them, as Evolve built it).
+absl::Status AddRepeatingCorrectables(
+    eventstore::ReadView& view, std::string_view programme_id, std::string_view experiment_id,
+    google::protobuf::RepeatedPtrField<v1::CorrectableEvent>* list);
+
+// The programme's experiment states, with their one-off correctable events only.
 absl::StatusOr<std::vector<v1::ExperimentState>> LoadExperiments(eventstore::ReadView& view,
                                                                  std::string_view programme_id);
 

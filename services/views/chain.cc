@@ -68,7 +68,7 @@ absl::StatusOr<v1::ChainLink> LoadLink(eventstore::ReadView& view, const std::st
   for (auto& l : lessons) *link.add_experiment_lessons() = std::move(l);
   ASSIGN_OR_RETURN(std::vector<std::string> successors, Successors(view, id));
   for (const std::string& s : successors) {
-    ASSIGN_OR_RETURN(auto state, app::LoadProgramme(view, s));
+    ASSIGN_OR_RETURN(auto state, app::LoadProgramme(view, s, app::Correctables::kOneOff));
     if (state.has_value() && app::Cleared(state->confidentiality(), clearance)) {
       link.add_successor_programme_ids(s);
     }

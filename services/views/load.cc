@@ -161,7 +161,7 @@ absl::StatusOr<ProgrammeData> LoadProgrammeData(eventstore::ReadView& view,
                                                 std::string_view programme_id,
                                                 v1::Confidentiality clearance) {
   ASSIGN_OR_RETURN(std::optional<v1::ProgrammeState> programme,
-                   app::LoadProgramme(view, programme_id));
+                   app::LoadProgramme(view, programme_id, app::Correctables::kOneOff));
   if (!programme.has_value()) return NotFound("programme " + std::string(programme_id));
   return LoadProgrammeData(view, *std::move(programme), clearance);
 }

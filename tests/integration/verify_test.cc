@@ -185,6 +185,80 @@ TEST_F(VerifyTest, ReadOnlyOpenVerifiesWhileAWriterHoldsTheStore) {
   EXPECT_EQ(v->events_checked, 101u);  // sees the writer's newest event
 }
 
+// A log long enough that Verify splits it over threads (one part per core, each part anchored
+// on the stored hash of the record before it): the result must be the one a single pass gives.
+class LongLogVerify : public ::testing::Test {
+ protected:
+  static constexpr uint64_t kEvents = 60'000;  // above the store's threshold for parallel checks
+
+  void SetUp() override {
+    auto store = OpenStore(dir_.path());
+    for (uint64_t a = 0; a < kEvents / 100; ++a) {
+      std::vector<NewEvent> events;
+      for (int i = 0; i < 100; ++i) events.push_back(Event("event " + std::to_string(a * 100 + i)));
+      auto r = store->Append(OneStream("l" + std::to_string(a), "stream-" + std::to_string(a % 7),
+                                       ExpectedVersion::Any(), std::move(events)));
+      ASSERT_TRUE(r.ok()) << r.status();
+    }
+    auto d = store->Digest();
+    ASSERT_TRUE(d.ok());
+    digest_ = *d;
+  }
+  VerifyResult VerifyAll() {
+    auto store = OpenStore(dir_.path());
+    auto v = store->Verify(1, 0);
+    EXPECT_TRUE(v.ok()) << v.status();
+    return v.ok() ? *v : VerifyResult{};
+  }
+  TempDir dir_;
+  ChainDigest digest_;
+};
+
+TEST_F(LongLogVerify, IntactLogVerifiesWithTheHeadAndProbeOfASinglePass) {
+  VerifyResult v = VerifyAll();
+  EXPECT_TRUE(v.ok) << v.problem;
+  EXPECT_EQ(v.from, 1u);
+  EXPECT_EQ(v.to, kEvents);
+  EXPECT_EQ(v.events_checked, kEvents);
+  EXPECT_EQ(v.head.position, kEvents);
+  EXPECT_EQ(v.head.hash, digest_.hash);
+  auto store = OpenStore(dir_.path());
+  auto short_range = store->Verify(1, 45'000);  // under the threshold: one pass
+  ASSERT_TRUE(short_range.ok() && short_range->ok);
+  ChainDigest at{45'000, short_range->head.hash};
+  auto ext = store->VerifyExtends(at);  // over the threshold: the probe comes from one part
+  ASSERT_TRUE(ext.ok());
+  EXPECT_TRUE(ext->ok) << ext->problem;
+  at.hash[0] ^= 1;
+  EXPECT_FALSE(store->VerifyExtends(at)->ok);
+  auto past = store->Verify(1, kEvents + 5);
+  ASSERT_TRUE(past.ok());
+  EXPECT_FALSE(past->ok);
+  EXPECT_EQ(past->first_bad_position, kEvents + 1);
+}
+
+TEST_F(LongLogVerify, TheFirstDamageIsNamedWhicheverPartHoldsIt) {
+  Tamper(dir_.path(), 59'990, /*rehash=*/false);
+  VerifyResult v = VerifyAll();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_position, 59'990u) << v.problem;
+  Tamper(dir_.path(), 10, /*rehash=*/false);
+  v = VerifyAll();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_position, 10u) << v.problem;
+  EXPECT_NE(v.problem.find("altered"), std::string::npos) << v.problem;
+}
+
+TEST_F(LongLogVerify, ARehashedRewriteAtAPartBoundaryBreaksTheNextLink) {
+  // 30,000 ends the first part with two and with four threads: the second part is anchored on
+  // the rewritten record's (self-consistent) hash, and the next record does not link to it.
+  Tamper(dir_.path(), 30'000, /*rehash=*/true);
+  VerifyResult v = VerifyAll();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_position, 30'001u) << v.problem;
+  EXPECT_NE(v.problem.find("previous_hash"), std::string::npos) << v.problem;
+}
+
 TEST(StoreOpen, RefusesUnknownFormatLockedOrMissingStoresWithClearMessages) {
   TempDir dir;
   { auto s = OpenStore(dir.path()); }

@@ -197,6 +197,11 @@ class EventStore {
   // Events from `from_position` in log order, at most max_count of those matching `filter`.
   virtual absl::StatusOr<ReadAllResult> ReadAll(uint64_t from_position, size_t max_count,
                                                 const EventFilter& filter) = 0;
+  // The same into `*page`, replacing its contents and reusing the memory of the events it held:
+  // a reader that pages through the log with one ReadAllResult allocates almost nothing after
+  // the first page. On error `*page` is unspecified.
+  virtual absl::Status ReadAllInto(uint64_t from_position, size_t max_count,
+                                   const EventFilter& filter, ReadAllResult* page) = 0;
   // NOT_FOUND when the stream does not exist.
   virtual absl::StatusOr<StreamInfo> GetStreamInfo(std::string_view stream) = 0;
   // Position of the last acknowledged event (0 for an empty log).
