@@ -15,21 +15,24 @@ constexpr R kPm = v1::ROLE_PROGRAMME_MANAGER, kProposer = v1::ROLE_PROPOSER,
             kReader = v1::ROLE_INTEGRATION_READER, kAdmin = v1::ROLE_ADMINISTRATOR;
 
 std::vector<MethodRoles> BuildMatrix() {
-  const std::vector<R> everyone = {kPm, kProposer, kCollege, kClerk, kEvaluator, kAuditor, kReader, kAdmin};
+  const std::vector<R> everyone = {kPm,        kProposer, kCollege, kClerk,
+                                   kEvaluator, kAuditor,  kReader,  kAdmin};
   std::vector<MethodRoles> m;
-  auto add = [&m](std::string_view service, std::vector<std::string_view> methods, std::vector<R> roles) {
+  auto add = [&m](std::string_view service, std::vector<std::string_view> methods,
+                  std::vector<R> roles) {
     for (auto method : methods) m.push_back({MethodName(service, method), roles});
   };
   add("ProgrammeService",
-      {"DraftProgramme", "AmendProgramme", "RecordKnowledgeSession", "CloseProgramme", "AmendExperiment",
-       "WithdrawExperiment", "StartExperiment", "RecordActivity", "RecordExpenditure", "ReportProgress",
-       "StopExperimentEarly", "CompleteExperiment"},
+      {"DraftProgramme", "AmendProgramme", "RecordKnowledgeSession", "CloseProgramme",
+       "AmendExperiment", "WithdrawExperiment", "StartExperiment", "RecordActivity",
+       "RecordExpenditure", "ReportProgress", "StopExperimentEarly", "CompleteExperiment"},
       {kPm});
   add("ProgrammeService", {"ProposeExperiment"}, {kPm, kProposer});
   add("ProgrammeService", {"SubmitProgrammeToCouncil", "RecordCouncilInput"}, {kClerk});
-  add("ProgrammeService", {"AnswerCouncilInput", "AdoptProgramme", "SelectExperiment", "RejectExperiment"},
-      {kCollege});
-  add("ProgrammeService", {"EvaluateProgramme", "MarkExperimentNotEvaluable", "EvaluateExperiment"}, {kEvaluator});
+  add("ProgrammeService",
+      {"AnswerCouncilInput", "AdoptProgramme", "SelectExperiment", "RejectExperiment"}, {kCollege});
+  add("ProgrammeService", {"EvaluateProgramme", "MarkExperimentNotEvaluable", "EvaluateExperiment"},
+      {kEvaluator});
   add("ProgrammeService", {"RecordCorrection"}, {kPm, kCollege, kClerk, kEvaluator});
   add("ProgrammeService",
       {"GetProgramme", "ListProgrammes", "GetExperiment", "ListExperiments", "GetProgressReport",
@@ -37,10 +40,12 @@ std::vector<MethodRoles> BuildMatrix() {
       everyone);
   add("EventService", {"ReadStream", "ReadAll", "Subscribe"}, {kReader, kAuditor, kAdmin});
   add("EventService", {"GetDigest"}, {kAuditor, kAdmin});
-  add("AuditService", {"ListAuditEntries", "GetAuditEntry", "Verify", "VerifyExtends"}, {kAuditor, kAdmin});
+  add("AuditService", {"ListAuditEntries", "GetAuditEntry", "Verify", "VerifyExtends"},
+      {kAuditor, kAdmin});
   add("AdminService",
-      {"CreatePrincipal", "ListPrincipals", "ChangeRole", "ChangeClearance", "RotateToken", "SetTokenExpiry",
-       "RevokeToken", "RevokePrincipal", "Backup", "RebuildProjection", "GetStatistics"},
+      {"CreatePrincipal", "ListPrincipals", "ChangeRole", "ChangeClearance", "RotateToken",
+       "SetTokenExpiry", "RevokeToken", "RevokePrincipal", "Backup", "RebuildProjection",
+       "GetStatistics"},
       {kAdmin});
   return m;
 }
@@ -54,7 +59,8 @@ std::string Metadata(const grpc::ServerContextBase& ctx, std::string_view key) {
 std::string CertificateSubject(const grpc::ServerContextBase& ctx) {
   auto auth = ctx.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) return "";
-  for (const auto& v : auth->FindPropertyValues("x509_subject")) return std::string(v.data(), v.size());
+  for (const auto& v : auth->FindPropertyValues("x509_subject"))
+    return std::string(v.data(), v.size());
   return "";
 }
 
@@ -69,15 +75,17 @@ const std::vector<MethodRoles>& RoleMatrix() {
   return m;
 }
 
-absl::StatusOr<Caller> Guard::Check(const grpc::ServerContextBase& ctx, std::string_view method) const {
+absl::StatusOr<Caller> Guard::Check(const grpc::ServerContextBase& ctx, std::string_view method,
+                                    std::shared_ptr<eventstore::ReadView>* view) const {
   std::string principal_id;
-  absl::StatusOr<Caller> caller = Authorize(ctx, method, &principal_id);
+  absl::StatusOr<Caller> caller = Authorize(ctx, method, &principal_id, view);
   if (observer_) observer_(ctx, principal_id, caller.status());
   return caller;
 }
 
 absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std::string_view method,
-                                        std::string* principal_id) const {
+                                        std::string* principal_id,
+                                        std::shared_ptr<eventstore::ReadView>* view_out) const {
   static const auto* index = [] {
     auto* idx = new std::map<std::string, const MethodRoles*, std::less<>>();
     for (const auto& m : RoleMatrix()) (*idx)[m.method] = &m;
@@ -85,7 +93,8 @@ absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std:
   }();
   auto entry = index->find(method);
   if (entry == index->end()) {
-    return absl::InternalError("method " + std::string(method) + " is missing from the role matrix");
+    return absl::InternalError("method " + std::string(method) +
+                               " is missing from the role matrix");
   }
   ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
   std::string auth = Metadata(ctx, "authorization");
@@ -103,9 +112,11 @@ absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std:
   if (std::find(roles.begin(), roles.end(), p.role()) == roles.end()) {
     std::string names;
     for (auto r : roles) names += (names.empty() ? "" : " or ") + app::RoleName(r);
-    return absl::PermissionDeniedError(std::string(method) + " requires role " + names + "; principal " +
-                                       p.principal_id() + " has role " + app::RoleName(p.role()));
+    return absl::PermissionDeniedError(std::string(method) + " requires role " + names +
+                                       "; principal " + p.principal_id() + " has role " +
+                                       app::RoleName(p.role()));
   }
+  if (view_out != nullptr) *view_out = std::move(view);
   Caller c;
   c.principal = p;
   c.actor.set_principal_id(p.principal_id());

@@ -12,6 +12,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,19 +43,23 @@ class Guard {
   Guard(eventstore::EventStore* store, std::function<absl::Time()> clock)
       : store_(store), clock_(std::move(clock)) {}
   // UNAUTHENTICATED, PERMISSION_DENIED (names the roles needed), INTERNAL for a method missing
-  // from the matrix (a programming error: fail closed).
-  absl::StatusOr<Caller> Check(const grpc::ServerContextBase& ctx, std::string_view method) const;
+  // from the matrix (a programming error: fail closed). With `view`, hands over the read view the
+  // authentication used, for a query to read from (api/queries.h); a long-lived call must not
+  // keep it, as it holds a RocksDB snapshot.
+  absl::StatusOr<Caller> Check(const grpc::ServerContextBase& ctx, std::string_view method,
+                               std::shared_ptr<eventstore::ReadView>* view = nullptr) const;
 
   // Told the outcome of every Check: the principal id ("" when the caller was not
   // authenticated) and the status Check returns. proeftuind's per-RPC log and metrics use it.
   // Set before serving; it must be cheap and thread-safe.
-  using Observer = std::function<void(const grpc::ServerContextBase& ctx, std::string_view principal_id,
-                                      const absl::Status& outcome)>;
+  using Observer = std::function<void(const grpc::ServerContextBase& ctx,
+                                      std::string_view principal_id, const absl::Status& outcome)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }
 
  private:
   absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& ctx, std::string_view method,
-                                   std::string* principal_id) const;
+                                   std::string* principal_id,
+                                   std::shared_ptr<eventstore::ReadView>* view) const;
 
   eventstore::EventStore* store_;
   std::function<absl::Time()> clock_;

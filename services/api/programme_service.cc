@@ -29,7 +29,8 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
                        if (r.ok()) {
                          result->set_first_position(r->first_position);
                          result->set_last_position(r->last_position);
-                         for (const auto& sv : r->stream_versions) *result->add_stream_versions() = sv;
+                         for (const auto& sv : r->stream_versions)
+                           *result->add_stream_versions() = sv;
                          result->set_duplicate(r->duplicate);
                        }
                        reactor->Finish(Finish(ctx, r.status()));
@@ -41,17 +42,20 @@ template <typename Query>
 grpc::ServerUnaryReactor* ProgrammeServiceImpl::Read(grpc::CallbackServerContext* ctx,
                                                      std::string_view method, Query query) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto caller = guard_->Check(*ctx, method);
-  absl::Status s = caller.ok() ? query(*caller, CallDeadline(*ctx)) : caller.status();
+  std::shared_ptr<eventstore::ReadView> view;
+  auto caller = guard_->Check(*ctx, method, &view);
+  absl::Status s = caller.ok()
+                       ? query(QueryScope{caller->clearance(), CallDeadline(*ctx), std::move(view)})
+                       : caller.status();
   reactor->Finish(Finish(ctx, s));
   return reactor;
 }
 
-#define PT_COMMAND_RPC(Name)                                                                 \
-  grpc::ServerUnaryReactor* ProgrammeServiceImpl::Name(                                      \
+#define PT_COMMAND_RPC(Name)                                                                      \
+  grpc::ServerUnaryReactor* ProgrammeServiceImpl::Name(                                           \
       grpc::CallbackServerContext* ctx, const v1::Name##Request* req, v1::Name##Response* resp) { \
-    return Run(ctx, MethodName("ProgrammeService", #Name), req->options(),                   \
-               domain::CommandOf(req->command()), resp->mutable_result());                   \
+    return Run(ctx, MethodName("ProgrammeService", #Name), req->options(),                        \
+               domain::CommandOf(req->command()), resp->mutable_result());                        \
   }
 PT_COMMAND_RPC(DraftProgramme)
 PT_COMMAND_RPC(AmendProgramme)
@@ -78,15 +82,15 @@ PT_COMMAND_RPC(EvaluateExperiment)
 PT_COMMAND_RPC(RecordCorrection)
 #undef PT_COMMAND_RPC
 
-#define PT_QUERY_RPC(Name)                                                                      \
-  grpc::ServerUnaryReactor* ProgrammeServiceImpl::Name(                                         \
+#define PT_QUERY_RPC(Name)                                                                        \
+  grpc::ServerUnaryReactor* ProgrammeServiceImpl::Name(                                           \
       grpc::CallbackServerContext* ctx, const v1::Name##Request* req, v1::Name##Response* resp) { \
-    return Read(ctx, MethodName("ProgrammeService", #Name),                                     \
-                [&](const Caller& c, absl::Time deadline) -> absl::Status {                     \
-                  auto r = queries_->Name(*req, c.clearance(), deadline);                       \
-                  if (r.ok()) *resp = *std::move(r);                                            \
-                  return r.status();                                                            \
-                });                                                                             \
+    return Read(ctx, MethodName("ProgrammeService", #Name),                                       \
+                [&](const QueryScope& scope) -> absl::Status {                                    \
+                  auto r = queries_->Name(*req, scope);                                           \
+                  if (r.ok()) *resp = *std::move(r);                                              \
+                  return r.status();                                                              \
+                });                                                                               \
   }
 PT_QUERY_RPC(GetProgramme)
 PT_QUERY_RPC(ListProgrammes)

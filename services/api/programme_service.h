@@ -70,7 +70,8 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, std::string_view method,
                                 const v1::CommandOptions& options, v1::Command command,
                                 v1::CommandResult* result);
-  // Authenticates, checks the role, runs a query on this thread, finishes the call.
+  // Authenticates, checks the role, runs a query on this thread (from the view the
+  // authentication read when the request asks for no later position), finishes the call.
   template <typename Query>
   grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* ctx, std::string_view method,
                                  Query query);

@@ -30,34 +30,50 @@ absl::Status ValidId(std::string_view id, std::string_view field) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<eventstore::ReadView>> Queries::ViewAt(uint64_t min_position,
-                                                                      absl::Time deadline) {
+absl::StatusOr<std::shared_ptr<eventstore::ReadView>> Queries::ViewAt(uint64_t min_position,
+                                                                      const QueryScope& scope) {
+  if (scope.view != nullptr && scope.view->position() >= min_position) return scope.view;
   if (min_position > 0) {
-    RETURN_IF_ERROR(store_->WaitForProjection(kDeciderStateProjection, min_position, deadline));
+    RETURN_IF_ERROR(
+        store_->WaitForProjection(kDeciderStateProjection, min_position, scope.deadline));
   }
-  return store_->OpenReadView();
+  ASSIGN_OR_RETURN(std::unique_ptr<eventstore::ReadView> view, store_->OpenReadView());
+  return std::shared_ptr<eventstore::ReadView>(std::move(view));
 }
 
 absl::StatusOr<v1::GetProgrammeResponse> Queries::GetProgramme(const v1::GetProgrammeRequest& r,
-                                                               v1::Confidentiality clearance,
-                                                               absl::Time deadline) {
+                                                               const QueryScope& scope) {
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
+  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
+  const absl::Time now = absl::Now();
+  const v1::Date today = views::ViewDate(now);
+  ASSIGN_OR_RETURN(uint64_t last, app::LastPositionOfProgramme(*view, r.programme_id()));
+  const ProgrammeCache::Key key{r.programme_id(), scope.clearance};
+  const ProgrammeCache::Stamp stamp{last, today.year() * 10'000 + today.month() * 100 + today.day()};
+  if (last > 0) {
+    if (std::optional<v1::GetProgrammeResponse> hit = programmes_.Find(key, stamp)) {
+      // Nothing of the programme changed between the cached view and this one.
+      hit->set_as_of_position(view->position());
+      hit->mutable_view()->set_as_of_position(view->position());
+      return *std::move(hit);
+    }
+  }
   ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id()));
-  if (!p.has_value() || !Cleared(p->confidentiality(), clearance)) {
+  if (!p.has_value() || !Cleared(p->confidentiality(), scope.clearance)) {
     return NotFound("programme " + r.programme_id());
   }
   v1::GetProgrammeResponse out;
-  ASSIGN_OR_RETURN(*out.mutable_view(), views::GetProgrammeView(*view, *p, clearance, absl::Now()));
+  ASSIGN_OR_RETURN(*out.mutable_view(), views::GetProgrammeView(*view, *p, scope.clearance, now));
   *out.mutable_programme() = *std::move(p);
   out.set_as_of_position(view->position());
+  if (last > 0) programmes_.Put(key, stamp, out);
   return out;
 }
 
 absl::StatusOr<v1::ListProgrammesResponse> Queries::ListProgrammes(
-    const v1::ListProgrammesRequest& r, v1::Confidentiality clearance, absl::Time deadline) {
+    const v1::ListProgrammesRequest& r, const QueryScope& scope) {
   ASSIGN_OR_RETURN(int size, PageSize(r.page_size()));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
+  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
   v1::ListProgrammesResponse out;
   std::string after = r.page_token().empty() ? "" : ProgrammeKey(r.page_token());
   std::string last;
@@ -66,7 +82,7 @@ absl::StatusOr<v1::ListProgrammesResponse> Queries::ListProgrammes(
       view->Scan(kDeciderStateProjection, "p/", after, [&](std::string_view, std::string_view v) {
         v1::ProgrammeState p;
         if (!p.ParseFromArray(v.data(), static_cast<int>(v.size()))) return true;
-        if (!Cleared(p.confidentiality(), clearance)) return true;
+        if (!Cleared(p.confidentiality(), scope.clearance)) return true;
         if (out.programmes_size() == size) {
           more = true;
           return false;
@@ -85,33 +101,32 @@ absl::StatusOr<v1::ListProgrammesResponse> Queries::ListProgrammes(
 }
 
 absl::StatusOr<v1::GetExperimentResponse> Queries::GetExperiment(const v1::GetExperimentRequest& r,
-                                                                 v1::Confidentiality clearance,
-                                                                 absl::Time deadline) {
+                                                                 const QueryScope& scope) {
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
   RETURN_IF_ERROR(ValidId(r.experiment_id(), "experiment_id"));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
+  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
   ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id(), app::Correctables::kOneOff));
   ASSIGN_OR_RETURN(auto e, LoadExperiment(*view, r.programme_id(), r.experiment_id()));
-  if (!p.has_value() || !e.has_value() || !Cleared(p->confidentiality(), clearance) ||
-      !Cleared(e->confidentiality(), clearance)) {
+  if (!p.has_value() || !e.has_value() || !Cleared(p->confidentiality(), scope.clearance) ||
+      !Cleared(e->confidentiality(), scope.clearance)) {
     return NotFound("experiment " + r.programme_id() + "." + r.experiment_id());
   }
   v1::GetExperimentResponse out;
-  ASSIGN_OR_RETURN(
-      *out.mutable_view(),
-      views::GetExperimentView(*view, r.programme_id(), r.experiment_id(), clearance, absl::Now()));
+  ASSIGN_OR_RETURN(*out.mutable_view(),
+                   views::GetExperimentView(*view, r.programme_id(), r.experiment_id(),
+                                            scope.clearance, absl::Now()));
   *out.mutable_experiment() = *std::move(e);
   out.set_as_of_position(view->position());
   return out;
 }
 
 absl::StatusOr<v1::ListExperimentsResponse> Queries::ListExperiments(
-    const v1::ListExperimentsRequest& r, v1::Confidentiality clearance, absl::Time deadline) {
+    const v1::ListExperimentsRequest& r, const QueryScope& scope) {
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
   ASSIGN_OR_RETURN(int size, PageSize(r.page_size()));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
+  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
   ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id(), app::Correctables::kOneOff));
-  if (!p.has_value() || !Cleared(p->confidentiality(), clearance)) {
+  if (!p.has_value() || !Cleared(p->confidentiality(), scope.clearance)) {
     return NotFound("programme " + r.programme_id());
   }
   v1::ListExperimentsResponse out;
@@ -123,7 +138,7 @@ absl::StatusOr<v1::ListExperimentsResponse> Queries::ListExperiments(
                                v1::ExperimentState e;
                                if (!e.ParseFromArray(v.data(), static_cast<int>(v.size())))
                                  return true;
-                               if (!Cleared(e.confidentiality(), clearance)) return true;
+                               if (!Cleared(e.confidentiality(), scope.clearance)) return true;
                                if (out.experiments_size() == size) {
                                  more = true;
                                  return false;
@@ -142,23 +157,23 @@ absl::StatusOr<v1::ListExperimentsResponse> Queries::ListExperiments(
 }
 
 absl::StatusOr<v1::GetProgressReportResponse> Queries::GetProgressReport(
-    const v1::GetProgressReportRequest& r, v1::Confidentiality clearance, absl::Time deadline) {
+    const v1::GetProgressReportRequest& r, const QueryScope& scope) {
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
+  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
   v1::GetProgressReportResponse out;
-  ASSIGN_OR_RETURN(*out.mutable_report(),
-                   views::BuildProgressReport(*view, r.programme_id(), clearance, absl::Now()));
+  ASSIGN_OR_RETURN(*out.mutable_report(), views::BuildProgressReport(*view, r.programme_id(),
+                                                                     scope.clearance, absl::Now()));
   out.set_as_of_position(view->position());
   return out;
 }
 
 absl::StatusOr<v1::GetProgrammeChainResponse> Queries::GetProgrammeChain(
-    const v1::GetProgrammeChainRequest& r, v1::Confidentiality clearance, absl::Time deadline) {
+    const v1::GetProgrammeChainRequest& r, const QueryScope& scope) {
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), deadline));
+  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
   v1::GetProgrammeChainResponse out;
   ASSIGN_OR_RETURN(*out.mutable_chain(),
-                   views::GetProgrammeChain(*view, r.programme_id(), clearance));
+                   views::GetProgrammeChain(*view, r.programme_id(), scope.clearance));
   out.set_as_of_position(view->position());
   return out;
 }

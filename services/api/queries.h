@@ -8,38 +8,51 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "api/programme_cache.h"
 #include "eventstore/event_store.h"
 #include "proeftuin/v1/programme_service.pb.h"
 
 namespace proeftuin::api {
 
+// Who asks and until when: the caller's clearance, the deadline of the call, and the read view
+// the caller's authentication used. A query reads from that view when it is at or past the
+// request's min_position (one snapshot per request instead of two), else waits for the
+// position and opens its own.
+struct QueryScope {
+  v1::Confidentiality clearance = v1::CONFIDENTIALITY_OPENBAAR;
+  absl::Time deadline = absl::InfiniteFuture();
+  std::shared_ptr<eventstore::ReadView> view;  // may be null
+};
+
 class Queries {
  public:
-  explicit Queries(eventstore::EventStore* store) : store_(store) {}
+  // `cache_entries`: GetProgramme responses kept (api/programme_cache.h); 0 turns it off.
+  explicit Queries(eventstore::EventStore* store, size_t cache_entries = 256)
+      : store_(store), programmes_(cache_entries) {}
 
   // NOT_FOUND (unknown or above clearance), INVALID_ARGUMENT (bad page token / size),
   // DEADLINE_EXCEEDED (min_position not reached by `deadline`).
   absl::StatusOr<v1::GetProgrammeResponse> GetProgramme(const v1::GetProgrammeRequest& r,
-                                                        v1::Confidentiality clearance,
-                                                        absl::Time deadline);
+                                                        const QueryScope& scope);
   absl::StatusOr<v1::ListProgrammesResponse> ListProgrammes(const v1::ListProgrammesRequest& r,
-                                                            v1::Confidentiality clearance,
-                                                            absl::Time deadline);
+                                                            const QueryScope& scope);
   absl::StatusOr<v1::GetExperimentResponse> GetExperiment(const v1::GetExperimentRequest& r,
-                                                          v1::Confidentiality clearance,
-                                                          absl::Time deadline);
+                                                          const QueryScope& scope);
   absl::StatusOr<v1::ListExperimentsResponse> ListExperiments(const v1::ListExperimentsRequest& r,
-                                                              v1::Confidentiality clearance,
-                                                              absl::Time deadline);
+                                                              const QueryScope& scope);
   absl::StatusOr<v1::GetProgressReportResponse> GetProgressReport(
-      const v1::GetProgressReportRequest& r, v1::Confidentiality clearance, absl::Time deadline);
+      const v1::GetProgressReportRequest& r, const QueryScope& scope);
   absl::StatusOr<v1::GetProgrammeChainResponse> GetProgrammeChain(
-      const v1::GetProgrammeChainRequest& r, v1::Confidentiality clearance, absl::Time deadline);
+      const v1::GetProgrammeChainRequest& r, const QueryScope& scope);
+
+  // GetProgramme responses served from the cache so far.
+  size_t cached_programme_hits() const { return programmes_.hits(); }
 
  private:
-  absl::StatusOr<std::unique_ptr<eventstore::ReadView>> ViewAt(uint64_t min_position,
-                                                               absl::Time deadline);
+  absl::StatusOr<std::shared_ptr<eventstore::ReadView>> ViewAt(uint64_t min_position,
+                                                               const QueryScope& scope);
   eventstore::EventStore* store_;
+  ProgrammeCache programmes_;
 };
 
 }  // namespace proeftuin::api

@@ -39,6 +39,8 @@ std::string CorrectablePrefix(std::string_view programme_id, std::string_view ex
   return "ce/" + std::string(programme_id) + "/" + std::string(experiment_id) + "/";
 }
 
+std::string StampKey(std::string_view programme_id) { return "t/" + std::string(programme_id); }
+
 std::string CorrectableKey(const std::string& prefix, uint64_t position) {
   std::string key = prefix;
   eventstore::PutBigEndian64(&key, position);
@@ -137,6 +139,9 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
   auto ids = domain::ParseStream(e.header.stream());
   if (!ids.has_value()) return;  // principal streams and others: not decider state
   const std::string prefix = CorrectablePrefix(ids->programme_id, ids->experiment_id);
+  std::string stamp;
+  eventstore::PutBigEndian64(&stamp, e.header.position());
+  rows.Put(StampKey(ids->programme_id), stamp);
   if (ids->experiment_id.empty()) {
     auto event = domain::DecodeProgrammeEvent(e.header.type(), e.payload);
     if (!event.ok()) return;
@@ -162,6 +167,15 @@ absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(eventstore::Re
                                                                   Correctables which) {
   return Load<v1::ExperimentState>(view, ExperimentKey(programme_id, experiment_id),
                                    CorrectablePrefix(programme_id, experiment_id), which);
+}
+
+absl::StatusOr<uint64_t> LastPositionOfProgramme(eventstore::ReadView& view,
+                                                 std::string_view programme_id) {
+  const std::string key = StampKey(programme_id);
+  ASSIGN_OR_RETURN(auto row, view.Get(kDeciderStateProjection, key));
+  if (!row.has_value()) return uint64_t{0};
+  if (row->size() != 8) return absl::DataLossError("decider state " + key + " is corrupt");
+  return eventstore::GetBigEndian64(*row);
 }
 
 absl::Status AddRepeatingCorrectables(eventstore::ReadView& view, std::string_view programme_id,

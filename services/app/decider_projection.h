@@ -13,6 +13,9 @@
 // event costs the same to fold in at the ten-thousandth activity as at the first. Loading with
 // Correctables::kAll puts the whole list back together.
 //
+// "t/<programme-id>" -> BE64(position of the newest event of the programme or any of its
+// experiments): whatever is derived from a programme's streams alone is unchanged while it is.
+//
 // Thread-safety: called by the store's writer thread only.
 #pragma once
 
@@ -37,8 +40,8 @@ std::string ExperimentPrefix(std::string_view programme_id);
 class DeciderStateProjector : public eventstore::Projector {
  public:
   std::string Name() const override { return kDeciderStateProjection; }
-  // 2: correctable events of repeating types in rows of their own.
-  uint32_t Version() const override { return 2; }
+  // 2: correctable events of repeating types in rows of their own; 3: "t/" rows.
+  uint32_t Version() const override { return 3; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
 };
 
@@ -67,6 +70,11 @@ absl::Status LoadCorrectable(eventstore::ReadView& view, std::string_view progra
 absl::Status AddRepeatingCorrectables(
     eventstore::ReadView& view, std::string_view programme_id, std::string_view experiment_id,
     google::protobuf::RepeatedPtrField<v1::CorrectableEvent>* list);
+
+// The position of the newest event of the programme or any of its experiments (0: none).
+// DATA_LOSS when the row is malformed.
+absl::StatusOr<uint64_t> LastPositionOfProgramme(eventstore::ReadView& view,
+                                                 std::string_view programme_id);
 
 // The programme's experiment states, with their one-off correctable events only.
 absl::StatusOr<std::vector<v1::ExperimentState>> LoadExperiments(eventstore::ReadView& view,

@@ -44,6 +44,11 @@ std::vector<std::shared_ptr<eventstore::Projector>> InlineViewProjectors();
 // The async projectors of the views ("audit_index").
 std::vector<std::shared_ptr<eventstore::Projector>> AsyncViewProjectors();
 
+// The date the views compute their clock facts for (days to a deadline, overdue) at `now`: the
+// day in Europe/Amsterdam. A view assembled earlier on the same date, from the same rows, is
+// the same view.
+v1::Date ViewDate(absl::Time now);
+
 // The programme view as of the view's position. NOT_FOUND when the programme is unknown or
 // above `clearance`; DATA_LOSS for a corrupt row; the view's errors otherwise.
 absl::StatusOr<v1::ProgrammeView> GetProgrammeView(eventstore::ReadView& view,

@@ -226,3 +226,9 @@ void SortWarnings(std::vector<v1::ViewWarning>* warnings) {
 }
 
 }  // namespace proeftuin::views::internal
+
+namespace proeftuin::views {
+
+v1::Date ViewDate(absl::Time now) { return internal::Today(now); }
+
+}  // namespace proeftuin::views
