@@ -88,6 +88,7 @@ absl::Status AsyncFollower::Step(uint64_t committed) {
   OverlayWriter rows(db->get(), cf, &batch);
   for (const auto& e : events) slot_->projector->Apply(e, rows);
   if (!rows.status().ok()) return rows.status();
+  rows.Flush();
   uint64_t now_applied = next - 1;
   std::string cp;
   PutBigEndian64(&cp, now_applied);

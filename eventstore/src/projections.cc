@@ -36,14 +36,25 @@ std::optional<std::string> OverlayWriter::Get(std::string_view key) {
 }
 
 void OverlayWriter::Put(std::string_view key, std::string_view value) {
-  overlay_[std::string(key)] = std::string(value);
-  batch_->Put(cf_, rocksdb::Slice(key.data(), key.size()),
-              rocksdb::Slice(value.data(), value.size()));
+  auto [it, added] = overlay_.try_emplace(std::string(key));
+  if (it->second.has_value()) {
+    it->second->assign(value);  // reuses the row's memory
+  } else {
+    it->second.emplace(value);
+  }
 }
 
-void OverlayWriter::Delete(std::string_view key) {
-  overlay_[std::string(key)] = std::nullopt;
-  batch_->Delete(cf_, rocksdb::Slice(key.data(), key.size()));
+void OverlayWriter::Delete(std::string_view key) { overlay_[std::string(key)] = std::nullopt; }
+
+void OverlayWriter::Flush() {
+  for (const auto& [key, value] : overlay_) {
+    if (value.has_value()) {
+      batch_->Put(cf_, key, *value);
+    } else {
+      batch_->Delete(cf_, key);
+    }
+  }
+  overlay_.clear();
 }
 
 absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, Db& db) {
@@ -94,14 +105,15 @@ absl::Status RebuildProjection(Db& db, ProjectionSlot& slot, uint64_t to,
     slot.projector->Apply(ev, rows);
     if (++done % kReplayChunk == 0) {
       if (!rows.status().ok()) return rows.status();
+      rows.Flush();
       if (auto s = FromRocks(db.raw()->Write(unsynced, &batch), "rebuild"); !s.ok()) return s;
       batch.Clear();
-      rows.Clear();
       if (progress) progress(done, to);
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log for a rebuild");
   if (!rows.status().ok()) return rows.status();
+  rows.Flush();
   batch.Put(db.meta(), PointerKey(slot.name), new_cf);
   batch.Put(db.meta(), VersionKey(slot.name), std::to_string(slot.projector->Version()));
   if (!slot.is_inline) {

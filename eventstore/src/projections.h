@@ -17,7 +17,9 @@
 
 namespace proeftuin::eventstore {
 
-// A projector's rows within one batch: writes go to the batch, reads see them first.
+// A projector's rows within one batch: writes are held in an overlay that reads see first, and
+// Flush() adds each row's last value to the batch once (a row a group or a rebuild chunk writes
+// many times, such as a programme's state, costs the memtable one insert, not one per event).
 class OverlayWriter : public ProjectionWriter {
  public:
   OverlayWriter(Db* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch* batch)
@@ -27,7 +29,8 @@ class OverlayWriter : public ProjectionWriter {
   void Delete(std::string_view key) override;
   // The first read error (a group with one fails as a whole).
   const absl::Status& status() const { return status_; }
-  void Clear() { overlay_.clear(); }
+  // Adds the overlay's rows to the batch and empties it; call before writing the batch.
+  void Flush();
 
  private:
   Db* db_;

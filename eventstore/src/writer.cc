@@ -193,6 +193,7 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
     absl::Status s;
     for (auto& [slot, rows] : g.overlays) {
       if (s.ok()) s = rows->status();
+      rows->Flush();
     }
     if (s.ok()) {
       rocksdb::WriteOptions w;

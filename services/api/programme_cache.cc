@@ -3,16 +3,39 @@
 namespace proeftuin::api {
 
 std::optional<v1::GetProgrammeResponse> ProgrammeCache::Find(const Key& key, const Stamp& stamp) {
-  absl::MutexLock l(&mu_);
-  auto it = entries_.find(key);
-  if (it == entries_.end() || !(it->second.stamp == stamp)) return std::nullopt;
-  recency_.splice(recency_.begin(), recency_, it->second.recency);
+  std::string bytes;
+  {
+    absl::MutexLock l(&mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end() || !(it->second.stamp == stamp)) return std::nullopt;
+    recency_.splice(recency_.begin(), recency_, it->second.recency);
+    bytes = it->second.response;
+  }
+  std::optional<v1::GetProgrammeResponse> out(std::in_place);
+  if (!out->ParseFromString(bytes)) return std::nullopt;  // cannot happen: we serialized it
   hits_.fetch_add(1);
-  return it->second.response;
+  return out;
 }
 
-void ProgrammeCache::Put(const Key& key, const Stamp& stamp, const v1::GetProgrammeResponse& response) {
+size_t ProgrammeCache::CostOf(const Key& key, size_t serialized_bytes) {
+  return serialized_bytes + 2 * key.programme_id.capacity() + 2 * sizeof(Key) + sizeof(Entry) + 64;
+}
+
+void ProgrammeCache::EvictWhileOver(size_t limit) {
+  while (used_ > limit && !recency_.empty()) {
+    auto it = entries_.find(recency_.back());
+    used_ -= it->second.cost;
+    entries_.erase(it);
+    recency_.pop_back();
+  }
+}
+
+void ProgrammeCache::Put(const Key& key, const Stamp& stamp,
+                         const v1::GetProgrammeResponse& response) {
   if (capacity_ == 0) return;
+  std::string bytes = response.SerializeAsString();
+  const size_t cost = CostOf(key, bytes.size());
+  if (cost > capacity_) return;
   absl::MutexLock l(&mu_);
   auto it = entries_.find(key);
   if (it != entries_.end()) {
@@ -21,17 +44,14 @@ void ProgrammeCache::Put(const Key& key, const Stamp& stamp, const v1::GetProgra
         (held.last_position == stamp.last_position && held.day > stamp.day)) {
       return;  // a reader with a newer view stored a newer one
     }
-    it->second.stamp = stamp;
-    it->second.response = response;
-    recency_.splice(recency_.begin(), recency_, it->second.recency);
-    return;
+    used_ -= it->second.cost;
+    recency_.erase(it->second.recency);
+    entries_.erase(it);
   }
-  if (entries_.size() >= capacity_) {
-    entries_.erase(recency_.back());
-    recency_.pop_back();
-  }
+  EvictWhileOver(capacity_ - cost);
   recency_.push_front(key);
-  entries_.emplace(key, Entry{stamp, response, recency_.begin()});
+  entries_.emplace(key, Entry{stamp, std::move(bytes), cost, recency_.begin()});
+  used_ += cost;
 }
 
 }  // namespace proeftuin::api

@@ -37,12 +37,18 @@ class ProgrammeCache {
     bool operator==(const Stamp&) const = default;
   };
 
-  explicit ProgrammeCache(size_t capacity) : capacity_(capacity) {}
+  // Holds responses up to `capacity_bytes` of memory (0: nothing is cached).
+  explicit ProgrammeCache(size_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+  // The memory an entry is counted for: the serialized response (entries are kept serialized,
+  // about a seventh of a parsed message's memory), its key and the bookkeeping around it.
+  static size_t CostOf(const Key& key, size_t serialized_bytes);
 
   // The response stored under `key` with this stamp, if any.
   std::optional<v1::GetProgrammeResponse> Find(const Key& key, const Stamp& stamp);
   // Stores a response (its as_of positions are the caller's to set on each hit); keeps the
-  // newest stamp when two readers race, and drops the least recently used entry when full.
+  // newest stamp when two readers race, and drops the least recently used entries while the
+  // total would exceed the capacity.
   void Put(const Key& key, const Stamp& stamp, const v1::GetProgrammeResponse& response);
 
   size_t hits() const { return hits_.load(); }
@@ -50,10 +56,14 @@ class ProgrammeCache {
  private:
   struct Entry {
     Stamp stamp;
-    v1::GetProgrammeResponse response;
+    std::string response;  // serialized
+    size_t cost = 0;
     std::list<Key>::iterator recency;
   };
+  void EvictWhileOver(size_t limit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const size_t capacity_;
+  size_t used_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Mutex mu_;
   std::map<Key, Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::list<Key> recency_ ABSL_GUARDED_BY(mu_);  // most recently used first

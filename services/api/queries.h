@@ -26,9 +26,9 @@ struct QueryScope {
 
 class Queries {
  public:
-  // `cache_entries`: GetProgramme responses kept (api/programme_cache.h); 0 turns it off.
-  explicit Queries(eventstore::EventStore* store, size_t cache_entries = 256)
-      : store_(store), programmes_(cache_entries) {}
+  // `cache_bytes`: memory for GetProgramme responses (api/programme_cache.h); 0 turns it off.
+  explicit Queries(eventstore::EventStore* store, size_t cache_bytes = 16 << 20)
+      : store_(store), programmes_(cache_bytes) {}
 
   // NOT_FOUND (unknown or above clearance), INVALID_ARGUMENT (bad page token / size),
   // DEADLINE_EXCEEDED (min_position not reached by `deadline`).

@@ -1,9 +1,10 @@
 // GetProgramme through Queries with its cache (api/programme_cache.h): an unchanged programme is
 // served from the cache with the reader's current position, any change to the programme or one
 // of its experiments is seen at once, and readers of different clearance never share a view.
+#include "api/queries.h"
+
 #include <gtest/gtest.h>
 
-#include "api/queries.h"
 #include "domain/testing/builders.h"
 #include "views/testing/views_testing.h"
 
@@ -93,21 +94,28 @@ TEST_F(CachedGetProgramme, ReadersOfAnotherClearanceGetTheirOwnView) {
   EXPECT_EQ(queries_.cached_programme_hits(), 2u);
 }
 
-TEST(ProgrammeCacheLimits, DropsTheLeastRecentlyUsedEntryAndKeepsTheNewestStamp) {
-  ProgrammeCache cache(2);
+TEST(ProgrammeCacheLimits, DropsTheLeastRecentlyUsedEntriesAndKeepsTheNewestStamp) {
   v1::GetProgrammeResponse r;
   r.set_as_of_position(7);
+  r.mutable_view()->set_programme_id("a");
+  const size_t one = ProgrammeCache::CostOf({"a", kAll}, r.ByteSizeLong());
+  ProgrammeCache cache(2 * one + one / 2);  // room for two
   cache.Put({"a", kAll}, {5, 20250303}, r);
   cache.Put({"b", kAll}, {6, 20250303}, r);
   EXPECT_TRUE(cache.Find({"a", kAll}, {5, 20250303}).has_value());  // a is now the most recent
   cache.Put({"c", kAll}, {8, 20250303}, r);
   EXPECT_FALSE(cache.Find({"b", kAll}, {6, 20250303}).has_value());
   EXPECT_TRUE(cache.Find({"a", kAll}, {5, 20250303}).has_value());
+  EXPECT_TRUE(cache.Find({"c", kAll}, {8, 20250303}).has_value());
   EXPECT_FALSE(cache.Find({"a", kAll}, {5, 20250304}).has_value());  // another day
   cache.Put({"a", kAll}, {9, 20250303}, r);
   cache.Put({"a", kAll}, {5, 20250303}, r);  // an older reader does not overwrite the newer one
   EXPECT_FALSE(cache.Find({"a", kAll}, {5, 20250303}).has_value());
   EXPECT_TRUE(cache.Find({"a", kAll}, {9, 20250303}).has_value());
+  EXPECT_TRUE(cache.Find({"c", kAll}, {8, 20250303}).has_value());  // replacing a kept the count
+  ProgrammeCache none(0);
+  none.Put({"a", kAll}, {5, 20250303}, r);
+  EXPECT_FALSE(none.Find({"a", kAll}, {5, 20250303}).has_value());
 }
 
 }  // namespace

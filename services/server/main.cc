@@ -79,6 +79,10 @@ int main(int argc, char** argv) {
                  "Memory budget for RocksDB caches and memtables")
       ->envname("PROEFTUIND_ROCKSDB_MEMORY_MB")
       ->capture_default_str();
+  app.add_option("--view-cache-mb", o.view_cache_mb,
+                 "Memory for assembled GetProgramme responses, served while a programme is unchanged (0: off)")
+      ->envname("PROEFTUIND_VIEW_CACHE_MB")
+      ->capture_default_str();
   app.add_option("--shutdown-grace-seconds", o.shutdown_grace_seconds,
                  "How long SIGTERM waits for in-flight calls")
       ->envname("PROEFTUIND_SHUTDOWN_GRACE_SECONDS")

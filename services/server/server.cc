@@ -52,10 +52,11 @@ void LogCertificate(const char* event, const CertificateInfo& c) {
 void LogConfig(const ServerOptions& o) {
   spdlog::info(
       R"j("event":"config","version":"{}","data_dir":{},"listen":{},"tls_cert":{},"tls_key":{},"tls_client_ca":{},)j"
-      R"j("allow_plaintext":{},"rocksdb_memory_mb":{},"shutdown_grace_seconds":{},"metrics_listen":{},)j"
+      R"j("allow_plaintext":{},"rocksdb_memory_mb":{},"view_cache_mb":{},"shutdown_grace_seconds":{},)j"
+      R"j("metrics_listen":{},)j"
       R"j("tls_reload_seconds":{})j",
       PROEFTUIN_VERSION, JsonString(o.data_dir), JsonString(o.listen), JsonString(o.tls_cert), JsonString(o.tls_key),
-      JsonString(o.tls_client_ca), o.allow_plaintext, o.rocksdb_memory_mb, o.shutdown_grace_seconds,
+      JsonString(o.tls_client_ca), o.allow_plaintext, o.rocksdb_memory_mb, o.view_cache_mb, o.shutdown_grace_seconds,
       JsonString(o.metrics_listen), o.tls_reload_seconds);
 }
 
@@ -222,7 +223,7 @@ absl::Status ProeftuinServer::Start() {
     spdlog::error(R"j("event":"chain_check_failed","first_bad_position":{},"problem":{})j",
                   d.store->StartupCheck().first_bad_position, JsonString(d.store->StartupCheck().problem));
   }
-  d.services = MakeServices(d.store.get());
+  d.services = MakeServices(d.store.get(), d.options.view_cache_mb << 20);
   RpcObserver* rpcs = d.obs->rpcs();
   d.services->guard->set_observer([rpcs](const grpc::ServerContextBase& ctx, std::string_view principal,
                                          const absl::Status& outcome) { rpcs->OnCheck(ctx, principal, outcome); });

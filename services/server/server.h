@@ -26,6 +26,7 @@ struct ServerOptions {
   std::string tls_client_ca;  // PEM file; clients may then authenticate by certificate (mTLS)
   bool allow_plaintext = false;  // non-loopback without TLS (behind a TLS-terminating proxy)
   size_t rocksdb_memory_mb = 128;  // block cache + memtables
+  size_t view_cache_mb = 16;       // assembled GetProgramme responses (0: off)
   // How long SIGTERM lets in-flight calls deliver their answers. gRPC's Shutdown waits this
   // long whenever clients keep connections open, so keep it short; appends already handed to
   // the store finish regardless.

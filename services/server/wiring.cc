@@ -25,24 +25,27 @@ std::vector<std::pair<std::string, bool>> ProjectionNames() {
   return projections;
 }
 
-std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store) {
+std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store, size_t view_cache_bytes) {
   auto s = std::make_unique<Services>();
   auto clock = [] { return absl::Now(); };
   s->guard = std::make_unique<api::Guard>(store, clock);
   s->commands = std::make_unique<app::CommandHandler>(store, clock);
-  s->queries = std::make_unique<api::Queries>(store);
+  s->queries = std::make_unique<api::Queries>(store, view_cache_bytes);
   s->principals = std::make_unique<app::PrincipalAdmin>(store, clock);
-  s->programme = std::make_unique<api::ProgrammeServiceImpl>(s->guard.get(), s->commands.get(), s->queries.get());
+  s->programme = std::make_unique<api::ProgrammeServiceImpl>(s->guard.get(), s->commands.get(),
+                                                             s->queries.get());
   s->events = std::make_unique<api::EventServiceImpl>(s->guard.get(), store);
   api::AuditTrail trail;
-  trail.list = [store](const v1::ListAuditEntriesRequest& r, v1::Confidentiality c, absl::Time deadline) {
+  trail.list = [store](const v1::ListAuditEntriesRequest& r, v1::Confidentiality c,
+                       absl::Time deadline) {
     return views::ListAuditEntries(*store, r, c, deadline);
   };
   trail.get = [store](const v1::GetAuditEntryRequest& r, v1::Confidentiality c) {
     return views::GetAuditEntry(*store, r, c);
   };
   s->audit = std::make_unique<api::AuditServiceImpl>(s->guard.get(), store, std::move(trail));
-  s->admin = std::make_unique<api::AdminServiceImpl>(s->guard.get(), store, s->principals.get(), ProjectionNames());
+  s->admin = std::make_unique<api::AdminServiceImpl>(s->guard.get(), store, s->principals.get(),
+                                                     ProjectionNames());
   return s;
 }
 

@@ -41,6 +41,6 @@ struct Services {
   void Stop() { events->Stop(); }
 };
 
-std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store);
+std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store, size_t view_cache_bytes);
 
 }  // namespace proeftuin::server
