@@ -17,7 +17,11 @@ const char* const kFixed[] = {"default", kCfEvents,
 
 rocksdb::BlockBasedTableOptions TableOptions(const DbOptions& o) {
   rocksdb::BlockBasedTableOptions t;
-  t.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes > 0 ? o.block_cache_bytes : 8 << 20);
+  // Four shards, not RocksDB's default of one per MiB: the index block of a large projection
+  // file is about 1 MiB, and in a 1 MiB shard it could never stay cached, so every scan of a
+  // big view read and parsed it again (docs/VIEWS.md, "Query latency").
+  t.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes > 0 ? o.block_cache_bytes : 8 << 20,
+                                       /*num_shard_bits=*/2);
   t.cache_index_and_filter_blocks = true;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   return t;
