@@ -70,16 +70,11 @@ void Tamper(const std::string& path, uint64_t pos, bool rehash) {
   raw.Put("events", PositionKey(pos), EncodeRecord(r->header_bytes, payload, r->personal_digest, hash));
 }
 
-class VerifyTest : public ::testing::Test {
+// A log in a temp dir, verified from a fresh open; `digest_` is its head after SetUp.
+class LogTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    auto store = OpenStore(dir_.path());
-    for (int i = 1; i <= 100; ++i) {
-      AppendRequest r = OneEvent("v" + std::to_string(i), "stream-" + std::to_string(i % 4));
-      if (i % 10 == 0) r.appends[0].events[0].personal = "bewoner " + std::to_string(i);
-      ASSERT_TRUE(store->Append(r).ok());
-    }
-    auto d = store->Digest();
+  void KeepDigest(EventStore& store) {
+    auto d = store.Digest();
     ASSERT_TRUE(d.ok());
     digest_ = *d;
   }
@@ -91,6 +86,19 @@ class VerifyTest : public ::testing::Test {
   }
   TempDir dir_;
   ChainDigest digest_;
+};
+
+class VerifyTest : public LogTest {
+ protected:
+  void SetUp() override {
+    auto store = OpenStore(dir_.path());
+    for (int i = 1; i <= 100; ++i) {
+      AppendRequest r = OneEvent("v" + std::to_string(i), "stream-" + std::to_string(i % 4));
+      if (i % 10 == 0) r.appends[0].events[0].personal = "bewoner " + std::to_string(i);
+      ASSERT_TRUE(store->Append(r).ok());
+    }
+    KeepDigest(*store);
+  }
 };
 
 TEST_F(VerifyTest, IntactLogVerifiesAndDigestRoundTrips) {
@@ -187,7 +195,7 @@ TEST_F(VerifyTest, ReadOnlyOpenVerifiesWhileAWriterHoldsTheStore) {
 
 // A log long enough that Verify splits it over threads (one part per core, each part anchored
 // on the stored hash of the record before it): the result must be the one a single pass gives.
-class LongLogVerify : public ::testing::Test {
+class LongLogVerify : public LogTest {
  protected:
   static constexpr uint64_t kEvents = 60'000;  // above the store's threshold for parallel checks
 
@@ -200,18 +208,8 @@ class LongLogVerify : public ::testing::Test {
                                        ExpectedVersion::Any(), std::move(events)));
       ASSERT_TRUE(r.ok()) << r.status();
     }
-    auto d = store->Digest();
-    ASSERT_TRUE(d.ok());
-    digest_ = *d;
+    KeepDigest(*store);
   }
-  VerifyResult VerifyAll() {
-    auto store = OpenStore(dir_.path());
-    auto v = store->Verify(1, 0);
-    EXPECT_TRUE(v.ok()) << v.status();
-    return v.ok() ? *v : VerifyResult{};
-  }
-  TempDir dir_;
-  ChainDigest digest_;
 };
 
 TEST_F(LongLogVerify, IntactLogVerifiesWithTheHeadAndProbeOfASinglePass) {
