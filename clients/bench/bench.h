@@ -30,6 +30,7 @@ struct Options {
   int repeats = 3;           // interleaved command / raw runs; the median is reported
   int subscribers = 100;     // live Subscribe streams in the subscriber phase
   int subscribe_rate = 1000;  // commands per second written while they listen
+  int subscribe_batch = 100;  // SubscribeRequest.max_batch (1: one event per message)
   int channels = 2;          // gRPC connections the clients share
 };
 

@@ -104,6 +104,10 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", o.seconds, "Seconds per measurement")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--repeats", o.repeats, "Interleaved command/raw runs (median)")->capture_default_str()->check(CLI::Range(1, 99));
   app.add_option("--subscribers", o.subscribers, "Live Subscribe streams")->capture_default_str()->check(CLI::Range(1, 10000));
+  app.add_option("--subscribe-batch", o.subscribe_batch,
+                 "Events per Subscribe message when more are ready (max_batch; 1: one each)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   app.add_option("--subscribe-rate", o.subscribe_rate, "Commands/s written while they listen")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));

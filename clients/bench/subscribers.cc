@@ -30,7 +30,8 @@ namespace wl = eventstore::bench;
 using Clock = std::chrono::steady_clock;
 
 int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -52,6 +53,12 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
     if (message_.has_event()) {
       latency_us_.push_back(double(NowUs() - message_.event().header().recorded_at_us()));
       received_.fetch_add(1);
+    } else if (message_.has_events()) {
+      const int64_t now = NowUs();
+      for (const auto& e : message_.events().events()) {
+        latency_us_.push_back(double(now - e.header().recorded_at_us()));
+      }
+      received_.fetch_add(static_cast<size_t>(message_.events().events_size()));
     } else if (message_.has_caught_up()) {
       caught_up_.store(true);
     }
@@ -77,7 +84,8 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
     ctx_->TryCancel();
     std::unique_lock<std::mutex> l(mu_);
     cv_.wait(l, [this] { return done_; });
-    if (status_.error_code() != grpc::StatusCode::CANCELLED) Fail("subscriber " + std::to_string(index), status_, *ctx_);
+    if (status_.error_code() != grpc::StatusCode::CANCELLED)
+      Fail("subscriber " + std::to_string(index), status_, *ctx_);
   }
   const std::vector<double>& latency_us() const { return latency_us_; }
 
@@ -121,7 +129,8 @@ uint64_t PacedWriter(Server& server, const BenchProgramme& p, int rate, double s
   for (size_t w = 0; w < writers; ++w) {
     threads.emplace_back([&, w] {
       for (uint64_t i = w; i < total && !failed.load(); i += writers) {
-        std::this_thread::sleep_until(start + std::chrono::microseconds(i * 1'000'000 / uint64_t(rate)));
+        std::this_thread::sleep_until(start +
+                                      std::chrono::microseconds(i * 1'000'000 / uint64_t(rate)));
         std::string id = p.run_id + "-live-" + std::to_string(i);
         if (!RecordActivity(server, p, static_cast<int>(w), w, id)) return failed.store(true);
         written.fetch_add(1);
@@ -133,14 +142,18 @@ uint64_t PacedWriter(Server& server, const BenchProgramme& p, int rate, double s
   return written.load();
 }
 
-void Report(const Options& options, double write_per_s, const std::vector<double>& all, Results& out) {
+void Report(const Options& options, double write_per_s, const std::vector<double>& all,
+            Results& out) {
   if (write_per_s < 0.9 * options.subscribe_rate) {
-    std::printf("note: the writer reached %.0f of the %d commands/s asked: commands took longer than the schedule\n",
-                write_per_s, options.subscribe_rate);
+    std::printf(
+        "note: the writer reached %.0f of the %d commands/s asked: commands took longer than the "
+        "schedule\n",
+        write_per_s, options.subscribe_rate);
   }
   std::printf("\nlive subscribers   streams  commands/s  deliveries   p50 ms   p95 ms   p99 ms\n");
-  std::printf("commit-to-delivery %7d %11.0f %11zu %8.3f %8.3f %8.3f\n", options.subscribers, write_per_s, all.size(),
-              Ms(wl::Percentile(all, 0.50)), Ms(wl::Percentile(all, 0.95)), Ms(wl::Percentile(all, 0.99)));
+  std::printf("commit-to-delivery %7d %11.0f %11zu %8.3f %8.3f %8.3f\n", options.subscribers,
+              write_per_s, all.size(), Ms(wl::Percentile(all, 0.50)), Ms(wl::Percentile(all, 0.95)),
+              Ms(wl::Percentile(all, 0.99)));
   out["subscribe_streams"] = options.subscribers;
   out["subscribe_commands_per_s"] = write_per_s;
   out["subscribe_deliveries"] = double(all.size());
@@ -154,27 +167,33 @@ void Report(const Options& options, double write_per_s, const std::vector<double
 void SubscribePhase(Server& server, const BenchProgramme& p, const Options& options, Results& out) {
   const uint64_t planned = static_cast<uint64_t>(options.subscribe_rate * options.seconds);
   std::vector<std::unique_ptr<v1::EventService::Stub>> stubs;
-  for (int c = 0; c < std::max(1, options.channels); ++c) stubs.push_back(v1::EventService::NewStub(server.shared_channel(c)));
+  for (int c = 0; c < std::max(1, options.channels); ++c)
+    stubs.push_back(v1::EventService::NewStub(server.shared_channel(c)));
   v1::SubscribeRequest req;
   req.set_from_position(server.Statistics().last_position() + 1);
   req.set_stream_prefix(ExperimentStreamPrefix(p));
+  req.set_max_batch(static_cast<uint32_t>(options.subscribe_batch));
   std::vector<std::unique_ptr<Subscriber>> subs;
   for (int i = 0; i < options.subscribers; ++i) {
-    subs.push_back(std::make_unique<Subscriber>(stubs[size_t(i) % stubs.size()].get(), server, p.reader_token, req,
-                                                planned));
+    subs.push_back(std::make_unique<Subscriber>(stubs[size_t(i) % stubs.size()].get(), server,
+                                                p.reader_token, req, planned));
   }
-  WaitAll(subs, [](const Subscriber& s) { return s.caught_up(); }, std::chrono::seconds(30), "did not catch up");
+  WaitAll(
+      subs, [](const Subscriber& s) { return s.caught_up(); }, std::chrono::seconds(30),
+      "did not catch up");
   auto start = Clock::now();
   const uint64_t written = PacedWriter(server, p, options.subscribe_rate, options.seconds);
   const double write_per_s = double(written) / wl::Seconds(start, Clock::now());
-  WaitAll(subs, [written](const Subscriber& s) { return s.received() >= written; }, std::chrono::seconds(30),
-          "did not receive every event written");
+  WaitAll(
+      subs, [written](const Subscriber& s) { return s.received() >= written; },
+      std::chrono::seconds(30), "did not receive every event written");
   std::vector<double> all;
   for (size_t i = 0; i < subs.size(); ++i) {
     subs[i]->Stop(static_cast<int>(i));
     if (subs[i]->received() != written) {
-      wl::Die("subscriber " + std::to_string(i) + " received " + std::to_string(subs[i]->received()) + " events, " +
-              std::to_string(written) + " were written");
+      wl::Die("subscriber " + std::to_string(i) + " received " +
+              std::to_string(subs[i]->received()) + " events, " + std::to_string(written) +
+              " were written");
     }
     all.insert(all.end(), subs[i]->latency_us().begin(), subs[i]->latency_us().end());
   }

@@ -1,5 +1,7 @@
 #include "api/event_service.h"
 
+#include <optional>
+
 #include "api/status.h"
 #include "app/queries.h"
 #include "eventstore/status_macros.h"
@@ -12,11 +14,14 @@ absl::StatusOr<size_t> MaxCount(int requested) {
   return requested == 0 ? 100 : std::min(requested, 1000);
 }
 
-absl::Status ValidFilter(const std::string& prefix, const google::protobuf::RepeatedPtrField<std::string>& types) {
-  if (prefix.size() > 200) return absl::InvalidArgumentError("stream_prefix: at most 200 characters");
+absl::Status ValidFilter(const std::string& prefix,
+                         const google::protobuf::RepeatedPtrField<std::string>& types) {
+  if (prefix.size() > 200)
+    return absl::InvalidArgumentError("stream_prefix: at most 200 characters");
   if (types.size() > 50) return absl::InvalidArgumentError("types: at most 50 types");
   for (const auto& t : types) {
-    if (t.empty() || t.size() > 200) return absl::InvalidArgumentError("types: each 1 to 200 characters");
+    if (t.empty() || t.size() > 200)
+      return absl::InvalidArgumentError("types: each 1 to 200 characters");
   }
   return absl::OkStatus();
 }
@@ -47,7 +52,8 @@ v1::Event ToApiEvent(const eventstore::RecordedEvent& e, v1::Confidentiality cle
   return out;
 }
 
-grpc::Status EventServiceImpl::ReadStream(grpc::ServerContext* ctx, const v1::ReadStreamRequest* req,
+grpc::Status EventServiceImpl::ReadStream(grpc::ServerContext* ctx,
+                                          const v1::ReadStreamRequest* req,
                                           v1::ReadStreamResponse* resp) {
   auto caller = guard_->Check(*ctx, MethodName("EventService", "ReadStream"));
   if (!caller.ok()) return Finish(ctx, caller.status());
@@ -55,9 +61,9 @@ grpc::Status EventServiceImpl::ReadStream(grpc::ServerContext* ctx, const v1::Re
   if (!max.ok()) return Finish(ctx, max.status());
   bool backward = req->direction() == v1::DIRECTION_BACKWARD;
   uint64_t from = backward && req->from_version() == 0 ? UINT64_MAX : req->from_version();
-  auto events = store_->ReadStream(req->stream(), backward ? eventstore::Direction::kBackward
-                                                           : eventstore::Direction::kForward,
-                                   from, *max);
+  auto events = store_->ReadStream(
+      req->stream(), backward ? eventstore::Direction::kBackward : eventstore::Direction::kForward,
+      from, *max);
   if (!events.ok()) return Finish(ctx, events.status());
   for (const auto& e : *events) *resp->add_events() = ToApiEvent(e, caller->clearance());
   return grpc::Status::OK;
@@ -79,35 +85,91 @@ grpc::Status EventServiceImpl::ReadAll(grpc::ServerContext* ctx, const v1::ReadA
   return grpc::Status::OK;
 }
 
+namespace {
+
+constexpr uint32_t kMaxSubscribeBatch = 1000;
+
+v1::SubscribeResponse ToSubscribeResponse(const eventstore::SubscriptionMessage& m,
+                                          v1::Confidentiality clearance) {
+  v1::SubscribeResponse out;
+  switch (m.kind) {
+    case eventstore::SubscriptionMessage::Kind::kEvent:
+      *out.mutable_event() = ToApiEvent(*m.event, clearance);
+      break;
+    case eventstore::SubscriptionMessage::Kind::kCaughtUp:
+      out.mutable_caught_up()->set_position(m.position);
+      break;
+    case eventstore::SubscriptionMessage::Kind::kCheckpoint:
+      out.mutable_checkpoint()->set_position(m.position);
+      break;
+  }
+  return out;
+}
+
+// Adds the events that are ready now after `first`, up to `max` in all, to `out.events`; a
+// message of another kind read meanwhile is left in `*held` for the next response. An error
+// other than "nothing ready" is returned after the batch is filled.
+absl::Status FillBatch(eventstore::Subscription& sub, const eventstore::SubscriptionMessage& first,
+                       int max, v1::Confidentiality clearance, v1::SubscribeResponse* out,
+                       std::optional<eventstore::SubscriptionMessage>* held) {
+  v1::EventBatch* batch = out->mutable_events();
+  *batch->add_events() = ToApiEvent(*first.event, clearance);
+  while (batch->events_size() < max) {
+    auto next = sub.Next(absl::InfinitePast());  // what is ready, without waiting
+    if (!next.ok()) {
+      if (next.status().code() == absl::StatusCode::kDeadlineExceeded) return absl::OkStatus();
+      return next.status();
+    }
+    if (next->kind != eventstore::SubscriptionMessage::Kind::kEvent) {
+      *held = *std::move(next);
+      return absl::OkStatus();
+    }
+    *batch->add_events() = ToApiEvent(*next->event, clearance);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 grpc::Status EventServiceImpl::Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
                                          grpc::ServerWriter<v1::SubscribeResponse>* writer) {
   auto caller = guard_->Check(*ctx, MethodName("EventService", "Subscribe"));
   if (!caller.ok()) return Finish(ctx, caller.status());
   if (auto s = ValidFilter(req->stream_prefix(), req->types()); !s.ok()) return Finish(ctx, s);
+  if (req->max_batch() > kMaxSubscribeBatch) {
+    return Finish(
+        ctx, absl::InvalidArgumentError("max_batch: at most " + std::to_string(kMaxSubscribeBatch) +
+                                        ", got " + std::to_string(req->max_batch())));
+  }
+  const int max_batch = static_cast<int>(std::max<uint32_t>(req->max_batch(), 1));
   eventstore::SubscribeOptions o;
   o.from_position = std::max<uint64_t>(req->from_position(), 1);
   o.filter = {req->stream_prefix(), {req->types().begin(), req->types().end()}};
   auto sub = store_->Subscribe(o);
   v1::Confidentiality clearance = caller->clearance();
+  std::optional<eventstore::SubscriptionMessage> held;
   while (!ctx->IsCancelled() && !stopping_.load()) {
-    auto m = sub->Next(absl::Now() + absl::Milliseconds(200));
-    if (!m.ok()) {
-      if (m.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
-      return Finish(ctx, m.status());
+    eventstore::SubscriptionMessage m;
+    if (held.has_value()) {
+      m = *std::move(held);
+      held.reset();
+    } else {
+      auto next = sub->Next(absl::Now() + absl::Milliseconds(200));
+      if (!next.ok()) {
+        if (next.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
+        return Finish(ctx, next.status());
+      }
+      m = *std::move(next);
     }
+    absl::Status after = absl::OkStatus();
     v1::SubscribeResponse out;
-    switch (m->kind) {
-      case eventstore::SubscriptionMessage::Kind::kEvent:
-        *out.mutable_event() = ToApiEvent(*m->event, clearance);
-        break;
-      case eventstore::SubscriptionMessage::Kind::kCaughtUp:
-        out.mutable_caught_up()->set_position(m->position);
-        break;
-      case eventstore::SubscriptionMessage::Kind::kCheckpoint:
-        out.mutable_checkpoint()->set_position(m->position);
-        break;
+    if (m.kind == eventstore::SubscriptionMessage::Kind::kEvent && max_batch > 1) {
+      after = FillBatch(*sub, m, max_batch, clearance, &out, &held);
+    } else {
+      out = ToSubscribeResponse(m, clearance);
     }
     if (!writer->Write(out)) break;  // the client went away
+    if (!after.ok()) return Finish(ctx, after);
   }
   return grpc::Status::OK;
 }

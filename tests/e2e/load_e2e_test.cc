@@ -19,14 +19,16 @@ namespace proeftuin::e2e {
 namespace {
 
 // Runs the example's steps whose labels start with `prefix` (in order).
-void RunSteps(E2eTest* t, ServerProcess& server, const std::function<const std::string&(const std::string&)>& token,
+void RunSteps(E2eTest* t, ServerProcess& server,
+              const std::function<const std::string&(const std::string&)>& token,
               const std::string& prefix) {
   auto channel = server.Channel();
   for (const auto& step : domain::ExampleProgrammeSteps()) {
     if (step.label.rfind(prefix, 0) != 0) continue;
     v1::CommandOptions o;
     o.set_request_id("step-" + step.label);
-    grpc::Status s = clients::SendCommand(channel.get(), Ctx(token(step.role)).get(), step.command, o, nullptr);
+    grpc::Status s =
+        clients::SendCommand(channel.get(), Ctx(token(step.role)).get(), step.command, o, nullptr);
     ASSERT_TRUE(s.ok()) << step.label << ": " << s.error_message();
   }
   (void)t;
@@ -39,6 +41,7 @@ class LoadE2eTest : public E2eTest {
     RunSteps(this, *server_, token, "draft");
     RunSteps(this, *server_, token, "propose-");
   }
+  int SubscribeThroughCatchUpAndLive(uint32_t max_batch);
 };
 
 TEST_F(LoadE2eTest, RacingSelectionsCannotOverspendTheYearBudget) {
@@ -96,7 +99,8 @@ TEST_F(LoadE2eTest, SigtermUnderLoadLosesNoAcknowledgedCommand) {
   Seed();
   std::string experiment;
   for (const auto& step : domain::ExampleProgrammeSteps()) {
-    if (step.command.has_propose_experiment()) experiment = step.command.propose_experiment().experiment_id();
+    if (step.command.has_propose_experiment())
+      experiment = step.command.propose_experiment().experiment_id();
   }
   // Amendments before selection are accepted any number of times: a command we can repeat.
   std::mutex mu;
@@ -110,14 +114,17 @@ TEST_F(LoadE2eTest, SigtermUnderLoadLosesNoAcknowledgedCommand) {
         v1::Command c;
         v1::RecordKnowledgeSession* k = c.mutable_record_knowledge_session();
         for (const auto& step : domain::ExampleProgrammeSteps()) {
-          if (step.command.has_record_knowledge_session()) *k = step.command.record_knowledge_session();
+          if (step.command.has_record_knowledge_session())
+            *k = step.command.record_knowledge_session();
         }
         std::string id = "load-" + std::to_string(t) + "-" + std::to_string(i);
         k->set_session_id(id);
         v1::CommandOptions o;
         o.set_request_id(id);
         v1::CommandResult r;
-        if (clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager"), 5000).get(), c, o, &r).ok()) {
+        if (clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager"), 5000).get(), c,
+                                 o, &r)
+                .ok()) {
           std::lock_guard<std::mutex> l(mu);
           acked[id] = r.first_position();
         }
@@ -155,13 +162,17 @@ TEST_F(LoadE2eTest, SigtermUnderLoadLosesNoAcknowledgedCommand) {
   }
 }
 
-TEST_F(LoadE2eTest, SubscriptionCatchesUpThenGoesLiveWithNothingLostOrDoubled) {
+// Subscribes from the start with `max_batch`, writes 40 sessions while it listens, and checks
+// that every position arrives once and in order; returns the largest number of events that came
+// in one message.
+int LoadE2eTest::SubscribeThroughCatchUpAndLive(uint32_t max_batch) {
   Seed();
   auto channel = server_->Channel();
   auto events = v1::EventService::NewStub(channel);
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", "Bearer " + TokenFor("integration_reader"));
   v1::SubscribeRequest req;
+  req.set_max_batch(max_batch);
   auto reader = events->Subscribe(&ctx, req);
   std::thread writer([&] {
     for (int i = 0; i < 40; ++i) {
@@ -172,24 +183,60 @@ TEST_F(LoadE2eTest, SubscriptionCatchesUpThenGoesLiveWithNothingLostOrDoubled) {
       c.mutable_record_knowledge_session()->set_session_id("live-" + std::to_string(i));
       v1::CommandOptions o;
       o.set_request_id("live-" + std::to_string(i));
-      ASSERT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), c, o, nullptr).ok());
+      EXPECT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), c,
+                                       o, nullptr)
+                      .ok());
     }
   });
   std::vector<uint64_t> positions;
   int caught_up = 0;
   size_t live_sessions = 0;
+  int largest = 0;
   v1::SubscribeResponse msg;
+  auto take = [&](const v1::Event& e) {
+    positions.push_back(e.header().position());
+    if (e.header().request_id().rfind("live-", 0) == 0) ++live_sessions;
+  };
   while (live_sessions < 40 && reader->Read(&msg)) {
     if (msg.has_caught_up()) ++caught_up;
-    if (!msg.has_event()) continue;
-    positions.push_back(msg.event().header().position());
-    if (msg.event().header().request_id().rfind("live-", 0) == 0) ++live_sessions;
+    if (msg.has_event()) {
+      EXPECT_LE(max_batch, 1u) << "a single event although batches were asked for";
+      take(msg.event());
+      largest = std::max(largest, 1);
+    }
+    for (const v1::Event& e : msg.events().events()) take(e);
+    largest = std::max(largest, msg.events().events_size());
   }
   writer.join();
   ctx.TryCancel();
   EXPECT_EQ(caught_up, 1);
   EXPECT_EQ(live_sessions, 40u);
-  for (size_t i = 0; i < positions.size(); ++i) ASSERT_EQ(positions[i], i + 1);
+  for (size_t i = 0; i < positions.size(); ++i) EXPECT_EQ(positions[i], i + 1);
+  EXPECT_LE(largest, static_cast<int>(std::max<uint32_t>(max_batch, 1)));
+  return largest;
+}
+
+TEST_F(LoadE2eTest, SubscriptionCatchesUpThenGoesLiveWithNothingLostOrDoubled) {
+  EXPECT_EQ(SubscribeThroughCatchUpAndLive(0), 1);
+}
+
+TEST_F(LoadE2eTest, BatchedSubscriptionDeliversTheSameEventsInFewerMessages) {
+  // The catch-up over the seeded programme has every event ready at once: they share messages.
+  EXPECT_GT(SubscribeThroughCatchUpAndLive(16), 1);
+}
+
+TEST_F(LoadE2eTest, SubscriptionRefusesABatchAboveTheLimit) {
+  auto events = v1::EventService::NewStub(server_->Channel());
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + TokenFor("integration_reader"));
+  v1::SubscribeRequest req;
+  req.set_max_batch(1001);
+  auto reader = events->Subscribe(&ctx, req);
+  v1::SubscribeResponse msg;
+  EXPECT_FALSE(reader->Read(&msg));
+  grpc::Status s = reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("max_batch"), std::string::npos) << s.error_message();
 }
 
 }  // namespace
