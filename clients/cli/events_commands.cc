@@ -42,43 +42,57 @@ Outcome Tail(Cli* cli, const TailArgs& a) {
   req.set_from_position(a.from > 0 ? a.from : NextAfterHead(cli));
   bool hide_catch_up = req.from_position() == 0;  // no digest (role): skip history up to the head
   req.set_stream_prefix(a.prefix);
-  for (const auto& t : a.types) req.add_types(t.find('.') == std::string::npos ? "proeftuin.v1." + t : t);
+  for (const auto& t : a.types)
+    req.add_types(t.find('.') == std::string::npos ? "proeftuin.v1." + t : t);
+  req.set_max_batch(256);  // a long history arrives in few messages; printed one event a line
   auto stub = v1::EventService::NewStub(cli->Channel());
   auto ctx = cli->Context(std::chrono::seconds(0));
   auto reader = stub->Subscribe(ctx.get(), req);
   v1::SubscribeResponse m;
   uint64_t shown = 0;
-  while (reader->Read(&m)) {
+  bool done = false;
+  auto show = [&](const v1::Event& e) {
+    PrintEvent(cli, e);
+    done = a.count > 0 && ++shown >= a.count;
+  };
+  while (!done && reader->Read(&m)) {
     if (m.has_caught_up()) {
       hide_catch_up = false;
       if (a.until_caught_up) break;
     }
-    if (!m.has_event() || hide_catch_up) continue;
-    PrintEvent(cli, m.event());
-    if (a.count > 0 && ++shown >= a.count) break;
+    if (hide_catch_up) continue;
+    if (m.has_event()) show(m.event());
+    for (int i = 0; i < m.events().events_size() && !done; ++i) show(m.events().events(i));
   }
   ctx->TryCancel();
   grpc::Status s = reader->Finish();
-  if (!s.ok() && s.error_code() != grpc::StatusCode::CANCELLED) return FromStatus(s, ctx.get(), "tail the log");
+  if (!s.ok() && s.error_code() != grpc::StatusCode::CANCELLED)
+    return FromStatus(s, ctx.get(), "tail the log");
   return Ok();
 }
 
 void AddTail(CLI::App* noun, Cli* cli) {
   auto a = std::make_shared<TailArgs>();
-  CLI::App* sub = noun->add_subcommand("tail", "Follow the log live (EventService.Subscribe), one event a line");
-  sub->add_option("--from", a->from, "First position (default: only events after the current head)");
-  sub->add_option("--stream-prefix", a->prefix, "Only streams starting with this, e.g. experiment-lv-2024-2027.");
+  CLI::App* sub = noun->add_subcommand(
+      "tail", "Follow the log live (EventService.Subscribe), one event a line");
+  sub->add_option("--from", a->from,
+                  "First position (default: only events after the current head)");
+  sub->add_option("--stream-prefix", a->prefix,
+                  "Only streams starting with this, e.g. experiment-lv-2024-2027.");
   sub->add_option("--type", a->types, "Only this event type, e.g. ExperimentSelected; repeat")
       ->allow_extra_args(false);
   sub->add_option("--count", a->count, "Stop after this many events");
-  sub->add_flag("--until-caught-up", a->until_caught_up, "Stop when the history is delivered (no live part)");
-  sub->footer(ExampleFooter("proeftuin events tail --from 1 --stream-prefix programme- --type ProgrammeAdopted"));
+  sub->add_flag("--until-caught-up", a->until_caught_up,
+                "Stop when the history is delivered (no live part)");
+  sub->footer(ExampleFooter(
+      "proeftuin events tail --from 1 --stream-prefix programme- --type ProgrammeAdopted"));
   sub->callback([cli, a] { cli->set_outcome(Tail(cli, *a)); });
 }
 
 void AddRead(CLI::App* noun, Cli* cli) {
   auto a = std::make_shared<TailArgs>();
-  CLI::App* sub = noun->add_subcommand("read", "Read the log from a position (EventService.ReadAll)");
+  CLI::App* sub =
+      noun->add_subcommand("read", "Read the log from a position (EventService.ReadAll)");
   sub->add_option("--from", a->from, "First position (default 1)");
   sub->add_option("--stream-prefix", a->prefix, "Only streams starting with this");
   sub->add_option("--type", a->types, "Only this event type")->expected(1);
@@ -87,10 +101,11 @@ void AddRead(CLI::App* noun, Cli* cli) {
   sub->callback([cli, a] {
     if (Outcome o = cli->RequireToken(); o.exit_code != 0) return cli->set_outcome(o);
     uint64_t shown = 0;
-    cli->set_outcome(ReadLog(cli, a->from, a->prefix, a->types.empty() ? "" : a->types[0], [&](const v1::Event& e) {
-      PrintEvent(cli, e);
-      return a->count == 0 || ++shown < a->count;
-    }));
+    cli->set_outcome(ReadLog(cli, a->from, a->prefix, a->types.empty() ? "" : a->types[0],
+                             [&](const v1::Event& e) {
+                               PrintEvent(cli, e);
+                               return a->count == 0 || ++shown < a->count;
+                             }));
   });
 }
 

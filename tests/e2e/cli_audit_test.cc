@@ -132,6 +132,9 @@ TEST_F(CliAuditTest, EventsTailReadAndStream) {
   CliResult all = Cli({"events", "tail", "--from", "1", "--until-caught-up"}, "auditor");
   ASSERT_EQ(all.exit_code, 0) << all.err;
   EXPECT_EQ(Lines(all.out), static_cast<int>(head_));
+  CliResult three = Cli({"events", "tail", "--from", "1", "--count", "3"}, "auditor");  // stops inside a batch
+  ASSERT_EQ(three.exit_code, 0) << three.err;
+  EXPECT_EQ(Lines(three.out), 3) << three.out;
   CliResult adopted = Cli({"-o", "json", "events", "tail", "--from", "1", "--stream-prefix", "programme-", "--type",
                            "ProgrammeAdopted", "--until-caught-up"},
                           "integration_reader");
