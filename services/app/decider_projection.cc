@@ -12,15 +12,6 @@ namespace {
 
 using CorrectableList = google::protobuf::RepeatedPtrField<v1::CorrectableEvent>;
 
-domain::EventContext ContextOf(const eventstore::RecordedEvent& e) {
-  domain::EventContext c;
-  c.global_position = e.header.position();
-  c.stream_version = e.header.stream_version();
-  c.recorded_at = absl::FromUnixMicros(e.header.recorded_at_us());
-  c.occurred_on = e.header.occurred_on();
-  return c;
-}
-
 template <typename Event>
 bool Is(std::string_view type) {
   return type == Event::descriptor()->full_name();
@@ -88,7 +79,7 @@ void Fold(const eventstore::RecordedEvent& e, const Event& event, const std::str
       InsertInOrder(state.mutable_correctable_events(), std::move(target));
     }
   }
-  state = domain::Evolve(std::move(state), event, ContextOf(e));
+  state = domain::Evolve(std::move(state), event, EventContextOf(e));
   StoreRepeating(state.mutable_correctable_events(), prefix, rows);
   rows.Put(key, state.SerializeAsString());
 }
@@ -123,6 +114,15 @@ absl::StatusOr<std::optional<State>> Load(eventstore::ReadView& view, const std:
 }
 
 }  // namespace
+
+domain::EventContext EventContextOf(const eventstore::RecordedEvent& e) {
+  domain::EventContext c;
+  c.global_position = e.header.position();
+  c.stream_version = e.header.stream_version();
+  c.recorded_at = absl::FromUnixMicros(e.header.recorded_at_us());
+  c.occurred_on = e.header.occurred_on();
+  return c;
+}
 
 std::string ProgrammeKey(std::string_view programme_id) { return "p/" + std::string(programme_id); }
 

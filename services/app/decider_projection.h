@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "domain/decider.h"
 #include "eventstore/event_store.h"
 #include "eventstore/projection.h"
 #include "proeftuin/v1/state.pb.h"
@@ -32,6 +33,9 @@
 namespace proeftuin::app {
 
 inline constexpr char kDeciderStateProjection[] = "decider_state";
+
+// What Evolve learns of a stored event besides its payload: position, version, times.
+domain::EventContext EventContextOf(const eventstore::RecordedEvent& e);
 
 std::string ProgrammeKey(std::string_view programme_id);
 std::string ExperimentKey(std::string_view programme_id, std::string_view experiment_id);

@@ -2,6 +2,7 @@
 #include <memory>
 #include <optional>
 
+#include "app/decider_projection.h"
 #include "app/principals.h"
 #include "app/queries.h"
 #include "domain/decider.h"
@@ -33,15 +34,6 @@ std::unique_ptr<google::protobuf::Message> PayloadMessage(const v1::EventHeader&
   const google::protobuf::Message* prototype =
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(d);
   return prototype == nullptr ? nullptr : std::unique_ptr<google::protobuf::Message>(prototype->New());
-}
-
-domain::EventContext ContextOf(const eventstore::RecordedEvent& e) {
-  domain::EventContext c;
-  c.global_position = e.header.position();
-  c.stream_version = e.header.stream_version();
-  c.recorded_at = absl::FromUnixMicros(e.header.recorded_at_us());
-  c.occurred_on = e.header.occurred_on();
-  return c;
 }
 
 template <typename State>
@@ -77,14 +69,14 @@ void FillStates(const std::vector<eventstore::RecordedEvent>& events, uint64_t v
   if (ids.has_value() && ids->experiment_id.empty()) {
     auto r = Replay<v1::ProgrammeState>(events, version, [](auto& s, const auto& e) {
       auto ev = domain::DecodeProgrammeEvent(e.header.type(), e.payload);
-      if (ev.ok()) s = domain::Evolve(std::move(s), *ev, ContextOf(e));
+      if (ev.ok()) s = domain::Evolve(std::move(s), *ev, app::EventContextOf(e));
     });
     if (r.before && visible(*r.before)) *out->mutable_before()->mutable_programme() = *r.before;
     if (r.after && visible(*r.after)) *out->mutable_after()->mutable_programme() = *r.after;
   } else if (ids.has_value()) {
     auto r = Replay<v1::ExperimentState>(events, version, [](auto& s, const auto& e) {
       auto ev = domain::DecodeExperimentEvent(e.header.type(), e.payload);
-      if (ev.ok()) s = domain::Evolve(std::move(s), *ev, ContextOf(e));
+      if (ev.ok()) s = domain::Evolve(std::move(s), *ev, app::EventContextOf(e));
     });
     if (r.before && visible(*r.before)) *out->mutable_before()->mutable_experiment() = *r.before;
     if (r.after && visible(*r.after)) *out->mutable_after()->mutable_experiment() = *r.after;

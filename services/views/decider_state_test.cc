@@ -16,15 +16,6 @@ namespace {
 namespace tk = domain::testkit;
 using app::Correctables;
 
-domain::EventContext ContextOf(const eventstore::RecordedEvent& e) {
-  domain::EventContext c;
-  c.global_position = e.header.position();
-  c.stream_version = e.header.stream_version();
-  c.recorded_at = absl::FromUnixMicros(e.header.recorded_at_us());
-  c.occurred_on = e.header.occurred_on();
-  return c;
-}
-
 // The state Evolve builds from the whole stream, read back from the log.
 template <typename State, typename Decode>
 State Fold(eventstore::EventStore& store, const std::string& stream, Decode decode) {
@@ -35,7 +26,7 @@ State Fold(eventstore::EventStore& store, const std::string& stream, Decode deco
   for (const auto& e : *events) {
     auto event = decode(e.header.type(), e.payload);
     EXPECT_TRUE(event.ok()) << event.status();
-    if (event.ok()) state = domain::Evolve(std::move(state), *event, ContextOf(e));
+    if (event.ok()) state = domain::Evolve(std::move(state), *event, app::EventContextOf(e));
   }
   return state;
 }
