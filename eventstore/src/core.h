@@ -50,6 +50,12 @@ struct StoreCore {
     return db;
   }
 
+  // True when `d` is the instance appends go to (not one replaced by a reopen).
+  bool IsCurrent(const Db* d) const {
+    absl::MutexLock l(&db_mu);
+    return db.get() == d;
+  }
+
   absl::Status Health() const {
     absl::MutexLock l(&health_mu);
     return health;
@@ -76,6 +82,12 @@ struct StoreCore {
   std::vector<std::unique_ptr<ProjectionSlot>> slots;  // fixed after open
 
   std::atomic<uint64_t> committed_position{0};
+  // A sequence lock over the events family, so that a read view learns its position without
+  // seeking to the newest record. Even: no write in flight, and `committed_position` is the
+  // newest event in the database. Odd: the writer has a batch in flight, or a write failed and
+  // the position is not reloaded yet, or no writer runs (read-only, or not started): readers
+  // then seek to the newest record themselves.
+  std::atomic<uint64_t> write_seq{1};
   std::atomic<uint64_t> appends{0}, events_appended{0}, groups{0};
   std::atomic<uint64_t> live_subscriptions{0};
 

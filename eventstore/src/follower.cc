@@ -7,6 +7,10 @@
 namespace proeftuin::eventstore {
 namespace {
 constexpr size_t kStep = 1024;
+// Once a new event arrives, how long the follower lets more arrive before it steps: each step is
+// a RocksDB write of its own (WAL and memtable), and one step per commit group cost ~9 % of the
+// server's CPU at 1,000 small groups a second. Bounds the extra lag of an async projection.
+constexpr absl::Duration kGather = absl::Milliseconds(10);
 }
 
 void AsyncFollower::Start() {
@@ -60,7 +64,9 @@ void AsyncFollower::Loop() {
       if (!Step(committed).ok()) absl::SleepFor(absl::Milliseconds(100));
       continue;
     }
-    core_->feed.WaitFor(applied + 1, absl::Now() + absl::Milliseconds(250), &stop_);
+    if (core_->feed.WaitFor(applied + 1, absl::Now() + absl::Milliseconds(250), &stop_)) {
+      core_->feed.WaitFor(applied + kStep, absl::Now() + kGather, &stop_);
+    }
   }
 }
 

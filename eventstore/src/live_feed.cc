@@ -9,6 +9,7 @@ void LiveFeed::Publish(const std::vector<EventPtr>& events) {
   for (const auto& e : events) recent_.push_back(e);
   while (recent_.size() > capacity_) recent_.pop_front();
   head_ = events.back()->position();
+  changed_.SignalAll();
 }
 
 LiveFeed::Fetch LiveFeed::Get(uint64_t from, size_t max, std::vector<EventPtr>* out) const {
@@ -23,10 +24,9 @@ LiveFeed::Fetch LiveFeed::Get(uint64_t from, size_t max, std::vector<EventPtr>* 
 bool LiveFeed::WaitFor(uint64_t position, absl::Time deadline,
                        const std::atomic<bool>* cancelled) const {
   absl::MutexLock l(&mu_);
-  auto ready = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return head_ >= position || closed_ || cancelled->load();
-  };
-  mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
+  while (head_ < position && !closed_ && !cancelled->load()) {
+    if (changed_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
+  }
   return head_ >= position;
 }
 
@@ -35,16 +35,18 @@ void LiveFeed::Reset(uint64_t head) {
   if (head == head_) return;
   recent_.clear();
   head_ = head;
+  changed_.SignalAll();
 }
 
 void LiveFeed::Poke() {
-  absl::MutexLock l(&mu_);
-  ++pokes_;  // any change under mu_ makes waiters re-evaluate their conditions
+  absl::MutexLock l(&mu_);  // a waiter that saw its flag unset is waiting by now
+  changed_.SignalAll();
 }
 
 void LiveFeed::Close() {
   absl::MutexLock l(&mu_);
   closed_ = true;
+  changed_.SignalAll();
 }
 
 bool LiveFeed::closed() const {

@@ -43,10 +43,12 @@ class LiveFeed {
  private:
   const size_t capacity_;
   mutable absl::Mutex mu_;
+  // Signalled on every change waiters look at. A condition variable, not absl::Condition: with a
+  // Condition every unlock of mu_ (each subscriber's Get) evaluated every waiter's condition.
+  mutable absl::CondVar changed_;
   std::deque<EventPtr> recent_ ABSL_GUARDED_BY(mu_);
   uint64_t head_ ABSL_GUARDED_BY(mu_) = 0;  // last published position
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  uint64_t pokes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace proeftuin::eventstore

@@ -26,7 +26,17 @@ namespace proeftuin::eventstore {
 class RocksReadView : public ReadView {
  public:
   RocksReadView(std::shared_ptr<StoreCore> core, std::shared_ptr<Db> db)
-      : core_(std::move(core)), db_(std::move(db)), snapshot_(db_->raw()->GetSnapshot()) {
+      : core_(std::move(core)), db_(std::move(db)) {
+    // No write began between the two reads of the sequence lock, on the instance appends go
+    // to: the snapshot holds exactly the events up to the committed position (core.h,
+    // write_seq).
+    const uint64_t before = core_->write_seq.load();
+    const uint64_t committed = core_->committed_position.load();
+    snapshot_ = db_->raw()->GetSnapshot();
+    if (before % 2 == 0 && core_->IsCurrent(db_.get()) && core_->write_seq.load() == before) {
+      position_ = committed;
+      return;
+    }
     rocksdb::ReadOptions ro;
     ro.snapshot = snapshot_;
     std::unique_ptr<rocksdb::Iterator> it(db_->raw()->NewIterator(ro, db_->events()));

@@ -82,6 +82,7 @@ absl::Status Writer::Start() {
   if (!db.ok()) return db.status();
   if (absl::Status s = LoadState(**db); !s.ok()) return s;
   core_->committed_position.store(last_position_);
+  core_->write_seq.store(2);  // even: the position above is the database's
   acker_ = std::thread([this] { AckLoop(); });
   thread_ = std::thread([this] {
     // The single writer is the serial point of every append: let it win the CPU from caller
@@ -198,10 +199,12 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
     if (s.ok()) {
       rocksdb::WriteOptions w;
       w.sync = true;
+      core_->write_seq.fetch_add(1);  // odd: a batch in flight
       s = FromRocks(g.db->raw()->Write(w, &g.batch), "the store cannot write");
     }
     if (s.ok()) {
       Commit(g);
+      core_->write_seq.fetch_add(1);  // even again; a failed batch keeps it odd until Reloaded
     } else {
       healthy_ = false;
       core_->SetHealth(s);
@@ -433,6 +436,7 @@ absl::Status Writer::LoadState(Db& db) {
 
 void Writer::Reloaded() {
   core_->committed_position.store(last_position_);
+  if (core_->write_seq.load() % 2 == 1) core_->write_seq.fetch_add(1);
   core_->feed.Reset(last_position_);
 }
 

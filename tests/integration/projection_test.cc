@@ -73,6 +73,47 @@ TEST(Projections, InlineRowsSeeTheirOwnPendingWritesWithinAGroup) {
   EXPECT_EQ((*view)->Get("nope", "x").status().code(), absl::StatusCode::kNotFound);
 }
 
+// A read view's position comes from the writer's sequence lock when no write is in flight
+// (core.h, write_seq): under concurrent appends it must still be exactly the newest event its
+// snapshot holds. All events go to one stream, so the inline count equals the position.
+TEST(Projections, ReadViewPositionIsItsSnapshotsUnderConcurrentAppends) {
+  TempDir dir;
+  RocksStoreOptions o;
+  o.inline_projectors = {std::make_shared<CountingProjector>("counts")};
+  auto store = OpenStore(dir.path(), o);
+  std::atomic<bool> done{false};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 4; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 150; ++i) {
+        ASSERT_TRUE(store->Append(OneEvent("w" + std::to_string(t) + "-" + std::to_string(i), "one")).ok());
+      }
+    });
+  }
+  std::atomic<int> checked{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        auto view = store->OpenReadView();
+        ASSERT_TRUE(view.ok()) << view.status();
+        auto count = (*view)->Get("counts", "count/one");
+        ASSERT_TRUE(count.ok()) << count.status();
+        uint64_t expected = count->has_value() ? std::stoull(**count) : 0;
+        ASSERT_EQ((*view)->position(), expected);
+        checked.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : writers) th.join();
+  done.store(true);
+  for (auto& th : readers) th.join();
+  EXPECT_GT(checked.load(), 0);
+  auto view = store->OpenReadView();
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ((*view)->position(), 600u);
+}
+
 TEST(Projections, RebuildEqualsLiveByteForByteAndReportsProgress) {
   TempDir dir;
   RocksStoreOptions o;
