@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,11 @@ struct Options {
   int subscribers = 100;     // live Subscribe streams in the subscriber phase
   int subscribe_rate = 1000;  // commands per second written while they listen
   int subscribe_batch = 100;  // SubscribeRequest.max_batch (1: one event per message)
+  int subscribe_delay_ms = 0;  // SubscribeRequest.max_delay_ms
   int channels = 2;          // gRPC connections the clients share
+  // The phases to run, in their fixed order: commands (with the raw reference), queries,
+  // subscribe. The end phase (server memory) always runs.
+  std::set<std::string> phases = {"commands", "queries", "subscribe"};
 };
 
 // Measured figures by RESULT name.

@@ -50,6 +50,7 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // the stream ended: OnDone follows
+    if (message_.has_event() || message_.has_events()) messages_.fetch_add(1);
     if (message_.has_event()) {
       latency_us_.push_back(double(NowUs() - message_.event().header().recorded_at_us()));
       received_.fetch_add(1);
@@ -74,6 +75,7 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
 
   bool caught_up() const { return caught_up_.load(); }
   uint64_t received() const { return received_.load(); }
+  uint64_t messages() const { return messages_.load(); }
   bool done() const {
     std::lock_guard<std::mutex> l(mu_);
     return done_;
@@ -95,6 +97,7 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
   v1::SubscribeResponse message_;
   std::vector<double> latency_us_;  // written by the reactor only, read after Stop
   std::atomic<uint64_t> received_{0};
+  std::atomic<uint64_t> messages_{0};  // messages that carried events
   std::atomic<bool> caught_up_{false};
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -143,7 +146,7 @@ uint64_t PacedWriter(Server& server, const BenchProgramme& p, int rate, double s
 }
 
 void Report(const Options& options, double write_per_s, const std::vector<double>& all,
-            Results& out) {
+            uint64_t messages, Results& out) {
   if (write_per_s < 0.9 * options.subscribe_rate) {
     std::printf(
         "note: the writer reached %.0f of the %d commands/s asked: commands took longer than the "
@@ -157,6 +160,7 @@ void Report(const Options& options, double write_per_s, const std::vector<double
   out["subscribe_streams"] = options.subscribers;
   out["subscribe_commands_per_s"] = write_per_s;
   out["subscribe_deliveries"] = double(all.size());
+  out["subscribe_events_per_message"] = messages > 0 ? double(all.size()) / double(messages) : 0;
   out["subscribe_delivery_p50_ms"] = Ms(wl::Percentile(all, 0.50));
   out["subscribe_delivery_p95_ms"] = Ms(wl::Percentile(all, 0.95));
   out["subscribe_delivery_p99_ms"] = Ms(wl::Percentile(all, 0.99));
@@ -173,6 +177,7 @@ void SubscribePhase(Server& server, const BenchProgramme& p, const Options& opti
   req.set_from_position(server.Statistics().last_position() + 1);
   req.set_stream_prefix(ExperimentStreamPrefix(p));
   req.set_max_batch(static_cast<uint32_t>(options.subscribe_batch));
+  req.set_max_delay_ms(static_cast<uint32_t>(options.subscribe_delay_ms));
   std::vector<std::unique_ptr<Subscriber>> subs;
   for (int i = 0; i < options.subscribers; ++i) {
     subs.push_back(std::make_unique<Subscriber>(stubs[size_t(i) % stubs.size()].get(), server,
@@ -188,6 +193,7 @@ void SubscribePhase(Server& server, const BenchProgramme& p, const Options& opti
       subs, [written](const Subscriber& s) { return s.received() >= written; },
       std::chrono::seconds(30), "did not receive every event written");
   std::vector<double> all;
+  uint64_t messages = 0;
   for (size_t i = 0; i < subs.size(); ++i) {
     subs[i]->Stop(static_cast<int>(i));
     if (subs[i]->received() != written) {
@@ -196,8 +202,9 @@ void SubscribePhase(Server& server, const BenchProgramme& p, const Options& opti
               " were written");
     }
     all.insert(all.end(), subs[i]->latency_us().begin(), subs[i]->latency_us().end());
+    messages += subs[i]->messages();
   }
-  Report(options, write_per_s, all, out);
+  Report(options, write_per_s, all, messages, out);
 }
 
 }  // namespace proeftuin::bench

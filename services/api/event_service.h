@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "api/authz.h"
+#include "api/encoded_events.h"
 #include "proeftuin/v1/event_service.grpc.pb.h"
 
 namespace proeftuin::api {
@@ -33,6 +34,7 @@ class EventServiceImpl final : public v1::EventService::Service {
   std::atomic<bool> stopping_{false};
   const Guard* guard_;
   eventstore::EventStore* store_;
+  EncodedEvents encoded_;  // shared by the subscriptions
 };
 
 }  // namespace proeftuin::api

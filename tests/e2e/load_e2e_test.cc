@@ -225,6 +225,77 @@ TEST_F(LoadE2eTest, BatchedSubscriptionDeliversTheSameEventsInFewerMessages) {
   EXPECT_GT(SubscribeThroughCatchUpAndLive(16), 1);
 }
 
+// Live events written one after another (each after the last was acknowledged) travel alone
+// without a delay; with max_delay_ms the server holds each first event that long, so the ones
+// written meanwhile share its message. Nothing is lost, doubled or reordered.
+TEST_F(LoadE2eTest, DelayedBatchesGatherLiveEventsThatArriveOneByOne) {
+  Seed();
+  auto channel = server_->Channel();
+  auto events = v1::EventService::NewStub(channel);
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + TokenFor("integration_reader"));
+  v1::SubscribeRequest req;
+  req.set_max_batch(16);
+  req.set_max_delay_ms(100);
+  auto reader = events->Subscribe(&ctx, req);
+  v1::SubscribeResponse msg;
+  std::vector<uint64_t> positions;
+  auto take = [&](const v1::Event& e) { positions.push_back(e.header().position()); };
+  while (reader->Read(&msg) && !msg.has_caught_up()) {
+    for (const v1::Event& e : msg.events().events()) take(e);
+  }
+  ASSERT_TRUE(msg.has_caught_up());
+  const uint64_t head = msg.caught_up().position();
+  std::thread writer([&] {
+    v1::Command c;
+    for (const auto& step : domain::ExampleProgrammeSteps()) {
+      if (step.command.has_record_knowledge_session()) c = step.command;
+    }
+    for (int i = 0; i < 20; ++i) {
+      c.mutable_record_knowledge_session()->set_session_id("delayed-" + std::to_string(i));
+      v1::CommandOptions o;
+      o.set_request_id("delayed-" + std::to_string(i));
+      EXPECT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), c,
+                                       o, nullptr)
+                      .ok());
+    }
+  });
+  size_t live = 0;
+  int largest = 0;
+  int messages = 0;
+  while (live < 20 && reader->Read(&msg)) {
+    EXPECT_FALSE(msg.has_event()) << "a single event although batches were asked for";
+    for (const v1::Event& e : msg.events().events()) {
+      take(e);
+      if (e.header().request_id().rfind("delayed-", 0) == 0) ++live;
+    }
+    if (msg.events().events_size() > 0) ++messages;
+    largest = std::max(largest, msg.events().events_size());
+  }
+  writer.join();
+  ctx.TryCancel();
+  EXPECT_EQ(live, 20u);
+  for (size_t i = 0; i < positions.size(); ++i) EXPECT_EQ(positions[i], i + 1);
+  EXPECT_GT(positions.size(), head);
+  EXPECT_GT(largest, 1);
+  EXPECT_LT(messages, 20);
+}
+
+TEST_F(LoadE2eTest, SubscriptionRefusesADelayAboveTheLimit) {
+  auto events = v1::EventService::NewStub(server_->Channel());
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", "Bearer " + TokenFor("integration_reader"));
+  v1::SubscribeRequest req;
+  req.set_max_batch(10);
+  req.set_max_delay_ms(101);
+  auto reader = events->Subscribe(&ctx, req);
+  v1::SubscribeResponse msg;
+  EXPECT_FALSE(reader->Read(&msg));
+  grpc::Status s = reader->Finish();
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(s.error_message().find("max_delay_ms"), std::string::npos) << s.error_message();
+}
+
 TEST_F(LoadE2eTest, SubscriptionRefusesABatchAboveTheLimit) {
   auto events = v1::EventService::NewStub(server_->Channel());
   grpc::ClientContext ctx;
