@@ -19,6 +19,7 @@ void AsyncFollower::Start() {
 
 void AsyncFollower::Stop() {
   stop_.store(true);
+  wake_.store(true);
   core_->feed.Poke();
   if (thread_.joinable()) thread_.join();
 }
@@ -28,6 +29,7 @@ absl::Status AsyncFollower::Rebuild(const RebuildProgress& progress) {
   if (stop_.load()) return absl::UnavailableError("the store is shutting down");
   rebuild_ = &progress;
   rebuild_done_ = false;
+  wake_.store(true);  // after rebuild_: the loop clears the flag before it looks at rebuild_
   core_->feed.Poke();
   mu_.Await(absl::Condition(&rebuild_done_));
   return rebuild_status_;
@@ -35,6 +37,7 @@ absl::Status AsyncFollower::Rebuild(const RebuildProgress& progress) {
 
 void AsyncFollower::Loop() {
   while (!stop_.load()) {
+    wake_.store(false);
     const RebuildProgress* rebuild = nullptr;
     {
       absl::MutexLock l(&mu_);
@@ -64,8 +67,8 @@ void AsyncFollower::Loop() {
       if (!Step(committed).ok()) absl::SleepFor(absl::Milliseconds(100));
       continue;
     }
-    if (core_->feed.WaitFor(applied + 1, absl::Now() + absl::Milliseconds(250), &stop_)) {
-      core_->feed.WaitFor(applied + kStep, absl::Now() + kGather, &stop_);
+    if (core_->feed.WaitFor(applied + 1, absl::Now() + absl::Milliseconds(250), &wake_)) {
+      core_->feed.WaitFor(applied + kStep, absl::Now() + kGather, &wake_);
     }
   }
 }

@@ -31,6 +31,8 @@ class AsyncFollower {
   ProjectionSlot* slot_;
   std::thread thread_;
   std::atomic<bool> stop_{false};
+  // Ends the thread's current wait for events (set by Stop and Rebuild, cleared by the loop).
+  std::atomic<bool> wake_{false};
 
   absl::Mutex mu_;
   const RebuildProgress* rebuild_ ABSL_GUARDED_BY(mu_) = nullptr;

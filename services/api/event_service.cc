@@ -1,5 +1,6 @@
 #include "api/event_service.h"
 
+#include <functional>
 #include <optional>
 
 #include "api/status.h"
@@ -100,22 +101,30 @@ v1::SubscribeResponse MarkResponse(const eventstore::SubscriptionMessage& m) {
   return out;
 }
 
-// Adds the events that are ready after `first` at `until`, up to `max` in all, to `events`; a
+// Adds the events that are ready after `first`, up to `max` in all, to `events`. When fewer are
+// ready (the subscription is live), it sleeps once until `until` (while `stop` stays false) and
+// takes what arrived meanwhile: a consumer catching up or behind is never slowed by the delay. A
 // message of another kind read meanwhile is left in `*held` for the next response. An error
 // other than "nothing more ready" is returned after the batch is filled.
 absl::Status FillBatch(eventstore::Subscription& sub, EncodedEvents& encoded,
                        const eventstore::SubscriptionMessage& first, size_t max, absl::Time until,
-                       v1::Confidentiality clearance, std::vector<EncodedEvent>* events,
+                       const std::function<bool()>& stop, v1::Confidentiality clearance,
+                       std::vector<EncodedEvent>* events,
                        std::optional<eventstore::SubscriptionMessage>* held) {
   events->push_back(encoded.Get(*first.event, clearance));
-  // Sleep rather than wait for each commit: a hundred subscriptions woken by every commit group
-  // cost more CPU than the deliveries themselves.
-  if (absl::Duration left = until - absl::Now(); left > absl::ZeroDuration()) absl::SleepFor(left);
+  bool slept = false;
   while (events->size() < max) {
     auto next = sub.Next(absl::InfinitePast());  // what is ready, without waiting
     if (!next.ok()) {
-      if (next.status().code() == absl::StatusCode::kDeadlineExceeded) return absl::OkStatus();
-      return next.status();
+      if (next.status().code() != absl::StatusCode::kDeadlineExceeded) return next.status();
+      if (slept || absl::Now() >= until) return absl::OkStatus();
+      // Sleep rather than wait for each commit: a hundred subscriptions woken by every commit
+      // group cost more CPU than the deliveries themselves. In slices, to notice a cancel.
+      for (absl::Time now = absl::Now(); now < until && !stop(); now = absl::Now()) {
+        absl::SleepFor(std::min(until - now, absl::Milliseconds(10)));
+      }
+      slept = true;
+      continue;
     }
     if (next->kind != eventstore::SubscriptionMessage::Kind::kEvent) {
       *held = *std::move(next);
@@ -154,7 +163,8 @@ grpc::Status EventServiceImpl::Subscribe(grpc::ServerContext* ctx, const v1::Sub
   std::optional<eventstore::SubscriptionMessage> held;
   std::vector<EncodedEvent> events;
   v1::SubscribeResponse out;
-  while (!ctx->IsCancelled() && !stopping_.load()) {
+  const std::function<bool()> stop = [&] { return ctx->IsCancelled() || stopping_.load(); };
+  while (!stop()) {
     eventstore::SubscriptionMessage m;
     if (held.has_value()) {
       m = *std::move(held);
@@ -170,11 +180,10 @@ grpc::Status EventServiceImpl::Subscribe(grpc::ServerContext* ctx, const v1::Sub
     absl::Status after = absl::OkStatus();
     if (m.kind == eventstore::SubscriptionMessage::Kind::kEvent) {
       events.clear();
-      // The first event waits max_delay for company; while catching up, what is ready fills
-      // the batch anyway.
+      // A live first event waits max_delay for company (FillBatch).
       absl::Time until = max_delay > absl::ZeroDuration() ? absl::Now() + max_delay
                                                            : absl::InfinitePast();
-      after = FillBatch(*sub, encoded_, m, max_batch, until, clearance, &events, &held);
+      after = FillBatch(*sub, encoded_, m, max_batch, until, stop, clearance, &events, &held);
       SetEncodedEvents(events, max_batch > 1, &out);
     } else {
       out = MarkResponse(m);
