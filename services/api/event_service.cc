@@ -101,7 +101,8 @@ v1::SubscribeResponse MarkResponse(const eventstore::SubscriptionMessage& m) {
   return out;
 }
 
-// Adds the events that are ready after `first`, up to `max` in all, to `events`. When fewer are
+// Adds the events that are ready after `first`, up to `max` in all, to `events` (`*last`: the
+// position of the last one). When fewer are
 // ready (the subscription is live), it sleeps once until `until` (while `stop` stays false) and
 // takes what arrived meanwhile: a consumer catching up or behind is never slowed by the delay. A
 // message of another kind read meanwhile is left in `*held` for the next response. An error
@@ -109,9 +110,10 @@ v1::SubscribeResponse MarkResponse(const eventstore::SubscriptionMessage& m) {
 absl::Status FillBatch(eventstore::Subscription& sub, EncodedEvents& encoded,
                        const eventstore::SubscriptionMessage& first, size_t max, absl::Time until,
                        const std::function<bool()>& stop, v1::Confidentiality clearance,
-                       std::vector<EncodedEvent>* events,
+                       std::vector<EncodedEvent>* events, uint64_t* last,
                        std::optional<eventstore::SubscriptionMessage>* held) {
   events->push_back(encoded.Get(*first.event, clearance));
+  *last = first.position;
   bool slept = false;
   while (events->size() < max) {
     auto next = sub.Next(absl::InfinitePast());  // what is ready, without waiting
@@ -131,6 +133,7 @@ absl::Status FillBatch(eventstore::Subscription& sub, EncodedEvents& encoded,
       return absl::OkStatus();
     }
     events->push_back(encoded.Get(*next->event, clearance));
+    *last = next->position;
   }
   return absl::OkStatus();
 }
@@ -178,17 +181,20 @@ grpc::Status EventServiceImpl::Subscribe(grpc::ServerContext* ctx, const v1::Sub
       m = *std::move(next);
     }
     absl::Status after = absl::OkStatus();
+    uint64_t sent = m.position;
     if (m.kind == eventstore::SubscriptionMessage::Kind::kEvent) {
       events.clear();
       // A live first event waits max_delay for company (FillBatch).
       absl::Time until = max_delay > absl::ZeroDuration() ? absl::Now() + max_delay
                                                            : absl::InfinitePast();
-      after = FillBatch(*sub, encoded_, m, max_batch, until, stop, clearance, &events, &held);
+      after = FillBatch(*sub, encoded_, m, max_batch, until, stop, clearance, &events, &sent,
+                        &held);
       SetEncodedEvents(events, max_batch > 1, &out);
     } else {
       out = MarkResponse(m);
     }
     if (!writer->Write(out)) break;  // the client went away
+    if (sent_observer_) sent_observer_(*ctx, sent);
     if (!after.ok()) return Finish(ctx, after);
   }
   return grpc::Status::OK;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 
 #include "api/authz.h"
 #include "api/encoded_events.h"
@@ -30,11 +31,18 @@ class EventServiceImpl final : public v1::EventService::Service {
   // Ends every subscription (server shutdown): they return OK to their clients.
   void Stop() { stopping_.store(true); }
 
+  // Told, after each message a subscription sent, the last position it covered (its last event,
+  // or the CaughtUp or Checkpoint position). proeftuind's subscription-lag metric uses it. Set
+  // before serving; it must be cheap and thread-safe.
+  using SentObserver = std::function<void(const grpc::ServerContextBase& ctx, uint64_t position)>;
+  void set_sent_observer(SentObserver observer) { sent_observer_ = std::move(observer); }
+
  private:
   std::atomic<bool> stopping_{false};
   const Guard* guard_;
   eventstore::EventStore* store_;
   EncodedEvents encoded_;  // shared by the subscriptions
+  SentObserver sent_observer_;
 };
 
 }  // namespace proeftuin::api

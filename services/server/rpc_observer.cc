@@ -5,7 +5,6 @@
 #include <atomic>
 #include <chrono>
 
-#include "proeftuin/v1/event_service.pb.h"
 #include "server/json_log.h"
 
 namespace proeftuin::server {
@@ -59,9 +58,6 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* m) override {
-    if (call_.subscribe && m->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_MESSAGE)) {
-      NoteSubscriptionMessage(m);
-    }
     if (m->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       std::string rule;
       if (auto* trailers = m->GetSendTrailingMetadata(); trailers != nullptr) {
@@ -74,16 +70,6 @@ class CallInterceptor : public grpc::experimental::Interceptor {
   }
 
  private:
-  void NoteSubscriptionMessage(grpc::experimental::InterceptorBatchMethods* m) {
-    const auto* msg = static_cast<const v1::SubscribeResponse*>(m->GetSendMessage());
-    if (msg == nullptr) return;
-    uint64_t position = msg->has_event()        ? msg->event().header().position()
-                        : msg->has_caught_up()  ? msg->caught_up().position()
-                        : msg->has_checkpoint() ? msg->checkpoint().position()
-                                                : 0;
-    if (position > call_.sent_position.load()) call_.sent_position.store(position);
-  }
-
   RpcObserver* observer_;
   grpc::ServerContextBase* ctx_;
   RpcObserver::Call call_;
@@ -122,6 +108,13 @@ void RpcObserver::OnCheck(const grpc::ServerContextBase& ctx, std::string_view p
   if (it == calls_.end()) return;
   it->second->principal_id = std::string(principal_id);
   it->second->peer = ctx.peer();
+}
+
+void RpcObserver::OnSent(const grpc::ServerContextBase& ctx, uint64_t position) {
+  absl::MutexLock l(&mu_);
+  auto it = calls_.find(&ctx);
+  if (it == calls_.end()) return;
+  if (position > it->second->sent_position.load()) it->second->sent_position.store(position);
 }
 
 void RpcObserver::End(const grpc::ServerContextBase* ctx, Call* call, const grpc::Status& status,

@@ -42,6 +42,8 @@ class RpcObserver {
 
   // For api::Guard::set_observer: who is making the call on `ctx`.
   void OnCheck(const grpc::ServerContextBase& ctx, std::string_view principal_id, const absl::Status& outcome);
+  // For api::EventServiceImpl::set_sent_observer: the subscription on `ctx` sent up to `position`.
+  void OnSent(const grpc::ServerContextBase& ctx, uint64_t position);
 
   struct SubscriptionState {
     std::string principal_id;

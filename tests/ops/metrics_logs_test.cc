@@ -86,6 +86,17 @@ TEST_F(OpsServerTest, MetricsPassPromtoolAndReportStoreRpcsFsyncsSubscriptionsPr
   v1::SubscribeResponse msg;
   while (reader->Read(&msg) && !msg.has_caught_up()) {
   }
+  // One event after it went live (a new principal): its message moves the subscription's sent
+  // position to the new head, so the lag below is 0 only if event messages are counted.
+  v1::CreatePrincipalRequest extra;
+  extra.set_request_id("metrics-extra");
+  extra.set_principal_id("metrics-extra");
+  extra.set_display_name("Metrics extra");
+  extra.set_role(v1::ROLE_AUDITOR);
+  v1::CreatePrincipalResponse created;
+  ASSERT_TRUE(admin_->CreatePrincipal(e2e::Ctx(tokens_["administrator"]).get(), extra, &created).ok());
+  ASSERT_TRUE(reader->Read(&msg));
+  ASSERT_TRUE(msg.has_event()) << msg.DebugString();
   // A backup through the API, and one a script recorded in <data dir>/last-backup.
   absl::Time before_backup = absl::Now();
   v1::BackupRequest backup;
