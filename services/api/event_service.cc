@@ -102,11 +102,11 @@ v1::SubscribeResponse MarkResponse(const eventstore::SubscriptionMessage& m) {
 }
 
 // Adds the events that are ready after `first`, up to `max` in all, to `events` (`*last`: the
-// position of the last one). When fewer are
-// ready (the subscription is live), it sleeps once until `until` (while `stop` stays false) and
-// takes what arrived meanwhile: a consumer catching up or behind is never slowed by the delay. A
-// message of another kind read meanwhile is left in `*held` for the next response. An error
-// other than "nothing more ready" is returned after the batch is filled.
+// position of the last one). When fewer are ready (the subscription is live), it sleeps once
+// until `until` (while `stop` stays false) and takes what arrived meanwhile: a consumer catching
+// up or behind is never slowed by the delay. A message of another kind read meanwhile is left in
+// `*held` for the next response. An error other than "nothing more ready" is returned after the
+// batch is filled.
 absl::Status FillBatch(eventstore::Subscription& sub, EncodedEvents& encoded,
                        const eventstore::SubscriptionMessage& first, size_t max, absl::Time until,
                        const std::function<bool()>& stop, v1::Confidentiality clearance,
