@@ -29,6 +29,18 @@ void ExpectChainValid(EventStore& store, uint64_t expected_events) {
   EXPECT_EQ(v->events_checked, expected_events);
 }
 
+// Appends OneEvent(id, "s") every 50 ms until it succeeds (the store recovers in the background
+// once a fault clears), for at most `attempts` tries; the last outcome.
+absl::StatusOr<AppendResult> AppendOnceRecovered(EventStore& store, const std::string& id,
+                                                 int attempts = 100) {
+  absl::StatusOr<AppendResult> ok = absl::UnknownError("not tried");
+  for (int i = 0; i < attempts && !ok.ok(); ++i) {
+    absl::SleepFor(absl::Milliseconds(50));
+    ok = store.Append(OneEvent(id, "s"));
+  }
+  return ok;
+}
+
 TEST(PowerCut, NoAcknowledgedEventIsLostAndNoneIsInvented) {
   for (int round = 0; round < 5; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
@@ -113,11 +125,7 @@ TEST(DiskFull, AppendsFailWithResourceExhaustedReadsWorkAndTheStoreRecovers) {
   EXPECT_EQ(store->GetStreamInfo("s")->version, 9u);
 
   fe.fs->ClearFaults();
-  absl::StatusOr<AppendResult> ok = absl::UnknownError("not tried");
-  for (int i = 0; i < 50 && !ok.ok(); ++i) {
-    absl::SleepFor(absl::Milliseconds(50));
-    ok = store->Append(OneEvent("after", "s"));
-  }
+  absl::StatusOr<AppendResult> ok = AppendOnceRecovered(*store, "after", 50);
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_TRUE(store->WriteHealth().ok());
   EXPECT_EQ(ok->first_position, store->LastPosition());
@@ -150,11 +158,7 @@ TEST(SyncError, EioOnFsyncFailsWithUnavailableAndTheStoreReopensItself) {
   EXPECT_GE(ReadEverything(*store).size(), 5u);  // reads keep working (or after the reopen)
 
   fe.fs->ClearFaults();
-  absl::StatusOr<AppendResult> ok = absl::UnknownError("not tried");
-  for (int i = 0; i < 50 && !ok.ok(); ++i) {
-    absl::SleepFor(absl::Milliseconds(50));
-    ok = store->Append(OneEvent("after-eio", "s"));
-  }
+  absl::StatusOr<AppendResult> ok = AppendOnceRecovered(*store, "after-eio", 50);
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_TRUE(store->WriteHealth().ok());
   auto all = ReadEverything(*store);
@@ -232,11 +236,7 @@ TEST(SyncError, ReadsGoOnWhenTheReopenFailsAgain) {
   EXPECT_GE(info->version, 4u);
 
   fe.fs->ClearFaults();
-  absl::StatusOr<AppendResult> ok = absl::UnknownError("not tried");
-  for (int i = 0; i < 100 && !ok.ok(); ++i) {
-    absl::SleepFor(absl::Milliseconds(50));
-    ok = store->Append(OneEvent("after", "s"));
-  }
+  absl::StatusOr<AppendResult> ok = AppendOnceRecovered(*store, "after");
   ASSERT_TRUE(ok.ok()) << ok.status();
   auto all = ReadEverything(*store);
   for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].position(), i + 1);
@@ -336,11 +336,7 @@ TEST(SyncError, StoreStaysUpWhileTheFaultPersistsAndRefusesQuickly) {
   }
   EXPECT_FALSE(store->WriteHealth().ok());
   fe.fs->ClearFaults();
-  absl::StatusOr<AppendResult> ok = absl::UnknownError("not tried");
-  for (int i = 0; i < 100 && !ok.ok(); ++i) {
-    absl::SleepFor(absl::Milliseconds(50));
-    ok = store->Append(OneEvent("back", "s"));
-  }
+  absl::StatusOr<AppendResult> ok = AppendOnceRecovered(*store, "back");
   ASSERT_TRUE(ok.ok()) << ok.status();
   ExpectChainValid(*store, store->LastPosition());
 }
