@@ -2,18 +2,20 @@
 
 namespace proeftuin::api {
 
-std::optional<v1::GetProgrammeResponse> ProgrammeCache::Find(const Key& key, const Stamp& stamp) {
-  std::string bytes;
-  {
-    absl::MutexLock l(&mu_);
-    auto it = entries_.find(key);
-    if (it == entries_.end() || !(it->second.stamp == stamp)) return std::nullopt;
-    recency_.splice(recency_.begin(), recency_, it->second.recency);
-    bytes = it->second.response;
-  }
-  std::optional<v1::GetProgrammeResponse> out(std::in_place);
-  if (!out->ParseFromString(bytes)) return std::nullopt;  // cannot happen: we serialized it
+std::optional<std::string> ProgrammeCache::FindSerialized(const Key& key, const Stamp& stamp) {
+  absl::MutexLock l(&mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end() || !(it->second.stamp == stamp)) return std::nullopt;
+  recency_.splice(recency_.begin(), recency_, it->second.recency);
   hits_.fetch_add(1);
+  return it->second.response;
+}
+
+std::optional<v1::GetProgrammeResponse> ProgrammeCache::Find(const Key& key, const Stamp& stamp) {
+  std::optional<std::string> bytes = FindSerialized(key, stamp);
+  if (!bytes.has_value()) return std::nullopt;
+  std::optional<v1::GetProgrammeResponse> out(std::in_place);
+  if (!out->ParseFromString(*bytes)) return std::nullopt;  // cannot happen: we serialized it
   return out;
 }
 

@@ -46,6 +46,8 @@ class ProgrammeCache {
 
   // The response stored under `key` with this stamp, if any.
   std::optional<v1::GetProgrammeResponse> Find(const Key& key, const Stamp& stamp);
+  // The same, serialized as stored (no parse).
+  std::optional<std::string> FindSerialized(const Key& key, const Stamp& stamp);
   // Stores a response (its as_of positions are the caller's to set on each hit); keeps the
   // newest stamp when two readers race, and drops the least recently used entries while the
   // total would exceed the capacity.

@@ -92,12 +92,20 @@ PT_COMMAND_RPC(RecordCorrection)
                   return r.status();                                                              \
                 });                                                                               \
   }
-PT_QUERY_RPC(GetProgramme)
 PT_QUERY_RPC(ListProgrammes)
 PT_QUERY_RPC(GetExperiment)
 PT_QUERY_RPC(ListExperiments)
 PT_QUERY_RPC(GetProgressReport)
 PT_QUERY_RPC(GetProgrammeChain)
 #undef PT_QUERY_RPC
+
+// A cache hit goes out as the stored bytes (Queries::GetProgrammeToSend).
+grpc::ServerUnaryReactor* ProgrammeServiceImpl::GetProgramme(grpc::CallbackServerContext* ctx,
+                                                             const v1::GetProgrammeRequest* req,
+                                                             v1::GetProgrammeResponse* resp) {
+  return Read(ctx, MethodName("ProgrammeService", "GetProgramme"), [&](const QueryScope& scope) {
+    return queries_->GetProgrammeToSend(*req, scope, resp);
+  });
+}
 
 }  // namespace proeftuin::api

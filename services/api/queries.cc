@@ -1,5 +1,7 @@
 #include "api/queries.h"
 
+#include <google/protobuf/unknown_field_set.h>
+
 #include "app/decider_projection.h"
 #include "app/queries.h"
 #include "eventstore/status_macros.h"
@@ -43,6 +45,37 @@ absl::StatusOr<std::shared_ptr<eventstore::ReadView>> Queries::ViewAt(uint64_t m
 
 absl::StatusOr<v1::GetProgrammeResponse> Queries::GetProgramme(const v1::GetProgrammeRequest& r,
                                                                const QueryScope& scope) {
+  v1::GetProgrammeResponse out;
+  RETURN_IF_ERROR(AnswerGetProgramme(r, scope, false, &out));
+  return out;
+}
+
+absl::Status Queries::GetProgrammeToSend(const v1::GetProgrammeRequest& r,
+                                         const QueryScope& scope, v1::GetProgrammeResponse* out) {
+  return AnswerGetProgramme(r, scope, true, out);
+}
+
+namespace {
+
+// `out` := the serialized response `stored` with `position` as both as_of positions, as unknown
+// fields (Queries::GetProgrammeToSend).
+void SetStoredResponse(const std::string& stored, uint64_t position,
+                       v1::GetProgrammeResponse* out) {
+  out->Clear();
+  google::protobuf::UnknownFieldSet* fields = out->GetReflection()->MutableUnknownFields(out);
+  fields->ParseFromString(stored);  // top-level fields only: nested messages stay bytes
+  fields->AddVarint(v1::GetProgrammeResponse::kAsOfPositionFieldNumber, position);
+  google::protobuf::UnknownFieldSet view_position;
+  view_position.AddVarint(v1::ProgrammeView::kAsOfPositionFieldNumber, position);
+  view_position.SerializeToString(
+      fields->AddLengthDelimited(v1::GetProgrammeResponse::kViewFieldNumber));
+}
+
+}  // namespace
+
+absl::Status Queries::AnswerGetProgramme(const v1::GetProgrammeRequest& r,
+                                         const QueryScope& scope, bool to_send,
+                                         v1::GetProgrammeResponse* out) {
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
   ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
   const absl::Time now = absl::Now();
@@ -50,24 +83,30 @@ absl::StatusOr<v1::GetProgrammeResponse> Queries::GetProgramme(const v1::GetProg
   ASSIGN_OR_RETURN(uint64_t last, app::LastPositionOfProgramme(*view, r.programme_id()));
   const ProgrammeCache::Key key{r.programme_id(), scope.clearance};
   const ProgrammeCache::Stamp stamp{last, today.year() * 10'000 + today.month() * 100 + today.day()};
-  if (last > 0) {
+  // A hit: nothing of the programme changed between the cached view and this one.
+  if (last > 0 && to_send) {
+    if (std::optional<std::string> stored = programmes_.FindSerialized(key, stamp)) {
+      SetStoredResponse(*stored, view->position(), out);
+      return absl::OkStatus();
+    }
+  } else if (last > 0) {
     if (std::optional<v1::GetProgrammeResponse> hit = programmes_.Find(key, stamp)) {
-      // Nothing of the programme changed between the cached view and this one.
-      hit->set_as_of_position(view->position());
-      hit->mutable_view()->set_as_of_position(view->position());
-      return *std::move(hit);
+      *out = *std::move(hit);
+      out->set_as_of_position(view->position());
+      out->mutable_view()->set_as_of_position(view->position());
+      return absl::OkStatus();
     }
   }
   ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id()));
   if (!p.has_value() || !Cleared(p->confidentiality(), scope.clearance)) {
     return NotFound("programme " + r.programme_id());
   }
-  v1::GetProgrammeResponse out;
-  ASSIGN_OR_RETURN(*out.mutable_view(), views::GetProgrammeView(*view, *p, scope.clearance, now));
-  *out.mutable_programme() = *std::move(p);
-  out.set_as_of_position(view->position());
-  if (last > 0) programmes_.Put(key, stamp, out);
-  return out;
+  out->Clear();
+  ASSIGN_OR_RETURN(*out->mutable_view(), views::GetProgrammeView(*view, *p, scope.clearance, now));
+  *out->mutable_programme() = *std::move(p);
+  out->set_as_of_position(view->position());
+  if (last > 0) programmes_.Put(key, stamp, *out);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::ListProgrammesResponse> Queries::ListProgrammes(

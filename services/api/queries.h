@@ -34,6 +34,14 @@ class Queries {
   // DEADLINE_EXCEEDED (min_position not reached by `deadline`).
   absl::StatusOr<v1::GetProgrammeResponse> GetProgramme(const v1::GetProgrammeRequest& r,
                                                         const QueryScope& scope);
+  // GetProgramme for the RPC: a cache hit is answered with the stored bytes, placed in `out`'s
+  // unknown fields (they serialize verbatim) followed by this reader's as_of positions, which a
+  // parser takes over the stored ones (the last value of a field wins, and a repeated embedded
+  // message is merged). A client parses the same response as from GetProgramme, without the
+  // server parsing and serializing it again. Not for in-process readers: on a hit the fields of
+  // `out` read as unset.
+  absl::Status GetProgrammeToSend(const v1::GetProgrammeRequest& r, const QueryScope& scope,
+                                  v1::GetProgrammeResponse* out);
   absl::StatusOr<v1::ListProgrammesResponse> ListProgrammes(const v1::ListProgrammesRequest& r,
                                                             const QueryScope& scope);
   absl::StatusOr<v1::GetExperimentResponse> GetExperiment(const v1::GetExperimentRequest& r,
@@ -51,6 +59,9 @@ class Queries {
  private:
   absl::StatusOr<std::shared_ptr<eventstore::ReadView>> ViewAt(uint64_t min_position,
                                                                const QueryScope& scope);
+  // Both GetProgramme forms; `to_send` selects the stored-bytes answer on a cache hit.
+  absl::Status AnswerGetProgramme(const v1::GetProgrammeRequest& r, const QueryScope& scope,
+                                  bool to_send, v1::GetProgrammeResponse* out);
   eventstore::EventStore* store_;
   ProgrammeCache programmes_;
 };

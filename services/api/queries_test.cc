@@ -3,6 +3,7 @@
 // of its experiments is seen at once, and readers of different clearance never share a view.
 #include "api/queries.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
 #include "domain/testing/builders.h"
@@ -12,6 +13,7 @@ namespace proeftuin::api {
 namespace {
 
 namespace tk = domain::testkit;
+using google::protobuf::util::MessageDifferencer;
 constexpr v1::Confidentiality kAll = v1::CONFIDENTIALITY_ZEER_GEHEIM;
 constexpr v1::Confidentiality kPublic = v1::CONFIDENTIALITY_OPENBAAR;
 
@@ -40,6 +42,20 @@ class CachedGetProgramme : public ::testing::Test {
     auto r = queries_.GetProgramme(req, scope);
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : v1::GetProgrammeResponse();
+  }
+  // What a client parses from the RPC's answer (Queries::GetProgrammeToSend).
+  v1::GetProgrammeResponse Sent(v1::Confidentiality clearance) {
+    v1::GetProgrammeRequest req;
+    req.set_programme_id(tk::kPid);
+    QueryScope scope;
+    scope.clearance = clearance;
+    v1::GetProgrammeResponse out;
+    absl::Status s = queries_.GetProgrammeToSend(req, scope, &out);
+    EXPECT_TRUE(s.ok()) << s;
+    v1::GetProgrammeResponse parsed;
+    EXPECT_TRUE(parsed.ParseFromString(out.SerializeAsString()));
+    EXPECT_TRUE(parsed.GetReflection()->GetUnknownFields(parsed).empty());
+    return parsed;
   }
   // The response without its as_of positions, serialized.
   static std::string Content(v1::GetProgrammeResponse r) {
@@ -74,6 +90,33 @@ TEST_F(CachedGetProgramme, ServesAnUnchangedProgrammeWithTheReadersPosition) {
   auto fresh = uncached_.GetProgramme(req, scope);
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ(fresh->SerializeAsString(), later.SerializeAsString());
+}
+
+// The RPC answers a hit with the stored bytes and this reader's positions appended: a client
+// parses exactly the assembled response, with its own as_of positions.
+TEST_F(CachedGetProgramme, StoredBytesSentOnAHitParseAsTheAssembledResponse) {
+  const v1::GetProgrammeResponse first = Sent(kAll);  // assembled, then stored
+  EXPECT_EQ(first.view().experiments_size(), 2);
+  const v1::GetProgrammeResponse again = Sent(kAll);  // from the stored bytes
+  EXPECT_EQ(queries_.cached_programme_hits(), 1u);
+  EXPECT_TRUE(MessageDifferencer::Equals(again, first)) << again.ShortDebugString();
+  v1::Command other = tk::ProposeCmd("x1");
+  views::testing::Retarget(&other, "other");
+  Run(other);
+  const v1::GetProgrammeResponse later = Sent(kAll);
+  EXPECT_EQ(queries_.cached_programme_hits(), 2u);
+  EXPECT_GT(later.as_of_position(), first.as_of_position());
+  EXPECT_EQ(later.view().as_of_position(), later.as_of_position());
+  v1::GetProgrammeRequest req;
+  req.set_programme_id(tk::kPid);
+  QueryScope scope;
+  scope.clearance = kAll;
+  auto fresh = uncached_.GetProgramme(req, scope);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_TRUE(MessageDifferencer::Equals(later, *fresh)) << later.ShortDebugString();
+  // A reader of lower clearance is not served the stored answer of a higher one.
+  const v1::GetProgrammeResponse open = Sent(kPublic);
+  EXPECT_EQ(open.view().experiments_size(), 1);
 }
 
 TEST_F(CachedGetProgramme, AnExperimentEventIsSeenAtOnce) {
