@@ -34,23 +34,25 @@ class CachedGetProgramme : public ::testing::Test {
     auto r = store_.Run(c);
     ASSERT_TRUE(r.ok()) << c.ShortDebugString() << ": " << r.status();
   }
-  v1::GetProgrammeResponse Get(v1::Confidentiality clearance) {
+  static v1::GetProgrammeRequest Request() {
     v1::GetProgrammeRequest req;
     req.set_programme_id(tk::kPid);
+    return req;
+  }
+  static QueryScope Scope(v1::Confidentiality clearance) {
     QueryScope scope;
     scope.clearance = clearance;
-    auto r = queries_.GetProgramme(req, scope);
+    return scope;
+  }
+  v1::GetProgrammeResponse Get(v1::Confidentiality clearance) {
+    auto r = queries_.GetProgramme(Request(), Scope(clearance));
     EXPECT_TRUE(r.ok()) << r.status();
     return r.ok() ? *r : v1::GetProgrammeResponse();
   }
   // What a client parses from the RPC's answer (Queries::GetProgrammeToSend).
   v1::GetProgrammeResponse Sent(v1::Confidentiality clearance) {
-    v1::GetProgrammeRequest req;
-    req.set_programme_id(tk::kPid);
-    QueryScope scope;
-    scope.clearance = clearance;
     v1::GetProgrammeResponse out;
-    absl::Status s = queries_.GetProgrammeToSend(req, scope, &out);
+    absl::Status s = queries_.GetProgrammeToSend(Request(), Scope(clearance), &out);
     EXPECT_TRUE(s.ok()) << s;
     v1::GetProgrammeResponse parsed;
     EXPECT_TRUE(parsed.ParseFromString(out.SerializeAsString()));
@@ -83,11 +85,7 @@ TEST_F(CachedGetProgramme, ServesAnUnchangedProgrammeWithTheReadersPosition) {
   EXPECT_GT(later.as_of_position(), first.as_of_position());
   EXPECT_EQ(later.view().as_of_position(), later.as_of_position());
   EXPECT_EQ(Content(later), Content(first));
-  v1::GetProgrammeRequest req;
-  req.set_programme_id(tk::kPid);
-  QueryScope scope;
-  scope.clearance = kAll;
-  auto fresh = uncached_.GetProgramme(req, scope);
+  auto fresh = uncached_.GetProgramme(Request(), Scope(kAll));
   ASSERT_TRUE(fresh.ok());
   EXPECT_EQ(fresh->SerializeAsString(), later.SerializeAsString());
 }
@@ -107,11 +105,7 @@ TEST_F(CachedGetProgramme, StoredBytesSentOnAHitParseAsTheAssembledResponse) {
   EXPECT_EQ(queries_.cached_programme_hits(), 2u);
   EXPECT_GT(later.as_of_position(), first.as_of_position());
   EXPECT_EQ(later.view().as_of_position(), later.as_of_position());
-  v1::GetProgrammeRequest req;
-  req.set_programme_id(tk::kPid);
-  QueryScope scope;
-  scope.clearance = kAll;
-  auto fresh = uncached_.GetProgramme(req, scope);
+  auto fresh = uncached_.GetProgramme(Request(), Scope(kAll));
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_TRUE(MessageDifferencer::Equals(later, *fresh)) << later.ShortDebugString();
   // A reader of lower clearance is not served the stored answer of a higher one.

@@ -42,6 +42,24 @@ class LoadE2eTest : public E2eTest {
     RunSteps(this, *server_, token, "propose-");
   }
   int SubscribeThroughCatchUpAndLive(uint32_t max_batch);
+  // Records the example programme's knowledge session again with session and request id `id`.
+  void RecordSession(grpc::Channel* channel, const std::string& id) {
+    v1::Command c;
+    for (const auto& step : domain::ExampleProgrammeSteps()) {
+      if (step.command.has_record_knowledge_session()) c = step.command;
+    }
+    c.mutable_record_knowledge_session()->set_session_id(id);
+    v1::CommandOptions o;
+    o.set_request_id(id);
+    EXPECT_TRUE(
+        clients::SendCommand(channel, Ctx(TokenFor("programme_manager")).get(), c, o, nullptr).ok());
+  }
+  // An EventService.Subscribe call as the integration reader, on `ctx`.
+  std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> SubscribeAsReader(
+      v1::EventService::Stub& events, grpc::ClientContext* ctx, const v1::SubscribeRequest& req) {
+    ctx->AddMetadata("authorization", "Bearer " + TokenFor("integration_reader"));
+    return events.Subscribe(ctx, req);
+  }
 };
 
 TEST_F(LoadE2eTest, RacingSelectionsCannotOverspendTheYearBudget) {
@@ -170,23 +188,11 @@ int LoadE2eTest::SubscribeThroughCatchUpAndLive(uint32_t max_batch) {
   auto channel = server_->Channel();
   auto events = v1::EventService::NewStub(channel);
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + TokenFor("integration_reader"));
   v1::SubscribeRequest req;
   req.set_max_batch(max_batch);
-  auto reader = events->Subscribe(&ctx, req);
+  auto reader = SubscribeAsReader(*events, &ctx, req);
   std::thread writer([&] {
-    for (int i = 0; i < 40; ++i) {
-      v1::Command c;
-      for (const auto& step : domain::ExampleProgrammeSteps()) {
-        if (step.command.has_record_knowledge_session()) c = step.command;
-      }
-      c.mutable_record_knowledge_session()->set_session_id("live-" + std::to_string(i));
-      v1::CommandOptions o;
-      o.set_request_id("live-" + std::to_string(i));
-      EXPECT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), c,
-                                       o, nullptr)
-                      .ok());
-    }
+    for (int i = 0; i < 40; ++i) RecordSession(channel.get(), "live-" + std::to_string(i));
   });
   std::vector<uint64_t> positions;
   int caught_up = 0;
@@ -233,13 +239,12 @@ TEST_F(LoadE2eTest, DelayedBatchesGatherLiveEventsThatArriveOneByOne) {
   auto channel = server_->Channel();
   auto events = v1::EventService::NewStub(channel);
   grpc::ClientContext ctx;
-  ctx.AddMetadata("authorization", "Bearer " + TokenFor("integration_reader"));
   v1::SubscribeRequest req;
   req.set_max_batch(4);
   req.set_max_delay_ms(100);
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));  // fail, not hang
   const auto started = std::chrono::steady_clock::now();
-  auto reader = events->Subscribe(&ctx, req);
+  auto reader = SubscribeAsReader(*events, &ctx, req);
   v1::SubscribeResponse msg;
   std::vector<uint64_t> positions;
   auto take = [&](const v1::Event& e) { positions.push_back(e.header().position()); };
@@ -254,18 +259,7 @@ TEST_F(LoadE2eTest, DelayedBatchesGatherLiveEventsThatArriveOneByOne) {
   ASSERT_GE(head, 16u);
   EXPECT_LT(catch_up, std::chrono::milliseconds(head / 4 * 100 / 2)) << head << " events";
   std::thread writer([&] {
-    v1::Command c;
-    for (const auto& step : domain::ExampleProgrammeSteps()) {
-      if (step.command.has_record_knowledge_session()) c = step.command;
-    }
-    for (int i = 0; i < 20; ++i) {
-      c.mutable_record_knowledge_session()->set_session_id("delayed-" + std::to_string(i));
-      v1::CommandOptions o;
-      o.set_request_id("delayed-" + std::to_string(i));
-      EXPECT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), c,
-                                       o, nullptr)
-                      .ok());
-    }
+    for (int i = 0; i < 20; ++i) RecordSession(channel.get(), "delayed-" + std::to_string(i));
   });
   size_t live = 0;
   int largest = 0;
