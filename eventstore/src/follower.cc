@@ -1,5 +1,7 @@
 #include "src/follower.h"
 
+#include <pthread.h>
+
 #include "eventstore/record.h"
 #include "src/projections.h"
 #include "src/reader.h"
@@ -14,7 +16,10 @@ constexpr absl::Duration kGather = absl::Milliseconds(10);
 }
 
 void AsyncFollower::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "pt-follower");
+    Loop();
+  });
 }
 
 void AsyncFollower::Stop() {

@@ -131,6 +131,11 @@ class RocksStoreImpl : public RocksStore {
                            ReadAllResult* page) override;
   absl::StatusOr<StreamInfo> GetStreamInfo(std::string_view stream) override;
   uint64_t LastPosition() const override { return core_->committed_position.load(); }
+  bool WaitForCommit(uint64_t position, absl::Time deadline) const override {
+    if (core_->committed_position.load() >= position) return true;
+    const std::atomic<bool> never{false};
+    return core_->feed.WaitFor(position, deadline, &never);
+  }
 
   std::unique_ptr<Subscription> Subscribe(SubscribeOptions options) override {
     return std::make_unique<LogSubscription>(core_, std::move(options));

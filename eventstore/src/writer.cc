@@ -1,5 +1,7 @@
 #include "src/writer.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 #include <thread>
@@ -83,8 +85,12 @@ absl::Status Writer::Start() {
   if (absl::Status s = LoadState(**db); !s.ok()) return s;
   core_->committed_position.store(last_position_);
   core_->write_seq.store(2);  // even: the position above is the database's
-  acker_ = std::thread([this] { AckLoop(); });
+  acker_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "pt-acker");  // names for top -H and perf
+    AckLoop();
+  });
   thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "pt-writer");
     // The single writer is the serial point of every append: let it win the CPU from caller
     // threads when the process may raise a thread's priority (root, CAP_SYS_NICE); harmless
     // otherwise.

@@ -1,7 +1,11 @@
 #include "api/event_service.h"
 
+#include <pthread.h>
+
+#include <algorithm>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "api/status.h"
 #include "app/queries.h"
@@ -90,6 +94,10 @@ namespace {
 
 constexpr uint32_t kMaxSubscribeBatch = 1000;
 constexpr uint32_t kMaxSubscribeDelayMs = 100;
+// How long the fan-out thread waits for a commit before it looks at every subscription anyway
+// (time-based checkpoints, ends): with no subscription holding events back, and with one.
+constexpr absl::Duration kIdleTick = absl::Milliseconds(200);
+constexpr absl::Duration kDelayTick = absl::Milliseconds(2);
 
 v1::SubscribeResponse MarkResponse(const eventstore::SubscriptionMessage& m) {
   v1::SubscribeResponse out;
@@ -101,59 +109,188 @@ v1::SubscribeResponse MarkResponse(const eventstore::SubscriptionMessage& m) {
   return out;
 }
 
-// Adds the events that are ready after `first`, up to `max` in all, to `events` (`*last`: the
-// position of the last one). When fewer are ready (the subscription is live), it sleeps once
-// until `until` (while `stop` stays false) and takes what arrived meanwhile: a consumer catching
-// up or behind is never slowed by the delay. A message of another kind read meanwhile is left in
-// `*held` for the next response. An error other than "nothing more ready" is returned after the
-// batch is filled.
-absl::Status FillBatch(eventstore::Subscription& sub, EncodedEvents& encoded,
-                       const eventstore::SubscriptionMessage& first, size_t max, absl::Time until,
-                       const std::function<bool()>& stop, v1::Confidentiality clearance,
-                       std::vector<EncodedEvent>* events, uint64_t* last,
-                       std::optional<eventstore::SubscriptionMessage>* held) {
-  events->push_back(encoded.Get(*first.event, clearance));
-  *last = first.position;
-  bool slept = false;
-  while (events->size() < max) {
-    auto next = sub.Next(absl::InfinitePast());  // what is ready, without waiting
-    if (!next.ok()) {
-      if (next.status().code() != absl::StatusCode::kDeadlineExceeded) return next.status();
-      if (slept || absl::Now() >= until) return absl::OkStatus();
-      // Sleep rather than wait for each commit: a hundred subscriptions woken by every commit
-      // group cost more CPU than the deliveries themselves. In slices, to notice a cancel.
-      for (absl::Time now = absl::Now(); now < until && !stop(); now = absl::Now()) {
-        absl::SleepFor(std::min(until - now, absl::Milliseconds(10)));
-      }
-      slept = true;
-      continue;
-    }
-    if (next->kind != eventstore::SubscriptionMessage::Kind::kEvent) {
-      *held = *std::move(next);
-      return absl::OkStatus();
-    }
-    events->push_back(encoded.Get(*next->event, clearance));
-    *last = next->position;
-  }
-  return absl::OkStatus();
-}
+// A Subscribe refused before it started.
+class Refusal final : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+ public:
+  explicit Refusal(grpc::Status s) { Finish(std::move(s)); }
+  void OnDone() override { delete this; }
+};
 
 }  // namespace
 
-grpc::Status EventServiceImpl::Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
-                                         grpc::ServerWriter<v1::SubscribeResponse>* writer) {
+// One subscription. At most one message is in flight; Pump() builds the next one from what the
+// store subscription has ready, without waiting, and is called by the fan-out thread after a
+// commit and by OnWriteDone. A live first event is held up to max_delay so that the events
+// committed meanwhile share its message; catch-up (events ready at once) is never held. The
+// reactor owns itself (`self_`) until gRPC calls OnDone; the fan-out thread may hold it a little
+// longer.
+class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
+ public:
+  Stream(EventServiceImpl* service, grpc::CallbackServerContext* ctx,
+         std::unique_ptr<eventstore::Subscription> sub, v1::Confidentiality clearance,
+         size_t max_batch, absl::Duration max_delay)
+      : service_(service),
+        ctx_(ctx),
+        sub_(std::move(sub)),
+        clearance_(clearance),
+        max_batch_(max_batch),
+        max_delay_(max_delay) {
+    if (max_delay_ > absl::ZeroDuration()) service_->delayed_streams_.fetch_add(1);
+  }
+
+  // Takes ownership of itself; `accepted` false (the server is stopping) ends it at once.
+  void Start(std::shared_ptr<Stream> self, bool accepted) {
+    {
+      absl::MutexLock l(&mu_);
+      self_ = std::move(self);
+    }
+    if (accepted) {
+      Pump();
+    } else {
+      End(grpc::Status::OK);
+    }
+  }
+
+  // Sends the next message when none is in flight, or ends the stream when asked to.
+  void Pump() {
+    enum class Act { kNone, kWrite, kFinish } act = Act::kNone;
+    grpc::Status finish;
+    {
+      absl::MutexLock l(&mu_);
+      if (writing_ || finished_) return;
+      if (end_.has_value()) {
+        finish = *end_;
+        act = Act::kFinish;
+      } else {
+        bool drained = Gather();
+        if (!events_.empty()) {
+          const bool hold = drained && max_delay_ > absl::ZeroDuration() &&
+                            absl::Now() < first_at_ + max_delay_;
+          if (!hold) {
+            SetEncodedEvents(events_, max_batch_ > 1, &out_);
+            sending_ = last_;
+            events_.clear();
+            act = Act::kWrite;
+          }
+        } else if (held_.has_value()) {
+          out_ = MarkResponse(*held_);
+          sending_ = held_->position;
+          held_.reset();
+          act = Act::kWrite;
+        } else if (!error_.ok()) {
+          finish = api::Finish(ctx_, error_);
+          act = Act::kFinish;
+        }
+      }
+      if (act == Act::kWrite) writing_ = true;
+      if (act == Act::kFinish) finished_ = true;
+    }
+    // Outside the lock: gRPC may run a reaction inline.
+    if (act == Act::kWrite) StartWrite(&out_);
+    if (act == Act::kFinish) {
+      if (max_delay_ > absl::ZeroDuration()) service_->delayed_streams_.fetch_sub(1);
+      Finish(std::move(finish));
+    }
+  }
+
+  // Ends the stream with `status` once the message in flight (if any) was sent.
+  void End(grpc::Status status) {
+    {
+      absl::MutexLock l(&mu_);
+      if (!end_.has_value()) end_ = std::move(status);
+    }
+    Pump();
+  }
+
+  void OnWriteDone(bool ok) override {
+    uint64_t sent;
+    {
+      absl::MutexLock l(&mu_);
+      writing_ = false;
+      sent = sending_;
+      // The client went away (or the call was cancelled): nothing more can be sent.
+      if (!ok && !end_.has_value()) end_ = grpc::Status::OK;
+    }
+    if (ok && service_->sent_observer_) service_->sent_observer_(*ctx_, sent);
+    Pump();
+  }
+
+  void OnCancel() override { End(grpc::Status::CANCELLED); }
+
+  void OnDone() override {
+    std::shared_ptr<Stream> keep;
+    {
+      absl::MutexLock l(&mu_);
+      keep = std::move(self_);
+    }
+    service_->Unregister(this);
+  }  // `keep` may delete this: nothing after it
+
+ private:
+  // Takes what the subscription has ready, up to a full message or a message of another kind
+  // (left in held_) or an error (left in error_, reported after the events before it). True
+  // when it stopped because nothing more was ready.
+  bool Gather() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (!held_.has_value() && error_.ok() && events_.size() < max_batch_) {
+      auto next = sub_->Next(absl::InfinitePast());
+      if (!next.ok()) {
+        if (next.status().code() == absl::StatusCode::kDeadlineExceeded) return true;
+        error_ = next.status();
+        return false;
+      }
+      if (next->kind != eventstore::SubscriptionMessage::Kind::kEvent) {
+        held_ = *std::move(next);
+        return false;
+      }
+      if (events_.empty()) first_at_ = absl::Now();
+      events_.push_back(service_->encoded_.Get(*next->event, clearance_));
+      last_ = next->position;
+    }
+    return false;
+  }
+
+  EventServiceImpl* const service_;
+  grpc::CallbackServerContext* const ctx_;
+  const std::unique_ptr<eventstore::Subscription> sub_;
+  const v1::Confidentiality clearance_;
+  const size_t max_batch_;
+  const absl::Duration max_delay_;
+
+  absl::Mutex mu_;
+  std::shared_ptr<Stream> self_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;   // out_ is in flight
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish was called
+  std::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
+  std::vector<EncodedEvent> events_ ABSL_GUARDED_BY(mu_);  // gathered, not yet sent
+  absl::Time first_at_ ABSL_GUARDED_BY(mu_);                // when events_[0] was taken
+  uint64_t last_ ABSL_GUARDED_BY(mu_) = 0;                  // position of events_.back()
+  std::optional<eventstore::SubscriptionMessage> held_ ABSL_GUARDED_BY(mu_);
+  absl::Status error_ ABSL_GUARDED_BY(mu_);
+  // The message in flight and the last position it covers (read by OnWriteDone).
+  v1::SubscribeResponse out_;
+  uint64_t sending_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+EventServiceImpl::EventServiceImpl(const Guard* guard, eventstore::EventStore* store)
+    : guard_(guard), store_(store) {}
+
+EventServiceImpl::~EventServiceImpl() { Stop(); }
+
+grpc::ServerWriteReactor<v1::SubscribeResponse>* EventServiceImpl::Subscribe(
+    grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) {
+  auto refuse = [ctx](const absl::Status& s) { return new Refusal(Finish(ctx, s)); };
   auto caller = guard_->Check(*ctx, MethodName("EventService", "Subscribe"));
-  if (!caller.ok()) return Finish(ctx, caller.status());
-  if (auto s = ValidFilter(req->stream_prefix(), req->types()); !s.ok()) return Finish(ctx, s);
+  if (!caller.ok()) return refuse(caller.status());
+  if (auto s = ValidFilter(req->stream_prefix(), req->types()); !s.ok()) return refuse(s);
   if (req->max_batch() > kMaxSubscribeBatch) {
-    return Finish(
-        ctx, absl::InvalidArgumentError("max_batch: at most " + std::to_string(kMaxSubscribeBatch) +
-                                        ", got " + std::to_string(req->max_batch())));
+    return refuse(absl::InvalidArgumentError("max_batch: at most " +
+                                             std::to_string(kMaxSubscribeBatch) + ", got " +
+                                             std::to_string(req->max_batch())));
   }
   if (req->max_delay_ms() > kMaxSubscribeDelayMs) {
-    return Finish(ctx, absl::InvalidArgumentError(
-                           "max_delay_ms: at most " + std::to_string(kMaxSubscribeDelayMs) +
-                           ", got " + std::to_string(req->max_delay_ms())));
+    return refuse(absl::InvalidArgumentError("max_delay_ms: at most " +
+                                             std::to_string(kMaxSubscribeDelayMs) + ", got " +
+                                             std::to_string(req->max_delay_ms())));
   }
   const size_t max_batch = std::max<uint32_t>(req->max_batch(), 1);
   const absl::Duration max_delay =
@@ -161,43 +298,59 @@ grpc::Status EventServiceImpl::Subscribe(grpc::ServerContext* ctx, const v1::Sub
   eventstore::SubscribeOptions o;
   o.from_position = std::max<uint64_t>(req->from_position(), 1);
   o.filter = {req->stream_prefix(), {req->types().begin(), req->types().end()}};
-  auto sub = store_->Subscribe(o);
-  v1::Confidentiality clearance = caller->clearance();
-  std::optional<eventstore::SubscriptionMessage> held;
-  std::vector<EncodedEvent> events;
-  v1::SubscribeResponse out;
-  const std::function<bool()> stop = [&] { return ctx->IsCancelled() || stopping_.load(); };
-  while (!stop()) {
-    eventstore::SubscriptionMessage m;
-    if (held.has_value()) {
-      m = *std::move(held);
-      held.reset();
-    } else {
-      auto next = sub->Next(absl::Now() + absl::Milliseconds(200));
-      if (!next.ok()) {
-        if (next.status().code() == absl::StatusCode::kDeadlineExceeded) continue;
-        return Finish(ctx, next.status());
-      }
-      m = *std::move(next);
+  auto stream = std::make_shared<Stream>(this, ctx, store_->Subscribe(o), caller->clearance(),
+                                         max_batch, max_delay);
+  Stream* reactor = stream.get();
+  const bool accepted = Register(stream);
+  reactor->Start(std::move(stream), accepted);
+  return reactor;
+}
+
+bool EventServiceImpl::Register(std::shared_ptr<Stream> stream) {
+  absl::MutexLock l(&mu_);
+  if (stopping_.load()) return false;
+  streams_.push_back(std::move(stream));
+  if (!fan_out_.joinable()) fan_out_ = std::thread([this] { FanOut(); });
+  return true;
+}
+
+void EventServiceImpl::Unregister(const Stream* stream) {
+  absl::MutexLock l(&mu_);
+  std::erase_if(streams_, [stream](const auto& s) { return s.get() == stream; });
+}
+
+void EventServiceImpl::FanOut() {
+  pthread_setname_np(pthread_self(), "pt-fanout");  // for top -H and perf
+  uint64_t seen = store_->LastPosition();
+  std::vector<std::shared_ptr<Stream>> streams;
+  while (!stopping_.load()) {
+    const absl::Duration tick = delayed_streams_.load() > 0 ? kDelayTick : kIdleTick;
+    const absl::Time until = absl::Now() + tick;
+    if (!store_->WaitForCommit(seen + 1, until)) {
+      // Nothing committed; when the store closed, WaitForCommit returns at once.
+      if (absl::Time now = absl::Now(); now < until) absl::SleepFor(until - now);
     }
-    absl::Status after = absl::OkStatus();
-    uint64_t sent = m.position;
-    if (m.kind == eventstore::SubscriptionMessage::Kind::kEvent) {
-      events.clear();
-      // A live first event waits max_delay for company (FillBatch).
-      absl::Time until = max_delay > absl::ZeroDuration() ? absl::Now() + max_delay
-                                                           : absl::InfinitePast();
-      after = FillBatch(*sub, encoded_, m, max_batch, until, stop, clearance, &events, &sent,
-                        &held);
-      SetEncodedEvents(events, max_batch > 1, &out);
-    } else {
-      out = MarkResponse(m);
+    seen = std::max(seen, store_->LastPosition());
+    {
+      absl::MutexLock l(&mu_);
+      streams = streams_;
     }
-    if (!writer->Write(out)) break;  // the client went away
-    if (sent_observer_) sent_observer_(*ctx, sent);
-    if (!after.ok()) return Finish(ctx, after);
+    for (const auto& s : streams) s->Pump();
+    streams.clear();
   }
-  return grpc::Status::OK;
+}
+
+void EventServiceImpl::Stop() {
+  std::vector<std::shared_ptr<Stream>> streams;
+  std::thread fan_out;
+  {
+    absl::MutexLock l(&mu_);
+    stopping_.store(true);
+    streams = streams_;
+    fan_out = std::move(fan_out_);
+  }
+  if (fan_out.joinable()) fan_out.join();
+  for (const auto& s : streams) s->End(grpc::Status::OK);
 }
 
 grpc::Status EventServiceImpl::GetDigest(grpc::ServerContext* ctx, const v1::GetDigestRequest*,

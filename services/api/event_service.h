@@ -1,4 +1,4 @@
-// EventService (sync gRPC API): read-only access to the log for internal systems. Events above
+// EventService (gRPC API): read-only access to the log for internal systems. Events above
 // the caller's clearance are redacted (position, stream and type kept), so no gap appears.
 //
 // Thread-safety: thread-safe.
@@ -6,8 +6,12 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "api/authz.h"
+#include "absl/synchronization/mutex.h"
 #include "api/encoded_events.h"
 #include "proeftuin/v1/event_service.grpc.pb.h"
 
@@ -16,20 +20,26 @@ namespace proeftuin::api {
 // The API form of a stored event; payload and personal part left out above `clearance`.
 v1::Event ToApiEvent(const eventstore::RecordedEvent& e, v1::Confidentiality clearance);
 
-class EventServiceImpl final : public v1::EventService::Service {
+// Subscribe uses gRPC's callback API: a subscription holds no thread. One fan-out thread waits
+// for commits and hands each idle subscription what is ready; a subscription whose message is
+// in flight continues from gRPC's completion (OnWriteDone). The other methods are synchronous.
+class EventServiceImpl final
+    : public v1::EventService::WithCallbackMethod_Subscribe<v1::EventService::Service> {
  public:
-  EventServiceImpl(const Guard* guard, eventstore::EventStore* store) : guard_(guard), store_(store) {}
+  EventServiceImpl(const Guard* guard, eventstore::EventStore* store);
+  ~EventServiceImpl() override;
 
   grpc::Status ReadStream(grpc::ServerContext* ctx, const v1::ReadStreamRequest* req,
                           v1::ReadStreamResponse* resp) override;
   grpc::Status ReadAll(grpc::ServerContext* ctx, const v1::ReadAllRequest* req,
                        v1::ReadAllResponse* resp) override;
-  grpc::Status Subscribe(grpc::ServerContext* ctx, const v1::SubscribeRequest* req,
-                         grpc::ServerWriter<v1::SubscribeResponse>* writer) override;
+  grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) override;
   grpc::Status GetDigest(grpc::ServerContext* ctx, const v1::GetDigestRequest* req,
                          v1::GetDigestResponse* resp) override;
-  // Ends every subscription (server shutdown): they return OK to their clients.
-  void Stop() { stopping_.store(true); }
+  // Ends every subscription (server shutdown): they return OK to their clients once the message
+  // in flight was sent. Later subscriptions end at once. Idempotent.
+  void Stop();
 
   // Told, after each message a subscription sent, the last position it covered (its last event,
   // or the CaughtUp or Checkpoint position). proeftuind's subscription-lag metric uses it. Set
@@ -38,11 +48,22 @@ class EventServiceImpl final : public v1::EventService::Service {
   void set_sent_observer(SentObserver observer) { sent_observer_ = std::move(observer); }
 
  private:
-  std::atomic<bool> stopping_{false};
+  class Stream;  // one subscription: a ServerWriteReactor
+
+  // False when the service is stopping (the stream is then not kept).
+  bool Register(std::shared_ptr<Stream> stream);
+  void Unregister(const Stream* stream);
+  void FanOut();  // the fan-out thread
+
   const Guard* guard_;
   eventstore::EventStore* store_;
   EncodedEvents encoded_;  // shared by the subscriptions
   SentObserver sent_observer_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> delayed_streams_{0};  // live subscriptions with a max_delay_ms
+  absl::Mutex mu_;
+  std::vector<std::shared_ptr<Stream>> streams_ ABSL_GUARDED_BY(mu_);
+  std::thread fan_out_ ABSL_GUARDED_BY(mu_);  // started with the first subscription
 };
 
 }  // namespace proeftuin::api

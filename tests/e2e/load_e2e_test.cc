@@ -13,6 +13,7 @@
 #include "domain/example_programme.h"
 #include "e2e/e2e_support.h"
 #include "lib/command_client.h"
+#include "proeftuin/v1/admin_service.grpc.pb.h"
 #include "proeftuin/v1/event_service.grpc.pb.h"
 
 namespace proeftuin::e2e {
@@ -280,6 +281,78 @@ TEST_F(LoadE2eTest, DelayedBatchesGatherLiveEventsThatArriveOneByOne) {
   EXPECT_GT(positions.size(), head);
   EXPECT_GT(largest, 1);
   EXPECT_LT(messages, 20);
+}
+
+// Subscriptions hold no server thread (callback API): many may be open, those cancelled by their
+// clients are released on the server, and the ones left still receive live events.
+TEST_F(LoadE2eTest, CancelledSubscriptionsAreReleasedAndTheOthersStayLive) {
+  Seed();
+  auto channel = server_->Channel();
+  auto events = v1::EventService::NewStub(channel);
+  auto admin = v1::AdminService::NewStub(channel);
+  auto live_on_server = [&] {
+    v1::GetStatisticsResponse stats;
+    grpc::Status s =
+        admin->GetStatistics(Ctx(TokenFor("administrator")).get(), v1::GetStatisticsRequest(), &stats);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return stats.live_subscriptions();
+  };
+  constexpr int kStreams = 40;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>>> readers;
+  v1::SubscribeRequest req;
+  req.set_max_batch(10);
+  for (int i = 0; i < kStreams; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    contexts.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    readers.push_back(SubscribeAsReader(*events, contexts.back().get(), req));
+  }
+  v1::SubscribeResponse msg;
+  for (auto& r : readers) {
+    while (r->Read(&msg) && !msg.has_caught_up()) {
+    }
+    ASSERT_TRUE(msg.has_caught_up());
+  }
+  EXPECT_EQ(live_on_server(), static_cast<uint64_t>(kStreams));
+  for (int i = 1; i < kStreams; ++i) contexts[i]->TryCancel();
+  uint64_t left = 0;
+  for (int tries = 0; tries < 200 && (left = live_on_server()) != 1; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(left, 1u) << "cancelled subscriptions are still held by the server";
+  RecordSession(channel.get(), "after-cancel");
+  bool delivered = false;
+  while (!delivered && readers[0]->Read(&msg)) {
+    for (const v1::Event& e : msg.events().events()) {
+      delivered = delivered || e.header().request_id() == "after-cancel";
+    }
+  }
+  EXPECT_TRUE(delivered);
+  contexts[0]->TryCancel();
+}
+
+// A shutdown (SIGTERM) ends live subscriptions with OK after what was sent, and the server exits
+// cleanly and at once: a subscription does not hold it up.
+TEST_F(LoadE2eTest, ShutdownEndsLiveSubscriptionsWithOk) {
+  Seed();
+  auto events = v1::EventService::NewStub(server_->Channel());
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  v1::SubscribeRequest req;
+  req.set_max_batch(100);
+  req.set_max_delay_ms(100);
+  auto reader = SubscribeAsReader(*events, &ctx, req);
+  v1::SubscribeResponse msg;
+  while (reader->Read(&msg) && !msg.has_caught_up()) {
+  }
+  ASSERT_TRUE(msg.has_caught_up());
+  const auto stopping = std::chrono::steady_clock::now();
+  int status = server_->Stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << server_->Log();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(5));
+  EXPECT_FALSE(reader->Read(&msg));
+  grpc::Status s = reader->Finish();
+  EXPECT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
 }
 
 // Subscribes with `req` and expects INVALID_ARGUMENT naming `field` before any message.

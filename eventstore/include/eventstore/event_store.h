@@ -206,6 +206,9 @@ class EventStore {
   virtual absl::StatusOr<StreamInfo> GetStreamInfo(std::string_view stream) = 0;
   // Position of the last acknowledged event (0 for an empty log).
   virtual uint64_t LastPosition() const = 0;
+  // Waits until the event at `position` is committed (true), or until `deadline` passes or the
+  // store closes (false). Lets one thread serve many live readers without a Subscription each.
+  virtual bool WaitForCommit(uint64_t position, absl::Time deadline) const = 0;
 
   virtual std::unique_ptr<Subscription> Subscribe(SubscribeOptions options) = 0;
 
