@@ -27,7 +27,7 @@ bool LiveFeed::WaitFor(uint64_t position, absl::Time deadline,
   // A deadline already passed (a poll, as Subscription::Next(absl::InfinitePast()) is) must not
   // wait: CondVar::WaitWithDeadline enqueues and sleeps in the kernel even then, which was a
   // quarter of proeftuind's CPU with a hundred live subscriptions.
-  while (head_ < position && !closed_ && !cancelled->load() && absl::Now() < deadline) {
+  while (head_ < position && !closed_.load() && !cancelled->load() && absl::Now() < deadline) {
     if (changed_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
   }
   return head_ >= position;
@@ -48,13 +48,10 @@ void LiveFeed::Poke() {
 
 void LiveFeed::Close() {
   absl::MutexLock l(&mu_);
-  closed_ = true;
+  closed_.store(true);
   changed_.SignalAll();
 }
 
-bool LiveFeed::closed() const {
-  absl::MutexLock l(&mu_);
-  return closed_;
-}
+bool LiveFeed::closed() const { return closed_.load(); }
 
 }  // namespace proeftuin::eventstore

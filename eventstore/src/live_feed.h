@@ -48,7 +48,7 @@ class LiveFeed {
   mutable absl::CondVar changed_;
   std::deque<EventPtr> recent_ ABSL_GUARDED_BY(mu_);
   uint64_t head_ ABSL_GUARDED_BY(mu_) = 0;  // last published position
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> closed_{false};  // written under mu_; read without it by closed()
 };
 
 }  // namespace proeftuin::eventstore

@@ -88,6 +88,13 @@ absl::StatusOr<SubscriptionMessage> LogSubscription::Next(absl::Time deadline) {
     if (moved && absl::Now() >= checkpoint_at) return Mark(SubscriptionMessage::Kind::kCheckpoint);
     if (core_->feed.closed()) return absl::UnavailableError("the store closed");
     absl::Time until = moved ? std::min(deadline, checkpoint_at) : deadline;
+    if (until <= absl::Now()) {
+      // A poll (deadline passed): nothing to wait for, and the committed position above is as
+      // new as the feed's head (the writer stores it before publishing).
+      if (core_->committed_position.load() >= next_) continue;
+      if (absl::Now() >= deadline) return absl::DeadlineExceededError("no event before the deadline");
+      continue;  // the checkpoint time came: report it
+    }
     if (!core_->feed.WaitFor(next_, until, &cancelled_) && !cancelled_.load() &&
         absl::Now() >= deadline && core_->committed_position.load() < next_) {
       return absl::DeadlineExceededError("no event before the deadline");

@@ -95,8 +95,9 @@ namespace {
 constexpr uint32_t kMaxSubscribeBatch = 1000;
 constexpr uint32_t kMaxSubscribeDelayMs = 100;
 // How long the fan-out thread waits for a commit before it looks at every subscription anyway
-// (time-based checkpoints, ends): with no subscription holding events back, and with one.
-constexpr absl::Duration kIdleTick = absl::Milliseconds(200);
+// (time-based checkpoints, a hold that began on another thread): with no subscription holding
+// events back, and with one.
+constexpr absl::Duration kIdleTick = absl::Milliseconds(50);
 constexpr absl::Duration kDelayTick = absl::Milliseconds(2);
 
 v1::SubscribeResponse MarkResponse(const eventstore::SubscriptionMessage& m) {
@@ -134,9 +135,7 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
         sub_(std::move(sub)),
         clearance_(clearance),
         max_batch_(max_batch),
-        max_delay_(max_delay) {
-    if (max_delay_ > absl::ZeroDuration()) service_->delayed_streams_.fetch_add(1);
-  }
+        max_delay_(max_delay) {}
 
   // Takes ownership of itself; `accepted` false (the server is stopping) ends it at once.
   void Start(std::shared_ptr<Stream> self, bool accepted) {
@@ -153,47 +152,25 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
 
   // Sends the next message when none is in flight, or ends the stream when asked to.
   void Pump() {
-    enum class Act { kNone, kWrite, kFinish } act = Act::kNone;
-    grpc::Status finish;
-    {
-      absl::MutexLock l(&mu_);
-      if (writing_ || finished_) return;
-      if (end_.has_value()) {
-        finish = *end_;
-        act = Act::kFinish;
-      } else {
-        bool drained = Gather();
-        if (!events_.empty()) {
-          const bool hold = drained && max_delay_ > absl::ZeroDuration() &&
-                            absl::Now() < first_at_ + max_delay_;
-          if (!hold) {
-            SetEncodedEvents(events_, max_batch_ > 1, &out_);
-            sending_ = last_;
-            events_.clear();
-            act = Act::kWrite;
-          }
-        } else if (held_.has_value()) {
-          out_ = MarkResponse(*held_);
-          sending_ = held_->position;
-          held_.reset();
-          act = Act::kWrite;
-        } else if (!error_.ok()) {
-          finish = api::Finish(ctx_, error_);
-          act = Act::kFinish;
-        }
-      }
-      if (act == Act::kWrite) writing_ = true;
-      if (act == Act::kFinish) finished_ = true;
-    }
-    // Outside the lock: gRPC may run a reaction inline.
-    if (act == Act::kWrite) StartWrite(&out_);
-    if (act == Act::kFinish) {
-      if (max_delay_ > absl::ZeroDuration()) service_->delayed_streams_.fetch_sub(1);
-      Finish(std::move(finish));
-    }
+    mu_.Lock();
+    PumpLocked();
   }
 
-  // Ends the stream with `status` once the message in flight (if any) was sent.
+  // The fan-out thread's Pump: only for a live stream (catch-up is driven by OnWriteDone, so
+  // the fan-out thread never reads a backlog from disk), and never waiting for the stream's
+  // lock: whoever holds it looks again before it lets go.
+  void PumpIfLive() {
+    if (!live_.load(std::memory_order_acquire)) return;
+    if (!mu_.TryLock()) {
+      again_.store(true);
+      return;
+    }
+    PumpLocked();
+  }
+
+  // Ends the stream with `status` once the message in flight (if any) was sent. With OK (the
+  // server stopping) the events already gathered go out first; a cancelled client gets nothing
+  // more (it resumes from the last position it received).
   void End(grpc::Status status) {
     {
       absl::MutexLock l(&mu_);
@@ -209,7 +186,10 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
       writing_ = false;
       sent = sending_;
       // The client went away (or the call was cancelled): nothing more can be sent.
-      if (!ok && !end_.has_value()) end_ = grpc::Status::OK;
+      if (!ok) {
+        broken_ = true;
+        if (!end_.has_value()) end_ = grpc::Status::OK;
+      }
     }
     if (ok && service_->sent_observer_) service_->sent_observer_(*ctx_, sent);
     Pump();
@@ -227,6 +207,84 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
   }  // `keep` may delete this: nothing after it
 
  private:
+  enum class Act { kNone, kWrite, kFinish };
+
+  // Pump with mu_ held; releases it.
+  void PumpLocked() ABSL_UNLOCK_FUNCTION(mu_) {
+    Act act = Act::kNone;
+    grpc::Status finish;
+    if (!writing_ && !finished_) {
+      do {
+        again_.store(false);
+        act = Decide(&finish);
+        // The fan-out thread found the lock taken meanwhile: a commit may have come after
+        // Gather looked.
+      } while (act == Act::kNone && again_.load() && end_ == std::nullopt);
+      if (act == Act::kWrite) writing_ = true;
+      if (act == Act::kFinish) finished_ = true;
+      SetHolding(act == Act::kNone && !events_.empty());
+    }
+    mu_.Unlock();
+    // Outside the lock: gRPC may run a reaction inline.
+    if (act == Act::kWrite) StartWrite(&out_);
+    if (act == Act::kFinish) Finish(std::move(finish));
+  }
+
+  // What to do next, with no message in flight: build the next message into out_ (kWrite),
+  // finish with `*finish` (kFinish), or wait (kNone).
+  Act Decide(grpc::Status* finish) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (end_.has_value()) {
+      // Stopping: a live stream gets what was committed up to now (a stream still catching up
+      // resumes from its last position later).
+      if (end_->ok() && !broken_ && live_.load()) Gather();
+      if (!end_->ok() || broken_ || (events_.empty() && !held_.has_value())) {
+        *finish = *end_;
+        return Act::kFinish;
+      }
+      return NextMessage() ? Act::kWrite : Act::kNone;  // flush what was gathered, then end
+    }
+    const bool drained = Gather();
+    if (!events_.empty()) {
+      const bool hold = drained && max_delay_ > absl::ZeroDuration() &&
+                        absl::Now() < first_at_ + max_delay_;
+      if (hold) return Act::kNone;
+    }
+    if (NextMessage()) return Act::kWrite;
+    if (!error_.ok()) {
+      *finish = api::Finish(ctx_, error_);
+      return Act::kFinish;
+    }
+    return Act::kNone;
+  }
+
+  // Moves the gathered events (or else the held mark) into out_; false when there is none.
+  bool NextMessage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!events_.empty()) {
+      SetEncodedEvents(events_, max_batch_ > 1, &out_);
+      sending_ = last_;
+      events_.clear();
+      return true;
+    }
+    if (held_.has_value()) {
+      out_ = MarkResponse(*held_);
+      sending_ = held_->position;
+      if (held_->kind == eventstore::SubscriptionMessage::Kind::kCaughtUp) {
+        live_.store(true, std::memory_order_release);
+      }
+      held_.reset();
+      return true;
+    }
+    return false;
+  }
+
+  // Keeps the service's count of streams holding events back (the fan-out thread then looks
+  // every kDelayTick, not only at commits).
+  void SetHolding(bool holding) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (holding == holding_) return;
+    holding_ = holding;
+    service_->holding_streams_.fetch_add(holding ? 1 : -1);
+  }
+
   // Takes what the subscription has ready, up to a full message or a message of another kind
   // (left in held_) or an error (left in error_, reported after the events before it). True
   // when it stopped because nothing more was ready.
@@ -260,6 +318,10 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
   std::shared_ptr<Stream> self_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;   // out_ is in flight
   bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish was called
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;    // a write failed: the client is gone
+  bool holding_ ABSL_GUARDED_BY(mu_) = false;   // events_ wait for company (max_delay)
+  std::atomic<bool> live_{false};               // CaughtUp was sent: the fan-out thread pumps it
+  std::atomic<bool> again_{false};              // the fan-out thread found mu_ taken
   std::optional<grpc::Status> end_ ABSL_GUARDED_BY(mu_);
   std::vector<EncodedEvent> events_ ABSL_GUARDED_BY(mu_);  // gathered, not yet sent
   absl::Time first_at_ ABSL_GUARDED_BY(mu_);                // when events_[0] was taken
@@ -324,7 +386,7 @@ void EventServiceImpl::FanOut() {
   uint64_t seen = store_->LastPosition();
   std::vector<std::shared_ptr<Stream>> streams;
   while (!stopping_.load()) {
-    const absl::Duration tick = delayed_streams_.load() > 0 ? kDelayTick : kIdleTick;
+    const absl::Duration tick = holding_streams_.load() > 0 ? kDelayTick : kIdleTick;
     const absl::Time until = absl::Now() + tick;
     if (!store_->WaitForCommit(seen + 1, until)) {
       // Nothing committed; when the store closed, WaitForCommit returns at once.
@@ -335,7 +397,7 @@ void EventServiceImpl::FanOut() {
       absl::MutexLock l(&mu_);
       streams = streams_;
     }
-    for (const auto& s : streams) s->Pump();
+    for (const auto& s : streams) s->PumpIfLive();
     streams.clear();
   }
 }

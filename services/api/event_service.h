@@ -37,8 +37,10 @@ class EventServiceImpl final
       grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) override;
   grpc::Status GetDigest(grpc::ServerContext* ctx, const v1::GetDigestRequest* req,
                          v1::GetDigestResponse* resp) override;
-  // Ends every subscription (server shutdown): they return OK to their clients once the message
-  // in flight was sent. Later subscriptions end at once. Idempotent.
+  // Ends every subscription (server shutdown): they return OK to their clients after the events
+  // already gathered. Later subscriptions end at once. Idempotent. Call it before the gRPC
+  // server's Shutdown, and destroy the service only after that Shutdown returned: a
+  // subscription's OnDone unregisters from the service.
   void Stop();
 
   // Told, after each message a subscription sent, the last position it covered (its last event,
@@ -60,7 +62,7 @@ class EventServiceImpl final
   EncodedEvents encoded_;  // shared by the subscriptions
   SentObserver sent_observer_;
   std::atomic<bool> stopping_{false};
-  std::atomic<int> delayed_streams_{0};  // live subscriptions with a max_delay_ms
+  std::atomic<int> holding_streams_{0};  // subscriptions holding live events back (max_delay_ms)
   absl::Mutex mu_;
   std::vector<std::shared_ptr<Stream>> streams_ ABSL_GUARDED_BY(mu_);
   std::thread fan_out_ ABSL_GUARDED_BY(mu_);  // started with the first subscription
