@@ -211,23 +211,26 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
 
   // Pump with mu_ held; releases it.
   void PumpLocked() ABSL_UNLOCK_FUNCTION(mu_) {
-    Act act = Act::kNone;
-    grpc::Status finish;
-    if (!writing_ && !finished_) {
-      do {
-        again_.store(false);
+    for (;;) {
+      Act act = Act::kNone;
+      grpc::Status finish;
+      again_.store(false);
+      if (!writing_ && !finished_) {
         act = Decide(&finish);
-        // The fan-out thread found the lock taken meanwhile: a commit may have come after
-        // Gather looked.
-      } while (act == Act::kNone && again_.load() && end_ == std::nullopt);
-      if (act == Act::kWrite) writing_ = true;
-      if (act == Act::kFinish) finished_ = true;
-      SetHolding(act == Act::kNone && !events_.empty());
+        if (act == Act::kWrite) writing_ = true;
+        if (act == Act::kFinish) finished_ = true;
+        SetHolding(act == Act::kNone && !events_.empty());
+      }
+      mu_.Unlock();
+      // Outside the lock: gRPC may run a reaction inline.
+      if (act == Act::kWrite) StartWrite(&out_);
+      if (act == Act::kFinish) Finish(std::move(finish));
+      // Nothing was sent, and the fan-out thread found the lock taken meanwhile: a commit may
+      // have come after Gather looked, so look again (a message in flight is followed by
+      // OnWriteDone, which looks anyway).
+      if (act != Act::kNone || !again_.load()) return;
+      mu_.Lock();
     }
-    mu_.Unlock();
-    // Outside the lock: gRPC may run a reaction inline.
-    if (act == Act::kWrite) StartWrite(&out_);
-    if (act == Act::kFinish) Finish(std::move(finish));
   }
 
   // What to do next, with no message in flight: build the next message into out_ (kWrite),
