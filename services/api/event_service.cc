@@ -120,8 +120,8 @@ class Refusal final : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
 }  // namespace
 
 // One subscription. At most one message is in flight; Pump() builds the next one from what the
-// store subscription has ready, without waiting, and is called by the fan-out thread after a
-// commit and by OnWriteDone. A live first event is held up to max_delay so that the events
+// store subscription has ready, without waiting. OnWriteDone calls it; the fan-out thread calls
+// PumpIfLive() after each commit. A live first event is held up to max_delay so that the events
 // committed meanwhile share its message; catch-up (events ready at once) is never held. The
 // reactor owns itself (`self_`) until gRPC calls OnDone; the fan-out thread may hold it a little
 // longer.
