@@ -24,9 +24,8 @@ LiveFeed::Fetch LiveFeed::Get(uint64_t from, size_t max, std::vector<EventPtr>* 
 bool LiveFeed::WaitFor(uint64_t position, absl::Time deadline,
                        const std::atomic<bool>* cancelled) const {
   absl::MutexLock l(&mu_);
-  // A deadline already passed (a poll, as Subscription::Next(absl::InfinitePast()) is) must not
-  // wait: CondVar::WaitWithDeadline enqueues and sleeps in the kernel even then, which was a
-  // quarter of proeftuind's CPU with a hundred live subscriptions.
+  // A deadline already passed must not wait: CondVar::WaitWithDeadline enqueues and sleeps in
+  // the kernel even then (LogSubscription::Next no longer calls this for a poll at all).
   while (head_ < position && !closed_.load() && !cancelled->load() && absl::Now() < deadline) {
     if (changed_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
   }

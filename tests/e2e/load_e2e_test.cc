@@ -55,6 +55,14 @@ class LoadE2eTest : public E2eTest {
     EXPECT_TRUE(
         clients::SendCommand(channel, Ctx(TokenFor("programme_manager")).get(), c, o, nullptr).ok());
   }
+  // Reads past the catch-up; false when the stream ended before its CaughtUp.
+  static bool ReadUntilCaughtUp(grpc::ClientReader<v1::SubscribeResponse>& reader) {
+    v1::SubscribeResponse msg;
+    while (reader.Read(&msg)) {
+      if (msg.has_caught_up()) return true;
+    }
+    return false;
+  }
   // An EventService.Subscribe call as the integration reader, on `ctx`.
   std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> SubscribeAsReader(
       v1::EventService::Stub& events, grpc::ClientContext* ctx, const v1::SubscribeRequest& req) {
@@ -309,9 +317,7 @@ TEST_F(LoadE2eTest, CancelledSubscriptionsAreReleasedAndTheOthersStayLive) {
   }
   v1::SubscribeResponse msg;
   for (auto& r : readers) {
-    while (r->Read(&msg) && !msg.has_caught_up()) {
-    }
-    ASSERT_TRUE(msg.has_caught_up());
+    ASSERT_TRUE(ReadUntilCaughtUp(*r));
   }
   EXPECT_EQ(live_on_server(), static_cast<uint64_t>(kStreams));
   for (int i = 1; i < kStreams; ++i) contexts[i]->TryCancel();
@@ -343,9 +349,7 @@ TEST_F(LoadE2eTest, ShutdownEndsLiveSubscriptionsWithOk) {
   req.set_max_delay_ms(100);
   auto reader = SubscribeAsReader(*events, &ctx, req);
   v1::SubscribeResponse msg;
-  while (reader->Read(&msg) && !msg.has_caught_up()) {
-  }
-  ASSERT_TRUE(msg.has_caught_up());
+  ASSERT_TRUE(ReadUntilCaughtUp(*reader));
   // Written just before the shutdown: it reaches the subscriber before the stream ends. (The
   // server may hold it up to 100 ms for company; whether the shutdown reaches the stream within
   // that hold depends on timing, so this does not single out the flush on Stop().)
