@@ -102,11 +102,14 @@ Outcome Restore(Cli* cli, const RestoreArgs& a) {
   return Ok();
 }
 
-Outcome Rebuild(Cli* cli, const std::string& name) {
+// `name` empty: every projection (RebuildProjectionRequest.all).
+Outcome Rebuild(Cli* cli, const std::string& name_or_all) {
   if (Outcome o = cli->RequireToken(); o.exit_code != 0) return o;
   auto stub = v1::AdminService::NewStub(cli->Channel());
   v1::RebuildProjectionRequest req;
-  req.set_name(name);
+  req.set_name(name_or_all);
+  req.set_all(name_or_all.empty());
+  const std::string name = name_or_all.empty() ? "every projection" : name_or_all;
   auto ctx = cli->Context(std::chrono::seconds(0));
   auto reader = stub->RebuildProjection(ctx.get(), req);
   v1::RebuildProjectionResponse m, last;
@@ -117,11 +120,11 @@ Outcome Rebuild(Cli* cli, const std::string& name) {
   }
   bar.Finish();
   grpc::Status s = reader->Finish();
-  if (!s.ok()) return FromStatus(s, ctx.get(), "rebuild projection " + name);
+  if (!s.ok()) return FromStatus(s, ctx.get(), "rebuild " + name);
   if (cli->json()) {
     std::cout << ToJson(last) << "\n";
   } else {
-    std::cout << Green("✓", cli->color_out()) << " rebuilt projection " << name << ": " << last.replayed()
+    std::cout << Green("✓", cli->color_out()) << " rebuilt " << (name_or_all.empty() ? "" : "projection ") << name << ": " << last.replayed()
               << " events replayed\n";
   }
   return Ok();
@@ -186,10 +189,22 @@ void AddAdminCommands(CLI::App* root, Cli* cli) {
   backup->callback([cli, to] { cli->set_outcome(Backup(cli, *to)); });
   AddRestore(noun, cli);
   auto name = std::make_shared<std::string>();
-  CLI::App* rebuild = noun->add_subcommand("rebuild", "Rebuild a projection from the log (progress bar)");
-  rebuild->add_option("projection", *name, "Projection name (admin stats lists them)")->required();
-  rebuild->footer(ExampleFooter("proeftuin admin rebuild decider_state"));
-  rebuild->callback([cli, name] { cli->set_outcome(Rebuild(cli, *name)); });
+  auto all = std::make_shared<bool>(false);
+  CLI::App* rebuild =
+      noun->add_subcommand("rebuild", "Rebuild a projection, or all of them, from the log (progress bar)");
+  CLI::Option* projection = rebuild->add_option("projection", *name, "Projection name (admin stats lists them)");
+  rebuild->add_flag("--all", *all,
+                    "Every projection: the inline ones in one pass over the log (commands wait meanwhile), "
+                    "then the audit index")
+      ->excludes(projection);
+  rebuild->footer(ExampleFooter("proeftuin admin rebuild decider_state\n  proeftuin admin rebuild --all"));
+  rebuild->callback([cli, name, all] {
+    if (!*all && name->empty()) {
+      cli->set_outcome(Usage("admin rebuild: name a projection (admin stats lists them) or give --all"));
+      return;
+    }
+    cli->set_outcome(Rebuild(cli, *all ? "" : *name));
+  });
   CLI::App* stats = noun->add_subcommand("stats", "Statistics of the store and the server");
   stats->footer(ExampleFooter("proeftuin admin stats -o json"));
   stats->callback([cli] { cli->set_outcome(Stats(cli)); });

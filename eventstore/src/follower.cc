@@ -101,6 +101,7 @@ absl::Status AsyncFollower::Step(uint64_t committed) {
   rocksdb::WriteBatch batch;
   OverlayWriter rows(db->get(), cf, &batch);
   for (const auto& e : events) slot_->projector->Apply(e, rows);
+  slot_->projector->Flush(rows);
   if (!rows.status().ok()) return rows.status();
   rows.Flush();
   uint64_t now_applied = next - 1;

@@ -1,8 +1,12 @@
 #include "src/projections.h"
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "eventstore/record.h"
+#include "eventstore/status_macros.h"
 #include "src/codec.h"
 
 namespace proeftuin::eventstore {
@@ -47,11 +51,17 @@ void OverlayWriter::Put(std::string_view key, std::string_view value) {
 void OverlayWriter::Delete(std::string_view key) { overlay_[std::string(key)] = std::nullopt; }
 
 void OverlayWriter::Flush() {
-  for (const auto& [key, value] : overlay_) {
-    if (value.has_value()) {
-      batch_->Put(cf_, key, *value);
+  // In key order: the memtable's skip list inserts a key next to the one before it far more
+  // cheaply than at a random place (its insert hint), and a rebuild chunk adds thousands.
+  std::vector<const Overlay::value_type*> rows;
+  rows.reserve(overlay_.size());
+  for (const auto& row : overlay_) rows.push_back(&row);
+  std::sort(rows.begin(), rows.end(), [](auto* a, auto* b) { return a->first < b->first; });
+  for (const auto* row : rows) {
+    if (row->second.has_value()) {
+      batch_->Put(cf_, row->first, *row->second);
     } else {
-      batch_->Delete(cf_, key);
+      batch_->Delete(cf_, row->first);
     }
   }
   overlay_.clear();
@@ -80,61 +90,99 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
   return to_build;
 }
 
-absl::Status RebuildProjection(Db& db, ProjectionSlot& slot, uint64_t to,
-                               const RebuildProgress& progress) {
-  std::string old_cf = slot.CurrentFamily();
-  std::string new_cf = NextFamilyName(slot.name, old_cf);
-  if (absl::Status s = db.DropFamily(new_cf); !s.ok()) return s;  // a leftover shadow
-  auto cf = db.CreateFamily(new_cf);
-  if (!cf.ok()) return cf.status();
-
+absl::Status RebuildProjections(Db& db, const std::vector<ProjectionSlot*>& slots, uint64_t to,
+                                const RebuildProgress& progress) {
+  if (slots.empty()) return absl::OkStatus();
+  struct Shadow {
+    ProjectionSlot* slot;
+    std::string old_cf, new_cf;
+    rocksdb::ColumnFamilyHandle* cf;
+    std::unique_ptr<OverlayWriter> rows;
+  };
   rocksdb::WriteBatch batch;
-  OverlayWriter rows(&db, *cf, &batch);
+  std::vector<Shadow> shadows;
+  for (ProjectionSlot* slot : slots) {
+    Shadow& sh = shadows.emplace_back();
+    sh.slot = slot;
+    sh.old_cf = slot->CurrentFamily();
+    sh.new_cf = NextFamilyName(slot->name, sh.old_cf);
+    RETURN_IF_ERROR(db.DropFamily(sh.new_cf));  // a leftover shadow
+    ASSIGN_OR_RETURN(sh.cf, db.CreateFamily(sh.new_cf));
+    sh.rows = std::make_unique<OverlayWriter>(&db, sh.cf, &batch);
+  }
+  // Whatever way this returns, the projectors forget the rows they hold (a no-op after Flush).
+  absl::Cleanup forget = [&] {
+    for (Shadow& sh : shadows) sh.slot->projector->Flush(*sh.rows);
+  };
+  // Ends a chunk: the projectors' held rows and the overlays into the batch, the batch written.
+  // The shadows' rows skip the WAL: they are flushed to table files before the pointer records
+  // make them current, and a shadow that a crash interrupts is dropped at the next open.
   rocksdb::WriteOptions unsynced;
-  std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(rocksdb::ReadOptions(), db.events()));
+  unsynced.disableWAL = true;
+  auto write_chunk = [&]() -> absl::Status {
+    for (Shadow& sh : shadows) {
+      sh.slot->projector->Flush(*sh.rows);
+      RETURN_IF_ERROR(sh.rows->status());
+      sh.rows->Flush();
+    }
+    RETURN_IF_ERROR(FromRocks(db.raw()->Write(unsynced, &batch), "rebuild"));
+    batch.Clear();
+    return absl::OkStatus();
+  };
+
+  rocksdb::ReadOptions scan;
+  scan.fill_cache = false;  // one pass over the whole log: it would only evict the hot rows
+  std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(scan, db.events()));
   uint64_t done = 0;
   RecordedEvent ev;  // decoded into again and again: its memory is reused
   for (it->Seek(PositionKey(1)); it->Valid() && done < to; it->Next()) {
     uint64_t pos = GetBigEndian64(std::string_view(it->key().data(), it->key().size()));
     if (pos > to) break;
-    if (absl::Status s =
-            DecodeEventInto(std::string_view(it->value().data(), it->value().size()), pos, &ev);
-        !s.ok()) {
-      return s;
-    }
-    slot.projector->Apply(ev, rows);
+    RETURN_IF_ERROR(
+        DecodeEventInto(std::string_view(it->value().data(), it->value().size()), pos, &ev));
+    for (Shadow& sh : shadows) sh.slot->projector->Apply(ev, *sh.rows);
     if (++done % kReplayChunk == 0) {
-      if (!rows.status().ok()) return rows.status();
-      rows.Flush();
-      if (auto s = FromRocks(db.raw()->Write(unsynced, &batch), "rebuild"); !s.ok()) return s;
-      batch.Clear();
+      RETURN_IF_ERROR(write_chunk());
       if (progress) progress(done, to);
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log for a rebuild");
-  if (!rows.status().ok()) return rows.status();
-  rows.Flush();
-  batch.Put(db.meta(), PointerKey(slot.name), new_cf);
-  batch.Put(db.meta(), VersionKey(slot.name), std::to_string(slot.projector->Version()));
-  if (!slot.is_inline) {
-    std::string cp;
-    PutBigEndian64(&cp, done);
-    batch.Put(db.meta(), CheckpointKey(new_cf), cp);
+  RETURN_IF_ERROR(write_chunk());
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  flush.allow_write_stall = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> families;
+  for (Shadow& sh : shadows) families.push_back(sh.cf);
+  RETURN_IF_ERROR(FromRocks(db.raw()->Flush(flush, families), "flushing rebuilt projections"));
+  for (Shadow& sh : shadows) {
+    batch.Put(db.meta(), PointerKey(sh.slot->name), sh.new_cf);
+    batch.Put(db.meta(), VersionKey(sh.slot->name), std::to_string(sh.slot->projector->Version()));
+    if (!sh.slot->is_inline) {
+      std::string cp;
+      PutBigEndian64(&cp, done);
+      batch.Put(db.meta(), CheckpointKey(sh.new_cf), cp);
+    }
   }
   rocksdb::WriteOptions synced;
   synced.sync = true;
-  if (auto s = FromRocks(db.raw()->Write(synced, &batch), "rebuild"); !s.ok()) return s;
-  {
-    absl::MutexLock l(&slot.mu);
-    slot.cf_name = new_cf;
-    slot.applied = done;
+  RETURN_IF_ERROR(FromRocks(db.raw()->Write(synced, &batch), "rebuild"));
+  for (Shadow& sh : shadows) {
+    absl::MutexLock l(&sh.slot->mu);
+    sh.slot->cf_name = sh.new_cf;
+    sh.slot->applied = done;
   }
   if (progress) progress(done, to);
-  if (!old_cf.empty()) {
-    db.raw()->Delete(synced, db.meta(), CheckpointKey(old_cf)).PermitUncheckedError();
-    return db.DropFamily(old_cf);
+  for (Shadow& sh : shadows) {
+    if (sh.old_cf.empty()) continue;
+    db.raw()->Delete(synced, db.meta(), CheckpointKey(sh.old_cf)).PermitUncheckedError();
+    RETURN_IF_ERROR(db.DropFamily(sh.old_cf));
   }
   return absl::OkStatus();
+}
+
+absl::Status RebuildProjection(Db& db, ProjectionSlot& slot, uint64_t to,
+                               const RebuildProgress& progress) {
+  return RebuildProjections(db, {&slot}, to, progress);
 }
 
 absl::Status DropStaleFamilies(StoreCore& core, Db& db) {

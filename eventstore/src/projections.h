@@ -36,7 +36,8 @@ class OverlayWriter : public ProjectionWriter {
   Db* db_;
   rocksdb::ColumnFamilyHandle* cf_;
   rocksdb::WriteBatch* batch_;
-  std::unordered_map<std::string, std::optional<std::string>> overlay_;
+  using Overlay = std::unordered_map<std::string, std::optional<std::string>>;
+  Overlay overlay_;
   absl::Status status_;
 };
 
@@ -48,6 +49,11 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
 // written with sync). Reports progress every few thousand events.
 absl::Status RebuildProjection(Db& db, ProjectionSlot& slot, uint64_t to,
                                const RebuildProgress& progress);
+// The same for several projections in one pass over the log (each record read and decoded
+// once), swapped in together by one synced batch of pointer records. All of `slots` must be
+// of one kind: inline (on the writer thread) or, at open, async ones from scratch.
+absl::Status RebuildProjections(Db& db, const std::vector<ProjectionSlot*>& slots, uint64_t to,
+                                const RebuildProgress& progress);
 
 // Drops projection column families that no slot serves (left by an interrupted rebuild).
 absl::Status DropStaleFamilies(StoreCore& core, Db& db);

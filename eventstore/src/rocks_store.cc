@@ -54,9 +54,17 @@ absl::Status RocksStoreImpl::Init() {
     writer_ = std::make_unique<Writer>(core_.get());
     RETURN_IF_ERROR(writer_->Start());
     uint64_t last = core_->committed_position.load();
+    // The inline projections to build in one pass over the log; async ones start empty and
+    // their followers catch up.
+    std::vector<ProjectionSlot*> inline_slots;
     for (ProjectionSlot* slot : to_build) {
-      RETURN_IF_ERROR(RebuildProjection(*db, *slot, slot->is_inline ? last : 0, nullptr));
+      if (slot->is_inline) {
+        inline_slots.push_back(slot);
+      } else {
+        RETURN_IF_ERROR(RebuildProjection(*db, *slot, 0, nullptr));
+      }
     }
+    RETURN_IF_ERROR(RebuildProjections(*db, inline_slots, last, nullptr));
     RETURN_IF_ERROR(DropStaleFamilies(*core_, *db));
     for (auto& slot : core_->slots) {
       if (slot->is_inline) continue;

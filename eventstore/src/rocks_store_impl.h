@@ -153,6 +153,7 @@ class RocksStoreImpl : public RocksStore {
     return std::unique_ptr<ReadView>(new RocksReadView(core_, std::move(db)));
   }
   absl::Status Rebuild(std::string_view name, RebuildProgress progress) override;
+  absl::Status RebuildAll(RebuildProgress progress) override;
   absl::Status WaitForProjection(std::string_view name, uint64_t position,
                                  absl::Time deadline) override;
 

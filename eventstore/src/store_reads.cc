@@ -158,6 +158,46 @@ absl::Status RocksStoreImpl::Rebuild(std::string_view name, RebuildProgress prog
   });
 }
 
+absl::Status RocksStoreImpl::RebuildAll(RebuildProgress progress) {
+  if (writer_ == nullptr) return absl::FailedPreconditionError("the store is open read-only");
+  std::vector<ProjectionSlot*> inline_slots;
+  size_t passes = 0;
+  for (auto& s : core_->slots) {
+    if (s->is_inline) inline_slots.push_back(s.get());
+    passes += s->is_inline ? 0 : 1;
+  }
+  passes += inline_slots.empty() ? 0 : 1;
+  // Each pass reports against its own end (the log's end when it starts). The caller sees one
+  // count over all passes: those done, this one, and the ones to come estimated at this one's
+  // size; the last report has done == total.
+  uint64_t before = 0, this_pass = 0;
+  size_t passes_left = passes;
+  RebuildProgress overall;
+  if (progress) {
+    overall = [&](uint64_t done, uint64_t total) {
+      this_pass = total;
+      progress(before + done, before + total * passes_left);
+    };
+  }
+  auto pass_done = [&] {
+    before += this_pass;
+    this_pass = 0;
+    --passes_left;
+  };
+  if (!inline_slots.empty()) {
+    RETURN_IF_ERROR(writer_->RunTask([this, &inline_slots, &overall]() -> absl::Status {
+      ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
+      return RebuildProjections(*db, inline_slots, core_->committed_position.load(), overall);
+    }));
+    pass_done();
+  }
+  for (auto& follower : followers_) {
+    RETURN_IF_ERROR(follower->Rebuild(overall));
+    pass_done();
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RocksStoreImpl::WaitForProjection(std::string_view name, uint64_t position,
                                                absl::Time deadline) {
   ProjectionSlot* slot = core_->FindSlot(name);

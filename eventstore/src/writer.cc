@@ -199,6 +199,7 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
   if (!g.events.empty()) {
     absl::Status s;
     for (auto& [slot, rows] : g.overlays) {
+      slot->projector->Flush(*rows);
       if (s.ok()) s = rows->status();
       rows->Flush();
     }

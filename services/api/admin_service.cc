@@ -123,11 +123,19 @@ grpc::Status AdminServiceImpl::RebuildProjection(grpc::ServerContext* ctx,
   std::atomic<bool> finished{false};
   absl::Status result;
   // The store reports progress from its writer thread: record it, stream it from here.
+  if (req->all() && !req->name().empty()) {
+    return Finish(ctx, absl::InvalidArgumentError("name: must be empty when all is set"));
+  }
+  if (!req->all() && req->name().empty()) {
+    return Finish(ctx, absl::InvalidArgumentError(
+                           "name: required (a projection GetStatistics lists), or set all"));
+  }
   std::thread rebuild([&] {
-    result = store_->Rebuild(req->name(), [&](uint64_t d, uint64_t t) {
+    auto report = [&](uint64_t d, uint64_t t) {
       done.store(d);
       total.store(t);
-    });
+    };
+    result = req->all() ? store_->RebuildAll(report) : store_->Rebuild(req->name(), report);
     finished.store(true);
   });
   while (!finished.load()) {

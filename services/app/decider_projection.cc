@@ -14,7 +14,9 @@ using CorrectableList = google::protobuf::RepeatedPtrField<v1::CorrectableEvent>
 
 template <typename Event>
 bool Is(std::string_view type) {
-  return type == Event::descriptor()->full_name();
+  // The name looked up once: descriptor() costs a call_once check each time (replay).
+  static const std::string& name = Event::descriptor()->full_name();
+  return type == name;
 }
 
 // The correctable kinds a stream may hold without bound: stored in rows of their own.
@@ -64,13 +66,23 @@ void StoreRepeating(CorrectableList* list, const std::string& prefix,
   list->DeleteSubrange(kept, list->size() - kept);
 }
 
-// Folds one event into the stored state at `key`: the row of a corrected repeating event is
-// read back into the list first, so that Evolve sees its current values.
+// The state at `key` as the events since the last Flush left it: from `states` or, at its
+// first event of a group, parsed from its row.
+template <typename State, typename Map>
+State& Current(Map& states, const std::string& key, eventstore::ProjectionWriter& rows) {
+  auto [it, added] = states.try_emplace(key, std::in_place_type<State>);
+  State& state = std::get<State>(it->second);
+  if (added) {
+    if (auto bytes = rows.Get(key); bytes.has_value()) state.ParseFromString(*bytes);
+  }
+  return state;
+}
+
+// Folds one event into `state`: the row of a corrected repeating event is read back into the
+// list first, so that Evolve sees its current values.
 template <typename State, typename Event>
-void Fold(const eventstore::RecordedEvent& e, const Event& event, const std::string& key,
+void Fold(const eventstore::RecordedEvent& e, const Event& event, State& state,
           const std::string& prefix, eventstore::ProjectionWriter& rows) {
-  State state;
-  if (auto bytes = rows.Get(key); bytes.has_value()) state.ParseFromString(*bytes);
   if (event.has_correction_recorded() &&
       Repeating(event.correction_recorded().corrected_event_type())) {
     v1::CorrectableEvent target;
@@ -81,7 +93,6 @@ void Fold(const eventstore::RecordedEvent& e, const Event& event, const std::str
   }
   state = domain::Evolve(std::move(state), event, EventContextOf(e));
   StoreRepeating(state.mutable_correctable_events(), prefix, rows);
-  rows.Put(key, state.SerializeAsString());
 }
 
 // Reads every own row under `prefix` into `list`.
@@ -145,13 +156,25 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
   if (ids->experiment_id.empty()) {
     auto event = domain::DecodeProgrammeEvent(e.header.type(), e.payload);
     if (!event.ok()) return;
-    Fold<v1::ProgrammeState>(e, *event, ProgrammeKey(ids->programme_id), prefix, rows);
+    Fold(e, *event, Current<v1::ProgrammeState>(states_, ProgrammeKey(ids->programme_id), rows),
+         prefix, rows);
   } else {
     auto event = domain::DecodeExperimentEvent(e.header.type(), e.payload);
     if (!event.ok()) return;
-    Fold<v1::ExperimentState>(e, *event, ExperimentKey(ids->programme_id, ids->experiment_id),
-                              prefix, rows);
+    Fold(e, *event,
+         Current<v1::ExperimentState>(
+             states_, ExperimentKey(ids->programme_id, ids->experiment_id), rows),
+         prefix, rows);
   }
+}
+
+void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
+  std::string bytes;
+  for (const auto& [key, state] : states_) {
+    std::visit([&bytes](const auto& s) { s.SerializeToString(&bytes); }, state);
+    rows.Put(key, bytes);
+  }
+  states_.clear();
 }
 
 absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(eventstore::ReadView& view,

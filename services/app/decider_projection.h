@@ -22,8 +22,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "domain/decider.h"
 #include "eventstore/event_store.h"
@@ -47,6 +49,14 @@ class DeciderStateProjector : public eventstore::Projector {
   // 2: correctable events of repeating types in rows of their own; 3: "t/" rows.
   uint32_t Version() const override { return 3; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+  // Serializes the states of this group (or rebuild chunk) into their rows, once each.
+  void Flush(eventstore::ProjectionWriter& rows) override;
+
+ private:
+  // The states the events since the last Flush changed, parsed, by row key: a stream's state
+  // is parsed when its first event of a group arrives and serialized at the group's end, not
+  // once per event (a rebuild chunk holds thousands of events of a few hundred streams).
+  absl::node_hash_map<std::string, std::variant<v1::ProgrammeState, v1::ExperimentState>> states_;
 };
 
 // Which correctable events a loaded state carries: every one (as Evolve built the state), or

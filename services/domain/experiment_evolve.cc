@@ -13,7 +13,9 @@ using internal::RememberCorrectable;
 
 template <typename Event>
 bool Is(const std::string& type) {
-  return type == Event::descriptor()->full_name();
+  // The name looked up once: descriptor() costs a call_once check each time (replay).
+  static const std::string& name = Event::descriptor()->full_name();
+  return type == name;
 }
 
 void AddSpending(v1::ExperimentState* state, int year, int64_t cents) {

@@ -48,7 +48,10 @@ eventstore::RecordedEvent Recorded(uint64_t position, const std::string& stream,
 class HistoryRows : public ::testing::Test {
  protected:
   void Apply(const eventstore::RecordedEvent& e) {
-    for (auto& p : projectors_) p->Apply(e, rows_);
+    for (auto& p : projectors_) {
+      p->Apply(e, rows_);
+      p->Flush(rows_);  // each event its own commit group
+    }
   }
   v1::HistoryEntry Row(const std::string& key) {
     v1::HistoryEntry entry;

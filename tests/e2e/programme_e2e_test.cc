@@ -2,6 +2,8 @@
 // rule errors, If-Match, restart.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "domain/example_programme.h"
 #include "e2e/e2e_support.h"
 #include "lib/command_client.h"
@@ -197,6 +199,39 @@ TEST_F(E2eTest, ViewsAuditTrailAndAdministrationThroughTheApi) {
   v1::GetProgrammeResponse rebuilt;
   ASSERT_TRUE(programmes_->GetProgramme(Ctx(TokenFor("college")).get(), get, &rebuilt).ok());
   EXPECT_EQ(rebuilt.programme().SerializeAsString(), programme.programme().SerializeAsString());
+
+  // Every projection at once: the inline ones in one pass, then each async one (audit index).
+  v1::GetStatisticsResponse now;
+  ASSERT_TRUE(admin->GetStatistics(Ctx(TokenFor("administrator")).get(), v1::GetStatisticsRequest(), &now).ok());
+  uint64_t passes = 1;
+  for (const auto& p : now.projections()) passes += p.inline_() ? 0 : 1;
+  EXPECT_GE(passes, 2u);
+  v1::RebuildProjectionRequest all;
+  all.set_all(true);
+  auto all_ctx = Ctx(TokenFor("administrator"), 60000);
+  auto all_reader = admin->RebuildProjection(all_ctx.get(), all);
+  done = false;
+  while (all_reader->Read(&progress)) done = progress.done();
+  ASSERT_TRUE(all_reader->Finish().ok());
+  EXPECT_TRUE(done);
+  EXPECT_EQ(progress.replayed(), progress.total());
+  EXPECT_EQ(progress.total(), passes * now.last_position());
+  ASSERT_TRUE(programmes_->GetProgramme(Ctx(TokenFor("college")).get(), get, &rebuilt).ok());
+  EXPECT_EQ(rebuilt.programme().SerializeAsString(), programme.programme().SerializeAsString());
+  // A request must name one projection or ask for all, not both, not neither.
+  for (auto [name, every, field] : {std::tuple{"decider_state", true, "must be empty"},
+                                    std::tuple{"", false, "name: required"}}) {
+    v1::RebuildProjectionRequest bad;
+    bad.set_name(name);
+    bad.set_all(every);
+    auto bad_ctx = Ctx(TokenFor("administrator"));
+    auto bad_reader = admin->RebuildProjection(bad_ctx.get(), bad);
+    while (bad_reader->Read(&progress)) {
+    }
+    grpc::Status status = bad_reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
+    EXPECT_NE(status.error_message().find(field), std::string::npos) << status.error_message();
+  }
 }
 
 }  // namespace

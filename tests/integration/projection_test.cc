@@ -1,6 +1,6 @@
 // Projections: inline rows written with their events (seeing their own pending writes within a
-// group), async projections with checkpoints, rebuild into a shadow equal to live, rebuild on a
-// projector version change.
+// group, or held by the projector until the group's end), async projections with checkpoints,
+// rebuild of one or all into a shadow equal to live, rebuild on a projector version change.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -32,6 +32,38 @@ class CountingProjector : public Projector {
  private:
   std::string name_;
   uint32_t version_;
+};
+
+// Holds its counts in memory between Apply and Flush, as the deciders' state projector holds
+// parsed states: rows are written only at the end of a group or rebuild chunk. An event whose
+// stream's count was lost between groups, or a Flush that is never called, shows as a wrong
+// count; `held_at_flush` records how much each Flush wrote.
+class HoldingProjector : public Projector {
+ public:
+  explicit HoldingProjector(std::string name) : name_(std::move(name)) {}
+  std::string Name() const override { return name_; }
+  uint32_t Version() const override { return 1; }
+  void Apply(const RecordedEvent& e, ProjectionWriter& rows) override {
+    ++applied;
+    const std::string key = "count/" + e.header.stream();
+    auto [it, added] = held_.try_emplace(key, 0);
+    if (added) {
+      auto v = rows.Get(key);
+      it->second = v ? std::stoull(*v) : 0;
+    }
+    ++it->second;
+  }
+  void Flush(ProjectionWriter& rows) override {
+    ++flushes;
+    for (const auto& [key, count] : held_) rows.Put(key, std::to_string(count));
+    held_.clear();
+  }
+  std::atomic<int> applied{0};
+  std::atomic<int> flushes{0};
+
+ private:
+  std::string name_;
+  std::map<std::string, uint64_t> held_;
 };
 
 std::map<std::string, std::string> Rows(EventStore& store, const std::string& projection) {
@@ -158,6 +190,100 @@ TEST(Projections, RebuildEqualsLiveByteForByteAndReportsProgress) {
   EXPECT_EQ(store->Rebuild("unknown", nullptr).code(), absl::StatusCode::kNotFound);
 }
 
+TEST(Projections, RowsHeldUntilFlushAreWrittenAtTheEndOfEachGroup) {
+  TempDir dir;
+  RocksStoreOptions o;
+  auto held = std::make_shared<HoldingProjector>("held");
+  o.inline_projectors = {held};
+  auto store = OpenStore(dir.path(), o);
+  // Many appends to one stream share groups: each group's first event reads the row the group
+  // before wrote.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        ASSERT_TRUE(store->Append(OneEvent("h" + std::to_string(t) + "-" + std::to_string(i), "s-" + std::to_string(i % 3))).ok());
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  // A group whose only append is refused applies nothing and leaves nothing held.
+  EXPECT_EQ(store->Append(OneStream("refused", "s-0", ExpectedVersion::NoStream(), {Event("x")})).status().code(),
+            absl::StatusCode::kAborted);
+  ASSERT_TRUE(store->Append(OneEvent("last", "s-0")).ok());
+  auto live = Rows(*store, "held");
+  EXPECT_EQ(live["count/s-0"], std::to_string(8 * 14 + 1));
+  EXPECT_EQ(live["count/s-1"], std::to_string(8 * 13));
+  EXPECT_EQ(live["count/s-2"], std::to_string(8 * 13));
+  EXPECT_GE(held->flushes.load(), 2);
+  EXPECT_LE(held->flushes.load(), 322);  // at most one per group
+  ASSERT_TRUE(store->Rebuild("held", nullptr).ok());
+  EXPECT_EQ(Rows(*store, "held"), live);
+}
+
+TEST(Projections, RebuildAllRebuildsEveryProjectionInOnePassWhileAppendsWait) {
+  TempDir dir;
+  RocksStoreOptions o;
+  auto counts = std::make_shared<CountingProjector>("counts");
+  auto held = std::make_shared<HoldingProjector>("held");
+  o.inline_projectors = {counts, held};
+  o.async_projectors = {std::make_shared<CountingProjector>("audit")};
+  auto store = OpenStore(dir.path(), o);
+  for (int i = 0; i < 9000; i += 100) {
+    AppendRequest r = OneStream("b" + std::to_string(i), "s-" + std::to_string(i % 7), ExpectedVersion::Any(), {});
+    for (int k = 0; k < 100; ++k) r.appends[0].events.push_back(Event("p" + std::to_string(i + k)));
+    ASSERT_TRUE(store->Append(r).ok());
+  }
+  ASSERT_TRUE(store->WaitForProjection("audit", 9000, absl::Now() + absl::Seconds(30)).ok());
+  std::map<std::string, std::map<std::string, std::string>> live;
+  for (const char* name : {"counts", "held", "audit"}) live[name] = Rows(*store, name);
+  ASSERT_EQ(live["held"]["count/s-0"], live["counts"]["count/s-0"]);
+  const int counts_before = counts->applied.load(), held_before = held->applied.load();
+
+  std::vector<std::pair<uint64_t, uint64_t>> reports;
+  std::atomic<bool> stop{false};
+  std::atomic<int> during{0};
+  std::thread writer([&] {  // appends wait during the inline pass, they are not refused
+    while (!stop.load()) {
+      ASSERT_TRUE(store->Append(OneEvent("during-" + std::to_string(during.load()), "s-during")).ok());
+      during.fetch_add(1);
+    }
+  });
+  ASSERT_TRUE(store->RebuildAll([&](uint64_t done, uint64_t total) { reports.emplace_back(done, total); }).ok());
+  stop.store(true);
+  writer.join();
+
+  // One inline pass, then the async one: progress counts both, and ends at its total.
+  ASSERT_GE(reports.size(), 4u);
+  const uint64_t total = reports.back().second;
+  EXPECT_EQ(reports.back().first, total);
+  EXPECT_GE(total, 2 * 9000u);
+  EXPECT_LE(total, 2 * (9000u + during.load()));
+  EXPECT_GE(reports.front().second, 2 * 9000u);  // both passes counted from the start
+  for (size_t i = 1; i < reports.size(); ++i) EXPECT_GE(reports[i].first, reports[i - 1].first) << i;
+  // Each inline projector saw the log once more (plus what was appended meanwhile, live).
+  EXPECT_GE(counts->applied.load() - counts_before, 9000);
+  EXPECT_LE(counts->applied.load() - counts_before, 9000 + 2 * during.load());
+  EXPECT_EQ(counts->applied.load() - counts_before, held->applied.load() - held_before);
+
+  ASSERT_TRUE(store->WaitForProjection("audit", store->LastPosition(), absl::Now() + absl::Seconds(30)).ok());
+  auto info = store->GetStreamInfo("s-during");
+  ASSERT_TRUE(info.ok());
+  for (const char* name : {"counts", "held", "audit"}) {
+    auto rebuilt = Rows(*store, name);
+    EXPECT_EQ(rebuilt["count/s-during"], std::to_string(info->version + 1)) << name;
+    rebuilt.erase("count/s-during");
+    rebuilt.erase("last/s-during");
+    EXPECT_EQ(rebuilt, live[name]) << name;
+  }
+  // And after a restart the rebuilt generations are the current ones.
+  store.reset();
+  o.inline_projectors = {std::make_shared<CountingProjector>("counts"), std::make_shared<HoldingProjector>("held")};
+  o.async_projectors = {std::make_shared<CountingProjector>("audit")};
+  store = OpenStore(dir.path(), o);
+  EXPECT_EQ(Rows(*store, "held")["count/s-0"], live["counts"]["count/s-0"]);
+}
+
 TEST(Projections, NewProjectorVersionIsRebuiltAtOpen) {
   TempDir dir;
   {
@@ -167,15 +293,18 @@ TEST(Projections, NewProjectorVersionIsRebuiltAtOpen) {
     for (int i = 0; i < 20; ++i) ASSERT_TRUE(store->Append(OneEvent("r" + std::to_string(i), "s")).ok());
   }
   auto v2 = std::make_shared<CountingProjector>("counts", 2);
+  auto added = std::make_shared<HoldingProjector>("held");  // new: built in the same pass
   RocksStoreOptions o;
-  o.inline_projectors = {v2};
+  o.inline_projectors = {v2, added};
   auto store = OpenStore(dir.path(), o);
   EXPECT_EQ(v2->applied.load(), 20);  // replayed the whole log
+  EXPECT_EQ(added->applied.load(), 20);
   EXPECT_EQ(Rows(*store, "counts")["count/s"], "20");
+  EXPECT_EQ(Rows(*store, "held")["count/s"], "20");
   // Same version again: no replay.
   store.reset();
   auto same = std::make_shared<CountingProjector>("counts", 2);
-  o.inline_projectors = {same};
+  o.inline_projectors = {same, std::make_shared<HoldingProjector>("held")};
   store = OpenStore(dir.path(), o);
   EXPECT_EQ(same->applied.load(), 0);
   EXPECT_EQ(Rows(*store, "counts")["count/s"], "20");

@@ -226,6 +226,10 @@ class EventStore {
   // Replays the whole log into a shadow of projection `name` and swaps it in. While an inline
   // projection rebuilds, appends wait (they are not refused). NOT_FOUND for an unknown name.
   virtual absl::Status Rebuild(std::string_view name, RebuildProgress progress) = 0;
+  // Rebuilds every projection: the inline ones together in one pass over the log (each record
+  // read and decoded once; appends wait meanwhile), swapped in together; then each async one
+  // on its follower. Progress counts the events of all passes.
+  virtual absl::Status RebuildAll(RebuildProgress progress) = 0;
   // Waits until projection `name` has applied `position`. DEADLINE_EXCEEDED at `deadline`.
   virtual absl::Status WaitForProjection(std::string_view name, uint64_t position,
                                          absl::Time deadline) = 0;

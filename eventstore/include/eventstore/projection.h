@@ -42,6 +42,12 @@ class Projector {
   // Applies one committed event. Must not fail: an event has happened. Unknown types are
   // ignored.
   virtual void Apply(const RecordedEvent& event, ProjectionWriter& rows) = 0;
+  // Called after the events of one commit group (or one rebuild chunk, or one step of an async
+  // follower) were applied and before their rows are written: a projector that keeps rows in
+  // memory between Apply calls (parsed states, so that a stream's state is parsed and
+  // serialized once per group rather than once per event) puts them into `rows` here and
+  // forgets them. It must hold nothing afterwards: the next group may start from other rows.
+  virtual void Flush(ProjectionWriter& rows) { (void)rows; }
 };
 
 // A consistent, read-only view of the log and every projection as of one log position.
