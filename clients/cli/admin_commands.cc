@@ -124,8 +124,10 @@ Outcome Rebuild(Cli* cli, const std::string& name_or_all) {
   if (cli->json()) {
     std::cout << ToJson(last) << "\n";
   } else {
-    std::cout << Green("✓", cli->color_out()) << " rebuilt " << (name_or_all.empty() ? "" : "projection ") << name << ": " << last.replayed()
-              << " events replayed\n";
+    std::cout << Green("✓", cli->color_out()) << " rebuilt " << (name_or_all.empty() ? "" : "projection ") << name << ": "
+              << last.replayed() << " events replayed"
+              << (name_or_all.empty() ? " (the log once for the inline projections, once for each asynchronous one)" : "")
+              << "\n";
   }
   return Ok();
 }

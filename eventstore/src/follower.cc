@@ -23,10 +23,20 @@ void AsyncFollower::Start() {
 }
 
 void AsyncFollower::Stop() {
-  stop_.store(true);
+  {
+    // Under mu_: a Rebuild either saw stop_ and returned, or is waiting and is answered below.
+    absl::MutexLock l(&mu_);
+    stop_.store(true);
+  }
   wake_.store(true);
   core_->feed.Poke();
   if (thread_.joinable()) thread_.join();
+  absl::MutexLock l(&mu_);
+  if (rebuild_ != nullptr) {  // asked for after the loop's last look
+    rebuild_ = nullptr;
+    rebuild_status_ = absl::UnavailableError("the store is shutting down");
+    rebuild_done_ = true;
+  }
 }
 
 absl::Status AsyncFollower::Rebuild(const RebuildProgress& progress) {

@@ -101,6 +101,13 @@ absl::Status RebuildProjections(Db& db, const std::vector<ProjectionSlot*>& slot
   };
   rocksdb::WriteBatch batch;
   std::vector<Shadow> shadows;
+  bool swapped = false;
+  // A rebuild that fails before the swap drops the shadows it made (their rows, written
+  // without the WAL, would otherwise hold back the WAL's deletion until the next open).
+  absl::Cleanup drop_shadows = [&] {
+    if (swapped) return;
+    for (Shadow& sh : shadows) db.DropFamily(sh.new_cf).IgnoreError();
+  };
   for (ProjectionSlot* slot : slots) {
     Shadow& sh = shadows.emplace_back();
     sh.slot = slot;
@@ -162,20 +169,22 @@ absl::Status RebuildProjections(Db& db, const std::vector<ProjectionSlot*>& slot
       PutBigEndian64(&cp, done);
       batch.Put(db.meta(), CheckpointKey(sh.new_cf), cp);
     }
+    if (!sh.old_cf.empty()) batch.Delete(db.meta(), CheckpointKey(sh.old_cf));
   }
   rocksdb::WriteOptions synced;
   synced.sync = true;
   RETURN_IF_ERROR(FromRocks(db.raw()->Write(synced, &batch), "rebuild"));
+  swapped = true;
   for (Shadow& sh : shadows) {
     absl::MutexLock l(&sh.slot->mu);
     sh.slot->cf_name = sh.new_cf;
     sh.slot->applied = done;
   }
   if (progress) progress(done, to);
+  // The rebuild has taken effect: an old generation that cannot be dropped now is dropped at
+  // the next open (DropStaleFamilies), so it does not fail the rebuild.
   for (Shadow& sh : shadows) {
-    if (sh.old_cf.empty()) continue;
-    db.raw()->Delete(synced, db.meta(), CheckpointKey(sh.old_cf)).PermitUncheckedError();
-    RETURN_IF_ERROR(db.DropFamily(sh.old_cf));
+    if (!sh.old_cf.empty()) db.DropFamily(sh.old_cf).IgnoreError();
   }
   return absl::OkStatus();
 }

@@ -122,7 +122,6 @@ grpc::Status AdminServiceImpl::RebuildProjection(grpc::ServerContext* ctx,
   std::atomic<uint64_t> done{0}, total{0};
   std::atomic<bool> finished{false};
   absl::Status result;
-  // The store reports progress from its writer thread: record it, stream it from here.
   if (req->all() && !req->name().empty()) {
     return Finish(ctx, absl::InvalidArgumentError("name: must be empty when all is set"));
   }
@@ -130,6 +129,8 @@ grpc::Status AdminServiceImpl::RebuildProjection(grpc::ServerContext* ctx,
     return Finish(ctx, absl::InvalidArgumentError(
                            "name: required (a projection GetStatistics lists), or set all"));
   }
+  // The store reports progress from its writer (or follower) thread: record it, stream it from
+  // here.
   std::thread rebuild([&] {
     auto report = [&](uint64_t d, uint64_t t) {
       done.store(d);

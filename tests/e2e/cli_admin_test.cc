@@ -98,6 +98,13 @@ TEST_F(CliTest, RebuildAndStats) {
   CliResult table = Cli({"admin", "rebuild", name});
   EXPECT_NE(table.out.find("rebuilt projection " + name), std::string::npos) << table.out;
   EXPECT_EQ(Cli({"admin", "rebuild", "no-such-projection"}).exit_code, 1);
+  CliResult all = Cli({"admin", "rebuild", "--all"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_NE(all.out.find("rebuilt every projection"), std::string::npos) << all.out;
+  CliResult neither = Cli({"admin", "rebuild"});
+  EXPECT_EQ(neither.exit_code, 2) << neither.out;
+  EXPECT_NE(neither.err.find("--all"), std::string::npos) << neither.err;
+  EXPECT_NE(Cli({"admin", "rebuild", "--all", name}).exit_code, 0);
   CliResult text = Cli({"admin", "stats"});
   EXPECT_NE(text.out.find("PROJECTION"), std::string::npos) << text.out;
 }
