@@ -3,11 +3,14 @@
 // rebuild of one or all into a shadow equal to live, rebuild on a projector version change.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <thread>
 
+#include "eventstore/record.h"
 #include "integration/store_fixture.h"
+#include "rocksdb/db.h"
 
 namespace proeftuin::eventstore::testing {
 namespace {
@@ -296,6 +299,68 @@ TEST(Projections, RebuildAllRebuildsEveryProjectionInOnePassWhileAppendsWait) {
   store = OpenStore(dir.path(), o);
   EXPECT_EQ(Rows(*store, "held")["count/s-0"], live["counts"]["count/s-0"]);
   EXPECT_EQ(Rows(*store, "held")["seen-first"], "2");
+}
+
+// The store's column families, read with RocksDB itself (the store must be closed).
+std::vector<std::string> Families(const std::string& path) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), path, &names).ok());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Overwrites the stored record at `position` with bytes that are not a record (the store must
+// be closed).
+void BreakRecord(const std::string& path, uint64_t position) {
+  std::vector<std::string> names = Families(path);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
+  for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), path, descs, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == "events") {
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], PositionKey(position), "not a record").ok());
+    }
+  }
+  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+}
+
+TEST(Projections, AFailedRebuildKeepsTheCurrentRowsAndDropsItsShadows) {
+  TempDir dir;
+  RocksStoreOptions o;
+  o.inline_projectors = {std::make_shared<CountingProjector>("counts"), std::make_shared<HoldingProjector>("held")};
+  std::map<std::string, std::string> counts, held;
+  {
+    auto store = OpenStore(dir.path(), o);
+    for (int i = 0; i < 9000; i += 100) {
+      AppendRequest r = OneStream("b" + std::to_string(i), "s-" + std::to_string(i % 7), ExpectedVersion::Any(), {});
+      for (int k = 0; k < 100; ++k) r.appends[0].events.push_back(Event("p" + std::to_string(i + k)));
+      ASSERT_TRUE(store->Append(r).ok());
+    }
+    counts = Rows(*store, "counts");
+    held = Rows(*store, "held");
+  }
+  const std::vector<std::string> before = Families(dir.path());
+  BreakRecord(dir.path(), 5000);
+  // A broken record does not stop the store from opening (verification reports it); a replay
+  // that reaches it fails, half-way through its shadows.
+  o.inline_projectors = {std::make_shared<CountingProjector>("counts"), std::make_shared<HoldingProjector>("held")};
+  auto store = OpenStore(dir.path(), o);
+  absl::Status one = store->Rebuild("held", nullptr);
+  EXPECT_EQ(one.code(), absl::StatusCode::kDataLoss) << one;
+  EXPECT_NE(one.message().find("position 5000"), std::string::npos) << one;
+  absl::Status all = store->RebuildAll(nullptr);
+  EXPECT_EQ(all.code(), absl::StatusCode::kDataLoss) << all;
+  // The current generations still serve, unchanged, and the store still writes.
+  EXPECT_EQ(Rows(*store, "counts"), counts);
+  EXPECT_EQ(Rows(*store, "held"), held);
+  ASSERT_TRUE(store->Append(OneEvent("after", "s-after")).ok());
+  EXPECT_EQ(Rows(*store, "held")["count/s-after"], "1");
+  store.reset();
+  // No shadow was left behind: the same families as before, not one more.
+  EXPECT_EQ(Families(dir.path()), before);
 }
 
 TEST(Projections, NewProjectorVersionIsRebuiltAtOpen) {
