@@ -40,6 +40,7 @@ void AsyncFollower::Stop() {
 }
 
 absl::Status AsyncFollower::Rebuild(const RebuildProgress& progress) {
+  absl::MutexLock turn(&rebuild_turn_);
   absl::MutexLock l(&mu_);
   if (stop_.load()) return absl::UnavailableError("the store is shutting down");
   rebuild_ = &progress;

@@ -20,7 +20,8 @@ class AsyncFollower {
   ~AsyncFollower() { Stop(); }
   void Start();
   void Stop();
-  // Rebuilds the projection on the follower thread and waits for it.
+  // Rebuilds the projection on the follower thread and waits for it. Callers take turns: each
+  // gets a replay that starts after its call.
   absl::Status Rebuild(const RebuildProgress& progress);
 
  private:
@@ -34,6 +35,9 @@ class AsyncFollower {
   // Ends the thread's current wait for events (set by Stop and Rebuild, cleared by the loop).
   std::atomic<bool> wake_{false};
 
+  // Held by a Rebuild caller for the whole call (taken before mu_): one rebuild request at a
+  // time, so that a second caller's request is never answered by the first one's replay.
+  absl::Mutex rebuild_turn_;
   absl::Mutex mu_;
   const RebuildProgress* rebuild_ ABSL_GUARDED_BY(mu_) = nullptr;
   bool rebuild_done_ ABSL_GUARDED_BY(mu_) = false;

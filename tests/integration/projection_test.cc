@@ -363,6 +363,31 @@ TEST(Projections, AFailedRebuildKeepsTheCurrentRowsAndDropsItsShadows) {
   EXPECT_EQ(Families(dir.path()), before);
 }
 
+// Two administrators rebuilding the audit index at once each get a replay of their own: the
+// second request is not answered by the first one's replay, which began before it was made.
+TEST(Projections, ConcurrentRebuildsOfAnAsyncProjectionEachReplayTheLog) {
+  TempDir dir;
+  RocksStoreOptions o;
+  auto audit = std::make_shared<CountingProjector>("audit");
+  o.async_projectors = {audit};
+  auto store = OpenStore(dir.path(), o);
+  for (int i = 0; i < 20000; i += 100) {
+    AppendRequest r = OneStream("b" + std::to_string(i), "s-" + std::to_string(i % 7), ExpectedVersion::Any(), {});
+    for (int k = 0; k < 100; ++k) r.appends[0].events.push_back(Event("p" + std::to_string(i + k)));
+    ASSERT_TRUE(store->Append(r).ok());
+  }
+  ASSERT_TRUE(store->WaitForProjection("audit", 20000, absl::Now() + absl::Seconds(30)).ok());
+  const auto live = Rows(*store, "audit");
+  const int before = audit->applied.load();
+  std::vector<std::thread> admins;
+  for (int t = 0; t < 2; ++t) {
+    admins.emplace_back([&] { EXPECT_TRUE(store->Rebuild("audit", nullptr).ok()); });
+  }
+  for (auto& th : admins) th.join();
+  EXPECT_EQ(audit->applied.load() - before, 2 * 20000);
+  EXPECT_EQ(Rows(*store, "audit"), live);
+}
+
 TEST(Projections, NewProjectorVersionIsRebuiltAtOpen) {
   TempDir dir;
   {
