@@ -51,8 +51,9 @@ void OverlayWriter::Put(std::string_view key, std::string_view value) {
 void OverlayWriter::Delete(std::string_view key) { overlay_[std::string(key)] = std::nullopt; }
 
 void OverlayWriter::Flush() {
-  // In key order: the memtable's skip list inserts a key next to the one before it far more
-  // cheaply than at a random place (its insert hint), and a rebuild chunk adds thousands.
+  // In key order: the memtable's skip list remembers where its last insert went, so a key just
+  // after it is found at once instead of searched for from the top, and a rebuild chunk adds
+  // thousands (docs/PERFORMANCE.md: 2.09 -> 1.73 s for the deciders' state on 200k events).
   std::vector<const Overlay::value_type*> rows;
   rows.reserve(overlay_.size());
   for (const auto& row : overlay_) rows.push_back(&row);

@@ -83,6 +83,15 @@ std::map<std::string, std::string> Rows(EventStore& store, const std::string& pr
   return rows;
 }
 
+// Appends `n` events (a multiple of 100) to seven streams "s-0".."s-6", 100 per append.
+void AppendInBatches(EventStore& store, int n) {
+  for (int i = 0; i < n; i += 100) {
+    AppendRequest r = OneStream("b" + std::to_string(i), "s-" + std::to_string(i % 7), ExpectedVersion::Any(), {});
+    for (int k = 0; k < 100; ++k) r.appends[0].events.push_back(Event("p" + std::to_string(i + k)));
+    ASSERT_TRUE(store.Append(r).ok());
+  }
+}
+
 TEST(Projections, InlineRowsSeeTheirOwnPendingWritesWithinAGroup) {
   TempDir dir;
   RocksStoreOptions o;
@@ -157,11 +166,7 @@ TEST(Projections, RebuildEqualsLiveByteForByteAndReportsProgress) {
   RocksStoreOptions o;
   o.inline_projectors = {std::make_shared<CountingProjector>("counts")};
   auto store = OpenStore(dir.path(), o);
-  for (int i = 0; i < 9000; i += 100) {
-    AppendRequest r = OneStream("b" + std::to_string(i), "s-" + std::to_string(i % 7), ExpectedVersion::Any(), {});
-    for (int k = 0; k < 100; ++k) r.appends[0].events.push_back(Event("p" + std::to_string(i + k)));
-    ASSERT_TRUE(store->Append(r).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(AppendInBatches(*store, 9000));
   auto live = Rows(*store, "counts");
   uint64_t last_done = 0, total = 0;
   int calls = 0;
@@ -240,11 +245,7 @@ TEST(Projections, RebuildAllRebuildsEveryProjectionInOnePassWhileAppendsWait) {
   o.inline_projectors = {counts, held};
   o.async_projectors = {std::make_shared<CountingProjector>("audit")};
   auto store = OpenStore(dir.path(), o);
-  for (int i = 0; i < 9000; i += 100) {
-    AppendRequest r = OneStream("b" + std::to_string(i), "s-" + std::to_string(i % 7), ExpectedVersion::Any(), {});
-    for (int k = 0; k < 100; ++k) r.appends[0].events.push_back(Event("p" + std::to_string(i + k)));
-    ASSERT_TRUE(store->Append(r).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(AppendInBatches(*store, 9000));
   ASSERT_TRUE(store->WaitForProjection("audit", 9000, absl::Now() + absl::Seconds(30)).ok());
   std::map<std::string, std::map<std::string, std::string>> live;
   for (const char* name : {"counts", "held", "audit"}) live[name] = Rows(*store, name);
@@ -334,11 +335,7 @@ TEST(Projections, AFailedRebuildKeepsTheCurrentRowsAndDropsItsShadows) {
   std::map<std::string, std::string> counts, held;
   {
     auto store = OpenStore(dir.path(), o);
-    for (int i = 0; i < 9000; i += 100) {
-      AppendRequest r = OneStream("b" + std::to_string(i), "s-" + std::to_string(i % 7), ExpectedVersion::Any(), {});
-      for (int k = 0; k < 100; ++k) r.appends[0].events.push_back(Event("p" + std::to_string(i + k)));
-      ASSERT_TRUE(store->Append(r).ok());
-    }
+    ASSERT_NO_FATAL_FAILURE(AppendInBatches(*store, 9000));
     counts = Rows(*store, "counts");
     held = Rows(*store, "held");
   }
@@ -371,11 +368,7 @@ TEST(Projections, ConcurrentRebuildsOfAnAsyncProjectionEachReplayTheLog) {
   auto audit = std::make_shared<CountingProjector>("audit");
   o.async_projectors = {audit};
   auto store = OpenStore(dir.path(), o);
-  for (int i = 0; i < 20000; i += 100) {
-    AppendRequest r = OneStream("b" + std::to_string(i), "s-" + std::to_string(i % 7), ExpectedVersion::Any(), {});
-    for (int k = 0; k < 100; ++k) r.appends[0].events.push_back(Event("p" + std::to_string(i + k)));
-    ASSERT_TRUE(store->Append(r).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(AppendInBatches(*store, 20000));
   ASSERT_TRUE(store->WaitForProjection("audit", 20000, absl::Now() + absl::Seconds(30)).ok());
   const auto live = Rows(*store, "audit");
   const int before = audit->applied.load();
