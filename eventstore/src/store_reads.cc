@@ -161,17 +161,14 @@ absl::Status RocksStoreImpl::Rebuild(std::string_view name, RebuildProgress prog
 absl::Status RocksStoreImpl::RebuildAll(RebuildProgress progress) {
   if (writer_ == nullptr) return absl::FailedPreconditionError("the store is open read-only");
   std::vector<ProjectionSlot*> inline_slots;
-  size_t passes = 0;
   for (auto& s : core_->slots) {
     if (s->is_inline) inline_slots.push_back(s.get());
-    passes += s->is_inline ? 0 : 1;
   }
-  passes += inline_slots.empty() ? 0 : 1;
   // Each pass reports against its own end (the log's end when it starts). The caller sees one
   // count over all passes: those done, this one, and the ones to come estimated at this one's
   // size; the last report has done == total.
   uint64_t before = 0, this_pass = 0;
-  size_t passes_left = passes;
+  size_t passes_left = (inline_slots.empty() ? 0 : 1) + followers_.size();
   RebuildProgress overall;
   if (progress) {
     overall = [&](uint64_t done, uint64_t total) {
