@@ -10,3 +10,17 @@ find_package(benchmark CONFIG REQUIRED)
 find_package(spdlog CONFIG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
+
+# The allocator of proeftuind and the benchmark programs: tcmalloc (gperftools, Debian package
+# libgoogle-perftools-dev). Its per-thread caches take ~10% of the server's CPU per command off
+# glibc's malloc (docs/PERFORMANCE.md). Sanitizer builds keep their own allocator.
+option(PROEFTUIN_TCMALLOC "Link proeftuind and the benchmarks with tcmalloc (gperftools)" ON)
+add_library(proeftuin_malloc INTERFACE)
+if(PROEFTUIN_TCMALLOC AND NOT PROEFTUIN_SANITIZE)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(TCMALLOC REQUIRED IMPORTED_TARGET libtcmalloc_minimal)
+  target_link_libraries(proeftuin_malloc INTERFACE PkgConfig::TCMALLOC)
+  # gperftools' advice: the compiler must not assume it knows what malloc and free do.
+  target_compile_options(proeftuin_malloc INTERFACE -fno-builtin-malloc -fno-builtin-calloc
+                                                    -fno-builtin-realloc -fno-builtin-free)
+endif()

@@ -12,7 +12,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev rocksdb-tools libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev libspdlog-dev libssl-dev libcivetweb-dev
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libssl-dev libcivetweb-dev libgoogle-perftools-dev
   python3-grpcio python3-grpc-tools python3-protobuf grpc-proto
   tzdata openssl chromium
   systemd prometheus shellcheck file

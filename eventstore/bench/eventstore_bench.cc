@@ -38,6 +38,7 @@ struct Config {
   uint64_t events = 1'000'000;
   double seconds = 3;
   size_t value_size = 0;  // 0: the average stored event record
+  bool append = true, read = true;  // which phases run (--phases)
 };
 
 using Results = std::map<std::string, double>;
@@ -288,8 +289,8 @@ int Main(const Config& c) {
       value.size(), payload_size, kRepeats);
   Results out;
   out["load_avg_start"] = LoadAverage();
-  AppendPhase(c, payload_size, value, out);
-  ReadPhase(c, payload_size, out);
+  if (c.append) AppendPhase(c, payload_size, value, out);
+  if (c.read) ReadPhase(c, payload_size, out);
   out["value_size_bytes"] = double(value.size());
   out["total_seconds"] = Seconds(start, Clock::now());
   out["load_avg_end"] = LoadAverage();
@@ -312,7 +313,15 @@ int main(int argc, char** argv) {
   auto* events = app.add_option("--events", c.events, "events for the ReadAll/Verify phase");
   auto* seconds = app.add_option("--seconds", c.seconds, "seconds per append measurement");
   app.add_option("--value-size", c.value_size, "value bytes (default: an average stored event)");
+  std::vector<std::string> phases;
+  app.add_option("--phases", phases, "phases to run: append, read (default both)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"append", "read"}));
   CLI11_PARSE(app, argc, argv);
+  if (!phases.empty()) {
+    c.append = std::find(phases.begin(), phases.end(), "append") != phases.end();
+    c.read = std::find(phases.begin(), phases.end(), "read") != phases.end();
+  }
   if (c.quick && events->count() == 0) c.events = 50'000;
   if (c.quick && seconds->count() == 0) c.seconds = 0.3;
   if (c.events == 0 || c.seconds <= 0) {
