@@ -57,29 +57,7 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Read(grpc::CallbackServerContext
     return Run(ctx, MethodName("ProgrammeService", #Name), req->options(),                        \
                domain::CommandOf(req->command()), resp->mutable_result());                        \
   }
-PT_COMMAND_RPC(DraftProgramme)
-PT_COMMAND_RPC(AmendProgramme)
-PT_COMMAND_RPC(SubmitProgrammeToCouncil)
-PT_COMMAND_RPC(RecordCouncilInput)
-PT_COMMAND_RPC(AnswerCouncilInput)
-PT_COMMAND_RPC(AdoptProgramme)
-PT_COMMAND_RPC(RecordKnowledgeSession)
-PT_COMMAND_RPC(EvaluateProgramme)
-PT_COMMAND_RPC(CloseProgramme)
-PT_COMMAND_RPC(ProposeExperiment)
-PT_COMMAND_RPC(AmendExperiment)
-PT_COMMAND_RPC(WithdrawExperiment)
-PT_COMMAND_RPC(SelectExperiment)
-PT_COMMAND_RPC(RejectExperiment)
-PT_COMMAND_RPC(StartExperiment)
-PT_COMMAND_RPC(RecordActivity)
-PT_COMMAND_RPC(RecordExpenditure)
-PT_COMMAND_RPC(ReportProgress)
-PT_COMMAND_RPC(StopExperimentEarly)
-PT_COMMAND_RPC(CompleteExperiment)
-PT_COMMAND_RPC(MarkExperimentNotEvaluable)
-PT_COMMAND_RPC(EvaluateExperiment)
-PT_COMMAND_RPC(RecordCorrection)
+PT_PROGRAMME_COMMAND_RPCS(PT_COMMAND_RPC)
 #undef PT_COMMAND_RPC
 
 #define PT_QUERY_RPC(Name)                                                                        \

@@ -11,6 +11,33 @@
 #include "api/queries.h"
 #include "proeftuin/v1/programme_service.grpc.pb.h"
 
+// Every command RPC of ProgrammeService, as an X-macro: X(Name) for each. The declarations
+// below and the definitions in programme_service.cc both come from this one list.
+#define PT_PROGRAMME_COMMAND_RPCS(X) \
+  X(DraftProgramme)                  \
+  X(AmendProgramme)                  \
+  X(SubmitProgrammeToCouncil)        \
+  X(RecordCouncilInput)              \
+  X(AnswerCouncilInput)              \
+  X(AdoptProgramme)                  \
+  X(RecordKnowledgeSession)          \
+  X(EvaluateProgramme)               \
+  X(CloseProgramme)                  \
+  X(ProposeExperiment)               \
+  X(AmendExperiment)                 \
+  X(WithdrawExperiment)              \
+  X(SelectExperiment)                \
+  X(RejectExperiment)                \
+  X(StartExperiment)                 \
+  X(RecordActivity)                  \
+  X(RecordExpenditure)               \
+  X(ReportProgress)                  \
+  X(StopExperimentEarly)             \
+  X(CompleteExperiment)              \
+  X(MarkExperimentNotEvaluable)      \
+  X(EvaluateExperiment)              \
+  X(RecordCorrection)
+
 namespace proeftuin::api {
 
 class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService {
@@ -21,29 +48,7 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
 #define PT_COMMAND_RPC(Name)                                                            \
   grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* ctx,                     \
                                  const v1::Name##Request* req, v1::Name##Response* resp) override;
-  PT_COMMAND_RPC(DraftProgramme)
-  PT_COMMAND_RPC(AmendProgramme)
-  PT_COMMAND_RPC(SubmitProgrammeToCouncil)
-  PT_COMMAND_RPC(RecordCouncilInput)
-  PT_COMMAND_RPC(AnswerCouncilInput)
-  PT_COMMAND_RPC(AdoptProgramme)
-  PT_COMMAND_RPC(RecordKnowledgeSession)
-  PT_COMMAND_RPC(EvaluateProgramme)
-  PT_COMMAND_RPC(CloseProgramme)
-  PT_COMMAND_RPC(ProposeExperiment)
-  PT_COMMAND_RPC(AmendExperiment)
-  PT_COMMAND_RPC(WithdrawExperiment)
-  PT_COMMAND_RPC(SelectExperiment)
-  PT_COMMAND_RPC(RejectExperiment)
-  PT_COMMAND_RPC(StartExperiment)
-  PT_COMMAND_RPC(RecordActivity)
-  PT_COMMAND_RPC(RecordExpenditure)
-  PT_COMMAND_RPC(ReportProgress)
-  PT_COMMAND_RPC(StopExperimentEarly)
-  PT_COMMAND_RPC(CompleteExperiment)
-  PT_COMMAND_RPC(MarkExperimentNotEvaluable)
-  PT_COMMAND_RPC(EvaluateExperiment)
-  PT_COMMAND_RPC(RecordCorrection)
+  PT_PROGRAMME_COMMAND_RPCS(PT_COMMAND_RPC)
 #undef PT_COMMAND_RPC
 
   grpc::ServerUnaryReactor* GetProgramme(grpc::CallbackServerContext* ctx,
