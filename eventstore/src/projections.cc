@@ -4,7 +4,6 @@
 #include <memory>
 #include <vector>
 
-#include "absl/cleanup/cleanup.h"
 #include "eventstore/record.h"
 #include "eventstore/status_macros.h"
 #include "src/codec.h"
@@ -91,103 +90,124 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
   return to_build;
 }
 
-absl::Status RebuildProjections(Db& db, const std::vector<ProjectionSlot*>& slots, uint64_t to,
-                                const RebuildProgress& progress) {
-  if (slots.empty()) return absl::OkStatus();
-  struct Shadow {
-    ProjectionSlot* slot;
-    std::string old_cf, new_cf;
-    rocksdb::ColumnFamilyHandle* cf;
-    std::unique_ptr<OverlayWriter> rows;
-  };
-  rocksdb::WriteBatch batch;
-  std::vector<Shadow> shadows;
-  bool swapped = false;
-  // A rebuild that fails before the swap drops the shadows it made (their rows, written
-  // without the WAL, would otherwise hold back the WAL's deletion until the next open).
-  absl::Cleanup drop_shadows = [&] {
-    if (swapped) return;
-    for (Shadow& sh : shadows) db.DropFamily(sh.new_cf).IgnoreError();
-  };
-  for (ProjectionSlot* slot : slots) {
-    Shadow& sh = shadows.emplace_back();
-    sh.slot = slot;
-    sh.old_cf = slot->CurrentFamily();
-    sh.new_cf = NextFamilyName(slot->name, sh.old_cf);
+ShadowRebuild::ShadowRebuild(Db& db) : db_(db) {}
+
+ShadowRebuild::~ShadowRebuild() {
+  // Whatever way it ends, the projectors forget the rows they hold (a no-op after Flush), and
+  // a rebuild that did not take effect drops its shadows: their rows, written without the WAL,
+  // would otherwise hold back the WAL's deletion until the next open.
+  for (Shadow& sh : shadows_) {
+    if (sh.rows != nullptr) sh.projector->Flush(*sh.rows);
+  }
+  if (swapped_) return;
+  for (Shadow& sh : shadows_) db_.DropFamily(sh.new_cf).IgnoreError();
+}
+
+absl::StatusOr<std::unique_ptr<ShadowRebuild>> ShadowRebuild::Start(
+    Db& db, const std::vector<ProjectionSlot*>& slots, const std::vector<Projector*>& projectors) {
+  std::unique_ptr<ShadowRebuild> r(new ShadowRebuild(db));
+  for (size_t i = 0; i < slots.size(); ++i) {
+    Shadow& sh = r->shadows_.emplace_back();
+    sh.slot = slots[i];
+    sh.projector = projectors[i];
+    sh.old_cf = sh.slot->CurrentFamily();
+    sh.new_cf = NextFamilyName(sh.slot->name, sh.old_cf);
     RETURN_IF_ERROR(db.DropFamily(sh.new_cf));  // a leftover shadow
     ASSIGN_OR_RETURN(sh.cf, db.CreateFamily(sh.new_cf));
-    sh.rows = std::make_unique<OverlayWriter>(&db, sh.cf, &batch);
+    sh.rows = std::make_unique<OverlayWriter>(&db, sh.cf, &r->batch_);
   }
-  // Whatever way this returns, the projectors forget the rows they hold (a no-op after Flush).
-  absl::Cleanup forget = [&] {
-    for (Shadow& sh : shadows) sh.slot->projector->Flush(*sh.rows);
-  };
-  // Ends a chunk: the projectors' held rows and the overlays into the batch, the batch written.
-  // The shadows' rows skip the WAL: they are flushed to table files before the pointer records
-  // make them current, and a shadow that a crash interrupts is dropped at the next open.
+  return r;
+}
+
+// Ends a chunk: the projectors' held rows and the overlays into the batch, the batch written.
+// The shadows' rows skip the WAL: they are flushed to table files before the pointer records
+// make them current, and a shadow that a crash interrupts is dropped at the next open.
+absl::Status ShadowRebuild::WriteChunk() {
+  for (Shadow& sh : shadows_) {
+    sh.projector->Flush(*sh.rows);
+    RETURN_IF_ERROR(sh.rows->status());
+    sh.rows->Flush();
+  }
   rocksdb::WriteOptions unsynced;
   unsynced.disableWAL = true;
-  auto write_chunk = [&]() -> absl::Status {
-    for (Shadow& sh : shadows) {
-      sh.slot->projector->Flush(*sh.rows);
-      RETURN_IF_ERROR(sh.rows->status());
-      sh.rows->Flush();
-    }
-    RETURN_IF_ERROR(FromRocks(db.raw()->Write(unsynced, &batch), "rebuild"));
-    batch.Clear();
-    return absl::OkStatus();
-  };
+  RETURN_IF_ERROR(FromRocks(db_.raw()->Write(unsynced, &batch_), "rebuild"));
+  batch_.Clear();
+  return absl::OkStatus();
+}
 
+absl::Status ShadowRebuild::ReplayTo(uint64_t to, const RebuildProgress& progress) {
+  if (to <= replayed_) return absl::OkStatus();
   rocksdb::ReadOptions scan;
   scan.fill_cache = false;  // one pass over the whole log: it would only evict the hot rows
-  std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(scan, db.events()));
-  uint64_t done = 0;
+  std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(scan, db_.events()));
   RecordedEvent ev;  // decoded into again and again: its memory is reused
-  for (it->Seek(PositionKey(1)); it->Valid() && done < to; it->Next()) {
+  for (it->Seek(PositionKey(replayed_ + 1)); it->Valid() && replayed_ < to; it->Next()) {
     uint64_t pos = GetBigEndian64(std::string_view(it->key().data(), it->key().size()));
     if (pos > to) break;
     RETURN_IF_ERROR(
         DecodeEventInto(std::string_view(it->value().data(), it->value().size()), pos, &ev));
-    for (Shadow& sh : shadows) sh.slot->projector->Apply(ev, *sh.rows);
-    if (++done % kReplayChunk == 0) {
-      RETURN_IF_ERROR(write_chunk());
-      if (progress) progress(done, to);
+    for (Shadow& sh : shadows_) sh.projector->Apply(ev, *sh.rows);
+    replayed_ = pos;
+    if (++chunk_events_ == kReplayChunk) {
+      chunk_events_ = 0;
+      RETURN_IF_ERROR(WriteChunk());
+      if (progress) progress(replayed_, to);
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log for a rebuild");
-  RETURN_IF_ERROR(write_chunk());
+  return absl::OkStatus();
+}
+
+absl::Status ShadowRebuild::FlushShadows() {
+  chunk_events_ = 0;
+  RETURN_IF_ERROR(WriteChunk());
   rocksdb::FlushOptions flush;
   flush.wait = true;
   flush.allow_write_stall = true;
   std::vector<rocksdb::ColumnFamilyHandle*> families;
-  for (Shadow& sh : shadows) families.push_back(sh.cf);
-  RETURN_IF_ERROR(FromRocks(db.raw()->Flush(flush, families), "flushing rebuilt projections"));
-  for (Shadow& sh : shadows) {
-    batch.Put(db.meta(), PointerKey(sh.slot->name), sh.new_cf);
-    batch.Put(db.meta(), VersionKey(sh.slot->name), std::to_string(sh.slot->projector->Version()));
+  for (Shadow& sh : shadows_) families.push_back(sh.cf);
+  return FromRocks(db_.raw()->Flush(flush, families), "flushing rebuilt projections");
+}
+
+absl::Status ShadowRebuild::Swap(const RebuildProgress& progress) {
+  RETURN_IF_ERROR(FlushShadows());
+  for (Shadow& sh : shadows_) {
+    batch_.Put(db_.meta(), PointerKey(sh.slot->name), sh.new_cf);
+    batch_.Put(db_.meta(), VersionKey(sh.slot->name),
+               std::to_string(sh.slot->projector->Version()));
     if (!sh.slot->is_inline) {
       std::string cp;
-      PutBigEndian64(&cp, done);
-      batch.Put(db.meta(), CheckpointKey(sh.new_cf), cp);
+      PutBigEndian64(&cp, replayed_);
+      batch_.Put(db_.meta(), CheckpointKey(sh.new_cf), cp);
     }
-    if (!sh.old_cf.empty()) batch.Delete(db.meta(), CheckpointKey(sh.old_cf));
+    if (!sh.old_cf.empty()) batch_.Delete(db_.meta(), CheckpointKey(sh.old_cf));
   }
   rocksdb::WriteOptions synced;
   synced.sync = true;
-  RETURN_IF_ERROR(FromRocks(db.raw()->Write(synced, &batch), "rebuild"));
-  swapped = true;
-  for (Shadow& sh : shadows) {
+  RETURN_IF_ERROR(FromRocks(db_.raw()->Write(synced, &batch_), "rebuild"));
+  swapped_ = true;
+  for (Shadow& sh : shadows_) {
     absl::MutexLock l(&sh.slot->mu);
     sh.slot->cf_name = sh.new_cf;
-    sh.slot->applied = done;
+    sh.slot->applied = replayed_;
   }
-  if (progress) progress(done, to);
+  if (progress) progress(replayed_, replayed_);
   // The rebuild has taken effect: an old generation that cannot be dropped now is dropped at
   // the next open (DropStaleFamilies), so it does not fail the rebuild.
-  for (Shadow& sh : shadows) {
-    if (!sh.old_cf.empty()) db.DropFamily(sh.old_cf).IgnoreError();
+  for (Shadow& sh : shadows_) {
+    if (!sh.old_cf.empty()) db_.DropFamily(sh.old_cf).IgnoreError();
   }
   return absl::OkStatus();
+}
+
+absl::Status RebuildProjections(Db& db, const std::vector<ProjectionSlot*>& slots, uint64_t to,
+                                const RebuildProgress& progress) {
+  if (slots.empty()) return absl::OkStatus();
+  std::vector<Projector*> projectors;
+  for (ProjectionSlot* slot : slots) projectors.push_back(slot->projector.get());
+  ASSIGN_OR_RETURN(auto rebuild, ShadowRebuild::Start(db, slots, projectors));
+  RETURN_IF_ERROR(rebuild->ReplayTo(to, progress));
+  return rebuild->Swap(progress);
 }
 
 absl::Status RebuildProjection(Db& db, ProjectionSlot& slot, uint64_t to,

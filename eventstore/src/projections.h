@@ -6,12 +6,14 @@
 // runs on the writer thread (or before it starts); for an async one on its follower.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "rocksdb/write_batch.h"
 #include "src/core.h"
 
@@ -44,6 +46,55 @@ class OverlayWriter : public ProjectionWriter {
 // Points every slot at its current column family. Returns the slots that must be built from
 // the log (new projector, or one whose Version() differs from the stored one).
 absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, Db& db);
+
+// A rebuild of one or more projections into new generations (shadows), in steps: the shadows
+// are made, the log is replayed into them in one or more passes, and they are swapped in
+// together by one synced batch of pointer records. Each record is read and decoded once for
+// all the shadows. The projectors it is given may be the slots' own (on the thread that
+// applies them) or fresh instances (see Projector::NewInstance); Swap takes each slot's version
+// from the slot's own projector. The destructor drops shadows that were not swapped in.
+//
+// Thread-safety: one thread at a time. Swap of an inline projection must run on the writer
+// thread (or before it starts): it changes the family the writer writes to.
+class ShadowRebuild {
+ public:
+  // Makes the shadows: `projectors[i]` replays into a new generation of `slots[i]`.
+  static absl::StatusOr<std::unique_ptr<ShadowRebuild>> Start(
+      Db& db, const std::vector<ProjectionSlot*>& slots, const std::vector<Projector*>& projectors);
+  ~ShadowRebuild();
+  ShadowRebuild(const ShadowRebuild&) = delete;
+  ShadowRebuild& operator=(const ShadowRebuild&) = delete;
+
+  // Replays positions (replayed(), to] into the shadows. Reports (replayed, to) every few
+  // thousand events.
+  absl::Status ReplayTo(uint64_t to, const RebuildProgress& progress);
+  // The last position replayed (0 before the first).
+  uint64_t replayed() const { return replayed_; }
+  // Writes what is held and flushes the shadows to table files (Swap does it again, for what
+  // was replayed since; calling it first leaves Swap little to flush).
+  absl::Status FlushShadows();
+  // Writes what is held, flushes the shadows to table files and makes them current. Reports
+  // (replayed, replayed) when done.
+  absl::Status Swap(const RebuildProgress& progress);
+
+ private:
+  struct Shadow {
+    ProjectionSlot* slot;
+    Projector* projector;
+    std::string old_cf, new_cf;
+    rocksdb::ColumnFamilyHandle* cf;
+    std::unique_ptr<OverlayWriter> rows;
+  };
+  explicit ShadowRebuild(Db& db);
+  absl::Status WriteChunk();
+
+  Db& db_;
+  rocksdb::WriteBatch batch_;
+  std::vector<Shadow> shadows_;
+  uint64_t replayed_ = 0;
+  uint64_t chunk_events_ = 0;  // applied since the last chunk was written
+  bool swapped_ = false;
+};
 
 // Replays log positions [1, to] into a new generation of `slot` and swaps it in (pointer record
 // written with sync). Reports progress every few thousand events.

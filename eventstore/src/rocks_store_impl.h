@@ -183,8 +183,14 @@ class RocksStoreImpl : public RocksStore {
     return db;
   }
 
+  // Rebuilds `slots` (inline) into new generations; see Rebuild and RebuildAll.
+  absl::Status RebuildInline(const std::vector<ProjectionSlot*>& slots,
+                             const RebuildProgress& progress);
+
   std::shared_ptr<StoreCore> core_;
   std::unique_ptr<Writer> writer_;
+  // One inline rebuild at a time: two would make shadows of the same name.
+  absl::Mutex inline_rebuild_mu_;
   std::vector<std::unique_ptr<AsyncFollower>> followers_;
   std::string store_id_;
   VerifyResult startup_;

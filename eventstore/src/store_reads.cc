@@ -152,9 +152,46 @@ absl::Status RocksStoreImpl::Rebuild(std::string_view name, RebuildProgress prog
     }
   }
   if (writer_ == nullptr) return absl::FailedPreconditionError("the store is open read-only");
-  return writer_->RunTask([this, slot, &progress]() -> absl::Status {
-    ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
-    return RebuildProjection(*db, *slot, core_->committed_position.load(), progress);
+  return RebuildInline({slot}, progress);
+}
+
+absl::Status RocksStoreImpl::RebuildInline(const std::vector<ProjectionSlot*>& slots,
+                                           const RebuildProgress& progress) {
+  absl::MutexLock turn(&inline_rebuild_mu_);
+  std::vector<std::unique_ptr<Projector>> fresh;
+  for (ProjectionSlot* slot : slots) {
+    fresh.push_back(slot->projector->NewInstance());
+    if (fresh.back() != nullptr) continue;
+    // A projector that cannot be instantiated twice: the whole replay on the writer thread,
+    // with appends waiting.
+    return writer_->RunTask([this, &slots, &progress]() -> absl::Status {
+      ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
+      return RebuildProjections(*db, slots, core_->committed_position.load(), progress);
+    });
+  }
+  std::vector<Projector*> projectors;
+  for (auto& p : fresh) projectors.push_back(p.get());
+  ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
+  ASSIGN_OR_RETURN(auto rebuild, ShadowRebuild::Start(*db, slots, projectors));
+  // Beside the writer: the log as it is now, then what was appended meanwhile, until little is
+  // left (a few passes at most: under appends faster than the replay, the writer does the rest).
+  constexpr uint64_t kTail = 4096;
+  constexpr int kPasses = 4;
+  for (int pass = 0; pass < kPasses; ++pass) {
+    const uint64_t head = core_->committed_position.load();
+    if (pass > 0 && head - rebuild->replayed() <= kTail) break;
+    RETURN_IF_ERROR(rebuild->ReplayTo(head, progress));
+    if (pass == 0) RETURN_IF_ERROR(rebuild->FlushShadows());  // so that Swap has little to flush
+  }
+  // On the writer thread, appends waiting: the rest of the log, then the swap.
+  return writer_->RunTask([&]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto now, core_->AcquireDb());
+    if (now != db) {
+      return absl::UnavailableError(
+          "the store reopened its database during the rebuild; run the rebuild again");
+    }
+    RETURN_IF_ERROR(rebuild->ReplayTo(core_->committed_position.load(), progress));
+    return rebuild->Swap(progress);
   });
 }
 
@@ -182,10 +219,7 @@ absl::Status RocksStoreImpl::RebuildAll(RebuildProgress progress) {
     --passes_left;
   };
   if (!inline_slots.empty()) {
-    RETURN_IF_ERROR(writer_->RunTask([this, &inline_slots, &overall]() -> absl::Status {
-      ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
-      return RebuildProjections(*db, inline_slots, core_->committed_position.load(), overall);
-    }));
+    RETURN_IF_ERROR(RebuildInline(inline_slots, overall));
     pass_done();
   }
   for (auto& follower : followers_) {

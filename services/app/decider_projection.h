@@ -19,6 +19,7 @@
 // Thread-safety: called by the store's writer thread only.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,6 +52,9 @@ class DeciderStateProjector : public eventstore::Projector {
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
   // Serializes the states of this group (or rebuild chunk) into their rows, once each.
   void Flush(eventstore::ProjectionWriter& rows) override;
+  std::unique_ptr<eventstore::Projector> NewInstance() const override {
+    return std::make_unique<DeciderStateProjector>();
+  }
 
  private:
   // The states the events since the last Flush changed, parsed, by row key: a stream's state

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ class PrincipalsProjector : public eventstore::Projector {
   std::string Name() const override { return kPrincipalsProjection; }
   uint32_t Version() const override { return 2; }  // 2: a bound subject is not taken over
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+  std::unique_ptr<eventstore::Projector> NewInstance() const override {
+    return std::make_unique<PrincipalsProjector>();
+  }
 };
 
 // Folds one principal event into a principal (shared by the projector and the audit trail).

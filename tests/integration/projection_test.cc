@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <map>
 #include <thread>
 
@@ -40,16 +42,25 @@ class CountingProjector : public Projector {
 // Holds its counts in memory between Apply and Flush, as the deciders' state projector holds
 // parsed states: rows are written only at the end of a group or rebuild chunk. An event whose
 // stream's count was lost between groups, or a Flush that is never called, shows as a wrong
-// count. Its row "seen-first" counts how often this object saw position 1: 1 live, one more
-// per rebuild, so it shows which generation is current.
+// count. Its row "seen-first" counts how often this object (and the instances it made) saw
+// position 1: 1 live, one more per rebuild, so it shows which generation is current. With
+// `forks`, NewInstance makes another (so that a rebuild replays beside the writer).
 class HoldingProjector : public Projector {
  public:
-  explicit HoldingProjector(std::string name) : name_(std::move(name)) {}
+  explicit HoldingProjector(std::string name, bool forks = false)
+      : name_(std::move(name)), forks_(forks), seen_first_(std::make_shared<std::atomic<int>>(0)) {}
   std::string Name() const override { return name_; }
   uint32_t Version() const override { return 1; }
+  std::unique_ptr<Projector> NewInstance() const override {
+    if (!forks_) return nullptr;
+    auto p = std::make_unique<HoldingProjector>(name_, true);
+    p->seen_first_ = seen_first_;
+    ++instances;
+    return p;
+  }
   void Apply(const RecordedEvent& e, ProjectionWriter& rows) override {
     ++applied;
-    if (e.header.position() == 1) rows.Put("seen-first", std::to_string(++seen_first_));
+    if (e.header.position() == 1) rows.Put("seen-first", std::to_string(++*seen_first_));
     const std::string key = "count/" + e.header.stream();
     auto [it, added] = held_.try_emplace(key, 0);
     if (added) {
@@ -65,11 +76,13 @@ class HoldingProjector : public Projector {
   }
   std::atomic<int> applied{0};
   std::atomic<int> flushes{0};
+  mutable std::atomic<int> instances{0};  // made by NewInstance
 
  private:
   std::string name_;
+  bool forks_;
   std::map<std::string, uint64_t> held_;
-  int seen_first_ = 0;
+  std::shared_ptr<std::atomic<int>> seen_first_;
 };
 
 std::map<std::string, std::string> Rows(EventStore& store, const std::string& projection) {
@@ -300,6 +313,117 @@ TEST(Projections, RebuildAllRebuildsEveryProjectionInOnePassWhileAppendsWait) {
   store = OpenStore(dir.path(), o);
   EXPECT_EQ(Rows(*store, "held")["count/s-0"], live["counts"]["count/s-0"]);
   EXPECT_EQ(Rows(*store, "held")["seen-first"], "2");
+}
+
+// A projector that can make another instance of itself is rebuilt beside the writer: the replay
+// runs on the caller's thread with the new instance, appends go on meanwhile (one made from the
+// progress callback is acknowledged while the replay is still running), and the writer stops
+// only for the last events and the swap. The result equals live, byte for byte.
+TEST(Projections, AnInlineRebuildReplaysBesideTheWriterAndAppendsGoOn) {
+  TempDir dir;
+  RocksStoreOptions o;
+  auto held = std::make_shared<HoldingProjector>("held", /*forks=*/true);
+  auto counts = std::make_shared<CountingProjector>("counts");  // cannot fork: stays on the writer
+  o.inline_projectors = {held, counts};
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_NO_FATAL_FAILURE(AppendInBatches(*store, 20000));
+  auto live = Rows(*store, "held");
+  ASSERT_EQ(live["seen-first"], "1");
+  const int applied_before = held->applied.load();
+
+  int appended_during = 0;
+  bool acknowledged_during = true;
+  std::vector<std::future<absl::StatusOr<AppendResult>>> late;  // not waited for in the callback
+  uint64_t last_done = 0, last_total = 0;
+  ASSERT_TRUE(store->Rebuild("held", [&](uint64_t done, uint64_t total) {
+                       last_done = done;
+                       last_total = total;
+                       if (done >= 16000 || appended_during >= 3 || !acknowledged_during) return;
+                       // Under the old way (the whole replay on the writer thread) this append
+                       // could not be written before the callback returns.
+                       auto append = std::async(std::launch::async, [&] {
+                         return store->Append(OneEvent("during-" + std::to_string(appended_during), "s-during"));
+                       });
+                       if (append.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+                         acknowledged_during = false;
+                         late.push_back(std::move(append));
+                         return;
+                       }
+                       EXPECT_TRUE(append.get().ok());
+                       ++appended_during;
+                     }).ok());
+  for (auto& f : late) EXPECT_TRUE(f.get().ok());
+  ASSERT_TRUE(acknowledged_during);
+  EXPECT_EQ(appended_during, 3);
+  EXPECT_EQ(last_done, last_total);
+  EXPECT_EQ(last_total, 20000u + appended_during);
+  // The replay ran on a new instance; the live one applied only the appends made meanwhile.
+  EXPECT_EQ(held->instances.load(), 1);
+  EXPECT_EQ(held->applied.load() - applied_before, appended_during);
+
+  auto rebuilt = Rows(*store, "held");
+  EXPECT_EQ(rebuilt["seen-first"], "2");  // the rebuilt generation is the current one
+  EXPECT_EQ(rebuilt["count/s-during"], std::to_string(appended_during));
+  rebuilt.erase("seen-first");
+  rebuilt.erase("count/s-during");
+  live.erase("seen-first");
+  EXPECT_EQ(rebuilt, live);
+  // The new generation is the one the writer goes on with.
+  ASSERT_TRUE(store->Append(OneEvent("after", "s-during")).ok());
+  EXPECT_EQ(Rows(*store, "held")["count/s-during"], std::to_string(appended_during + 1));
+
+  // RebuildAll with one projector that cannot fork replays all inline ones on the writer with
+  // their own projectors, as before.
+  const int applied_before_all = held->applied.load();
+  ASSERT_TRUE(store->RebuildAll(nullptr).ok());
+  EXPECT_EQ(held->applied.load() - applied_before_all, static_cast<int>(store->LastPosition()));
+  EXPECT_EQ(Rows(*store, "held")["seen-first"], "3");
+
+  // And after a restart the rebuilt generation is current.
+  store.reset();
+  o.inline_projectors = {std::make_shared<HoldingProjector>("held", true), std::make_shared<CountingProjector>("counts")};
+  store = OpenStore(dir.path(), o);
+  EXPECT_EQ(Rows(*store, "held")["seen-first"], "3");
+  EXPECT_EQ(Rows(*store, "held")["count/s-during"], std::to_string(appended_during + 1));
+}
+
+// Inline rebuilds asked for at once take turns (they would otherwise make shadows of the same
+// name), under appends from other threads; each ends equal to live.
+TEST(Projections, ConcurrentInlineRebuildsBesideTheWriterTakeTurns) {
+  TempDir dir;
+  RocksStoreOptions o;
+  auto held = std::make_shared<HoldingProjector>("held", /*forks=*/true);
+  o.inline_projectors = {held};
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_NO_FATAL_FAILURE(AppendInBatches(*store, 9000));
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      ASSERT_TRUE(store->Append(OneEvent("during-" + std::to_string(i), "s-during")).ok());
+    }
+  });
+  std::vector<std::thread> admins;
+  for (int i = 0; i < 3; ++i) {
+    admins.emplace_back([&] { EXPECT_TRUE(store->Rebuild("held", nullptr).ok()); });
+  }
+  admins.emplace_back([&] { EXPECT_TRUE(store->RebuildAll(nullptr).ok()); });
+  for (auto& t : admins) t.join();
+  stop.store(true);
+  writer.join();
+  EXPECT_EQ(held->instances.load(), 4);
+  auto rows = Rows(*store, "held");
+  EXPECT_EQ(rows["seen-first"], "5");
+  auto info = store->GetStreamInfo("s-during");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(rows["count/s-during"], std::to_string(info->version + 1));
+  EXPECT_EQ(rows["count/s-0"], std::to_string(1300));
+  store.reset();
+  // One generation of "held" is left, the current one.
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::Options(), dir.path(), &names).ok());
+  EXPECT_EQ(std::count_if(names.begin(), names.end(),
+                          [](const std::string& n) { return n.rfind("proj/held/", 0) == 0; }),
+            1);
 }
 
 // The store's column families, read with RocksDB itself (the store must be closed).

@@ -6,11 +6,13 @@
 // Either kind can be dropped and rebuilt from the log (EventStore::Rebuild).
 //
 // Thread-safety: a Projector is called from one thread at a time (the writer, its follower, or
-// a rebuild), never concurrently; ReadView is not thread-safe (one per request).
+// a rebuild), never concurrently; a rebuild that runs beside the writer uses its own instance
+// (NewInstance). ReadView is not thread-safe (one per request).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +50,12 @@ class Projector {
   // serialized once per group rather than once per event) puts them into `rows` here and
   // forgets them. It must hold nothing afterwards: the next group may start from other rows.
   virtual void Flush(ProjectionWriter& rows) { (void)rows; }
+  // A new projector of the same kind and configuration that holds nothing yet. An inline
+  // projection's rebuild replays the log into its new generation with one, off the writer
+  // thread, while this projector goes on applying new events; appends then wait only while the
+  // rebuild applies the last few thousand events and swaps the generations in. nullptr (the
+  // default): appends wait for the whole rebuild.
+  virtual std::unique_ptr<Projector> NewInstance() const { return nullptr; }
 };
 
 // A consistent, read-only view of the log and every projection as of one log position.

@@ -21,7 +21,7 @@ struct Config {
   std::string dir = "./var/views-bench";
   uint64_t events = 1'000'000;
   int rounds = 50;
-  std::string phases = "generate,replay,replay_in_memory,floor,query,audit,cold_start,get_programme";
+  std::string phases = "generate,replay,replay_in_memory,floor,rebuild_wait,query,audit,cold_start,get_programme";
   bool quick = false;
   int queries = 2000;
   // Cold starts of proeftuind (each of the two kinds) and the GetProgramme load over gRPC.

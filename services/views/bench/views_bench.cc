@@ -10,6 +10,9 @@
 //                     (their CPU cost without RocksDB; for profiling)
 //   floor             Rebuild() of a projector that writes nothing and of one that writes one
 //                     small row per event: what the store's rebuild costs by itself
+//   rebuild_wait      the longest wait of an append made while RebuildAll runs, with the
+//                     inline replay on the writer thread and beside it
+//                     (RESULT rebuild_all_longest_append_wait_s_on_writer / _beside)
 //   query             in-process p50/p99 of GetProgrammeView and GetExperimentView (after replay)
 //   audit             catch-up of the async "audit_index" after open, then its Rebuild();
 //                     RESULT audit_index_rebuild_events_per_s
@@ -19,6 +22,7 @@
 //                     (RESULT get_programme_p99_ms); bench/serve_phases.h
 //
 // A program, not a test (ENGINEERING.md §7). Ends with `RESULT <name>=<value>` lines.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -29,6 +33,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -191,6 +196,81 @@ void Floor(Context& c) {
   fs::remove_all(floor_dir, ec);
 }
 
+// Hides the wrapped projector's NewInstance: its rebuild replays on the writer thread with
+// appends waiting, as every inline rebuild did before NewInstance.
+class OnTheWriter : public eventstore::Projector {
+ public:
+  explicit OnTheWriter(std::shared_ptr<eventstore::Projector> p) : p_(std::move(p)) {}
+  std::string Name() const override { return p_->Name(); }
+  uint32_t Version() const override { return p_->Version(); }
+  void Apply(const eventstore::RecordedEvent& e, eventstore::ProjectionWriter& rows) override {
+    p_->Apply(e, rows);
+  }
+  void Flush(eventstore::ProjectionWriter& rows) override { p_->Flush(rows); }
+
+ private:
+  std::shared_ptr<eventstore::Projector> p_;
+};
+
+// How long appends wait while RebuildAll runs: one thread appends an event (to a stream no
+// projector reads) every millisecond and times each. Once with the replay on the writer thread
+// (OnTheWriter), once beside it (the projectors' own NewInstance). On a checkpoint of the store
+// (<dir>/wait, removed afterwards), so that these appends stay out of the log the other phases
+// use.
+void RebuildWait(Context& c) {
+  const std::string wait_dir = c.config.dir + "/wait";
+  std::error_code ec;
+  fs::remove_all(wait_dir, ec);
+  {
+    auto store = Open(c, ViewProjectors(), {});
+    if (absl::Status s = store->Checkpoint(wait_dir); !s.ok()) Die("checkpoint: " + s.ToString());
+    store->Close();
+  }
+  for (const bool beside : {false, true}) {
+    std::vector<std::shared_ptr<eventstore::Projector>> projectors = ViewProjectors();
+    if (!beside) {
+      for (auto& p : projectors) p = std::make_shared<OnTheWriter>(p);
+    }
+    auto store = Open(c, projectors, {}, "wait");
+    const uint64_t events = store->LastPosition();
+    std::atomic<bool> stop{false};
+    std::vector<double> waits;
+    std::thread appender([&] {
+      for (int i = 0; !stop.load(); ++i) {
+        eventstore::AppendRequest r;
+        r.request_id = std::string(beside ? "beside-" : "writer-") + std::to_string(i);
+        r.fingerprint = "views_bench";
+        eventstore::NewEvent e;
+        e.type = "proeftuin.bench.Wait";
+        r.appends.push_back({"bench-wait", eventstore::ExpectedVersion::Any(), {std::move(e)}});
+        const auto start = Clock::now();
+        auto result = store->Append(r);
+        waits.push_back(Since(start));
+        if (!result.ok()) Die("append during the rebuild: " + result.status().ToString());
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const auto start = Clock::now();
+    absl::Status s = store->RebuildAll(nullptr);
+    const double seconds = Since(start);
+    stop.store(true);
+    appender.join();
+    if (!s.ok()) Die("rebuild all: " + s.ToString());
+    std::sort(waits.begin(), waits.end());
+    const char* where = beside ? "beside" : "on_writer";
+    std::printf(
+        "rebuild_wait: RebuildAll %s the writer over %llu events %.2f s; appends meanwhile %zu, "
+        "longest wait %.3f s, p99 %.3f s\n",
+        beside ? "beside" : "on", static_cast<unsigned long long>(events), seconds, waits.size(),
+        waits.back(), Quantile(waits, 0.99));
+    c.results[std::string("rebuild_all_seconds_") + where] = seconds;
+    c.results[std::string("rebuild_all_longest_append_wait_s_") + where] = waits.back();
+    store->Close();
+  }
+  fs::remove_all(wait_dir, ec);
+}
+
 // In-process latency of the views over the replayed store (the gRPC path adds the rest).
 void Query(Context& c) {
   auto store = Open(c, ViewProjectors(), {});
@@ -250,6 +330,7 @@ const std::vector<Phase> kPhases = {{"generate", Generate},
                                     {"replay", Replay},
                                     {"replay_in_memory", ReplayInMemory},
                                     {"floor", Floor},
+                                    {"rebuild_wait", RebuildWait},
                                     {"query", Query},
                                     {"audit", Audit},
                                     {"cold_start", ColdStart},

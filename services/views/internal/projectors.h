@@ -9,6 +9,7 @@
 // Thread-safety: called by one thread at a time (the store's writer, follower or a rebuild).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "eventstore/event_store.h"
@@ -25,6 +26,9 @@ class HistoryProjector : public eventstore::Projector {
   // view_history 2: programme rows moved to view_programmes.
   uint32_t Version() const override { return programmes_ ? 1 : 2; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+  std::unique_ptr<eventstore::Projector> NewInstance() const override {
+    return std::make_unique<HistoryProjector>(programmes_);
+  }
 
  private:
   bool programmes_;
