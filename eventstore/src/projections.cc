@@ -128,8 +128,12 @@ absl::Status ShadowRebuild::WriteChunk() {
     RETURN_IF_ERROR(sh.rows->status());
     sh.rows->Flush();
   }
+  if (cancel_ != nullptr && cancel_->load()) {
+    return absl::UnavailableError("the store is closing: the rebuild stopped");
+  }
   rocksdb::WriteOptions unsynced;
   unsynced.disableWAL = true;
+  unsynced.low_pri = low_priority_;
   RETURN_IF_ERROR(FromRocks(db_.raw()->Write(unsynced, &batch_), "rebuild"));
   batch_.Clear();
   return absl::OkStatus();

@@ -6,6 +6,7 @@
 // runs on the writer thread (or before it starts); for an async one on its follower.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,6 +69,13 @@ class ShadowRebuild {
   // Replays positions (replayed(), to] into the shadows. Reports (replayed, to) every few
   // thousand events.
   absl::Status ReplayTo(uint64_t to, const RebuildProgress& progress);
+  // For a rebuild beside the writer: its chunks are written at low priority (RocksDB slows
+  // them, not the appends, when its compactions fall behind), and `cancel` set stops it with
+  // UNAVAILABLE at the next chunk.
+  void RunBesideWriter(const std::atomic<bool>* cancel) {
+    low_priority_ = true;
+    cancel_ = cancel;
+  }
   // The last position replayed (0 before the first).
   uint64_t replayed() const { return replayed_; }
   // Writes what is held and flushes the shadows to table files (Swap does it again, for what
@@ -94,6 +102,8 @@ class ShadowRebuild {
   uint64_t replayed_ = 0;
   uint64_t chunk_events_ = 0;  // applied since the last chunk was written
   bool swapped_ = false;
+  bool low_priority_ = false;
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 // Replays log positions [1, to] into a new generation of `slot` and swaps it in (pointer record

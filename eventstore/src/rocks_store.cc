@@ -98,6 +98,10 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(RocksStoreOptions o
 void RocksStoreImpl::Close() {
   if (closed_) return;
   closed_ = true;
+  closing_.store(true);
+  {
+    absl::MutexLock l(&inline_rebuild_mu_);  // a rebuild beside the writer has stopped
+  }
   if (writer_ != nullptr) writer_->Stop();
   for (auto& f : followers_) f->Stop();
   core_->feed.Close();

@@ -4,6 +4,7 @@
 // Thread-safety: as EventStore (every method thread-safe).
 #pragma once
 
+#include <atomic>
 #include <future>
 #include <memory>
 #include <string>
@@ -189,8 +190,10 @@ class RocksStoreImpl : public RocksStore {
 
   std::shared_ptr<StoreCore> core_;
   std::unique_ptr<Writer> writer_;
-  // One inline rebuild at a time: two would make shadows of the same name.
+  // One inline rebuild at a time: two would make shadows of the same name. Close sets closing_
+  // (a rebuild beside the writer stops at its next chunk) and waits for the rebuild to end.
   absl::Mutex inline_rebuild_mu_;
+  std::atomic<bool> closing_{false};
   std::vector<std::unique_ptr<AsyncFollower>> followers_;
   std::string store_id_;
   VerifyResult startup_;

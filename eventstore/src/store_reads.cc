@@ -1,4 +1,5 @@
 // Reads, verification, projections and maintenance of the RocksDB store.
+#include <algorithm>
 #include <filesystem>
 
 #include "rocksdb/utilities/checkpoint.h"
@@ -158,11 +159,11 @@ absl::Status RocksStoreImpl::Rebuild(std::string_view name, RebuildProgress prog
 absl::Status RocksStoreImpl::RebuildInline(const std::vector<ProjectionSlot*>& slots,
                                            const RebuildProgress& progress) {
   absl::MutexLock turn(&inline_rebuild_mu_);
+  if (closing_.load()) return absl::UnavailableError("the store is shutting down");
   std::vector<std::unique_ptr<Projector>> fresh;
-  for (ProjectionSlot* slot : slots) {
-    fresh.push_back(slot->projector->NewInstance());
-    if (fresh.back() != nullptr) continue;
-    // A projector that cannot be instantiated twice: the whole replay on the writer thread,
+  for (ProjectionSlot* slot : slots) fresh.push_back(slot->projector->NewInstance());
+  if (std::any_of(fresh.begin(), fresh.end(), [](const auto& p) { return p == nullptr; })) {
+    // A projector that cannot make another instance: the whole replay on the writer thread,
     // with appends waiting.
     return writer_->RunTask([this, &slots, &progress]() -> absl::Status {
       ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
@@ -173,6 +174,7 @@ absl::Status RocksStoreImpl::RebuildInline(const std::vector<ProjectionSlot*>& s
   for (auto& p : fresh) projectors.push_back(p.get());
   ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
   ASSIGN_OR_RETURN(auto rebuild, ShadowRebuild::Start(*db, slots, projectors));
+  rebuild->RunBesideWriter(&closing_);
   // Beside the writer: the log as it is now, then what was appended meanwhile, until little is
   // left (a few passes at most: under appends faster than the replay, the writer does the rest).
   constexpr uint64_t kTail = 4096;
@@ -188,7 +190,8 @@ absl::Status RocksStoreImpl::RebuildInline(const std::vector<ProjectionSlot*>& s
     ASSIGN_OR_RETURN(auto now, core_->AcquireDb());
     if (now != db) {
       return absl::UnavailableError(
-          "the store reopened its database during the rebuild; run the rebuild again");
+          "the store's database was reopened (after a write error) during the rebuild; run the "
+          "rebuild again");
     }
     RETURN_IF_ERROR(rebuild->ReplayTo(core_->committed_position.load(), progress));
     return rebuild->Swap(progress);

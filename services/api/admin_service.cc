@@ -129,8 +129,8 @@ grpc::Status AdminServiceImpl::RebuildProjection(grpc::ServerContext* ctx,
     return Finish(ctx, absl::InvalidArgumentError(
                            "name: required (a projection GetStatistics lists), or set all"));
   }
-  // The store reports progress from its writer (or follower) thread: record it, stream it from
-  // here.
+  // The store reports progress from the rebuilding thread (this one's helper below, its writer
+  // or a follower): record it, stream it from here.
   std::thread rebuild([&] {
     auto report = [&](uint64_t d, uint64_t t) {
       done.store(d);

@@ -16,7 +16,8 @@
 // "t/<programme-id>" -> BE64(position of the newest event of the programme or any of its
 // experiments): whatever is derived from a programme's streams alone is unchanged while it is.
 //
-// Thread-safety: called by the store's writer thread only.
+// Thread-safety: a DeciderStateProjector is called by one thread at a time: the store's writer,
+// or (an instance of its own, NewInstance) a rebuild beside it.
 #pragma once
 
 #include <memory>

@@ -7,8 +7,8 @@
 //       "c/<certificate subject>" -> "<id>" (the first principal created with it; another
 //       one takes it over only after that one was revoked).
 //
-// Thread-safety: PrincipalsProjector runs on the writer thread; the other functions and
-// PrincipalAdmin are thread-safe.
+// Thread-safety: PrincipalsProjector runs on the writer thread (an instance of its own,
+// NewInstance, on a rebuild's thread); the other functions and PrincipalAdmin are thread-safe.
 #pragma once
 
 #include <functional>

@@ -223,11 +223,15 @@ class EventStore {
   // A consistent view of the log and the projections (a RocksDB snapshot). UNAVAILABLE when
   // the store is closed or reopening.
   virtual absl::StatusOr<std::unique_ptr<ReadView>> OpenReadView() = 0;
-  // Replays the whole log into a shadow of projection `name` and swaps it in. While an inline
-  // projection rebuilds, appends wait (they are not refused). NOT_FOUND for an unknown name.
+  // Replays the whole log into a shadow of projection `name` and swaps it in. An inline
+  // projection whose projector has a NewInstance is replayed beside the writer, and appends
+  // wait (they are not refused) only while the last events are applied and the shadow swapped
+  // in; without one, appends wait for the whole rebuild. Inline rebuilds take turns.
+  // NOT_FOUND for an unknown name.
   virtual absl::Status Rebuild(std::string_view name, RebuildProgress progress) = 0;
   // Rebuilds every projection: the inline ones together in one pass over the log (each record
-  // read and decoded once; appends wait meanwhile), swapped in together; then each async one
+  // read and decoded once; beside the writer when every inline projector has a NewInstance,
+  // else with appends waiting), swapped in together; then each async one
   // on its follower. Progress counts the events of all passes.
   virtual absl::Status RebuildAll(RebuildProgress progress) = 0;
   // Waits until projection `name` has applied `position`. DEADLINE_EXCEEDED at `deadline`.

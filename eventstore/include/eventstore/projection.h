@@ -54,7 +54,8 @@ class Projector {
   // projection's rebuild replays the log into its new generation with one, off the writer
   // thread, while this projector goes on applying new events; appends then wait only while the
   // rebuild applies the last few thousand events and swaps the generations in. nullptr (the
-  // default): appends wait for the whole rebuild.
+  // default): appends wait for the whole rebuild. Called while the writer applies this
+  // projector: it may read only what does not change after construction (its configuration).
   virtual std::unique_ptr<Projector> NewInstance() const { return nullptr; }
 };
 
@@ -76,7 +77,9 @@ class ReadView {
   virtual absl::StatusOr<uint64_t> ProjectionPosition(std::string_view projection) = 0;
 };
 
-// Progress of a rebuild: events replayed so far out of the total.
+// Progress of a rebuild: events replayed so far out of the total (which grows when a rebuild
+// beside the writer catches up with appends made meanwhile). Called on the thread that replays:
+// the caller's, the writer's (the end of an inline rebuild) or an async projection's follower.
 using RebuildProgress = std::function<void(uint64_t done, uint64_t total)>;
 
 }  // namespace proeftuin::eventstore
