@@ -82,7 +82,8 @@ class ControlTest(unittest.TestCase):
         depends = [d.strip().split(" ")[0] for d in f["Depends"].split(",")]
         for package in ("adduser", "tzdata", "libc6"):
             self.assertIn(package, depends)
-        for library in ("libgrpc++", "librocksdb", "libcivetweb", "libprotobuf", "libssl"):
+        for library in ("libgrpc++", "librocksdb", "libcivetweb", "libprotobuf", "libssl",
+                        "libtcmalloc-minimal"):
             self.assertTrue(any(d.startswith(library) for d in depends), f"no {library}* in Depends: {depends}")
 
     def test_maintainer_scripts_parse_and_conffiles(self):
