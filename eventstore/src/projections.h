@@ -2,8 +2,10 @@
 // attaching projections at open, rebuilding one into a shadow column family and swapping it in.
 // Private to the eventstore module.
 //
-// Thread-safety: OverlayWriter is single-threaded. RebuildProjection for an inline projection
-// runs on the writer thread (or before it starts); for an async one on its follower.
+// Thread-safety: OverlayWriter is single-threaded. RebuildProjection(s) with the slots' own
+// projectors runs on the thread that applies them: the writer (or before it starts) for inline
+// ones, the follower for async ones. ShadowRebuild with fresh instances may replay on any thread;
+// its Swap of inline projections runs on the writer.
 #pragma once
 
 #include <atomic>
