@@ -27,7 +27,6 @@ struct ProjectionSlot {
   mutable absl::Mutex mu;
   std::string cf_name ABSL_GUARDED_BY(mu);  // "proj/<name>/<generation>"
   uint64_t applied ABSL_GUARDED_BY(mu) = 0;  // async: last position applied (its checkpoint)
-  bool rebuilding ABSL_GUARDED_BY(mu) = false;
 
   std::string CurrentFamily() const {
     absl::MutexLock l(&mu);
