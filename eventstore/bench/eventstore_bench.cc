@@ -1,6 +1,7 @@
 // eventstore_bench: durable append throughput of the RocksDB EventStore next to raw RocksDB
 // Put(sync=true) at 1, 8 and 64 concurrent writers (runs interleaved, median of three), events
-// per fsync, and ReadAll / Verify throughput over a filled log (issue 2, ENGINEERING.md §7).
+// per fsync, and ReadAll (decoded events, a reused page, a page of views) / Verify throughput
+// over a filled log (issue 2, ENGINEERING.md §7).
 //
 // Everything lives under --dir (default ./var/bench, on the file system the store uses); the
 // folder's contents are removed at start. Human-readable lines first, then `RESULT name=value`.
@@ -28,7 +29,7 @@ namespace fs = std::filesystem;
 constexpr int kConcurrency[] = {1, 8, 64};
 constexpr int kRepeats = 3;
 constexpr size_t kFillEventsPerAppend = 1000;
-constexpr size_t kReadPage = 10000;
+constexpr size_t kReadPage = 1000;
 constexpr size_t kPayloadsPerThread = 64;
 constexpr char kMarker[] = ".eventstore_bench";
 
@@ -160,27 +161,44 @@ ReadRate Rate(uint64_t events, const ThreadTime& start) {
   return r;
 }
 
-// Pages through the log as a reader does: `reuse` keeps one page and reuses its memory
-// (ReadAllInto), otherwise every page is a new result (ReadAll).
-ReadRate TimeReadAll(EventStore& store, uint64_t expected, bool reuse) {
+// Pages through the log as a reader does, kReadPage events at a time (EventService.ReadAll's
+// largest page). kFresh: every page a new ReadAll result of decoded events; kReuse: one
+// ReadAllInto page whose memory is reused; kViews: one ReadAllViews page of views into the
+// stored records, each event's header and payload sizes summed so that every view is read.
+enum class ReadMode { kFresh, kReuse, kViews };
+
+ReadRate TimeReadAll(EventStore& store, uint64_t expected, ReadMode mode) {
   ThreadTime start = ThreadTime::Now();
-  uint64_t from = 1, seen = 0;
+  uint64_t from = 1, seen = 0, bytes = 0;
   ReadAllResult page;
+  EventPage views;
   for (;;) {
-    if (reuse) {
-      if (absl::Status s = store.ReadAllInto(from, kReadPage, EventFilter{}, &page); !s.ok())
-        Die("ReadAllInto: " + s.ToString());
+    bool end = false;
+    if (mode == ReadMode::kViews) {
+      if (absl::Status s = store.ReadAllViews(from, kReadPage, EventFilter{}, &views); !s.ok())
+        Die("ReadAllViews: " + s.ToString());
+      for (const EventView& v : views.events) bytes += v.header_bytes.size() + v.payload.size();
+      seen += views.events.size();
+      from = views.next_position;
+      end = views.end_of_log;
     } else {
-      auto r = store.ReadAll(from, kReadPage, EventFilter{});
-      if (!r.ok()) Die("ReadAll: " + r.status().ToString());
-      page = *std::move(r);
+      if (mode == ReadMode::kReuse) {
+        if (absl::Status s = store.ReadAllInto(from, kReadPage, EventFilter{}, &page); !s.ok())
+          Die("ReadAllInto: " + s.ToString());
+      } else {
+        auto r = store.ReadAll(from, kReadPage, EventFilter{});
+        if (!r.ok()) Die("ReadAll: " + r.status().ToString());
+        page = *std::move(r);
+      }
+      for (const RecordedEvent& e : page.events) bytes += e.payload.size();
+      seen += page.events.size();
+      from = page.next_position;
+      end = page.end_of_log;
     }
-    seen += page.events.size();
-    from = page.next_position;
-    if (page.end_of_log) break;
+    if (end) break;
   }
   ReadRate rate = Rate(seen, start);
-  if (seen != expected) Die("ReadAll returned " + std::to_string(seen) + " events");
+  if (seen != expected || bytes == 0) Die("ReadAll returned " + std::to_string(seen) + " events");
   return rate;
 }
 
@@ -223,7 +241,7 @@ ReadRate TimeRawScan(const std::string& path, uint64_t expected) {
 
 void PrintRate(const char* what, const ReadRate& r) {
   std::printf(
-      "  %-8s %10.0f events/s  (%.2f s: %.2f s on a CPU, %.2f s waiting for one, %.2f s "
+      "  %-12s %10.0f events/s  (%.2f s: %.2f s on a CPU, %.2f s waiting for one, %.2f s "
       "blocked; %.0f events per CPU-second of the process)\n",
       what, r.per_s, r.spent.wall, r.spent.cpu, r.spent.runq,
       std::max(0.0, r.spent.wall - r.spent.cpu - r.spent.runq), r.per_cpu_s);
@@ -245,9 +263,12 @@ void ReadPhase(const Config& c, size_t payload_size, Results& out) {
   std::map<std::string, std::vector<ReadRate>> rates;
   for (int rep = 0; rep < kRepeats; ++rep) {
     std::printf("run %d\n", rep + 1);
-    PrintRate("ReadAll", rates["readall"].emplace_back(TimeReadAll(*store, c.events, false)));
-    PrintRate("ReadAllInto",
-              rates["readall_into"].emplace_back(TimeReadAll(*store, c.events, true)));
+    PrintRate("ReadAll",
+              rates["readall"].emplace_back(TimeReadAll(*store, c.events, ReadMode::kFresh)));
+    PrintRate("ReadAllInto", rates["readall_into"].emplace_back(
+                                 TimeReadAll(*store, c.events, ReadMode::kReuse)));
+    PrintRate("ReadAllViews", rates["readall_views"].emplace_back(
+                                  TimeReadAll(*store, c.events, ReadMode::kViews)));
     PrintRate("Verify", rates["verify"].emplace_back(TimeVerify(*store, c.events)));
     PrintRate("raw scan", rates["raw_scan"].emplace_back(TimeRawScan(path, c.events)));
   }

@@ -19,15 +19,56 @@ std::string ExpectedVersion::ToString() const {
   return "?";
 }
 
-bool EventFilter::Matches(const v1::EventHeader& h) const {
-  if (!stream_prefix.empty() && h.stream().compare(0, stream_prefix.size(), stream_prefix) != 0) {
-    return false;
-  }
+bool EventFilter::Matches(std::string_view stream, std::string_view type) const {
+  if (!stream.starts_with(stream_prefix)) return false;
   if (types.empty()) return true;
   for (const auto& t : types) {
-    if (h.type() == t) return true;
+    if (type == t) return true;
   }
   return false;
+}
+
+absl::Status EventView::ParseHeader(v1::EventHeader* header) const {
+  if (!header->ParseFromArray(header_bytes.data(), static_cast<int>(header_bytes.size()))) {
+    return absl::DataLossError("position " + std::to_string(position) + ": header does not parse");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RecordedEvent> EventView::Decode() const {
+  RecordedEvent e;
+  if (absl::Status s = ParseHeader(&e.header); !s.ok()) return s;
+  e.payload.assign(payload);
+  if (personal.has_value()) e.personal.emplace(*personal);
+  e.personal_digest = personal_digest;
+  e.hash = hash;
+  return e;
+}
+
+void EventPage::Clear() {
+  events.clear();
+  next_position = 0;
+  end_of_log = false;
+  for (auto& b : blocks_) b.clear();
+  current_ = 0;
+}
+
+std::string_view EventPage::Copy(std::string_view bytes) {
+  // Fill the current block; a block never grows past its capacity, so earlier views stay valid.
+  while (current_ < blocks_.size() &&
+         blocks_[current_].capacity() - blocks_[current_].size() < bytes.size()) {
+    ++current_;
+  }
+  if (current_ == blocks_.size()) {
+    // 64 KiB first, doubling to 1 MiB: a page of one event does not take a megabyte.
+    size_t grow = std::min(kBlockBytes, kFirstBlockBytes << std::min<size_t>(blocks_.size(), 8));
+    blocks_.emplace_back();
+    blocks_.back().reserve(std::max(grow, bytes.size()));
+  }
+  std::string& b = blocks_[current_];
+  size_t at = b.size();
+  b.append(bytes);
+  return std::string_view(b.data() + at, bytes.size());
 }
 
 std::string ChainDigest::ToString() const { return std::to_string(position) + ":" + ToHex(hash); }

@@ -26,6 +26,12 @@ absl::Status ScanLog(Db& db, uint64_t from, const EventFilter& filter, const Sca
                      const rocksdb::Snapshot* snapshot, std::vector<RecordedEvent>* out,
                      uint64_t* next, bool* end);
 
+// As ScanLog, into a page of views (EventStore::ReadAllViews): the records are copied, not
+// decoded; the header fields a filter needs are scanned from the stored bytes.
+absl::Status ScanLogViews(Db& db, uint64_t from, const EventFilter& filter,
+                          const ScanLimits& limits, const rocksdb::Snapshot* snapshot,
+                          EventPage* page);
+
 // Attaches the personal part of `e` when it has one that was not erased.
 absl::Status AttachPersonal(Db& db, RecordedEvent& e, const rocksdb::Snapshot* snapshot);
 

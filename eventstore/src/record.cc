@@ -160,10 +160,13 @@ bool ScanHeaderLinks(std::string_view in, HeaderLinks* out) {
       case 0:  // varint
         if (!ReadVarint(in, &v)) return false;
         if (field == 1) out->position = v;
+        if (field == 14) out->confidentiality = static_cast<int32_t>(v);  // as protobuf: low 32 bits
         if (field == 16) out->has_personal = v != 0;
         break;
       case 2:  // length-delimited
         if (!ReadVarint(in, &v) || v > in.size()) return false;
+        if (field == 2) out->stream = in.substr(0, v);
+        if (field == 5) out->type = in.substr(0, v);
         if (field == 15) out->previous_hash = in.substr(0, v);
         in.remove_prefix(v);
         break;

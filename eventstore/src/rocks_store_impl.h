@@ -130,6 +130,8 @@ class RocksStoreImpl : public RocksStore {
                                         const EventFilter& filter) override;
   absl::Status ReadAllInto(uint64_t from_position, size_t max_count, const EventFilter& filter,
                            ReadAllResult* page) override;
+  absl::Status ReadAllViews(uint64_t from_position, size_t max_count, const EventFilter& filter,
+                            EventPage* page) override;
   absl::StatusOr<StreamInfo> GetStreamInfo(std::string_view stream) override;
   uint64_t LastPosition() const override { return core_->committed_position.load(); }
   bool WaitForCommit(uint64_t position, absl::Time deadline) const override {

@@ -96,6 +96,15 @@ absl::Status RocksStoreImpl::ReadAllInto(uint64_t from_position, size_t max_coun
                  &page->end_of_log);
 }
 
+absl::Status RocksStoreImpl::ReadAllViews(uint64_t from_position, size_t max_count,
+                                          const EventFilter& filter, EventPage* page) {
+  ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
+  ScanLimits limits;
+  limits.max_matches = max_count;
+  limits.max_scanned = std::max<uint64_t>(max_count * 16, 100'000);
+  return ScanLogViews(*db, from_position, filter, limits, nullptr, page);
+}
+
 absl::StatusOr<StreamInfo> RocksStoreImpl::GetStreamInfo(std::string_view stream) {
   RETURN_IF_ERROR(ValidateStreamName(stream, "stream"));
   ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());

@@ -63,6 +63,44 @@ TEST(EncodedEvents, BatchParsesAsTheFieldByFieldResponse) {
   }
 }
 
+// EventService.ReadAll builds its events from views of the stored records: the same message as
+// from the decoded event, cleared and redacted, with and without a personal part; a header that
+// does not parse is DATA_LOSS.
+TEST(ApiEvent, FromAViewEqualsFromTheDecodedEvent) {
+  for (bool with_personal : {true, false}) {
+    eventstore::RecordedEvent e = Event(4, v1::CONFIDENTIALITY_VERTROUWELIJK, 4);
+    if (!with_personal) e.personal.reset();
+    std::string header = e.header.SerializeAsString();
+    eventstore::EventView v;
+    v.position = 4;
+    v.header_bytes = header;
+    v.stream = e.header.stream();
+    v.type = e.header.type();
+    v.confidentiality = e.header.confidentiality();
+    v.payload = e.payload;
+    if (e.personal.has_value()) v.personal = *e.personal;
+    v.personal_digest = e.personal_digest;
+    v.hash = e.hash;
+    for (v1::Confidentiality clearance :
+         {v1::CONFIDENTIALITY_OPENBAAR, v1::CONFIDENTIALITY_ZEER_GEHEIM}) {
+      v1::Event from_view;
+      ASSERT_TRUE(ToApiEvent(v, clearance, &from_view).ok());
+      v1::Event expected = ToApiEvent(e, clearance);
+      EXPECT_TRUE(MessageDifferencer::Equals(from_view, expected)) << from_view.DebugString();
+      EXPECT_EQ(from_view.redacted(), clearance == v1::CONFIDENTIALITY_OPENBAAR);
+      EXPECT_EQ(from_view.personal().empty(),
+                clearance == v1::CONFIDENTIALITY_OPENBAAR || !with_personal);
+    }
+  }
+  eventstore::EventView broken;
+  broken.position = 12;
+  broken.header_bytes = std::string_view("\x0a\xff", 2);
+  v1::Event out;
+  absl::Status s = ToApiEvent(broken, v1::CONFIDENTIALITY_ZEER_GEHEIM, &out);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(s.message().find("position 12"), std::string::npos) << s;
+}
+
 TEST(EncodedEvents, SingleEventParsesAsTheEventField) {
   EncodedEvents cache(16);
   eventstore::RecordedEvent e = Event(5, v1::CONFIDENTIALITY_OPENBAAR, 5);

@@ -19,6 +19,10 @@ namespace proeftuin::api {
 
 // The API form of a stored event; payload and personal part left out above `clearance`.
 v1::Event ToApiEvent(const eventstore::RecordedEvent& e, v1::Confidentiality clearance);
+// The same from a view of the stored record, into `*out`; DATA_LOSS when its header does not
+// parse.
+absl::Status ToApiEvent(const eventstore::EventView& e, v1::Confidentiality clearance,
+                        v1::Event* out);
 
 // Subscribe uses gRPC's callback API: a subscription holds no thread. One fan-out thread waits
 // for commits and hands each idle subscription what is ready; a subscription whose message is

@@ -1,6 +1,8 @@
-// libFuzzer target: the verifier's header scan (ScanHeaderLinks) reads untrusted stored bytes.
+// libFuzzer target: the header scan of the verifier and of ReadAllViews (ScanHeaderLinks)
+// reads untrusted stored bytes.
 // It must never crash, and whenever protobuf parses the same bytes as an EventHeader, the scan
-// must agree with it on position, previous hash and has_personal.
+// must agree with it on every field the scan reads (position, stream, type, confidentiality,
+// previous hash, has_personal).
 #include <google/protobuf/stubs/logging.h>
 #include <cstddef>
 #include <cstdint>
@@ -25,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (h.ParseFromArray(data, static_cast<int>(size))) {
     if (!scanned) std::abort();
     if (links.position != h.position() || links.previous_hash != h.previous_hash() ||
-        links.has_personal != h.has_personal()) {
+        links.has_personal != h.has_personal() || links.stream != h.stream() ||
+        links.type != h.type() || links.confidentiality != h.confidentiality()) {
       std::abort();
     }
   }

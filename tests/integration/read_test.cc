@@ -1,5 +1,5 @@
-// Paging through the log: ReadAllInto reuses one page and returns exactly what ReadAll does,
-// with filters, personal parts and pages that shrink.
+// Paging through the log: ReadAllInto reuses one page and ReadAllViews one page of views, and
+// both return exactly what ReadAll does, with filters, personal parts and pages that shrink.
 #include <gtest/gtest.h>
 
 #include "integration/store_fixture.h"
@@ -8,7 +8,8 @@ namespace proeftuin::eventstore::testing {
 namespace {
 
 std::string Fingerprint(const RecordedEvent& e) {
-  return e.header.SerializeAsString() + "|" + e.payload + "|" + e.personal.value_or("<none>");
+  return e.header.SerializeAsString() + "|" + e.payload + "|" + e.personal.value_or("<none>") +
+         "|" + ToHex(e.hash) + "|" + ToHex(e.personal_digest);
 }
 
 class ReadAllInto : public ::testing::Test {
@@ -27,18 +28,33 @@ class ReadAllInto : public ::testing::Test {
   // Every page of both readers, as fingerprints.
   void ExpectSamePages(const EventFilter& filter, size_t page_size) {
     ReadAllResult reused;
+    EventPage views;
     uint64_t from = 1;
     int pages = 0;
     for (;;) {
       auto fresh = store_->ReadAll(from, page_size, filter);
       ASSERT_TRUE(fresh.ok()) << fresh.status();
       ASSERT_TRUE(store_->ReadAllInto(from, page_size, filter, &reused).ok());
+      ASSERT_TRUE(store_->ReadAllViews(from, page_size, filter, &views).ok());
       ASSERT_EQ(reused.events.size(), fresh->events.size()) << "page " << pages;
+      ASSERT_EQ(views.events.size(), fresh->events.size()) << "page " << pages;
       for (size_t i = 0; i < fresh->events.size(); ++i) {
-        EXPECT_EQ(Fingerprint(reused.events[i]), Fingerprint(fresh->events[i]));
+        const RecordedEvent& want = fresh->events[i];
+        EXPECT_EQ(Fingerprint(reused.events[i]), Fingerprint(want));
+        const EventView& v = views.events[i];
+        auto decoded = v.Decode();
+        ASSERT_TRUE(decoded.ok()) << decoded.status();
+        EXPECT_EQ(Fingerprint(*decoded), Fingerprint(want));
+        EXPECT_EQ(v.position, want.position());
+        EXPECT_EQ(v.stream, want.header.stream());
+        EXPECT_EQ(v.type, want.header.type());
+        EXPECT_EQ(v.confidentiality, want.header.confidentiality());
+        EXPECT_EQ(v.personal.has_value(), want.personal.has_value());
       }
       EXPECT_EQ(reused.next_position, fresh->next_position);
       EXPECT_EQ(reused.end_of_log, fresh->end_of_log);
+      EXPECT_EQ(views.next_position, fresh->next_position);
+      EXPECT_EQ(views.end_of_log, fresh->end_of_log);
       ++pages;
       from = fresh->next_position;
       if (fresh->end_of_log) break;
@@ -68,6 +84,42 @@ TEST_F(ReadAllInto, AShorterPageDropsTheEventsOfTheLongerOne) {
   EXPECT_TRUE(page.end_of_log);
   EXPECT_EQ(page.events[0].personal, std::optional<std::string>("bewoner 294"));
   EXPECT_FALSE(page.events[6].personal.has_value());  // 300 has none; the reused slot had one
+}
+
+// The views of a page stay valid while it fills blocks (records larger than a block, many
+// blocks) and after it is refilled from another position.
+TEST_F(ReadAllInto, ViewsOfBigRecordsStayValidAcrossBlocksAndRefills) {
+  std::vector<std::string> payloads;
+  for (int i = 0; i < 6; ++i) {
+    payloads.push_back(std::string(size_t{400'000} * (i + 1), static_cast<char>('a' + i)));
+    ASSERT_TRUE(store_
+                    ->Append(OneStream("big" + std::to_string(i), "big-1", ExpectedVersion::Any(),
+                                       {Event(payloads.back(), "test.Big")}))
+                    .ok());
+  }
+  EventPage page;
+  ASSERT_TRUE(store_->ReadAllViews(1, 1000, EventFilter{}, &page).ok());
+  ASSERT_EQ(page.events.size(), 306u);
+  for (int i = 0; i < 6; ++i) {
+    const EventView& v = page.events[300 + i];
+    EXPECT_EQ(v.payload, payloads[i]) << i;
+    EXPECT_EQ(v.stream, "big-1");
+    EXPECT_EQ(v.type, "test.Big");
+  }
+  // every earlier view still reads what ReadAll reads
+  auto all = store_->ReadAll(1, 1000, EventFilter{});
+  ASSERT_TRUE(all.ok());
+  for (size_t i = 0; i < 300; ++i) {
+    auto d = page.events[i].Decode();
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(Fingerprint(*d), Fingerprint(all->events[i])) << i;
+  }
+  ASSERT_TRUE(store_->ReadAllViews(303, 2, EventFilter{"big-", {}}, &page).ok());
+  ASSERT_EQ(page.events.size(), 2u);
+  EXPECT_EQ(page.events[0].payload, payloads[2]);
+  EXPECT_EQ(page.events[1].payload, payloads[3]);
+  EXPECT_EQ(page.next_position, 305u);
+  EXPECT_FALSE(page.end_of_log);
 }
 
 }  // namespace

@@ -281,6 +281,40 @@ TEST(StoreOpen, RefusesUnknownFormatLockedOrMissingStoresWithClearMessages) {
   EXPECT_EQ(RocksStore::Open(none).status().code(), absl::StatusCode::kNotFound);
 }
 
+// A record whose header does not parse, or names another position, is DATA_LOSS naming the
+// position for both readers of the log, the decoding one and the one of views.
+TEST_F(VerifyTest, ReadersNameTheRecordWhoseHeaderIsBroken) {
+  {
+    RawDb raw(dir_.path());
+    auto rewrite = [&](uint64_t pos, const std::string& header) {
+      std::string rec = raw.Get("events", PositionKey(pos));
+      auto r = DecodeRecord(rec);
+      ASSERT_TRUE(r.ok());
+      raw.Put("events", PositionKey(pos),
+              EncodeRecord(header, r->payload, r->personal_digest, r->hash));
+    };
+    rewrite(30, std::string("\x0a\xff", 2));  // field 2 claims 127+ bytes that are not there
+    v1::EventHeader moved;
+    moved.set_position(7);
+    moved.set_stream("stream-1");
+    rewrite(60, moved.SerializeAsString());
+  }
+  auto store = OpenStore(dir_.path());
+  EventPage page;
+  ASSERT_TRUE(store->ReadAllViews(1, 29, EventFilter{}, &page).ok());
+  EXPECT_EQ(page.events.size(), 29u);
+  for (uint64_t from : {1u, 31u}) {
+    uint64_t bad = from == 1 ? 30 : 60;
+    std::string where = "position " + std::to_string(bad);
+    auto all = store->ReadAll(from, 100, EventFilter{});
+    EXPECT_EQ(all.status().code(), absl::StatusCode::kDataLoss) << all.status();
+    EXPECT_NE(all.status().message().find(where), std::string::npos) << all.status();
+    absl::Status views = store->ReadAllViews(from, 100, EventFilter{}, &page);
+    EXPECT_EQ(views.code(), absl::StatusCode::kDataLoss) << views;
+    EXPECT_NE(views.message().find(where), std::string::npos) << views;
+  }
+}
+
 TEST(StoreOpen, CorruptFilesFailToOpenWithoutACrash) {
   TempDir dir;
   {

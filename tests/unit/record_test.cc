@@ -68,6 +68,32 @@ TEST(Record, PositionKeysSortNumerically) {
   EXPECT_EQ(GetBigEndian64(PositionKey(0x0102030405060708ull)), 0x0102030405060708ull);
 }
 
+// The scan reads the fields a filtered read needs as protobuf does: the last of a repeated
+// field counts, a known field with another wire type is an unknown field.
+TEST(Record, HeaderScanReadsStreamTypeAndConfidentialityAsProtobufDoes) {
+  v1::EventHeader h;
+  h.set_position(9);
+  h.set_stream("experiment-lv.buurtgesprek");
+  h.set_type("proeftuin.v1.ActivityRecorded");
+  h.set_confidentiality(v1::CONFIDENTIALITY_ZAAKVERTROUWELIJK);
+  h.set_reason("toelichting");
+  std::string bytes = h.SerializeAsString();
+  HeaderLinks links;
+  ASSERT_TRUE(ScanHeaderLinks(bytes, &links));
+  EXPECT_EQ(links.position, 9u);
+  EXPECT_EQ(links.stream, "experiment-lv.buurtgesprek");
+  EXPECT_EQ(links.type, "proeftuin.v1.ActivityRecorded");
+  EXPECT_EQ(links.confidentiality, v1::CONFIDENTIALITY_ZAAKVERTROUWELIJK);
+  // stream again (last wins), and field 5 as a varint (unknown to protobuf, ignored)
+  bytes += std::string("\x12\x03" "abc" "\x28\x01", 7);
+  v1::EventHeader parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  ASSERT_TRUE(ScanHeaderLinks(bytes, &links));
+  EXPECT_EQ(links.stream, parsed.stream());
+  EXPECT_EQ(links.stream, "abc");
+  EXPECT_EQ(links.type, parsed.type());
+}
+
 // The verifier's fast header scan accepts what EventHeader's parser accepts, fields inside
 // unknown groups included (found by header_fuzzer), and reads only top-level fields.
 TEST(Record, HeaderScanAgreesWithProtobufOnGroups) {

@@ -38,11 +38,16 @@ inline Digest RecomputeHash(const Digest& previous, const RecordView& r) {
   return ChainHash(previous, r.header_bytes, Sha256Of(r.payload), r.personal_digest);
 }
 
-// The header fields verification needs, read straight from the stored bytes without decoding
-// the whole header (protobuf wire format of proeftuin.v1.EventHeader: field 1 position,
-// field 15 previous_hash, field 16 has_personal). Views point into `header_bytes`.
+// The header fields that verification and filtered reads need, read straight from the stored
+// bytes without decoding the whole header (protobuf wire format of proeftuin.v1.EventHeader:
+// field 1 position, 2 stream, 5 type, 14 confidentiality, 15 previous_hash, 16 has_personal;
+// a field given twice counts as protobuf counts it, the last one). Views point into
+// `header_bytes`.
 struct HeaderLinks {
   uint64_t position = 0;
+  std::string_view stream;
+  std::string_view type;
+  int32_t confidentiality = 0;  // a proeftuin.v1.Confidentiality value
   std::string_view previous_hash;
   bool has_personal = false;
 };
