@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <map>
 #include <thread>
@@ -575,6 +577,32 @@ TEST(Projections, ConcurrentRebuildsOfAnAsyncProjectionEachReplayTheLog) {
   for (auto& th : admins) th.join();
   EXPECT_EQ(audit->applied.load() - before, 2 * 20000);
   EXPECT_EQ(Rows(*store, "audit"), live);
+}
+
+// Close answers a rebuild of an async projection whenever it was asked: during the replay, or
+// after the follower's last look before it stopped (then UNAVAILABLE). It never leaves the
+// caller waiting. Each round closes at another moment after the request.
+TEST(Projections, CloseAnswersEveryRebuildOfAnAsyncProjection) {
+  for (int round = 0; round < 60; ++round) {
+    TempDir dir;
+    RocksStoreOptions o;
+    o.async_projectors = {std::make_shared<CountingProjector>("audit")};
+    auto store = OpenStore(dir.path(), o);
+    ASSERT_TRUE(store->Append(OneEvent("a", "s")).ok());
+    std::promise<absl::Status> answer;
+    std::thread admin([&] { answer.set_value(store->Rebuild("audit", nullptr)); });
+    std::this_thread::sleep_for(std::chrono::microseconds(10 * (round % 20)));
+    store->Close();
+    auto answered = answer.get_future();
+    if (answered.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+      ADD_FAILURE() << "round " << round << ": Rebuild still waits 20 s after Close";
+      std::fflush(stdout);
+      std::_Exit(1);  // the waiting thread cannot be joined
+    }
+    admin.join();
+    absl::Status s = answered.get();
+    EXPECT_TRUE(s.ok() || s.code() == absl::StatusCode::kUnavailable) << "round " << round << s;
+  }
 }
 
 TEST(Projections, NewProjectorVersionIsRebuiltAtOpen) {
