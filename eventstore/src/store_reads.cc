@@ -85,24 +85,29 @@ absl::StatusOr<ReadAllResult> RocksStoreImpl::ReadAll(uint64_t from_position, si
   return r;
 }
 
+namespace {
+
+// The limits of one page of ReadAll: bounded work per call even when the filter matches little.
+ScanLimits PageLimits(size_t max_count) {
+  ScanLimits limits;
+  limits.max_matches = max_count;
+  limits.max_scanned = std::max<uint64_t>(max_count * 16, 100'000);
+  return limits;
+}
+
+}  // namespace
+
 absl::Status RocksStoreImpl::ReadAllInto(uint64_t from_position, size_t max_count,
                                          const EventFilter& filter, ReadAllResult* page) {
   ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
-  ScanLimits limits;
-  limits.max_matches = max_count;
-  // Bounded work per call even when the filter matches little.
-  limits.max_scanned = std::max<uint64_t>(max_count * 16, 100'000);
-  return ScanLog(*db, from_position, filter, limits, nullptr, &page->events, &page->next_position,
-                 &page->end_of_log);
+  return ScanLog(*db, from_position, filter, PageLimits(max_count), nullptr, &page->events,
+                 &page->next_position, &page->end_of_log);
 }
 
 absl::Status RocksStoreImpl::ReadAllViews(uint64_t from_position, size_t max_count,
                                           const EventFilter& filter, EventPage* page) {
   ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
-  ScanLimits limits;
-  limits.max_matches = max_count;
-  limits.max_scanned = std::max<uint64_t>(max_count * 16, 100'000);
-  return ScanLogViews(*db, from_position, filter, limits, nullptr, page);
+  return ScanLogViews(*db, from_position, filter, PageLimits(max_count), nullptr, page);
 }
 
 absl::StatusOr<StreamInfo> RocksStoreImpl::GetStreamInfo(std::string_view stream) {
