@@ -133,7 +133,6 @@ absl::Status ShadowRebuild::WriteChunk() {
   }
   rocksdb::WriteOptions unsynced;
   unsynced.disableWAL = true;
-  unsynced.low_pri = low_priority_;
   RETURN_IF_ERROR(FromRocks(db_.raw()->Write(unsynced, &batch_), "rebuild"));
   batch_.Clear();
   return absl::OkStatus();

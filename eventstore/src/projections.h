@@ -71,13 +71,13 @@ class ShadowRebuild {
   // Replays positions (replayed(), to] into the shadows. Reports (replayed, to) every few
   // thousand events.
   absl::Status ReplayTo(uint64_t to, const RebuildProgress& progress);
-  // For a rebuild beside the writer: its chunks are written at low priority (RocksDB slows
-  // them, not the appends, when its compactions fall behind), and `cancel` set stops it with
-  // UNAVAILABLE at the next chunk.
-  void RunBesideWriter(const std::atomic<bool>* cancel) {
-    low_priority_ = true;
-    cancel_ = cancel;
-  }
+  // For a rebuild beside the writer: `cancel` set stops it with UNAVAILABLE at the next chunk.
+  // Its chunks are written at normal priority. RocksDB's `low_pri` writes would have it slow
+  // the rebuild rather than the appends when compactions fall behind, but Debian's RocksDB 7.8
+  // then asserts that each low-priority batch fits in its 1 MB/s limiter's ~100 KB refill and
+  // aborts the process on a chunk's batch of megabytes (seen in `views_bench --phases replay` on
+  // 1M events; docs/PERFORMANCE.md), and would hold the rebuild to 1 MB/s meanwhile.
+  void RunBesideWriter(const std::atomic<bool>* cancel) { cancel_ = cancel; }
   // The last position replayed (0 before the first).
   uint64_t replayed() const { return replayed_; }
   // Writes what is held and flushes the shadows to table files (Swap does it again, for what
@@ -104,7 +104,6 @@ class ShadowRebuild {
   uint64_t replayed_ = 0;
   uint64_t chunk_events_ = 0;  // applied since the last chunk was written
   bool swapped_ = false;
-  bool low_priority_ = false;
   const std::atomic<bool>* cancel_ = nullptr;
 };
 
