@@ -164,20 +164,29 @@ ReadRate Rate(uint64_t events, const ThreadTime& start) {
 // Pages through the log as a reader does, kReadPage events at a time (EventService.ReadAll's
 // largest page). kFresh: every page a new ReadAll result of decoded events; kReuse: one
 // ReadAllInto page whose memory is reused; kViews: one ReadAllViews page of views into the
-// stored records, each event's header and payload sizes summed so that every view is read.
-enum class ReadMode { kFresh, kReuse, kViews };
+// stored records, each event's header and payload sizes summed so that every view is read;
+// kViewsParsed: the same, each header also parsed (into one reused message), as
+// EventService.ReadAll parses each into its response.
+enum class ReadMode { kFresh, kReuse, kViews, kViewsParsed };
 
 ReadRate TimeReadAll(EventStore& store, uint64_t expected, ReadMode mode) {
   ThreadTime start = ThreadTime::Now();
   uint64_t from = 1, seen = 0, bytes = 0;
   ReadAllResult page;
   EventPage views;
+  v1::EventHeader header;
   for (;;) {
     bool end = false;
-    if (mode == ReadMode::kViews) {
+    if (mode == ReadMode::kViews || mode == ReadMode::kViewsParsed) {
       if (absl::Status s = store.ReadAllViews(from, kReadPage, EventFilter{}, &views); !s.ok())
         Die("ReadAllViews: " + s.ToString());
-      for (const EventView& v : views.events) bytes += v.header_bytes.size() + v.payload.size();
+      for (const EventView& v : views.events) {
+        bytes += v.header_bytes.size() + v.payload.size();
+        if (mode == ReadMode::kViewsParsed) {
+          if (absl::Status s = v.ParseHeader(&header); !s.ok()) Die(s.ToString());
+          bytes += header.stream().size();
+        }
+      }
       seen += views.events.size();
       from = views.next_position;
       end = views.end_of_log;
@@ -269,6 +278,8 @@ void ReadPhase(const Config& c, size_t payload_size, Results& out) {
                                  TimeReadAll(*store, c.events, ReadMode::kReuse)));
     PrintRate("ReadAllViews", rates["readall_views"].emplace_back(
                                   TimeReadAll(*store, c.events, ReadMode::kViews)));
+    PrintRate("  + parse", rates["readall_views_parsed"].emplace_back(
+                               TimeReadAll(*store, c.events, ReadMode::kViewsParsed)));
     PrintRate("Verify", rates["verify"].emplace_back(TimeVerify(*store, c.events)));
     PrintRate("raw scan", rates["raw_scan"].emplace_back(TimeRawScan(path, c.events)));
   }

@@ -1,7 +1,9 @@
 // The small value types of the EventStore interface.
 #include "eventstore/event_store.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 
 namespace proeftuin::eventstore {
 
@@ -49,26 +51,29 @@ void EventPage::Clear() {
   events.clear();
   next_position = 0;
   end_of_log = false;
-  for (auto& b : blocks_) b.clear();
+  // A block made for a record larger than a block is not kept for the next fill.
+  std::erase_if(blocks_, [](const Block& b) { return b.capacity > kBlockBytes; });
+  for (Block& b : blocks_) b.used = 0;
   current_ = 0;
 }
 
 std::string_view EventPage::Copy(std::string_view bytes) {
-  // Fill the current block; a block never grows past its capacity, so earlier views stay valid.
   while (current_ < blocks_.size() &&
-         blocks_[current_].capacity() - blocks_[current_].size() < bytes.size()) {
+         blocks_[current_].capacity - blocks_[current_].used < bytes.size()) {
     ++current_;
   }
   if (current_ == blocks_.size()) {
     // 64 KiB first, doubling to 1 MiB: a page of one event does not take a megabyte.
     size_t grow = std::min(kBlockBytes, kFirstBlockBytes << std::min<size_t>(blocks_.size(), 8));
-    blocks_.emplace_back();
-    blocks_.back().reserve(std::max(grow, bytes.size()));
+    Block& b = blocks_.emplace_back();
+    b.capacity = std::max(grow, bytes.size());
+    b.bytes = std::make_unique_for_overwrite<char[]>(b.capacity);
   }
-  std::string& b = blocks_[current_];
-  size_t at = b.size();
-  b.append(bytes);
-  return std::string_view(b.data() + at, bytes.size());
+  Block& b = blocks_[current_];
+  char* at = b.bytes.get() + b.used;
+  if (!bytes.empty()) std::memcpy(at, bytes.data(), bytes.size());
+  b.used += bytes.size();
+  return std::string_view(at, bytes.size());
 }
 
 std::string ChainDigest::ToString() const { return std::to_string(position) + ":" + ToHex(hash); }

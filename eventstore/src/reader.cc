@@ -10,22 +10,24 @@ namespace proeftuin::eventstore {
 
 namespace {
 
-// A scan of the log neither fills the block cache (it would evict the rows that point reads
-// and projectors need) nor waits on RocksDB's automatic readahead for long pages: that starts
-// at 8 KiB on every new iterator, i.e. on every page, and doubles, so a page of 1,000 events
-// (~0.9 MB) made about ten reads before it reached full size. 256 KiB from the first read
-// measured 2.4 to 2.6M events/s through ReadAllViews against 1.85 to 1.95M
-// (`eventstore_bench --phases read`, docs/PERFORMANCE.md). Short pages keep the automatic one.
+// A scan of the log does not fill the block cache: it would evict the rows that point reads
+// and projectors need.
 rocksdb::ReadOptions ScanOptions(const ScanLimits& limits, const rocksdb::Snapshot* snapshot) {
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   ro.fill_cache = false;
-  constexpr size_t kReadahead = 256 << 10;
-  if (limits.max_matches >= 256) ro.readahead_size = kReadahead;
+  ro.readahead_size = limits.readahead_bytes;
   return ro;
 }
 
 }  // namespace
+
+// A page of ReadAll opens a new iterator, and RocksDB's automatic readahead starts again at
+// 8 KiB on each and doubles, so a page of 1,000 events (~0.9 MB) made about ten reads before it
+// reached full size. 256 KiB from the first read measured 2.4 to 2.6M events/s through
+// ReadAllViews against 1.85 to 1.95M (`eventstore_bench --phases read`, docs/PERFORMANCE.md).
+// Short pages keep the automatic readahead.
+size_t PageReadahead(size_t max_count) { return max_count >= 256 ? size_t{256} << 10 : 0; }
 
 absl::Status AttachPersonal(Db& db, RecordedEvent& e, const rocksdb::Snapshot* snapshot) {
   if (!e.header.has_personal()) return absl::OkStatus();

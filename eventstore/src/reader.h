@@ -16,7 +16,13 @@ struct ScanLimits {
   uint64_t max_scanned = UINT64_MAX;  // positions looked at (filters skip events)
   uint64_t up_to = UINT64_MAX;        // last position to look at
   bool with_personal = true;          // attach personal parts (projectors never get them)
+  // Bytes to read ahead from the first read; 0: RocksDB's automatic readahead (8 KiB, doubling
+  // from the third read on). Pages of ReadAll set it (reader.cc, PageReadahead).
+  size_t readahead_bytes = 0;
 };
+
+// The readahead for a page of `max_count` events read with a new iterator (see reader.cc).
+size_t PageReadahead(size_t max_count);
 
 // Reads events from `from` in log order into `out` (personal parts attached), replacing its
 // contents and reusing the memory of the events it held (a caller that pages through the log

@@ -92,6 +92,7 @@ ScanLimits PageLimits(size_t max_count) {
   ScanLimits limits;
   limits.max_matches = max_count;
   limits.max_scanned = std::max<uint64_t>(max_count * 16, 100'000);
+  limits.readahead_bytes = PageReadahead(max_count);
   return limits;
 }
 

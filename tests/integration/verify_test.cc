@@ -2,6 +2,8 @@
 // VerifyExtends name the position; personal data can be erased while the chain verifies.
 #include <gtest/gtest.h>
 
+#include <type_traits>
+
 #include "eventstore/record.h"
 #include "integration/store_fixture.h"
 #include "proeftuin/v1/store.pb.h"
@@ -293,7 +295,8 @@ TEST_F(VerifyTest, ReadersNameTheRecordWhoseHeaderIsBroken) {
       raw.Put("events", PositionKey(pos),
               EncodeRecord(header, r->payload, r->personal_digest, r->hash));
     };
-    rewrite(30, std::string("\x0a\xff", 2));  // field 2 claims 127+ bytes that are not there
+    // field 1 as length-delimited, with a length whose varint is cut off
+    rewrite(30, std::string("\x0a\xff", 2));
     v1::EventHeader moved;
     moved.set_position(7);
     moved.set_stream("stream-1");
@@ -314,6 +317,50 @@ TEST_F(VerifyTest, ReadersNameTheRecordWhoseHeaderIsBroken) {
     EXPECT_NE(views.message().find(where), std::string::npos) << views;
   }
 }
+
+// The views reader reads only position, stream, type and confidentiality from a header: one
+// broken elsewhere (invalid UTF-8 in its reason) fails when its view is parsed, is passed over
+// when the filter does not want its event, and is found by Verify. ReadAll, which parses every
+// header it scans, fails on it either way.
+TEST_F(VerifyTest, AViewOfAHeaderBrokenOutsideTheScannedFieldsFailsWhenParsed) {
+  {
+    RawDb raw(dir_.path());
+    std::string rec = raw.Get("events", PositionKey(50));
+    auto r = DecodeRecord(rec);
+    ASSERT_TRUE(r.ok());
+    v1::EventHeader h;
+    ASSERT_TRUE(h.ParseFromArray(r->header_bytes.data(), static_cast<int>(r->header_bytes.size())));
+    h.clear_reason();
+    std::string header = h.SerializeAsString();
+    header += std::string("\x52\x02\xc3\x28", 4);  // reason (field 10): invalid UTF-8
+    raw.Put("events", PositionKey(50), EncodeRecord(header, r->payload, r->personal_digest, r->hash));
+  }
+  auto store = OpenStore(dir_.path());
+  EventPage page;
+  ASSERT_TRUE(store->ReadAllViews(41, 20, EventFilter{}, &page).ok());
+  ASSERT_EQ(page.events.size(), 20u);
+  const EventView& broken = page.events[9];
+  ASSERT_EQ(broken.position, 50u);
+  EXPECT_EQ(broken.stream, "stream-2");
+  v1::EventHeader parsed;
+  absl::Status s = broken.ParseHeader(&parsed);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("position 50"), std::string::npos) << s;
+  EXPECT_EQ(broken.Decode().status().code(), absl::StatusCode::kDataLoss);
+  // stream-2 holds positions 2, 6, ..., 50: another stream's reader passes over it
+  ASSERT_TRUE(store->ReadAllViews(41, 20, EventFilter{"stream-1", {}}, &page).ok());
+  ASSERT_EQ(page.events.size(), 15u);  // 41, 45, ..., 97
+  for (const EventView& v : page.events) EXPECT_EQ(v.stream, "stream-1") << v.position;
+  EXPECT_EQ(store->ReadAll(41, 20, EventFilter{"stream-1", {}}).status().code(),
+            absl::StatusCode::kDataLoss);
+  store.reset();
+  VerifyResult v = VerifyAll();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_position, 50u);
+}
+
+static_assert(!std::is_copy_constructible_v<EventPage>, "a copy's views would dangle");
+static_assert(std::is_nothrow_move_constructible_v<EventPage>);
 
 TEST(StoreOpen, CorruptFilesFailToOpenWithoutACrash) {
   TempDir dir;

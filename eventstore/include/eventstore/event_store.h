@@ -127,20 +127,33 @@ struct EventView {
 // through the log with one EventPage allocates almost nothing after the first page.
 class EventPage {
  public:
+  EventPage() = default;
+  // Not copyable (a copy's views would point into this page's blocks); moving keeps them valid.
+  EventPage(const EventPage&) = delete;
+  EventPage& operator=(const EventPage&) = delete;
+  EventPage(EventPage&&) = default;
+  EventPage& operator=(EventPage&&) = default;
+
   std::vector<EventView> events;
   uint64_t next_position = 0;  // continue from here (events skipped by the filter count)
   bool end_of_log = false;     // true when nothing past next_position - 1 exists yet
 
-  // For the store: forgets the events and keeps the blocks; Copy keeps `bytes` in the page
-  // and returns a view of the copy that stays valid until the next Clear.
+  // For the store: forgets the events and keeps the blocks (but one that held a record larger
+  // than a block); Copy keeps `bytes` in the page and returns a view of the copy that stays
+  // valid until the next Clear.
   void Clear();
   std::string_view Copy(std::string_view bytes);
 
  private:
   static constexpr size_t kFirstBlockBytes = 64 << 10;
   static constexpr size_t kBlockBytes = 1 << 20;
-  std::vector<std::string> blocks_;  // each reserved once; never grown past its capacity
-  size_t current_ = 0;               // the block being filled
+  struct Block {
+    std::unique_ptr<char[]> bytes;
+    size_t capacity = 0;
+    size_t used = 0;
+  };
+  std::vector<Block> blocks_;  // never reallocated while in use: views point into them
+  size_t current_ = 0;         // the block being filled
 };
 
 struct ReadAllResult {
@@ -244,9 +257,13 @@ class EventStore {
   // the first page. On error `*page` is unspecified.
   virtual absl::Status ReadAllInto(uint64_t from_position, size_t max_count,
                                    const EventFilter& filter, ReadAllResult* page) = 0;
-  // The same events as ReadAll, without decoding them: the fast way to page through the log
+  // The events ReadAll returns, without decoding them: the fast way to page through the log
   // (EventService.ReadAll serves from it). Replaces the contents of `*page`; on error `*page` is
-  // unspecified. DATA_LOSS when a record or the header fields it reads do not parse.
+  // unspecified. DATA_LOSS when a record's framing or the header fields the scan reads
+  // (position, stream, type, confidentiality) do not parse. Unlike ReadAll, the rest of a header
+  // is parsed only on demand (EventView::ParseHeader): a header broken elsewhere (invalid UTF-8
+  // in its reason, say) fails there, or not at all when the filter passes over its event.
+  // Verify is the check of the whole log.
   virtual absl::Status ReadAllViews(uint64_t from_position, size_t max_count,
                                     const EventFilter& filter, EventPage* page) = 0;
   // NOT_FOUND when the stream does not exist.
