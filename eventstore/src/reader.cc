@@ -107,7 +107,9 @@ absl::Status ScanLogViews(Db& db, uint64_t from, const EventFilter& filter,
     if (!r.ok()) return Corrupt(key, std::string(r.status().message()));
     HeaderLinks h;
     if (!ScanHeaderLinks(r->header_bytes, &h)) return Corrupt(key, "header does not parse");
-    if (h.position != key) return Corrupt(key, "header names position " + std::to_string(h.position));
+    if (h.position != key) {
+      return Corrupt(key, "header names position " + std::to_string(h.position));
+    }
     if (!filter.Matches(h.stream, h.type)) return false;
     // Copy the record and point the view into the copy: same offsets as in `stored`.
     std::string_view copy = page->Copy(stored);
