@@ -53,6 +53,7 @@ class Server {
   const std::shared_ptr<grpc::Channel>& shared_channel(int i) const {
     return channels_[static_cast<size_t>(i) % channels_.size()];
   }
+  int channel_count() const { return static_cast<int>(channels_.size()); }
   // A context carrying "authorization: Bearer <token>" and a 60 s deadline.
   std::unique_ptr<grpc::ClientContext> Context(const std::string& token) const;
   const std::string& admin_token() const { return admin_token_; }

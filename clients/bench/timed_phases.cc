@@ -1,11 +1,15 @@
 // The phases that time a request loop per client: durable commands through the real command RPC,
-// interleaved with the raw RocksDB group-commit reference of eventstore_bench at the same
-// concurrency (ENGINEERING.md §7: ratios measured in one run, since these machines are noisy),
+// interleaved with two references at the same concurrency (ENGINEERING.md §7: ratios measured in
+// one run, since these machines are noisy): the raw RocksDB group commit of eventstore_bench, and
+// an empty gRPC call to the same server (what any call costs before the service does anything);
 // and GetProgramme queries.
+#include <grpcpp/generic/generic_stub.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <map>
+#include <thread>
 #include <vector>
 
 #include "bench/phases.h"
@@ -21,6 +25,13 @@ namespace wl = eventstore::bench;
 
 // `clients` threads recording activities, thread t on experiment t; events per fsync from the
 // server's statistics (exact when nothing else writes meanwhile).
+// The server's CPU per operation between two statistics readings.
+double ServerCpuUs(const v1::GetStatisticsResponse& before, const v1::GetStatisticsResponse& after,
+                   uint64_t ops) {
+  const double cpu = after.process_cpu_seconds() - before.process_cpu_seconds();
+  return ops > 0 ? cpu * 1e6 / static_cast<double>(ops) : 0;
+}
+
 wl::RunResult CommandRun(Server& server, const BenchProgramme& p, int clients, double seconds,
                          const std::string& tag) {
   v1::GetStatisticsResponse before = server.Statistics();
@@ -32,6 +43,41 @@ wl::RunResult CommandRun(Server& server, const BenchProgramme& p, int clients, d
   uint64_t groups = after.groups_committed() - before.groups_committed();
   uint64_t events = after.events_appended() - before.events_appended();
   r.per_fsync = groups > 0 ? double(events) / double(groups) : 0;
+  r.server_cpu_us = ServerCpuUs(before, after, r.ops);
+  return r;
+}
+
+// `clients` threads calling grpc.health.v1.Health/Check (answered by gRPC's own health service)
+// over the same connections, with the same metadata as a command: the cost of a call before the
+// service does anything. Raw bytes through the generic stub, each call on its own completion
+// queue as a blocking stub's is.
+wl::RunResult EmptyCallRun(Server& server, const BenchProgramme& p, int clients, double seconds) {
+  std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
+  for (int c = 0; c < std::max(1, server.channel_count()); ++c) {
+    stubs.push_back(std::make_unique<grpc::GenericStub>(server.shared_channel(c)));
+  }
+  v1::GetStatisticsResponse before = server.Statistics();
+  wl::RunResult r = wl::RunWriters(clients, seconds, [&](int t, uint64_t) {
+    auto ctx = server.Context(p.reader_token);
+    grpc::CompletionQueue cq;
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}
+    auto call = stubs[static_cast<size_t>(t) % stubs.size()]->PrepareUnaryCall(
+        ctx.get(), "/grpc.health.v1.Health/Check", request, &cq);
+    call->StartCall();
+    grpc::ByteBuffer response;
+    grpc::Status status;
+    call->Finish(&response, &status, reinterpret_cast<void*>(1));
+    void* tag = nullptr;
+    bool ok = false;
+    const bool got = cq.Next(&tag, &ok);
+    cq.Shutdown();
+    while (cq.Next(&tag, &ok)) {
+    }
+    if (!got || !status.ok()) ReportFailure("grpc.health.v1.Health/Check", status, *ctx);
+    return got && status.ok();
+  });
+  r.server_cpu_us = ServerCpuUs(before, server.Statistics(), r.ops);
   return r;
 }
 
@@ -43,9 +89,10 @@ void PrintRow(const char* what, int clients, const wl::RunResult& r) {
 }
 
 void Summarise(int n, const std::vector<wl::RunResult>& commands, const std::vector<wl::RunResult>& raws,
-               Results& out) {
+               const std::vector<wl::RunResult>& empties, Results& out) {
   wl::RunResult c = wl::Median(commands, &wl::RunResult::per_s);
   wl::RunResult r = wl::Median(raws, &wl::RunResult::per_s);
+  wl::RunResult e = wl::Median(empties, &wl::RunResult::per_s);
   const std::string s = "_" + std::to_string(n);
   out["command_per_s" + s] = c.per_s;
   out["command_p50_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.50));
@@ -58,8 +105,30 @@ void Summarise(int n, const std::vector<wl::RunResult>& commands, const std::vec
   out["raw_puts_per_fsync" + s] = r.per_fsync;
   out["command_ratio_vs_raw" + s] = r.per_s > 0 ? c.per_s / r.per_s : 0;
   out["command_p50_minus_raw_ms" + s] = out["command_p50_ms" + s] - out["raw_p50_ms" + s];
+  out["empty_call_per_s" + s] = e.per_s;
+  out["empty_call_p50_ms" + s] = Ms(wl::Percentile(e.latency_us, 0.50));
+  out["empty_call_p99_ms" + s] = Ms(wl::Percentile(e.latency_us, 0.99));
+  out["command_ratio_vs_empty_call" + s] = e.per_s > 0 ? c.per_s / e.per_s : 0;
+  // CPU per operation (µs): the server's and the bench process's for a command and for an empty
+  // call; the raw reference's whole process (its writers and RocksDB).
+  out["command_server_cpu_us" + s] = c.server_cpu_us;
+  out["command_client_cpu_us" + s] = c.process_cpu_us;
+  out["empty_call_server_cpu_us" + s] = e.server_cpu_us;
+  out["empty_call_client_cpu_us" + s] = e.process_cpu_us;
+  out["raw_cpu_us" + s] = r.process_cpu_us;
+  // What the machine could do if a command cost no more than an empty call plus a raw put: the
+  // cores divided by that CPU. A bound from the two references, not a measurement of a command.
+  const double floor_us = e.server_cpu_us + e.process_cpu_us + r.process_cpu_us;
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  out["bound_empty_call_plus_raw_per_s" + s] = floor_us > 0 ? cores * 1e6 / floor_us : 0;
   PrintRow("RecordActivity (command)", n, c);
   PrintRow("raw Put sync=true", n, r);
+  PrintRow("empty call (health Check)", n, e);
+  std::printf("  CPU per op, µs: command %.0f server + %.0f client; empty call %.0f server + %.0f client;"
+              " raw put %.0f\n",
+              c.server_cpu_us, c.process_cpu_us, e.server_cpu_us, e.process_cpu_us, r.process_cpu_us);
+  std::printf("  bound if a command cost an empty call plus a raw put: %.0f/s on %u cores\n",
+              out["bound_empty_call_plus_raw_per_s" + s], cores);
 }
 
 }  // namespace
@@ -88,23 +157,25 @@ void DurablePhase(Server& server, const BenchProgramme& p, const Options& option
                   const std::string& raw_value, Results& out) {
   std::vector<int> levels = {options.clients};
   if (options.clients != 1) levels.push_back(1);
-  std::map<int, std::vector<wl::RunResult>> commands, raws;
-  std::printf("\ndurable commands vs raw RocksDB group commit, interleaved, %d run(s) of %.1f s each\n",
+  std::map<int, std::vector<wl::RunResult>> commands, raws, empties;
+  std::printf("\ndurable commands vs raw RocksDB group commit and an empty call, interleaved, %d run(s) of %.1f s each\n",
               options.repeats, options.seconds);
   for (int rep = 0; rep < options.repeats; ++rep) {
     for (int n : levels) {
       std::string tag = "c" + std::to_string(n) + "r" + std::to_string(rep);
       commands[n].push_back(CommandRun(server, p, n, options.seconds, tag));
       raws[n].push_back(wl::RawRun(raw_dir + "/raw-" + tag, n, options.seconds, raw_value));
-      std::printf("  run %d, %2d clients: commands %8.0f/s (%5.1f events/fsync)   raw %8.0f/s (%5.1f puts/fsync)\n",
+      empties[n].push_back(EmptyCallRun(server, p, n, options.seconds));
+      std::printf("  run %d, %2d clients: commands %8.0f/s (%5.1f events/fsync)   raw %8.0f/s (%5.1f puts/fsync)"
+                  "   empty calls %8.0f/s\n",
                   rep + 1, n, commands[n].back().per_s, commands[n].back().per_fsync, raws[n].back().per_s,
-                  raws[n].back().per_fsync);
+                  raws[n].back().per_fsync, empties[n].back().per_s);
       std::fflush(stdout);
     }
   }
   std::printf("\nmedian of %d                 clients      per s   p50 ms   p95 ms   p99 ms per fsync\n",
               options.repeats);
-  for (int n : levels) Summarise(n, commands[n], raws[n], out);
+  for (int n : levels) Summarise(n, commands[n], raws[n], empties[n], out);
 }
 
 void QueryPhase(Server& server, const BenchProgramme& p, const Options& options, Results& out) {

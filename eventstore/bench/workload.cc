@@ -170,6 +170,7 @@ RunResult RunWriters(int threads, double seconds, const std::function<bool(int, 
     });
   }
   ready.arrive_and_wait();
+  const double cpu_before = ThreadTime::Now().process_cpu;
   auto start = Clock::now();
   go.store(true);
   go.notify_all();
@@ -177,11 +178,13 @@ RunResult RunWriters(int threads, double seconds, const std::function<bool(int, 
   stop.store(true);
   for (auto& th : pool) th.join();
   double elapsed = Seconds(start, Clock::now());
+  const double cpu = ThreadTime::Now().process_cpu - cpu_before;
   if (failed) Die("an operation failed during the measurement");
   RunResult r;
   for (auto& v : lat) r.latency_us.insert(r.latency_us.end(), v.begin(), v.end());
   r.ops = r.latency_us.size();
   r.per_s = static_cast<double>(r.ops) / elapsed;
+  r.process_cpu_us = r.ops > 0 ? cpu * 1e6 / static_cast<double>(r.ops) : 0;
   return r;
 }
 

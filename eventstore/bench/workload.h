@@ -55,6 +55,11 @@ struct RunResult {
   uint64_t ops = 0;
   std::vector<double> latency_us;  // every operation, all threads
   double per_fsync = 0;            // events (or puts) per WAL sync
+  // CPU of this whole process per operation over the timed loop (user + system, µs): what the
+  // client side of a call costs, or all of a raw put. server_cpu_us: the server's, when a caller
+  // can read it (proeftuin-bench, from GetStatistics); 0 otherwise.
+  double process_cpu_us = 0;
+  double server_cpu_us = 0;
 };
 
 // Calls op(thread, n) in a loop on `threads` threads for `seconds` and times every call. Exits

@@ -11,7 +11,8 @@ namespace {
 constexpr size_t kStep = 1024;
 // Once a new event arrives, how long the follower lets more arrive before it steps: each step is
 // a RocksDB write of its own (WAL and memtable), and one step per commit group cost ~9 % of the
-// server's CPU at 1,000 small groups a second. Bounds the extra lag of an async projection.
+// server's CPU at 1,000 small groups a second. Bounds the extra lag of an async projection. A
+// step reads at most kStep events; more wait for the next step, which follows at once.
 constexpr absl::Duration kGather = absl::Milliseconds(10);
 }
 
@@ -84,7 +85,13 @@ void AsyncFollower::Loop() {
       continue;
     }
     if (core_->feed.WaitFor(applied + 1, absl::Now() + absl::Milliseconds(250), &wake_)) {
-      core_->feed.WaitFor(applied + kStep, absl::Now() + kGather, &wake_);
+      // Gather for kGather, woken early only by Stop or Rebuild (both change stop_ or wake_
+      // under mu_). Not on the feed: the feed wakes its waiters at every commit, so waiting
+      // there for kStep events woke this thread at every commit group only to wait again
+      // (a futex wake and two context switches per group, paid by the writer too).
+      auto woken = +[](AsyncFollower* f) { return f->wake_.load() || f->stop_.load(); };
+      absl::MutexLock l(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(woken, this), kGather);
     }
   }
 }

@@ -1,5 +1,6 @@
 #include "api/admin_service.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -44,6 +45,13 @@ uint64_t ResidentMemoryBytes() {
   std::fclose(f);
   long page = sysconf(_SC_PAGESIZE);
   return page > 0 ? resident * static_cast<uint64_t>(page) : 0;
+}
+
+double ProcessCpuSeconds() {
+  rusage u{};
+  if (getrusage(RUSAGE_SELF, &u) != 0) return 0;
+  auto seconds = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return seconds(u.ru_utime) + seconds(u.ru_stime);
 }
 
 grpc::Status AdminServiceImpl::CreatePrincipal(grpc::ServerContext* ctx, const v1::CreatePrincipalRequest* req,
@@ -177,6 +185,7 @@ grpc::Status AdminServiceImpl::GetStatistics(grpc::ServerContext* ctx, const v1:
   resp->set_store_id(store_->StoreId());
   resp->set_uptime_seconds(absl::ToInt64Seconds(absl::Now() - started_));
   resp->set_resident_memory_bytes(ResidentMemoryBytes());
+  resp->set_process_cpu_seconds(ProcessCpuSeconds());
   return grpc::Status::OK;
 }
 

@@ -16,6 +16,10 @@ namespace proeftuin::api {
 // GetStatistics and the metric proeftuin_process_resident_memory_bytes.
 uint64_t ResidentMemoryBytes();
 
+// CPU time this process has used, user and system, in seconds (getrusage RUSAGE_SELF; 0 when it
+// fails). Used by GetStatistics and the metric proeftuin_process_cpu_seconds_total.
+double ProcessCpuSeconds();
+
 class AdminServiceImpl final : public v1::AdminService::Service {
  public:
   AdminServiceImpl(const Guard* guard, eventstore::RocksStore* store, app::PrincipalAdmin* principals,

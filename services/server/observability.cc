@@ -149,6 +149,9 @@ std::string Observability::Render() {
   Single(&out, "proeftuin_process_resident_memory_bytes",
          "Resident set size of the proeftuind process (bytes, from /proc/self/statm)", MetricType::kGauge,
          static_cast<double>(api::ResidentMemoryBytes()));
+  Single(&out, "proeftuin_process_cpu_seconds_total",
+         "CPU time of the proeftuind process, user and system (seconds, from getrusage)",
+         MetricType::kCounter, api::ProcessCpuSeconds());
   if (store_ != nullptr) RenderStore(&out);
   group_events_.Render(&out);
   fsync_seconds_.Render(&out);

@@ -1,5 +1,6 @@
 // proeftuin-bench (issue 8), briefly, against a real proeftuind started by the test: every phase
-// runs and prints its RESULT lines with positive figures, the writes it reports equal the appends
+// runs and prints its RESULT lines with positive figures (the empty-call reference and the CPU
+// per operation among them), the writes it reports equal the appends
 // the server counted, the raw reference cleans up after itself, and a refused call ends the run
 // with the server's status instead of being counted.
 #include <gtest/gtest.h>
@@ -69,13 +70,19 @@ TEST_F(BenchSmokeTest, EveryPhaseReportsPositiveFiguresAndTheServerCountedEveryW
         "command_ratio_vs_raw" + n, std::string("command_p50_ms_1"), std::string("raw_p50_ms_1"),
         std::string("command_per_s_1"), std::string("get_programme_per_s"), std::string("get_programme_p99_ms"),
         std::string("subscribe_delivery_p99_ms"), std::string("server_rss_mb"), std::string("events_in_store"),
-        std::string("writes_acknowledged")}) {
+        std::string("writes_acknowledged"), "empty_call_per_s" + n, std::string("empty_call_p50_ms_1"),
+        "command_ratio_vs_empty_call" + n, "command_server_cpu_us" + n, "command_client_cpu_us" + n,
+        "empty_call_server_cpu_us" + n, "empty_call_client_cpu_us" + n, "raw_cpu_us" + n,
+        std::string("command_server_cpu_us_1"), "bound_empty_call_plus_raw_per_s" + n}) {
     ASSERT_TRUE(r.count(name)) << name << " missing in\n" << run.out;
     EXPECT_GT(r[name], 0) << name << "\n" << run.out;
   }
   EXPECT_TRUE(r.count("command_p50_minus_raw_ms_1")) << run.out;
   EXPECT_NEAR(r["command_p50_minus_raw_ms_1"], r["command_p50_ms_1"] - r["raw_p50_ms_1"], 0.002);
   EXPECT_EQ(r["subscribe_deliveries"], 5 * 100) << "5 streams, 200 commands/s for 0.5 s";
+  EXPECT_NEAR(r["command_ratio_vs_empty_call" + n], r["command_per_s" + n] / r["empty_call_per_s" + n], 0.002);
+  // A command does everything an empty call does and more, on the server and in the client.
+  EXPECT_GT(r["command_server_cpu_us" + n], r["empty_call_server_cpu_us" + n]) << run.out;
 
   // Nothing else wrote: every write the bench counted, and only those, is an append the server counted.
   EXPECT_EQ(r["writes_acknowledged"], static_cast<double>(after.appends() - before.appends())) << run.out;

@@ -133,6 +133,10 @@ TEST_F(OpsServerTest, MetricsPassPromtoolAndReportStoreRpcsFsyncsSubscriptionsPr
   EXPECT_GT(Sample(metrics, "proeftuin_store_size_bytes"), 0);
   EXPECT_GT(Sample(metrics, "proeftuin_process_resident_memory_bytes"), 1 << 20);
   EXPECT_GT(stats.resident_memory_bytes(), 1u << 20);
+  // The server has started, decided and written: it has used CPU, and the metric, read after the
+  // statistics, is not behind them.
+  EXPECT_GT(stats.process_cpu_seconds(), 0);
+  EXPECT_GE(Sample(metrics, "proeftuin_process_cpu_seconds_total"), stats.process_cpu_seconds());
   EXPECT_GE(Sample(metrics, "proeftuin_commands_appended_total"), 3);  // principals, draft, session
   EXPECT_GE(Sample(metrics, "proeftuin_events_appended_total"), Sample(metrics, "proeftuin_commands_appended_total"));
   EXPECT_GE(Sample(metrics, "proeftuin_commit_groups_total"), 1);
