@@ -1,7 +1,8 @@
 // eventstore_bench: durable append throughput of the RocksDB EventStore next to raw RocksDB
 // Put(sync=true) at 1, 8 and 64 concurrent writers (runs interleaved, median of three), events
-// per fsync, and ReadAll (decoded events, a reused page, a page of views) / Verify throughput
-// over a filled log (issue 2, ENGINEERING.md §7).
+// per fsync, ReadAll (decoded events, a reused page, a page of views) / Verify throughput over a
+// filled log (issue 2, ENGINEERING.md §7), and the latency of a raw synced put after the disk was
+// idle (phase idle).
 //
 // Everything lives under --dir (default ./var/bench, on the file system the store uses); the
 // folder's contents are removed at start. Human-readable lines first, then `RESULT name=value`.
@@ -39,7 +40,7 @@ struct Config {
   uint64_t events = 1'000'000;
   double seconds = 3;
   size_t value_size = 0;  // 0: the average stored event record
-  bool append = true, read = true;  // which phases run (--phases)
+  bool append = true, read = true, idle = true;  // which phases run (--phases)
 };
 
 using Results = std::map<std::string, double>;
@@ -307,6 +308,54 @@ void PrepareDir(const std::string& dir) {
   if (std::FILE* f = std::fopen((fs::path(dir) / kMarker).c_str(), "w")) std::fclose(f);
 }
 
+// --- Synced writes after an idle disk ---------------------------------------------------------
+
+// One writer, raw Put(sync=true) of `value`, each after sleeping kIdleGapsUs[g]: a client that
+// waits for each answer leaves the disk idle for its round trip, while the raw reference at one
+// writer puts back to back. The gaps take turns in rounds, so that a drift of the machine's speed
+// touches them alike; p50 and p90 of the put alone (the sleep is not timed).
+constexpr int kIdleGapsUs[] = {0, 100, 300, 600, 1000};
+
+void IdlePhase(const Config& c, const std::string& value, Results& out) {
+  const std::string path = c.dir + "/raw-idle";
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(o, path, &raw);
+  if (!s.ok()) Die("opening raw RocksDB in " + path + ": " + s.ToString());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions w;
+  w.sync = true;
+  const int rounds = 5, per_round = c.quick ? 40 : 200;
+  std::map<int, std::vector<double>> latency_us;
+  uint64_t n = 0;
+  for (int round = 0; round < rounds; ++round) {
+    for (int gap : kIdleGapsUs) {
+      for (int i = 0; i < per_round; ++i) {
+        if (gap > 0) std::this_thread::sleep_for(std::chrono::microseconds(gap));
+        std::string key;
+        PutBigEndian64(&key, ++n);
+        auto a = Clock::now();
+        s = db->Put(w, key, value);
+        latency_us[gap].push_back(std::chrono::duration<double, std::micro>(Clock::now() - a).count());
+        if (!s.ok()) Die("put: " + s.ToString());
+      }
+    }
+  }
+  db->Close().PermitUncheckedError();
+  db.reset();
+  fs::remove_all(path);
+  std::printf("\nraw Put(sync=true), one writer, after an idle gap (%d puts each, in %d rounds)\n",
+              rounds * per_round, rounds);
+  std::printf("idle gap µs   p50 µs   p90 µs\n");
+  for (int gap : kIdleGapsUs) {
+    const double p50 = Percentile(latency_us[gap], 0.50), p90 = Percentile(latency_us[gap], 0.90);
+    std::printf("%11d %8.0f %8.0f\n", gap, p50, p90);
+    out["raw_after_idle_p50_us_" + std::to_string(gap)] = p50;
+    out["raw_after_idle_p90_us_" + std::to_string(gap)] = p90;
+  }
+}
+
 int Main(const Config& c) {
   auto start = Clock::now();
   PrepareDir(c.dir);
@@ -323,6 +372,7 @@ int Main(const Config& c) {
   out["load_avg_start"] = LoadAverage();
   if (c.append) AppendPhase(c, payload_size, value, out);
   if (c.read) ReadPhase(c, payload_size, out);
+  if (c.idle) IdlePhase(c, value, out);
   out["value_size_bytes"] = double(value.size());
   out["total_seconds"] = Seconds(start, Clock::now());
   out["load_avg_end"] = LoadAverage();
@@ -346,13 +396,14 @@ int main(int argc, char** argv) {
   auto* seconds = app.add_option("--seconds", c.seconds, "seconds per append measurement");
   app.add_option("--value-size", c.value_size, "value bytes (default: an average stored event)");
   std::vector<std::string> phases;
-  app.add_option("--phases", phases, "phases to run: append, read (default both)")
+  app.add_option("--phases", phases, "phases to run: append, read, idle (default all)")
       ->delimiter(',')
-      ->check(CLI::IsMember({"append", "read"}));
+      ->check(CLI::IsMember({"append", "read", "idle"}));
   CLI11_PARSE(app, argc, argv);
   if (!phases.empty()) {
     c.append = std::find(phases.begin(), phases.end(), "append") != phases.end();
     c.read = std::find(phases.begin(), phases.end(), "read") != phases.end();
+    c.idle = std::find(phases.begin(), phases.end(), "idle") != phases.end();
   }
   if (c.quick && events->count() == 0) c.events = 50'000;
   if (c.quick && seconds->count() == 0) c.seconds = 0.3;
