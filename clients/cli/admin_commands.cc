@@ -146,6 +146,8 @@ Outcome Stats(Cli* cli) {
   double per_fsync = r.groups_committed() == 0 ? 0 : double(r.events_appended()) / double(r.groups_committed());
   char ratio[32];
   std::snprintf(ratio, sizeof ratio, "%.2f", per_fsync);
+  char cpu[32];
+  std::snprintf(cpu, sizeof cpu, "%.1f", r.process_cpu_seconds());
   std::cout << KeyValues({{"Store", r.store_id()},
                           {"Last position", std::to_string(r.last_position())},
                           {"Write health", r.write_health().empty() ? Green("ok", cli->color_out())
@@ -155,7 +157,9 @@ Outcome Stats(Cli* cli) {
                           {"Events per fsync", ratio},
                           {"Live subscriptions", std::to_string(r.live_subscriptions())},
                           {"Size on disk", Bytes(r.size_on_disk_bytes())},
-                          {"Uptime", std::to_string(r.uptime_seconds()) + " s"}},
+                          {"Uptime", std::to_string(r.uptime_seconds()) + " s"},
+                          {"Resident memory", Bytes(r.resident_memory_bytes())},
+                          {"CPU since start", std::string(cpu) + " s"}},
                          cli->color_out());
   Table t({"PROJECTION", "KIND", "POSITION"});
   t.AlignRight(2);

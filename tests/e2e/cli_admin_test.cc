@@ -107,6 +107,9 @@ TEST_F(CliTest, RebuildAndStats) {
   EXPECT_NE(Cli({"admin", "rebuild", "--all", name}).exit_code, 0);
   CliResult text = Cli({"admin", "stats"});
   EXPECT_NE(text.out.find("PROJECTION"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("Resident memory"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("CPU since start"), std::string::npos) << text.out;
+  EXPECT_GT(s["process_cpu_seconds"].get<double>(), 0) << stats.out;
 }
 
 TEST_F(CliTest, DemoSeedsTheExampleAsOnePrincipalPerRoleAndARerunChangesNothing) {
