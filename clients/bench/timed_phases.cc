@@ -23,8 +23,6 @@ namespace {
 
 namespace wl = eventstore::bench;
 
-// `clients` threads recording activities, thread t on experiment t; events per fsync from the
-// server's statistics (exact when nothing else writes meanwhile).
 // The server's CPU per operation between two statistics readings.
 double ServerCpuUs(const v1::GetStatisticsResponse& before, const v1::GetStatisticsResponse& after,
                    uint64_t ops) {
@@ -32,9 +30,11 @@ double ServerCpuUs(const v1::GetStatisticsResponse& before, const v1::GetStatist
   return ops > 0 ? cpu * 1e6 / static_cast<double>(ops) : 0;
 }
 
+// `clients` threads recording activities, thread t on experiment t; events per fsync from the
+// server's statistics (exact when nothing else writes meanwhile). The server's CPU is set by the
+// caller, which reads it after the raw run that follows (see DurablePhase).
 wl::RunResult CommandRun(Server& server, const BenchProgramme& p, int clients, double seconds,
-                         const std::string& tag) {
-  v1::GetStatisticsResponse before = server.Statistics();
+                         const std::string& tag, const v1::GetStatisticsResponse& before) {
   wl::RunResult r = wl::RunWriters(clients, seconds, [&](int t, uint64_t n) {
     std::string id = p.run_id + "-" + tag + "-" + std::to_string(t) + "-" + std::to_string(n);
     return RecordActivity(server, p, t, static_cast<size_t>(t) % p.experiments.size(), id);
@@ -43,20 +43,20 @@ wl::RunResult CommandRun(Server& server, const BenchProgramme& p, int clients, d
   uint64_t groups = after.groups_committed() - before.groups_committed();
   uint64_t events = after.events_appended() - before.events_appended();
   r.per_fsync = groups > 0 ? double(events) / double(groups) : 0;
-  r.server_cpu_us = ServerCpuUs(before, after, r.ops);
   return r;
 }
 
 // `clients` threads calling grpc.health.v1.Health/Check (answered by gRPC's own health service)
-// over the same connections, with the same metadata as a command: the cost of a call before the
-// service does anything. Raw bytes through the generic stub, each call on its own completion
-// queue as a blocking stub's is.
-wl::RunResult EmptyCallRun(Server& server, const BenchProgramme& p, int clients, double seconds) {
+// over the same connections, sending the same metadata as a command (which the health service
+// ignores: no token check, no log line): the cost of a call before the service does anything.
+// Raw bytes through the generic stub, each call on its own completion queue as a blocking
+// stub's is.
+wl::RunResult EmptyCallRun(Server& server, const BenchProgramme& p, int clients, double seconds,
+                           const v1::GetStatisticsResponse& before) {
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
   for (int c = 0; c < std::max(1, server.channel_count()); ++c) {
     stubs.push_back(std::make_unique<grpc::GenericStub>(server.shared_channel(c)));
   }
-  v1::GetStatisticsResponse before = server.Statistics();
   wl::RunResult r = wl::RunWriters(clients, seconds, [&](int t, uint64_t) {
     auto ctx = server.Context(p.reader_token);
     grpc::CompletionQueue cq;
@@ -116,19 +116,28 @@ void Summarise(int n, const std::vector<wl::RunResult>& commands, const std::vec
   out["empty_call_server_cpu_us" + s] = e.server_cpu_us;
   out["empty_call_client_cpu_us" + s] = e.process_cpu_us;
   out["raw_cpu_us" + s] = r.process_cpu_us;
-  // What the machine could do if a command cost no more than an empty call plus a raw put: the
-  // cores divided by that CPU. A bound from the two references, not a measurement of a command.
-  const double floor_us = e.server_cpu_us + e.process_cpu_us + r.process_cpu_us;
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  out["bound_empty_call_plus_raw_per_s" + s] = floor_us > 0 ? cores * 1e6 / floor_us : 0;
   PrintRow("RecordActivity (command)", n, c);
   PrintRow("raw Put sync=true", n, r);
   PrintRow("empty call (health Check)", n, e);
   std::printf("  CPU per op, µs: command %.0f server + %.0f client; empty call %.0f server + %.0f client;"
               " raw put %.0f\n",
               c.server_cpu_us, c.process_cpu_us, e.server_cpu_us, e.process_cpu_us, r.process_cpu_us);
-  std::printf("  bound if a command cost an empty call plus a raw put: %.0f/s on %u cores\n",
-              out["bound_empty_call_plus_raw_per_s" + s], cores);
+  if (n == 1) return;  // one client waits for each answer: its rate is set by latency, not CPU
+  // What this machine could do if a command cost no more than an empty call plus a raw put: the
+  // bench machine's cores divided by that CPU, with the bench's own share (the targets are set
+  // for server and client on one machine) and without it. Bounds from the references, not
+  // measurements of a command; meaningless when --server is another machine.
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const double with_client_us = e.server_cpu_us + e.process_cpu_us + r.process_cpu_us;
+  const double server_only_us = e.server_cpu_us + r.process_cpu_us;
+  out["bench_machine_cores"] = cores;
+  out["bound_empty_call_plus_raw_per_s" + s] = with_client_us > 0 ? cores * 1e6 / with_client_us : 0;
+  out["bound_server_only_empty_call_plus_raw_per_s" + s] =
+      server_only_us > 0 ? cores * 1e6 / server_only_us : 0;
+  std::printf("  bound if a command cost an empty call plus a raw put, on %u cores: %.0f/s with the"
+              " client's CPU, %.0f/s without\n",
+              cores, out["bound_empty_call_plus_raw_per_s" + s],
+              out["bound_server_only_empty_call_plus_raw_per_s" + s]);
 }
 
 }  // namespace
@@ -163,9 +172,15 @@ void DurablePhase(Server& server, const BenchProgramme& p, const Options& option
   for (int rep = 0; rep < options.repeats; ++rep) {
     for (int n : levels) {
       std::string tag = "c" + std::to_string(n) + "r" + std::to_string(rep);
-      commands[n].push_back(CommandRun(server, p, n, options.seconds, tag));
+      // The server's CPU of a command run is counted until the raw run after it has ended: the
+      // flushes and compactions the commands set off, and the audit index catching up, run
+      // meanwhile, and nothing else uses the server then. The empty calls follow.
+      const v1::GetStatisticsResponse before_commands = server.Statistics();
+      commands[n].push_back(CommandRun(server, p, n, options.seconds, tag, before_commands));
       raws[n].push_back(wl::RawRun(raw_dir + "/raw-" + tag, n, options.seconds, raw_value));
-      empties[n].push_back(EmptyCallRun(server, p, n, options.seconds));
+      const v1::GetStatisticsResponse after_raw = server.Statistics();
+      commands[n].back().server_cpu_us = ServerCpuUs(before_commands, after_raw, commands[n].back().ops);
+      empties[n].push_back(EmptyCallRun(server, p, n, options.seconds, after_raw));
       std::printf("  run %d, %2d clients: commands %8.0f/s (%5.1f events/fsync)   raw %8.0f/s (%5.1f puts/fsync)"
                   "   empty calls %8.0f/s\n",
                   rep + 1, n, commands[n].back().per_s, commands[n].back().per_fsync, raws[n].back().per_s,

@@ -55,6 +55,9 @@ absl::Status AsyncFollower::Rebuild(const RebuildProgress& progress) {
 void AsyncFollower::Loop() {
   while (!stop_.load()) {
     wake_.store(false);
+    // Stop stores stop_ before wake_: a Stop whose wake_ this just cleared is seen here, instead
+    // of leaving the wait for the feed below to run its full 250 ms.
+    if (stop_.load()) break;
     const RebuildProgress* rebuild = nullptr;
     {
       absl::MutexLock l(&mu_);

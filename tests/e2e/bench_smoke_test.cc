@@ -83,6 +83,18 @@ TEST_F(BenchSmokeTest, EveryPhaseReportsPositiveFiguresAndTheServerCountedEveryW
   EXPECT_NEAR(r["command_ratio_vs_empty_call" + n], r["command_per_s" + n] / r["empty_call_per_s" + n], 0.002);
   // A command does everything an empty call does and more, on the server and in the client.
   EXPECT_GT(r["command_server_cpu_us" + n], r["empty_call_server_cpu_us" + n]) << run.out;
+  // The bounds: the cores over the empty call's CPU (server and client, or server only) plus a
+  // raw put's. The figures are printed rounded, hence the tolerance.
+  const double cores = r["bench_machine_cores"];
+  EXPECT_GE(cores, 1) << run.out;
+  const double with_client =
+      r["empty_call_server_cpu_us" + n] + r["empty_call_client_cpu_us" + n] + r["raw_cpu_us" + n];
+  const double server_only = r["empty_call_server_cpu_us" + n] + r["raw_cpu_us" + n];
+  EXPECT_NEAR(r["bound_empty_call_plus_raw_per_s" + n], cores * 1e6 / with_client,
+              0.02 * cores * 1e6 / with_client);
+  EXPECT_NEAR(r["bound_server_only_empty_call_plus_raw_per_s" + n], cores * 1e6 / server_only,
+              0.02 * cores * 1e6 / server_only);
+  EXPECT_FALSE(r.count("bound_empty_call_plus_raw_per_s_1")) << "one client is bound by latency";
 
   // Nothing else wrote: every write the bench counted, and only those, is an append the server counted.
   EXPECT_EQ(r["writes_acknowledged"], static_cast<double>(after.appends() - before.appends())) << run.out;
