@@ -320,12 +320,8 @@ constexpr int kIdleGapsUs[] = {0, 100, 300, 600, 1000};
 
 void IdlePhase(const Config& c, const std::string& value, Results& out) {
   const std::string path = c.dir + "/raw-idle";
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(o, path, &raw);
-  if (!s.ok()) Die("opening raw RocksDB in " + path + ": " + s.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
+  std::unique_ptr<rocksdb::DB> db = OpenRawDb(path, rocksdb::Options());
+  rocksdb::Status s;
   rocksdb::WriteOptions w;
   w.sync = true;
   const int rounds = 5, per_round = c.quick ? 40 : 200;

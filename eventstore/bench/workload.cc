@@ -195,15 +195,19 @@ double Percentile(std::vector<double> v, double q) {
   return v[i];
 }
 
-RunResult RawRun(const std::string& path, int threads, double seconds, const std::string& value) {
-  rocksdb::Options o;
+std::unique_ptr<rocksdb::DB> OpenRawDb(const std::string& path, rocksdb::Options o) {
   o.create_if_missing = true;
-  o.statistics = rocksdb::CreateDBStatistics();
-  o.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(o, path, &raw);
   if (!s.ok()) Die("opening raw RocksDB in " + path + ": " + s.ToString());
-  std::unique_ptr<rocksdb::DB> db(raw);
+  return std::unique_ptr<rocksdb::DB>(raw);
+}
+
+RunResult RawRun(const std::string& path, int threads, double seconds, const std::string& value) {
+  rocksdb::Options o;
+  o.statistics = rocksdb::CreateDBStatistics();
+  o.statistics->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+  std::unique_ptr<rocksdb::DB> db = OpenRawDb(path, o);
   rocksdb::WriteOptions w;
   w.sync = true;
   RunResult r = RunWriters(threads, seconds, [&](int t, uint64_t n) {

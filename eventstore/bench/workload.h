@@ -9,11 +9,17 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "eventstore/event_store.h"
+
+namespace rocksdb {
+class DB;
+struct Options;
+}  // namespace rocksdb
 
 namespace proeftuin::eventstore::bench {
 
@@ -79,6 +85,10 @@ T Median(std::vector<T> v, double T::*key) {
 // `threads` writers for `seconds`, in a fresh DB at `path` that is removed afterwards. Sets
 // per_fsync (puts per WAL sync). Exits the program when the DB cannot be opened or a Put fails.
 RunResult RawRun(const std::string& path, int threads, double seconds, const std::string& value);
+
+// A raw RocksDB at `path` opened with `o` (create_if_missing is set); exits when it cannot be
+// opened. For the raw references.
+std::unique_ptr<rocksdb::DB> OpenRawDb(const std::string& path, rocksdb::Options o);
 
 // Where the calling thread's time went (Linux schedstat): on a CPU, waiting for one, or blocked
 // (I/O, locks). Tells a slow store from a busy machine.
