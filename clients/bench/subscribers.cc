@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -49,6 +51,7 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
     ctx_ = server.Context(token);
     ctx_->set_deadline(std::chrono::system_clock::time_point::max());
     latency_us_.reserve(expected);
+    committed_us_.reserve(expected);
     stub->async()->Subscribe(ctx_.get(), &request_, this);
     message_ = google::protobuf::Arena::CreateMessage<v1::SubscribeResponse>(&arena_);
     StartRead(message_);
@@ -61,11 +64,13 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
     if (m.has_event() || m.has_events()) messages_.fetch_add(1);
     if (m.has_event()) {
       latency_us_.push_back(double(NowUs() - m.event().header().recorded_at_us()));
+      committed_us_.push_back(m.event().header().recorded_at_us());
       received_.fetch_add(1);
     } else if (m.has_events()) {
       const int64_t now = NowUs();
       for (const auto& e : m.events().events()) {
         latency_us_.push_back(double(now - e.header().recorded_at_us()));
+        committed_us_.push_back(e.header().recorded_at_us());
       }
       received_.fetch_add(static_cast<size_t>(m.events().events_size()));
     } else if (m.has_caught_up()) {
@@ -100,6 +105,8 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
       Fail("subscriber " + std::to_string(index), status_, *ctx_);
   }
   const std::vector<double>& latency_us() const { return latency_us_; }
+  // recorded_at_us of the event of each latency_us entry (same index).
+  const std::vector<int64_t>& committed_us() const { return committed_us_; }
 
  private:
   static constexpr size_t kArenaBlock = 256 << 10;  // a batch of 100 events fits
@@ -116,6 +123,7 @@ class Subscriber final : public grpc::ClientReadReactor<v1::SubscribeResponse> {
   google::protobuf::Arena arena_;
   v1::SubscribeResponse* message_ = nullptr;  // on arena_
   std::vector<double> latency_us_;  // written by the reactor only, read after Stop
+  std::vector<int64_t> committed_us_;  // likewise
   std::atomic<uint64_t> received_{0};
   std::atomic<uint64_t> messages_{0};  // messages that carried events
   std::atomic<bool> caught_up_{false};
@@ -163,6 +171,34 @@ uint64_t PacedWriter(Server& server, const BenchProgramme& p, int rate, double s
   for (auto& t : threads) t.join();
   if (failed.load()) wl::Die("a command failed while the subscribers listened");
   return written.load();
+}
+
+// Where the slowest 1% of deliveries fall in time: the run cut into 100 ms windows by commit
+// time, how many windows hold a delivery slower than the p99, and the slowest delivery of the
+// worst window. A few windows: stalls (a flush, a file switch); most of them: queueing on a
+// busy machine.
+void ReportTail(const std::vector<std::unique_ptr<Subscriber>>& subs, double p99_us, Results& out) {
+  constexpr int64_t kWindowUs = 100'000;
+  int64_t first = INT64_MAX;
+  for (const auto& s : subs) {
+    for (int64_t t : s->committed_us()) first = std::min(first, t);
+  }
+  std::map<int64_t, bool> slow_in;  // window -> holds a delivery over the p99
+  double worst_ms = 0;
+  for (const auto& s : subs) {
+    for (size_t i = 0; i < s->committed_us().size(); ++i) {
+      bool& slow = slow_in[(s->committed_us()[i] - first) / kWindowUs];
+      if (s->latency_us()[i] > p99_us) slow = true;
+      worst_ms = std::max(worst_ms, Ms(s->latency_us()[i]));
+    }
+  }
+  size_t slow = 0;
+  for (const auto& [window, has] : slow_in) slow += has ? 1 : 0;
+  std::printf("deliveries over the p99: in %zu of %zu windows of 100 ms (by commit time); slowest %.3f ms\n",
+              slow, slow_in.size(), worst_ms);
+  out["subscribe_p99_tail_windows"] = double(slow);
+  out["subscribe_windows"] = double(slow_in.size());
+  out["subscribe_delivery_max_ms"] = worst_ms;
 }
 
 void Report(const Options& options, double write_per_s, const std::vector<double>& all,
@@ -225,6 +261,7 @@ void SubscribePhase(Server& server, const BenchProgramme& p, const Options& opti
     messages += subs[i]->messages();
   }
   Report(options, write_per_s, all, messages, out);
+  ReportTail(subs, wl::Percentile(all, 0.99), out);
 }
 
 }  // namespace proeftuin::bench

@@ -80,6 +80,11 @@ TEST_F(BenchSmokeTest, EveryPhaseReportsPositiveFiguresAndTheServerCountedEveryW
   EXPECT_TRUE(r.count("command_p50_minus_raw_ms_1")) << run.out;
   EXPECT_NEAR(r["command_p50_minus_raw_ms_1"], r["command_p50_ms_1"] - r["raw_p50_ms_1"], 0.002);
   EXPECT_EQ(r["subscribe_deliveries"], 5 * 100) << "5 streams, 200 commands/s for 0.5 s";
+  // The tail by 100 ms window of commit time: 0.5 s of commits spans a few windows, and the
+  // slowest delivery is at least the p99.
+  EXPECT_GE(r["subscribe_windows"], 1) << run.out;
+  EXPECT_LE(r["subscribe_p99_tail_windows"], r["subscribe_windows"]) << run.out;
+  EXPECT_GE(r["subscribe_delivery_max_ms"], r["subscribe_delivery_p99_ms"]) << run.out;
   EXPECT_NEAR(r["command_ratio_vs_empty_call" + n], r["command_per_s" + n] / r["empty_call_per_s" + n], 0.002);
   // A command does everything an empty call does and more, on the server and in the client.
   EXPECT_GT(r["command_server_cpu_us" + n], r["empty_call_server_cpu_us" + n]) << run.out;
