@@ -87,8 +87,14 @@ struct StoreCore {
   // the position is not reloaded yet, or no writer runs (read-only, or not started): readers
   // then seek to the newest record themselves.
   std::atomic<uint64_t> write_seq{1};
+  // The newest position of the batch in flight, stored before `write_seq` turns odd for it. A
+  // batch is one atomic RocksDB write, so a snapshot taken while it is in flight holds all of
+  // it or none: a reader that finds this position's record in its snapshot is at it, and one
+  // that does not is at `committed_position` (one point lookup instead of a seek to the end).
+  std::atomic<uint64_t> inflight_position{0};
   std::atomic<uint64_t> appends{0}, events_appended{0}, groups{0};
   std::atomic<uint64_t> live_subscriptions{0};
+  std::atomic<uint64_t> read_views_during_write{0}, read_views_seeked{0};  // StoreStats
 
   mutable absl::Mutex health_mu;
   absl::Status health ABSL_GUARDED_BY(health_mu);

@@ -274,6 +274,8 @@ StoreStats RocksStoreImpl::Stats() const {
   s.events_appended = core_->events_appended.load();
   s.groups_committed = core_->groups.load();
   s.live_subscriptions = core_->live_subscriptions.load();
+  s.read_views_during_write = core_->read_views_during_write.load();
+  s.read_views_seeked = core_->read_views_seeked.load();
   s.write_health = WriteHealth();
   std::error_code ec;
   for (const auto& f : std::filesystem::recursive_directory_iterator(core_->options.path, ec)) {

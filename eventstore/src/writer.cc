@@ -206,6 +206,7 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
     if (s.ok()) {
       rocksdb::WriteOptions w;
       w.sync = true;
+      core_->inflight_position.store(g.next_position - 1);
       core_->write_seq.fetch_add(1);  // odd: a batch in flight
       s = FromRocks(g.db->raw()->Write(w, &g.batch), "the store cannot write");
     }

@@ -41,9 +41,9 @@ eventstore::NewEvent ToNewEvent(const domain::DecidedEvent<Event>& d) {
 }
 
 template <typename State>
-eventstore::ExpectedVersion VersionOf(const std::optional<State>& s) {
-  return s.has_value() ? eventstore::ExpectedVersion::Exact(s->stream_version())
-                       : eventstore::ExpectedVersion::NoStream();
+eventstore::ExpectedVersion VersionOf(const State* s) {
+  return s != nullptr ? eventstore::ExpectedVersion::Exact(s->stream_version())
+                      : eventstore::ExpectedVersion::NoStream();
 }
 
 // The caller's business date: a valid calendar date, not after today (UTC).
@@ -110,7 +110,10 @@ class CommandHandler::Retrier {
 };
 
 CommandHandler::CommandHandler(eventstore::EventStore* store, std::function<absl::Time()> clock)
-    : store_(store), clock_(std::move(clock)), retrier_(std::make_unique<Retrier>()) {}
+    : store_(store),
+      clock_(std::move(clock)),
+      programme_states_(std::make_unique<ProgrammeStateCache>()),
+      retrier_(std::make_unique<Retrier>()) {}
 
 CommandHandler::~CommandHandler() = default;
 
@@ -166,9 +169,12 @@ void CommandHandler::Attempt(std::shared_ptr<Job> job) {
 absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
   ASSIGN_OR_RETURN(domain::CommandTarget target, domain::TargetOf(job.command));
   ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
-  // The deciders read no correctable event but the one a correction names.
-  ASSIGN_OR_RETURN(auto programme,
-                   LoadProgramme(*view, target.programme_id, Correctables::kOneOff));
+  // The deciders read no correctable event but the one a correction names. The programme's
+  // state is shared (ProgrammeStateCache); a correction of the programme changes a copy.
+  ASSIGN_OR_RETURN(std::shared_ptr<const v1::ProgrammeState> shared_programme,
+                   programme_states_->Load(*view, target.programme_id));
+  const v1::ProgrammeState* programme = shared_programme.get();
+  std::optional<v1::ProgrammeState> corrected_programme;
   std::optional<v1::ExperimentState> experiment;
   std::vector<v1::ExperimentState> experiments;
   if (target.is_experiment_command()) {
@@ -177,10 +183,14 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
   }
   if (job.command.has_record_correction()) {
     const v1::RecordCorrection& c = job.command.record_correction();
-    auto* list = experiment.has_value() ? experiment->mutable_correctable_events()
-                 : programme.has_value() && c.experiment_id().empty()
-                     ? programme->mutable_correctable_events()
-                     : nullptr;
+    google::protobuf::RepeatedPtrField<v1::CorrectableEvent>* list = nullptr;
+    if (experiment.has_value()) {
+      list = experiment->mutable_correctable_events();
+    } else if (programme != nullptr && c.experiment_id().empty()) {
+      corrected_programme = *programme;
+      programme = &*corrected_programme;
+      list = corrected_programme->mutable_correctable_events();
+    }
     if (list != nullptr) {
       RETURN_IF_ERROR(LoadCorrectable(*view, target.programme_id, c.experiment_id(),
                                       c.corrected_position(), list));
@@ -189,13 +199,13 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
   // Only programme commands look at the other experiments (rule 7 at evaluation and closure,
   // council input naming an experiment): an experiment command reads its own state only, so its
   // cost does not grow with the size of the programme.
-  if (programme.has_value() && !target.is_experiment_command()) {
+  if (programme != nullptr && !target.is_experiment_command()) {
     ASSIGN_OR_RETURN(experiments, LoadExperiments(*view, target.programme_id));
   }
   const v1::CommandOptions& options = job.call.options;
   RETURN_IF_ERROR(CheckOccurredOn(options.occurred_on(), clock_()));
   if (options.has_expected_version()) {
-    bool exists = target.is_experiment_command() ? experiment.has_value() : programme.has_value();
+    bool exists = target.is_experiment_command() ? experiment.has_value() : programme != nullptr;
     uint64_t current = target.is_experiment_command() ? (exists ? experiment->stream_version() : 0)
                                                       : (exists ? programme->stream_version() : 0);
     if (!exists || current != options.expected_version()) {
@@ -209,7 +219,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
     }
   }
   domain::DecisionContext ctx;
-  ctx.programme = programme.has_value() ? &*programme : nullptr;
+  ctx.programme = programme;
   ctx.experiment = experiment.has_value() ? &*experiment : nullptr;
   for (const auto& e : experiments) ctx.experiments.push_back(&e);
   ctx.business_date = options.occurred_on();
@@ -232,7 +242,8 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
     req.checks.push_back({decision.programme_stream, VersionOf(programme)});
   }
   if (!decision.experiment_events.empty()) {
-    eventstore::StreamAppend a{decision.experiment_stream, VersionOf(experiment), {}};
+    eventstore::StreamAppend a{decision.experiment_stream,
+                               VersionOf(experiment.has_value() ? &*experiment : nullptr), {}};
     for (const auto& e : decision.experiment_events) a.events.push_back(ToNewEvent(e));
     req.appends.push_back(std::move(a));
   }

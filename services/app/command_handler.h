@@ -24,6 +24,8 @@
 
 namespace proeftuin::app {
 
+class ProgrammeStateCache;
+
 // Who sends the command and how (from the authenticated call).
 struct CallContext {
   v1::Actor actor;
@@ -55,6 +57,7 @@ class CommandHandler {
 
   eventstore::EventStore* store_;
   std::function<absl::Time()> clock_;
+  std::unique_ptr<ProgrammeStateCache> programme_states_;
   std::unique_ptr<Retrier> retrier_;
 };
 

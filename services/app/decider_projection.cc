@@ -184,6 +184,34 @@ absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(eventstore::Read
                                   CorrectablePrefix(programme_id, ""), which);
 }
 
+absl::StatusOr<std::shared_ptr<const v1::ProgrammeState>> ProgrammeStateCache::Load(
+    eventstore::ReadView& view, std::string_view programme_id) {
+  const std::string key = ProgrammeKey(programme_id);
+  ASSIGN_OR_RETURN(std::optional<std::string> row, view.Get(kDeciderStateProjection, key));
+  if (!row.has_value()) return std::shared_ptr<const v1::ProgrammeState>();
+  std::shared_ptr<const Entry> cached;
+  {
+    absl::MutexLock l(&mu_);
+    if (auto it = entries_.find(key); it != entries_.end()) cached = it->second;
+  }
+  if (cached != nullptr && cached->row == *row) return cached->state;
+  auto state = std::make_shared<v1::ProgrammeState>();
+  if (!state->ParseFromString(*row)) return absl::DataLossError("decider state " + key + " is corrupt");
+  auto entry = std::make_shared<const Entry>(Entry{*std::move(row), state});
+  absl::MutexLock l(&mu_);
+  ++parses_;
+  if (entries_.size() >= kMaxEntries && !entries_.contains(key)) entries_.clear();
+  // An older view may parse an older row after a newer one was cached: either may stay, as a
+  // lookup compares the bytes before it uses an entry.
+  entries_[key] = std::move(entry);
+  return std::shared_ptr<const v1::ProgrammeState>(std::move(state));
+}
+
+uint64_t ProgrammeStateCache::parses() const {
+  absl::MutexLock l(&mu_);
+  return parses_;
+}
+
 absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(eventstore::ReadView& view,
                                                                   std::string_view programme_id,
                                                                   std::string_view experiment_id,

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 
+#include "absl/strings/str_format.h"
 #include "server/json_log.h"
 
 namespace proeftuin::server {
@@ -139,7 +140,7 @@ void RpcObserver::End(const grpc::ServerContextBase* ctx, Call* call, const grpc
   std::string fields = std::string(R"j("event":)j") + (denied ? "\"denied\"" : "\"rpc\"") +
                        ",\"method\":" + JsonString(call->method) + ",\"code\":\"" + std::string(code) + "\"" +
                        ",\"principal\":" + (principal.empty() ? std::string("null") : JsonString(principal)) +
-                       ",\"latency_ms\":" + FormatMetricValue(took.count() * 1000);
+                       ",\"latency_ms\":" + absl::StrFormat("%.3f", took.count() * 1000);  // to the µs
   if (!rule.empty()) fields += ",\"rule\":" + JsonString(rule);
   if (ServerSide(status.error_code())) fields += ",\"error\":" + JsonString(status.error_message().substr(0, 300));
   if (denied) {

@@ -123,6 +123,79 @@ TEST_F(DeciderState, ACorrectionNamingNoEventIsStillNotFound) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
 }
 
+// The programme states commands decide on: parsed once per version of the row, and always what
+// LoadProgramme gives for the same view, also for a view older than the cached row.
+TEST_F(DeciderState, ProgrammeStateCacheParsesEachVersionOnceAndAnswersAsLoadProgramme) {
+  app::ProgrammeStateCache cache;
+  auto expect_as_load = [](eventstore::ReadView& view,
+                           const std::shared_ptr<const v1::ProgrammeState>& got) {
+    auto want = app::LoadProgramme(view, tk::kPid, Correctables::kOneOff);
+    ASSERT_TRUE(want.ok()) << want.status();
+    ASSERT_TRUE(want->has_value());
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(got->SerializeAsString(), (*want)->SerializeAsString());
+  };
+  auto before = store_.store().OpenReadView();
+  ASSERT_TRUE(before.ok());
+  auto first = cache.Load(**before, tk::kPid);
+  ASSERT_TRUE(first.ok()) << first.status();
+  expect_as_load(**before, *first);
+  EXPECT_EQ(cache.parses(), 1u);
+
+  Run(tk::ActivityCmd("e1", 12, 3));  // an experiment event leaves the programme's row alone
+  auto after_activity = store_.store().OpenReadView();
+  ASSERT_TRUE(after_activity.ok());
+  auto again = cache.Load(**after_activity, tk::kPid);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->get(), first->get());
+  EXPECT_EQ(cache.parses(), 1u);
+
+  Run(tk::SessionCmd("ks-1"));  // a programme event changes it
+  auto after_session = store_.store().OpenReadView();
+  ASSERT_TRUE(after_session.ok());
+  auto changed = cache.Load(**after_session, tk::kPid);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  expect_as_load(**after_session, *changed);
+  EXPECT_GT((*changed)->stream_version(), (*first)->stream_version());
+  EXPECT_EQ(cache.parses(), 2u);
+
+  // The view from before the session still gets its own version, not the newer one.
+  auto old = cache.Load(**before, tk::kPid);
+  ASSERT_TRUE(old.ok()) << old.status();
+  expect_as_load(**before, *old);
+  EXPECT_EQ((*old)->stream_version(), (*first)->stream_version());
+
+  auto absent = cache.Load(**after_session, "no-such-programme");
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_EQ(*absent, nullptr);
+}
+
+// A view whose only row is the given bytes.
+class OneRowView : public eventstore::ReadView {
+ public:
+  explicit OneRowView(std::string row) : row_(std::move(row)) {}
+  uint64_t position() const override { return 1; }
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view, std::string_view) override {
+    return std::optional<std::string>(row_);
+  }
+  absl::Status Scan(std::string_view, std::string_view, std::string_view,
+                    const std::function<bool(std::string_view, std::string_view)>&) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<uint64_t> ProjectionPosition(std::string_view) override { return 1; }
+
+ private:
+  std::string row_;
+};
+
+TEST(ProgrammeStateCache, ARowThatDoesNotParseIsDataLossNamingIt) {
+  app::ProgrammeStateCache cache;
+  OneRowView view(std::string("\xff\xff\xff", 3));
+  auto got = cache.Load(view, "lv-2024-2027");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(got.status().message()), ::testing::HasSubstr("p/lv-2024-2027"));
+}
+
 TEST(DeciderStateExample, EveryLoadedStateEqualsTheFoldOfItsStream) {
   testing::ViewsStore store;
   testing::RunExample(store);
