@@ -23,6 +23,10 @@ rocksdb::BlockBasedTableOptions TableOptions(const DbOptions& o) {
   t.block_cache = rocksdb::NewLRUCache(o.block_cache_bytes > 0 ? o.block_cache_bytes : 8 << 20,
                                        /*num_shard_bits=*/2);
   t.cache_index_and_filter_blocks = true;
+  // The newest files' filter and index blocks stay pinned: every command's point reads (the
+  // caller's principal, its request id, the decider state) ask the filters of all of L0, and a
+  // block cache lookup each takes a shard's mutex (docs/PERFORMANCE.md).
+  t.pin_l0_filter_and_index_blocks_in_cache = true;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   return t;
 }
