@@ -91,6 +91,7 @@ struct StoreCore {
   // batch is one atomic RocksDB write, so a snapshot taken while it is in flight holds all of
   // it or none: a reader that finds this position's record in its snapshot is at it, and one
   // that does not is at `committed_position` (one point lookup instead of a seek to the end).
+  // 0 after a failed write, until the store is reloaded.
   std::atomic<uint64_t> inflight_position{0};
   std::atomic<uint64_t> appends{0}, events_appended{0}, groups{0};
   std::atomic<uint64_t> live_subscriptions{0};

@@ -25,7 +25,8 @@ rocksdb::BlockBasedTableOptions TableOptions(const DbOptions& o) {
   t.cache_index_and_filter_blocks = true;
   // The newest files' filter and index blocks stay pinned: every command's point reads (the
   // caller's principal, its request id, the decider state) ask the filters of all of L0, and a
-  // block cache lookup each takes a shard's mutex (docs/PERFORMANCE.md).
+  // block cache lookup each takes a shard's mutex (docs/PERFORMANCE.md). Not for the log's
+  // family (FamilyOptions).
   t.pin_l0_filter_and_index_blocks_in_cache = true;
   t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   return t;
@@ -40,6 +41,9 @@ rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name, const rocksd
   auto* base_table = base.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
   rocksdb::BlockBasedTableOptions t = *base_table;
   t.block_size = 16 << 10;
+  // Its L0 files never overlap and move down whole, keeping their table readers, so pinned
+  // blocks would stay pinned as the log grows; no point read asks its filters anyway.
+  t.pin_l0_filter_and_index_blocks_in_cache = false;
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
   cf.compression = rocksdb::kNoCompression;
   return cf;

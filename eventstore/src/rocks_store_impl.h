@@ -45,7 +45,7 @@ class RocksReadView : public ReadView {
     // One batch was in flight all along (with many writers, nearly always): the snapshot holds
     // all of it or none of it (core.h, inflight_position). A seek to the end would build an
     // iterator over every memtable and table file of the log (docs/PERFORMANCE.md).
-    if (before % 2 == 1 && unchanged && inflight > committed) {
+    if (before % 2 == 1 && unchanged && inflight > committed && !db_->read_only()) {
       rocksdb::PinnableSlice record;
       rocksdb::Status s = db_->raw()->Get(ro, db_->events(), PositionKey(inflight), &record);
       if (s.ok() || s.IsNotFound()) {

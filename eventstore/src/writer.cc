@@ -215,6 +215,8 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
       core_->write_seq.fetch_add(1);  // even again; a failed batch keeps it odd until Reloaded
     } else {
       healthy_ = false;
+      // No batch is in flight any more: read views seek until the store is reloaded.
+      core_->inflight_position.store(0);
       core_->SetHealth(s);
       streams_.clear();
       for (auto& o : g.outcomes) {

@@ -199,8 +199,30 @@ IOStatus FaultInjectionFs::BeforeWrite() {
   return write_fault_;
 }
 
+void FaultInjectionFs::HoldWalSyncs() {
+  absl::MutexLock l(&mu_);
+  hold_wal_syncs_ = true;
+}
+
+void FaultInjectionFs::ReleaseWalSyncs() {
+  absl::MutexLock l(&mu_);
+  hold_wal_syncs_ = false;
+}
+
+bool FaultInjectionFs::AwaitHeldWalSync(absl::Duration timeout) {
+  absl::MutexLock l(&mu_);
+  auto held = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return held_wal_syncs_ > 0; };
+  return mu_.AwaitWithTimeout(absl::Condition(&held), timeout);
+}
+
 IOStatus FaultInjectionFs::BeforeSync(const std::string& fname) {
   absl::MutexLock l(&mu_);
+  if (hold_wal_syncs_ && fname.size() > 4 && fname.compare(fname.size() - 4, 4, ".log") == 0) {
+    ++held_wal_syncs_;
+    auto released = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !hold_wal_syncs_; };
+    mu_.Await(absl::Condition(&released));
+    --held_wal_syncs_;
+  }
   if (power_cut_) return IOStatus::IOError("injected power cut");
   if (fname.find(sync_fault_files_) == std::string::npos) return IOStatus::OK();
   return sync_fault_;

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 
@@ -51,6 +52,11 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   // `only_files_containing`, only syncs of files whose path contains it (e.g. "MANIFEST").
   void FailSyncs(const rocksdb::IOStatus& s, std::string only_files_containing = "");
   void ClearFaults();
+  // Syncs of WAL files (*.log) wait until ReleaseWalSyncs(): a test can look at the store while
+  // a batch is in flight. AwaitHeldWalSync waits up to `timeout` for one to be held.
+  void HoldWalSyncs();
+  void ReleaseWalSyncs();
+  bool AwaitHeldWalSync(absl::Duration timeout);
 
   // The power goes: from now on every write and sync fails. Waits for writes and syncs under
   // way, so a sync that reported success is never dropped. Close the store, then call
@@ -85,6 +91,8 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   rocksdb::IOStatus sync_fault_ ABSL_GUARDED_BY(mu_);
   std::string sync_fault_files_ ABSL_GUARDED_BY(mu_);
   bool power_cut_ ABSL_GUARDED_BY(mu_) = false;
+  bool hold_wal_syncs_ ABSL_GUARDED_BY(mu_) = false;
+  int held_wal_syncs_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<uint64_t> syncs_{0};
 };
 

@@ -320,6 +320,48 @@ TEST(SyncError, ConcurrentWritersKeepPositionsVersionsAndTheChainWhole) {
   ExpectChainValid(*store, all.size());
 }
 
+// A read view opened while a batch waits for its fsync is at the last committed position, found
+// by one point lookup (core.h, inflight_position); after a failed write no batch is in flight,
+// and views seek to the newest record until the store has reopened itself.
+TEST(SyncError, ReadViewsDuringAHeldAndAFailedWriteAreAtTheCommittedPosition) {
+  TempDir dir;
+  FaultEnv fe;
+  auto store = OpenStore(dir.path(), WithEnv(fe));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store->Append(OneEvent("a" + std::to_string(i), "s")).ok());
+  auto position = [&] {
+    auto view = store->OpenReadView();
+    EXPECT_TRUE(view.ok()) << view.status();
+    return view.ok() ? (*view)->position() : 0;
+  };
+
+  fe.fs->HoldWalSyncs();
+  std::thread held([&] { EXPECT_TRUE(store->Append(OneEvent("held", "s")).ok()); });
+  ASSERT_TRUE(fe.fs->AwaitHeldWalSync(absl::Seconds(30)));
+  const StoreStats before = store->Stats();
+  EXPECT_EQ(position(), 3u);
+  EXPECT_EQ(position(), 3u);
+  const StoreStats during = store->Stats();
+  EXPECT_EQ(during.read_views_during_write, before.read_views_during_write + 2);
+  EXPECT_EQ(during.read_views_seeked, before.read_views_seeked);
+  fe.fs->ReleaseWalSyncs();
+  held.join();
+  EXPECT_EQ(position(), 4u);
+
+  // Writes fail too, so that the store cannot reopen itself for writing meanwhile.
+  fe.fs->FailWrites(rocksdb::IOStatus::IOError("injected EIO"));
+  fe.fs->FailSyncs(rocksdb::IOStatus::IOError("injected EIO"));
+  EXPECT_FALSE(store->Append(OneEvent("failed", "s")).ok());
+  const StoreStats failed = store->Stats();
+  EXPECT_EQ(position(), 4u);
+  EXPECT_EQ(store->Stats().read_views_during_write, failed.read_views_during_write);
+  EXPECT_EQ(store->Stats().read_views_seeked, failed.read_views_seeked + 1);
+  fe.fs->ClearFaults();
+  for (int i = 0; i < 300 && !store->WriteHealth().ok(); ++i) absl::SleepFor(absl::Milliseconds(50));
+  ASSERT_TRUE(store->WriteHealth().ok()) << store->WriteHealth();
+  auto all = ReadEverything(*store);
+  EXPECT_EQ(position(), all.size());
+}
+
 TEST(SyncError, StoreStaysUpWhileTheFaultPersistsAndRefusesQuickly) {
   TempDir dir;
   FaultEnv fe;

@@ -219,9 +219,9 @@ struct StoreStats {
   uint64_t last_position = 0;
   uint64_t appends = 0, events_appended = 0, groups_committed = 0;
   uint64_t live_subscriptions = 0;
-  // Read views opened while a batch was being written: those that learned their position with
-  // one point lookup, and those that had to seek to the newest record (a write had failed, or
-  // a batch began or ended while the view was opened).
+  // Read views that learned their position with one point lookup (a batch was being written),
+  // and those that had to seek to the newest record (a write had failed, a batch began or
+  // ended while the view was opened, the writer had not started, or the store is read-only).
   uint64_t read_views_during_write = 0, read_views_seeked = 0;
   uint64_t size_on_disk_bytes = 0;
   absl::Status write_health;
