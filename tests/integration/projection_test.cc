@@ -157,7 +157,8 @@ TEST(Projections, ReadViewPositionIsItsSnapshotsUnderConcurrentAppends) {
   std::vector<std::thread> readers;
   for (int t = 0; t < 2; ++t) {
     readers.emplace_back([&] {
-      while (!done.load()) {
+      // Each reader checks at least one view, however late it is scheduled.
+      for (bool first = true; first || !done.load(); first = false) {
         auto view = store->OpenReadView();
         ASSERT_TRUE(view.ok()) << view.status();
         auto count = (*view)->Get("counts", "count/one");
