@@ -15,6 +15,7 @@
 #include "bench/phases.h"
 #include "bench/workload.h"
 #include "domain/streams.h"
+#include "lib/health_check.h"
 #include "proeftuin/v1/event_service.grpc.pb.h"
 #include "proeftuin/v1/programme_service.grpc.pb.h"
 
@@ -59,23 +60,11 @@ wl::RunResult EmptyCallRun(Server& server, const BenchProgramme& p, int clients,
   }
   wl::RunResult r = wl::RunWriters(clients, seconds, [&](int t, uint64_t) {
     auto ctx = server.Context(p.reader_token);
-    grpc::CompletionQueue cq;
-    grpc::Slice empty("");
-    grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}
-    auto call = stubs[static_cast<size_t>(t) % stubs.size()]->PrepareUnaryCall(
-        ctx.get(), "/grpc.health.v1.Health/Check", request, &cq);
-    call->StartCall();
     grpc::ByteBuffer response;
-    grpc::Status status;
-    call->Finish(&response, &status, reinterpret_cast<void*>(1));
-    void* tag = nullptr;
-    bool ok = false;
-    const bool got = cq.Next(&tag, &ok);
-    cq.Shutdown();
-    while (cq.Next(&tag, &ok)) {
-    }
-    if (!got || !status.ok()) ReportFailure("grpc.health.v1.Health/Check", status, *ctx);
-    return got && status.ok();
+    const grpc::Status status =
+        clients::HealthCheck(*stubs[static_cast<size_t>(t) % stubs.size()], ctx.get(), &response);
+    if (!status.ok()) ReportFailure("grpc.health.v1.Health/Check", status, *ctx);
+    return status.ok();
   });
   r.server_cpu_us = ServerCpuUs(before, server.Statistics(), r.ops);
   return r;

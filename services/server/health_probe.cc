@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "lib/health_check.h"
+
 namespace proeftuin::server {
 namespace {
 
@@ -58,20 +60,8 @@ absl::StatusOr<bool> CheckServing(const std::shared_ptr<grpc::Channel>& channel,
   grpc::GenericStub stub(channel);
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  grpc::CompletionQueue cq;
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}: the whole server
-  auto call = stub.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check", request, &cq);
-  call->StartCall();
   grpc::ByteBuffer response;
-  grpc::Status status;
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  void* tag = nullptr;
-  bool ok = false;
-  cq.Next(&tag, &ok);
-  cq.Shutdown();
-  while (cq.Next(&tag, &ok)) {
-  }
+  grpc::Status status = clients::HealthCheck(stub, &ctx, &response);
   if (!status.ok()) {
     return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   }
