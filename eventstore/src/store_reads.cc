@@ -276,6 +276,7 @@ StoreStats RocksStoreImpl::Stats() const {
   s.live_subscriptions = core_->live_subscriptions.load();
   s.read_views_during_write = core_->read_views_during_write.load();
   s.read_views_seeked = core_->read_views_seeked.load();
+  s.answers_picked_up_awake = core_->answers_picked_up_awake.load();
   s.write_health = WriteHealth();
   std::error_code ec;
   for (const auto& f : std::filesystem::recursive_directory_iterator(core_->options.path, ec)) {

@@ -223,6 +223,9 @@ struct StoreStats {
   // and those that had to seek to the newest record (a write had failed, a batch began or
   // ended while the view was opened, the writer had not started, or the store is read-only).
   uint64_t read_views_during_write = 0, read_views_seeked = 0;
+  // Commit groups whose answers the acknowledger picked up while spinning for them (low load:
+  // a lone caller, two cores or more), without being woken (docs/DESIGN.md, "Acknowledger").
+  uint64_t answers_picked_up_awake = 0;
   uint64_t size_on_disk_bytes = 0;
   absl::Status write_health;
 };
