@@ -1,6 +1,7 @@
 #include "src/writer.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <chrono>
@@ -80,12 +81,22 @@ struct Writer::Group {
 };
 
 namespace {
-constexpr int kIdleSinglesToSpin = 3;  // groups of one, each after the writer waited idle
-constexpr int64_t kAckSpinUs = 2000;  // longer than most fsyncs; then it sleeps
+constexpr uint64_t kIdleSinglesToSpin = 3;  // groups of one, each after the writer waited idle
+// Spins that reached the limit in a row (a disk whose fsync takes longer) after which the
+// writer asks for no more, except once every kSpinRetryGroups qualifying groups.
+constexpr int kSpinTimeoutsToStop = 3;
+constexpr uint64_t kSpinRetryGroups = 256;
+
+// CPUs this process may run on (affinity, e.g. taskset or systemd's CPUAffinity).
+int UsableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
+  return CPU_COUNT(&set);
+}
 }  // namespace
 
 Writer::Writer(StoreCore* core)
-    : core_(core), spin_acks_(std::thread::hardware_concurrency() >= 2) {}
+    : core_(core), spin_acks_(core->options.ack_spin_limit_us > 0 && UsableCpus() >= 2) {}
 
 absl::Status Writer::Start() {
   auto db = core_->AcquireDb();
@@ -179,9 +190,15 @@ void Writer::Loop() {
     if (!group.empty()) {
       // One caller at a time, the writer idle before each: a core is free during the fsync.
       idle_singles_ = waited && group.size() == 1 ? idle_singles_ + 1 : 0;
-      if (idle_singles_ >= kIdleSinglesToSpin) ExpectAnswersSoon();
+      bool spin = healthy_ && idle_singles_ >= kIdleSinglesToSpin &&
+                  (ack_spin_timeouts_.load(std::memory_order_relaxed) < kSpinTimeoutsToStop ||
+                   idle_singles_ % kSpinRetryGroups == 0);
+      if (spin) ExpectAnswersSoon();
       ProcessGroup(group);
-      ack_spin_.store(false, std::memory_order_release);
+      if (spin) {
+        absl::MutexLock l(&ack_mu_);  // the acknowledger's Await condition reads it
+        ack_spin_.store(false, std::memory_order_release);
+      }
     }
   }
 }
@@ -270,7 +287,8 @@ void Writer::ExpectAnswersSoon() {
 }
 
 bool Writer::SpinForAnswers() {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(kAckSpinUs);
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::microseconds(core_->options.ack_spin_limit_us);
   for (uint32_t i = 1;; ++i) {
     if (ack_queued_.load(std::memory_order_acquire) > 0) return true;
     if (!ack_spin_.load(std::memory_order_acquire)) return true;
@@ -303,6 +321,11 @@ void Writer::AckLoop() {
     }
     if (batch.empty()) {  // a group is in flight at low load: wait for its answers awake
       may_spin = SpinForAnswers();
+      if (may_spin) {
+        ack_spin_timeouts_.store(0, std::memory_order_relaxed);
+      } else {
+        ack_spin_timeouts_.fetch_add(1, std::memory_order_relaxed);
+      }
       awake = ack_queued_.load(std::memory_order_acquire) > 0;
       continue;
     }

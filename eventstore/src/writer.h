@@ -76,8 +76,8 @@ class Writer {
   // Before the write of a group at low load (kIdleSinglesToSpin): wakes the acknowledger to wait
   // for the group's answers spinning (SpinForAnswers), not asleep.
   void ExpectAnswersSoon();
-  // On the acknowledger: spins while the writer's small group is in flight and no answer is
-  // queued, at most kAckSpinUs. False when it gave up at the limit.
+  // On the acknowledger: spins while the writer's lone append is in flight and no answer is
+  // queued, at most options.ack_spin_limit_us. False when it gave up at the limit.
   bool SpinForAnswers();
 
   StoreCore* const core_;
@@ -89,11 +89,13 @@ class Writer {
   std::deque<std::vector<Reply>> ack_queue_ ABSL_GUARDED_BY(ack_mu_);
   bool ack_stop_ ABSL_GUARDED_BY(ack_mu_) = false;
   // Low load: one client's command waits for the fsync, then for the acknowledger to wake (a
-  // futex wake and a context switch, ~50 us on a virtual machine). While a small group is in
-  // flight at low load (a lone caller; more would want the other core) the acknowledger spins
-  // on these instead, so the writer's Deliver needs no wake and
-  // the answer goes out at once. Only with two cores or more (spin_acks_).
-  std::atomic<bool> ack_spin_{false};     // a small group is in flight
+  // futex wake and a context switch, ~50 us on a virtual machine). While a lone append is in
+  // flight at low load (groups of one after idle waits; more callers would want the other
+  // core) the acknowledger spins on these instead, so the writer's Deliver needs no wake and
+  // the answer goes out at once. Only when the process may use two CPUs or more (spin_acks_),
+  // and not while the spins keep reaching their limit (a slow disk: ack_spin_timeouts_).
+  std::atomic<bool> ack_spin_{false};     // set and cleared under ack_mu_
+  std::atomic<int> ack_spin_timeouts_{0};  // spins in a row that reached the limit
   std::atomic<size_t> ack_queued_{0};     // ack_queue_.size(), readable without ack_mu_
   const bool spin_acks_;
 
@@ -110,7 +112,7 @@ class Writer {
   std::unordered_map<std::string, StreamHead> streams_;  // cache of stream heads
   bool healthy_ = true;
   int64_t next_recovery_us_ = 0;
-  int idle_singles_ = 0;  // groups of one in a row, each taken after the writer waited idle
+  uint64_t idle_singles_ = 0;  // groups of one in a row, each taken after the writer waited idle
 };
 
 }  // namespace proeftuin::eventstore

@@ -44,6 +44,9 @@ struct RocksStoreOptions {
   size_t write_buffer_bytes = size_t{32} << 20;
   // Newest events whose chain is checked at open (the result is in Stats().startup_check).
   uint64_t startup_check_events = 1024;
+  // At low load the acknowledger waits for a lone caller's answer spinning, at most this long
+  // (docs/DESIGN.md, "Acknowledger at low load"); 0: never. Off on a single CPU.
+  int64_t ack_spin_limit_us = 2000;
 };
 
 class RocksStore : public EventStore {
