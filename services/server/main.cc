@@ -83,6 +83,12 @@ int main(int argc, char** argv) {
                  "Memory for assembled GetProgramme responses, served while a programme is unchanged (0: off)")
       ->envname("PROEFTUIND_VIEW_CACHE_MB")
       ->capture_default_str();
+  app.add_option("--ack-spin-us", o.ack_spin_us,
+                 "At low load, how long the store waits awake (spinning) for a lone command's "
+                 "fsync, for a quicker answer at the cost of CPU (0: never)")
+      ->envname("PROEFTUIND_ACK_SPIN_US")
+      ->check(CLI::Range(int64_t{0}, int64_t{100'000}))
+      ->capture_default_str();
   app.add_option("--shutdown-grace-seconds", o.shutdown_grace_seconds,
                  "How long SIGTERM waits for in-flight calls")
       ->envname("PROEFTUIND_SHUTDOWN_GRACE_SECONDS")

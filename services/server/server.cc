@@ -52,11 +52,11 @@ void LogCertificate(const char* event, const CertificateInfo& c) {
 void LogConfig(const ServerOptions& o) {
   spdlog::info(
       R"j("event":"config","version":"{}","data_dir":{},"listen":{},"tls_cert":{},"tls_key":{},"tls_client_ca":{},)j"
-      R"j("allow_plaintext":{},"rocksdb_memory_mb":{},"view_cache_mb":{},"shutdown_grace_seconds":{},)j"
+      R"j("allow_plaintext":{},"rocksdb_memory_mb":{},"view_cache_mb":{},"ack_spin_us":{},"shutdown_grace_seconds":{},)j"
       R"j("metrics_listen":{},)j"
       R"j("tls_reload_seconds":{})j",
       PROEFTUIN_VERSION, JsonString(o.data_dir), JsonString(o.listen), JsonString(o.tls_cert), JsonString(o.tls_key),
-      JsonString(o.tls_client_ca), o.allow_plaintext, o.rocksdb_memory_mb, o.view_cache_mb, o.shutdown_grace_seconds,
+      JsonString(o.tls_client_ca), o.allow_plaintext, o.rocksdb_memory_mb, o.view_cache_mb, o.ack_spin_us, o.shutdown_grace_seconds,
       JsonString(o.metrics_listen), o.tls_reload_seconds);
 }
 

@@ -27,6 +27,9 @@ struct ServerOptions {
   bool allow_plaintext = false;  // non-loopback without TLS (behind a TLS-terminating proxy)
   size_t rocksdb_memory_mb = 128;  // block cache + memtables
   size_t view_cache_mb = 16;       // assembled GetProgramme responses (0: off)
+  // At low load the store's acknowledger waits for a lone command's fsync spinning, at most
+  // this long (0: never; docs/DESIGN.md "Acknowledger at low load").
+  int64_t ack_spin_us = 2000;
   // How long SIGTERM lets in-flight calls deliver their answers. gRPC's Shutdown waits this
   // long whenever clients keep connections open, so keep it short; appends already handed to
   // the store finish regardless.

@@ -10,6 +10,7 @@ eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o) {
   so.path = o.data_dir;
   so.block_cache_bytes = o.rocksdb_memory_mb * 3 / 4 << 20;
   so.write_buffer_bytes = o.rocksdb_memory_mb / 4 << 20;
+  so.ack_spin_limit_us = o.ack_spin_us;
   so.inline_projectors = {std::make_shared<app::DeciderStateProjector>(),
                           std::make_shared<app::PrincipalsProjector>()};
   for (auto& p : views::InlineViewProjectors()) so.inline_projectors.push_back(std::move(p));
