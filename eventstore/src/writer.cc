@@ -190,7 +190,7 @@ void Writer::Loop() {
     if (!group.empty()) {
       // One caller at a time, the writer idle before each: a core is free during the fsync.
       idle_singles_ = waited && group.size() == 1 ? idle_singles_ + 1 : 0;
-      bool spin = healthy_ && idle_singles_ >= kIdleSinglesToSpin &&
+      bool spin = spin_acks_ && healthy_ && idle_singles_ >= kIdleSinglesToSpin &&
                   (ack_spin_timeouts_.load(std::memory_order_relaxed) < kSpinTimeoutsToStop ||
                    idle_singles_ % kSpinRetryGroups == 0);
       if (spin) ExpectAnswersSoon();
@@ -281,7 +281,6 @@ void Writer::Deliver(std::vector<Reply> replies) {
 }
 
 void Writer::ExpectAnswersSoon() {
-  if (!spin_acks_) return;
   absl::MutexLock l(&ack_mu_);  // the acknowledger wakes during the fsync, not after it
   ack_spin_.store(true, std::memory_order_release);
 }
