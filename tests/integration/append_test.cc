@@ -153,14 +153,14 @@ TEST_F(AppendTest, PositionsAreGapFreeAndVersionsCountPerStream) {
   EXPECT_EQ(info->last_position, 29u);
 }
 
-// A lone caller, each append waiting for its answer: from the third group of one on, the
-// acknowledger waits for the answer spinning rather than asleep (when there is a second core to
-// spin on) and it still gives every answer, in order.
 int UsableCpus() {
   cpu_set_t set;
   return sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
 }
 
+// A lone caller, each append waiting for its answer: from the third group of one on, the
+// acknowledger waits for the answer spinning rather than asleep (when the process may use a
+// second CPU to spin on) and it still gives every answer, in order.
 TEST(AckSpin, ALoneCallerIsAnsweredByAnAcknowledgerThatWaitedAwake) {
   TempDir dir;
   RocksStoreOptions o;

@@ -224,7 +224,8 @@ struct StoreStats {
   // ended while the view was opened, the writer had not started, or the store is read-only).
   uint64_t read_views_during_write = 0, read_views_seeked = 0;
   // Commit groups whose answers the acknowledger picked up while spinning for them (low load:
-  // a lone caller, two cores or more), without being woken (docs/DESIGN.md, "Acknowledger").
+  // a lone caller, two usable CPUs or more), without being woken (docs/DESIGN.md,
+  // "Acknowledger at low load").
   uint64_t answers_picked_up_awake = 0;
   uint64_t size_on_disk_bytes = 0;
   absl::Status write_health;
