@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "integration/store_fixture.h"
+#include "rocksdb/perf_context.h"
+#include "rocksdb/perf_level.h"
 
 namespace proeftuin::eventstore::testing {
 namespace {
@@ -120,6 +122,47 @@ TEST_F(ReadAllInto, ViewsOfBigRecordsStayValidAcrossBlocksAndRefills) {
   EXPECT_EQ(page.events[1].payload, payloads[3]);
   EXPECT_EQ(page.next_position, 305u);
   EXPECT_FALSE(page.end_of_log);
+}
+
+// Writes one row per event ("row/<stream>") into its projection.
+class RowProjector : public Projector {
+ public:
+  std::string Name() const override { return "rows"; }
+  uint32_t Version() const override { return 1; }
+  void Apply(const RecordedEvent& e, ProjectionWriter& rows) override {
+    rows.Put("row/" + e.header.stream(), e.payload);
+  }
+};
+
+// Most of a command's point reads ask for a key that no memtable holds (a new request id, the
+// token's and principal's rows): each memtable's bloom filter of whole keys answers them
+// without a search of its skiplist (db.cc, MakeOptions). A key that is there still is found.
+TEST(PointReads, AMissIsAnsweredByTheMemtablesBloomFilter) {
+  TempDir dir;
+  RocksStoreOptions o;
+  o.inline_projectors = {std::make_shared<RowProjector>()};
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(store->Append(OneEvent("b" + std::to_string(i), "s-" + std::to_string(i))).ok());
+  }
+  auto view = store->OpenReadView();
+  ASSERT_TRUE(view.ok());
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  rocksdb::get_perf_context()->Reset();
+  for (int i = 0; i < 20; ++i) {
+    auto missing = (*view)->Get("rows", "row/absent-" + std::to_string(i));
+    ASSERT_TRUE(missing.ok());
+    EXPECT_FALSE(missing->has_value());
+  }
+  const uint64_t skipped = rocksdb::get_perf_context()->bloom_memtable_miss_count;
+  auto present = (*view)->Get("rows", "row/s-7");
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  ASSERT_TRUE(present.ok());
+  ASSERT_TRUE(present->has_value());
+  EXPECT_EQ(**present, "payload of b7");
+  // at least one memtable per miss (a false positive of the filter is possible, rarely)
+  EXPECT_GE(skipped, 18u);
 }
 
 }  // namespace
