@@ -140,14 +140,21 @@ void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone 
   job->command = std::move(command);
   job->call = std::move(call);
   job->done = std::move(done);
-  auto stored = store_->LookupRequest(job->call.options.request_id(), job->fingerprint);
-  if (!stored.ok()) return job->done(stored.status());
-  if (stored->has_value()) return job->done(**stored);
   Attempt(std::move(job));
 }
 
 void CommandHandler::Attempt(std::shared_ptr<Job> job) {
-  auto request = Plan(*job);
+  auto view = store_->OpenReadView();
+  if (!view.ok()) return job->done(view.status());
+  // After the view is opened (command_handler.h, step 1): if an earlier attempt of this request
+  // (still in flight when the client retried, or recovered after a failed write) landed before
+  // the view, it is found here, rather than deciding against its own effect.
+  auto stored = store_->LookupRequest(job->call.options.request_id(), job->fingerprint);
+  if (!stored.ok()) return job->done(stored.status());
+  if (stored->has_value()) return job->done(**stored);
+  if (after_lookup_for_testing_) after_lookup_for_testing_(job->call.options.request_id());
+  auto request = Plan(*job, **view);
+  view->reset();  // the snapshot is not held while the append waits
   if (!request.ok()) return job->done(request.status());
   if (request->appends.empty()) return job->done(eventstore::AppendResult{});  // no-op
   store_->AppendAsync(*std::move(request), [this, job](absl::StatusOr<eventstore::AppendResult> r) {
@@ -166,19 +173,18 @@ void CommandHandler::Attempt(std::shared_ptr<Job> job) {
   });
 }
 
-absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
+absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job, eventstore::ReadView& view) {
   ASSIGN_OR_RETURN(domain::CommandTarget target, domain::TargetOf(job.command));
-  ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
   // The deciders read no correctable event but the one a correction names. The programme's
   // state is shared (ProgrammeStateCache); a correction of the programme changes a copy.
   ASSIGN_OR_RETURN(std::shared_ptr<const v1::ProgrammeState> shared_programme,
-                   programme_states_->Load(*view, target.programme_id));
+                   programme_states_->Load(view, target.programme_id));
   const v1::ProgrammeState* programme = shared_programme.get();
   std::optional<v1::ProgrammeState> corrected_programme;
   std::optional<v1::ExperimentState> experiment;
   std::vector<v1::ExperimentState> experiments;
   if (target.is_experiment_command()) {
-    ASSIGN_OR_RETURN(experiment, LoadExperiment(*view, target.programme_id, target.experiment_id,
+    ASSIGN_OR_RETURN(experiment, LoadExperiment(view, target.programme_id, target.experiment_id,
                                                 Correctables::kOneOff));
   }
   if (job.command.has_record_correction()) {
@@ -192,7 +198,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
       list = corrected_programme->mutable_correctable_events();
     }
     if (list != nullptr) {
-      RETURN_IF_ERROR(LoadCorrectable(*view, target.programme_id, c.experiment_id(),
+      RETURN_IF_ERROR(LoadCorrectable(view, target.programme_id, c.experiment_id(),
                                       c.corrected_position(), list));
     }
   }
@@ -200,7 +206,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job) {
   // council input naming an experiment): an experiment command reads its own state only, so its
   // cost does not grow with the size of the programme.
   if (programme != nullptr && !target.is_experiment_command()) {
-    ASSIGN_OR_RETURN(experiments, LoadExperiments(*view, target.programme_id));
+    ASSIGN_OR_RETURN(experiments, LoadExperiments(view, target.programme_id));
   }
   const v1::CommandOptions& options = job.call.options;
   RETURN_IF_ERROR(CheckOccurredOn(options.occurred_on(), clock_()));

@@ -1,6 +1,9 @@
 // CommandHandler: runs one domain command end to end (ENGINEERING.md §1-2):
-//   1. a request id already stored answers with the original result (before deciding anything);
-//   2. read the decider state at a known version (inline projection, one snapshot);
+//   1. open a read view; a request id already stored answers with the original result (before
+//      deciding anything; looked up after the view is opened, so that an earlier attempt of the
+//      same request whose effect the view holds is always found: the two are written in one
+//      batch, and a retry never meets its own effect as a broken rule);
+//   2. read the decider state at a known version (inline projection, from that view);
 //   3. check the version the caller saw (If-Match), then Decide (pure);
 //   4. append the events atomically: each stream written at its exact version, the programme
 //      stream as a check-only expectation for experiment commands;
@@ -49,16 +52,23 @@ class CommandHandler {
   // serialization of the command and its options without the request id).
   static std::string Fingerprint(const v1::Command& command, const CallContext& call);
 
+  // Tests only, set before the first Execute: called after a request id was looked up and not
+  // found, before the decision (a test makes an earlier attempt of the same request land there).
+  void SetAfterRequestLookupForTesting(std::function<void(const std::string& request_id)> hook) {
+    after_lookup_for_testing_ = std::move(hook);
+  }
+
  private:
   struct Job;
   class Retrier;
   void Attempt(std::shared_ptr<Job> job);
-  absl::StatusOr<eventstore::AppendRequest> Plan(Job& job);
+  absl::StatusOr<eventstore::AppendRequest> Plan(Job& job, eventstore::ReadView& view);
 
   eventstore::EventStore* store_;
   std::function<absl::Time()> clock_;
   std::unique_ptr<ProgrammeStateCache> programme_states_;
   std::unique_ptr<Retrier> retrier_;
+  std::function<void(const std::string& request_id)> after_lookup_for_testing_;
 };
 
 }  // namespace proeftuin::app

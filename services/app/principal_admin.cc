@@ -81,18 +81,21 @@ absl::StatusOr<v1::CreatePrincipalResponse> PrincipalAdmin::Create(const v1::Cre
   if (r.token_expires_at_us() < 0) return absl::InvalidArgumentError("token_expires_at_us: must not be negative");
   std::string fp = Fingerprint(r);
   v1::CreatePrincipalResponse out;
+  std::optional<std::string> holder;
+  if (!r.certificate_subject().empty()) {
+    ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
+    ASSIGN_OR_RETURN(holder, CertificateHolder(*view, r.certificate_subject()));
+  }
+  // Looked up after the state is read: an earlier attempt of this request that the read saw
+  // (it binds the certificate) is found, rather than reported as a clash with itself.
   ASSIGN_OR_RETURN(auto stored, store_->LookupRequest(r.request_id(), fp));
   if (stored.has_value()) {  // a retry: the principal, but the token was shown once already
     ASSIGN_OR_RETURN(*out.mutable_principal(), Get(r.principal_id()));
     return out;
   }
-  if (!r.certificate_subject().empty()) {
-    ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
-    ASSIGN_OR_RETURN(std::optional<std::string> holder, CertificateHolder(*view, r.certificate_subject()));
-    if (holder.has_value()) {
-      return absl::AlreadyExistsError("certificate_subject: " + r.certificate_subject() +
-                                      " is bound to principal " + *holder + " (revoke it first)");
-    }
+  if (holder.has_value()) {
+    return absl::AlreadyExistsError("certificate_subject: " + r.certificate_subject() +
+                                    " is bound to principal " + *holder + " (revoke it first)");
   }
   NewToken token = GenerateToken();
   std::vector<v1::PrincipalEvent> events(2);
@@ -126,17 +129,20 @@ absl::StatusOr<v1::Principal> PrincipalAdmin::Change(
     const std::function<absl::StatusOr<std::vector<v1::PrincipalEvent>>(const v1::Principal&)>& decide) {
   RETURN_IF_ERROR(ValidateChange(request_id, principal_id));
   std::string fp = Fingerprint(request);
+  auto info = store_->GetStreamInfo(PrincipalStream(principal_id));
+  auto current = Get(principal_id);
+  // Looked up after the state is read, as in Create: a retry never meets its own effect.
   ASSIGN_OR_RETURN(auto stored, store_->LookupRequest(request_id, fp));
   if (stored.has_value()) return Get(principal_id);
-  ASSIGN_OR_RETURN(eventstore::StreamInfo info, store_->GetStreamInfo(PrincipalStream(principal_id)));
-  ASSIGN_OR_RETURN(v1::Principal current, Get(principal_id));
-  if (current.revoked()) {
+  if (!info.ok()) return info.status();
+  if (!current.ok()) return current.status();
+  if (current->revoked()) {
     return absl::FailedPreconditionError("principal " + principal_id + " was revoked; create a new one");
   }
-  ASSIGN_OR_RETURN(std::vector<v1::PrincipalEvent> events, decide(current));
+  ASSIGN_OR_RETURN(std::vector<v1::PrincipalEvent> events, decide(*current));
   if (!events.empty()) {
     RETURN_IF_ERROR(store_->Append(PrincipalAppend(request_id, fp, principal_id,
-                                                   eventstore::ExpectedVersion::Exact(info.version),
+                                                   eventstore::ExpectedVersion::Exact(info->version),
                                                    events, actor, reason))
                         .status());
   }
