@@ -27,6 +27,17 @@
 
 namespace {
 
+// -2: the first CPU this process may run on.
+int Resolve(int cpu) {
+  if (cpu != -2) return cpu;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) return c;
+  }
+  return -1;
+}
+
 bool Pin(int cpu) {
   if (cpu < 0) return true;
   cpu_set_t set;
@@ -49,9 +60,13 @@ int main(int argc, char** argv) {
   app.add_option("--dir", dir, "Folder for the probe's file (on the file system to test)");
   app.add_option("--count", count, "Syncs measured")->check(CLI::Range(1, 10000000));
   app.add_option("--size", size, "Bytes appended before each sync")->check(CLI::Range(1, 1 << 24));
-  app.add_option("--spin-cpu", spin_cpu, "CPU a second thread spins on (-1: no spinner)");
-  app.add_option("--sync-cpu", sync_cpu, "CPU the syncing thread is pinned to (-1: not pinned)");
+  app.add_option("--spin-cpu", spin_cpu,
+                 "CPU a second thread spins on (-1: no spinner, -2: the first usable CPU)");
+  app.add_option("--sync-cpu", sync_cpu,
+                 "CPU the syncing thread is pinned to (-1: not pinned, -2: the first usable CPU)");
   CLI11_PARSE(app, argc, argv);
+  spin_cpu = Resolve(spin_cpu);
+  sync_cpu = Resolve(sync_cpu);
 
   std::filesystem::create_directories(dir);
   const std::string path = dir + "/probe.dat";
@@ -82,21 +97,23 @@ int main(int argc, char** argv) {
     if (write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) failed = true;
     auto start = std::chrono::steady_clock::now();
     if (fdatasync(fd) != 0) failed = true;
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    const auto took = std::chrono::steady_clock::now() - start;
+    us.push_back(std::chrono::duration<double, std::micro>(took).count());
   }
   stop = true;
   if (spinner.joinable()) spinner.join();
   close(fd);
   std::filesystem::remove(path);
   if (failed || !pinned.load()) {
-    std::fprintf(stderr, "fsync_probe: %s\n", failed ? "write or fdatasync failed" : "cannot pin to that CPU");
+    std::fprintf(stderr, "fsync_probe: %s\n",
+                 failed ? "write or fdatasync failed" : "cannot pin to that CPU");
     return 1;
   }
   const double p50 = Percentile(us, 0.5), p90 = Percentile(us, 0.9), p99 = Percentile(us, 0.99);
-  std::printf("fdatasync after %d-byte appends, %d times, spinner on CPU %d, syncing thread on CPU %d:"
-              " p50 %.0f us, p90 %.0f us, p99 %.0f us\n",
+  std::printf("fdatasync after %d-byte appends, %d times, spinner on CPU %d, syncing thread on"
+              " CPU %d: p50 %.0f us, p90 %.0f us, p99 %.0f us\n",
               size, count, spin_cpu, sync_cpu, p50, p90, p99);
-  std::printf("RESULT fdatasync_p50_us=%.1f\nRESULT fdatasync_p90_us=%.1f\nRESULT fdatasync_p99_us=%.1f\n", p50,
-              p90, p99);
+  std::printf("RESULT fdatasync_p50_us=%.1f\nRESULT fdatasync_p90_us=%.1f\n", p50, p90);
+  std::printf("RESULT fdatasync_p99_us=%.1f\n", p99);
   return 0;
 }

@@ -69,7 +69,7 @@ rocksdb::Options MakeOptions(const DbOptions& o) {
   // A bloom filter of whole keys in every memtable: most point reads miss the memtables (a new
   // request id, the token and principal rows, a programme's state under experiment commands)
   // and without it each such miss searches the skiplists of the family's memtables
-  // (docs/PERFORMANCE.md). About 20 bits a key at the default memtable size.
+  // (docs/PERFORMANCE.md). The filter takes 2 % of a memtable's size.
   opt.memtable_whole_key_filtering = true;
   opt.memtable_prefix_bloom_size_ratio = 0.02;
   return opt;

@@ -88,6 +88,12 @@ class RocksReadView : public ReadView {
     return FromRocks(it->status(), "scanning projection " + std::string(projection));
   }
 
+  // The stored result of `request_id` in this snapshot (a serialized v1::StoredAppendResult).
+  absl::StatusOr<std::optional<std::string>> StoredRequest(std::string_view request_id) {
+    return db_->Get(db_->requests(), rocksdb::Slice(request_id.data(), request_id.size()),
+                    snapshot_);
+  }
+
   absl::StatusOr<uint64_t> ProjectionPosition(std::string_view projection) override {
     ProjectionSlot* slot = core_->FindSlot(projection);
     if (slot == nullptr) return absl::NotFoundError("no projection " + std::string(projection));
@@ -137,6 +143,9 @@ class RocksStoreImpl : public RocksStore {
   }
 
   absl::StatusOr<std::optional<AppendResult>> LookupRequest(std::string_view request_id,
+                                                            std::string_view fingerprint) override;
+  absl::StatusOr<std::optional<AppendResult>> LookupRequest(ReadView& view,
+                                                            std::string_view request_id,
                                                             std::string_view fingerprint) override;
   absl::StatusOr<std::vector<RecordedEvent>> ReadStream(std::string_view stream, Direction dir,
                                                         uint64_t from_version,

@@ -8,11 +8,12 @@
 
 namespace proeftuin::eventstore {
 
-absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
-    std::string_view request_id, std::string_view fingerprint) {
-  ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
-  ASSIGN_OR_RETURN(auto v,
-                   db->Get(db->requests(), rocksdb::Slice(request_id.data(), request_id.size())));
+namespace {
+
+// A request's stored result (or none) as LookupRequest answers it.
+absl::StatusOr<std::optional<AppendResult>> StoredResult(const std::optional<std::string>& v,
+                                                         std::string_view request_id,
+                                                         std::string_view fingerprint) {
   if (!v.has_value()) return std::optional<AppendResult>();
   v1::StoredAppendResult s;
   if (!s.ParseFromString(*v)) return absl::DataLossError("stored result of a request is corrupt");
@@ -28,6 +29,28 @@ absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
   r.committed_at_us = s.committed_at_us();
   r.duplicate = true;
   return std::optional<AppendResult>(std::move(r));
+}
+
+}  // namespace
+
+absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
+    std::string_view request_id, std::string_view fingerprint) {
+  ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
+  ASSIGN_OR_RETURN(auto v,
+                   db->Get(db->requests(), rocksdb::Slice(request_id.data(), request_id.size())));
+  return StoredResult(v, request_id, fingerprint);
+}
+
+absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
+    ReadView& view, std::string_view request_id, std::string_view fingerprint) {
+  auto* rocks_view = dynamic_cast<RocksReadView*>(&view);
+  if (rocks_view == nullptr) {
+    return absl::InvalidArgumentError("LookupRequest: the view is not from this store");
+  }
+  // On the view's own instance and snapshot: no AcquireDb, which waits while the store
+  // reopens, and a reopen waits for the views to close.
+  ASSIGN_OR_RETURN(auto v, rocks_view->StoredRequest(request_id));
+  return StoredResult(v, request_id, fingerprint);
 }
 
 absl::StatusOr<std::vector<RecordedEvent>> RocksStoreImpl::ReadStream(std::string_view stream,

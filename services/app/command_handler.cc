@@ -146,12 +146,16 @@ void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone 
 void CommandHandler::Attempt(std::shared_ptr<Job> job) {
   auto view = store_->OpenReadView();
   if (!view.ok()) return job->done(view.status());
-  // After the view is opened (command_handler.h, step 1): if an earlier attempt of this request
-  // (still in flight when the client retried, or recovered after a failed write) landed before
-  // the view, it is found here, rather than deciding against its own effect.
-  auto stored = store_->LookupRequest(job->call.options.request_id(), job->fingerprint);
-  if (!stored.ok()) return job->done(stored.status());
-  if (stored->has_value()) return job->done(**stored);
+  // In the snapshot the decision reads (command_handler.h, step 1): an earlier attempt of this
+  // request (still in flight when the client retried, or recovered after a failed write) whose
+  // effect is in the view is found here, rather than decided against; one that lands later is
+  // answered by the store's writer with its stored result.
+  auto stored = store_->LookupRequest(**view, job->call.options.request_id(), job->fingerprint);
+  if (!stored.ok() || stored->has_value()) {
+    view->reset();
+    if (!stored.ok()) return job->done(stored.status());
+    return job->done(**stored);
+  }
   if (after_lookup_for_testing_) after_lookup_for_testing_(job->call.options.request_id());
   auto request = Plan(*job, **view);
   view->reset();  // the snapshot is not held while the append waits
@@ -173,7 +177,8 @@ void CommandHandler::Attempt(std::shared_ptr<Job> job) {
   });
 }
 
-absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job, eventstore::ReadView& view) {
+absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
+                                                              eventstore::ReadView& view) {
   ASSIGN_OR_RETURN(domain::CommandTarget target, domain::TargetOf(job.command));
   // The deciders read no correctable event but the one a correction names. The programme's
   // state is shared (ProgrammeStateCache); a correction of the programme changes a copy.

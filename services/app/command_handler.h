@@ -1,8 +1,8 @@
 // CommandHandler: runs one domain command end to end (ENGINEERING.md §1-2):
-//   1. open a read view; a request id already stored answers with the original result (before
-//      deciding anything; looked up after the view is opened, so that an earlier attempt of the
-//      same request whose effect the view holds is always found: the two are written in one
-//      batch, and a retry never meets its own effect as a broken rule);
+//   1. open a read view; a request id already stored in it answers with the original result
+//      (before deciding anything; in the same snapshot as the state, so that an earlier attempt
+//      of the same request whose effect the view holds is always found: the two are written in
+//      one batch, and a retry never meets its own effect as a broken rule);
 //   2. read the decider state at a known version (inline projection, from that view);
 //   3. check the version the caller saw (If-Match), then Decide (pure);
 //   4. append the events atomically: each stream written at its exact version, the programme
@@ -52,8 +52,9 @@ class CommandHandler {
   // serialization of the command and its options without the request id).
   static std::string Fingerprint(const v1::Command& command, const CallContext& call);
 
-  // Tests only, set before the first Execute: called after a request id was looked up and not
-  // found, before the decision (a test makes an earlier attempt of the same request land there).
+  // Tests only, set or cleared while no command is in flight: called after a request id was
+  // looked up and not found, before the decision (a test makes an earlier attempt of the same
+  // request land there).
   void SetAfterRequestLookupForTesting(std::function<void(const std::string& request_id)> hook) {
     after_lookup_for_testing_ = std::move(hook);
   }

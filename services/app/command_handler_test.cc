@@ -5,7 +5,9 @@
 
 #include <future>
 #include <string>
+#include <vector>
 
+#include "app/command_handler.h"
 #include "domain/example_programme.h"
 #include "views/testing/views_testing.h"
 
@@ -30,7 +32,8 @@ CallContext Call(const std::string& request_id) {
   return call;
 }
 
-absl::StatusOr<eventstore::AppendResult> Execute(CommandHandler& handler, const v1::Command& command,
+absl::StatusOr<eventstore::AppendResult> Execute(CommandHandler& handler,
+                                                 const v1::Command& command,
                                                  const std::string& request_id) {
   std::promise<absl::StatusOr<eventstore::AppendResult>> answer;
   handler.Execute(command, Call(request_id), [&](absl::StatusOr<eventstore::AppendResult> r) {
@@ -40,9 +43,11 @@ absl::StatusOr<eventstore::AppendResult> Execute(CommandHandler& handler, const 
 }
 
 // A client retries a knowledge session while its first attempt is still on its way; the first
-// attempt commits just after the retry looked the request id up and found nothing. Deciding
+// attempt commits just after the retry looked the request id up and found nothing. A decision
 // from state that already holds the session would answer PT-SESSION-EXISTS for the client's own
-// session; the retry must get the first attempt's result instead.
+// session (it did, when the lookup came before the read view was opened). The retry's state is
+// the snapshot it looked the request up in, without the session, so it decides to write, and the
+// store's writer answers it with the first attempt's stored result.
 TEST(CommandHandler, ARetryWhoseFirstAttemptLandsMeanwhileGetsTheFirstAttemptsResult) {
   views::testing::ViewsStore store;
   store.SetNow(Step("draft").at);
@@ -50,7 +55,8 @@ TEST(CommandHandler, ARetryWhoseFirstAttemptLandsMeanwhileGetsTheFirstAttemptsRe
   ASSERT_TRUE(draft.ok()) << draft.status();
   store.SetNow(Step("session-college").at);
   v1::Command session = Step("session-college").command;
-  session.mutable_record_knowledge_session()->set_session_id("ks-retried");  // a second one clashes
+  // With an id, a second session of the same id breaks PT-SESSION-EXISTS.
+  session.mutable_record_knowledge_session()->set_session_id("ks-retried");
   CommandHandler& handler = store.handler();
 
   absl::StatusOr<eventstore::AppendResult> first;
@@ -70,6 +76,13 @@ TEST(CommandHandler, ARetryWhoseFirstAttemptLandsMeanwhileGetsTheFirstAttemptsRe
   EXPECT_EQ(retry->first_position, first->first_position);
   EXPECT_EQ(retry->last_position, first->last_position);
   EXPECT_TRUE(retry->duplicate);
+  // A later retry finds the stored result in its snapshot and writes nothing.
+  const uint64_t groups = store.store().Stats().groups_committed;
+  auto later = Execute(handler, session, "session-1");
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_TRUE(later->duplicate);
+  EXPECT_EQ(later->first_position, first->first_position);
+  EXPECT_EQ(store.store().Stats().groups_committed, groups);
   // and the session is there once
   auto again = Execute(handler, session, "session-2");
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists) << again.status();

@@ -153,16 +153,14 @@ class StoreFault : public ::testing::TestWithParam<Fault> {
 };
 
 // Every failure overlapped a phase whose fault explains its code; nothing succeeded that both
-// started and ended while the store could not write, except the stored result of an earlier
-// attempt of the same request (a retry: a write whose sync failed may have landed after all,
-// and the store reads it back once it reopens; the retry writes nothing).
+// started and ended while the store could not write.
 void ExpectOutcomesFitThePhases(const std::vector<Outcome>& outcomes, grpc::StatusCode fault_code) {
   size_t failed_in_fault = 0;
   for (const Outcome& o : outcomes) {
     bool overlaps_fault = o.phase_started <= kRecovering && o.phase_ended >= kInjecting;
     bool overlaps_power_cut = o.phase_ended == kPowerCut;
     if (o.status.ok()) {
-      EXPECT_FALSE(o.phase_started == kFaulty && o.phase_ended == kFaulty && !o.result.duplicate())
+      EXPECT_FALSE(o.phase_started == kFaulty && o.phase_ended == kFaulty)
           << o.request_id << " succeeded while the store could not write";
       continue;
     }

@@ -132,6 +132,26 @@ TEST_F(AppendTest, RetryWithSameRequestIdReturnsTheOriginalAndWritesNothing) {
   EXPECT_FALSE(store_->LookupRequest("req-unknown", "x")->has_value());
 }
 
+// A lookup in a read view answers as of the view's snapshot: a request that commits after the
+// view was opened is not in it (the writer answers that one), one before it is.
+TEST_F(AppendTest, LookupInAReadViewAnswersAsOfItsSnapshot) {
+  ASSERT_TRUE(store_->Append(OneEvent("before", "v-1")).ok());
+  auto view = store_->OpenReadView();
+  ASSERT_TRUE(view.ok());
+  ASSERT_TRUE(store_->Append(OneEvent("after", "v-1")).ok());
+  auto before = store_->LookupRequest(**view, "before", "fp-before");
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE(before->has_value());
+  EXPECT_EQ((*before)->first_position, 1u);
+  EXPECT_TRUE((*before)->duplicate);
+  auto after = store_->LookupRequest(**view, "after", "fp-after");
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_FALSE(after->has_value());
+  EXPECT_TRUE(store_->LookupRequest("after", "fp-after")->has_value());
+  EXPECT_EQ(store_->LookupRequest(**view, "before", "another command").status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
 TEST_F(AppendTest, SameRequestIdWithOtherFingerprintIsRefused) {
   ASSERT_TRUE(store_->Append(OneEvent("req-2", "programme-d")).ok());
   AppendRequest other = OneEvent("req-2", "programme-d");
@@ -187,9 +207,10 @@ TEST(AckSpin, ALoneCallerIsAnsweredByAnAcknowledgerThatWaitedAwake) {
     auto pending = std::async(std::launch::async, [&store, i] {
       return store->Append(OneEvent("lone-" + std::to_string(i), "lone"));
     });
-    ASSERT_TRUE(fe.fs->AwaitHeldWalSync(absl::Seconds(10)));
-    std::this_thread::sleep_for(std::chrono::milliseconds(30));
-    fe.fs->ReleaseWalSyncs();
+    const bool held = fe.fs->AwaitHeldWalSync(absl::Seconds(10));
+    if (held) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    fe.fs->ReleaseWalSyncs();  // before any assertion: the pending append must be able to end
+    ASSERT_TRUE(held);
     auto r = pending.get();
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->first_position, static_cast<uint64_t>(i + 1));

@@ -250,6 +250,12 @@ class EventStore {
   // retry before deciding anything.
   virtual absl::StatusOr<std::optional<AppendResult>> LookupRequest(
       std::string_view request_id, std::string_view fingerprint) = 0;
+  // The same as of `view` (from this store's OpenReadView; INVALID_ARGUMENT otherwise): a
+  // handler that decides from the view's state and looks the request up in the same snapshot
+  // never meets the effect of an earlier attempt of the request without its stored result
+  // (both are written in one batch); one that lands later is answered by the writer.
+  virtual absl::StatusOr<std::optional<AppendResult>> LookupRequest(
+      ReadView& view, std::string_view request_id, std::string_view fingerprint) = 0;
 
   // Events of one stream from `from_version` (kBackward: downwards; UINT64_MAX = from the end).
   // NOT_FOUND when the stream does not exist.
