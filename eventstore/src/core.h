@@ -27,6 +27,9 @@ struct ProjectionSlot {
   mutable absl::Mutex mu;
   std::string cf_name ABSL_GUARDED_BY(mu);  // "proj/<name>/<generation>"
   uint64_t applied ABSL_GUARDED_BY(mu) = 0;  // async: last position applied (its checkpoint)
+  // Counts the changes of cf_name after open (rebuilds swapped in), changed with it under mu
+  // and read without it: a read view checks that none happened while it took its snapshot.
+  std::atomic<uint64_t> swaps{0};
 
   std::string CurrentFamily() const {
     absl::MutexLock l(&mu);

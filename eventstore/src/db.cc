@@ -100,6 +100,11 @@ absl::Status FromRocks(const rocksdb::Status& s, const std::string& what) {
   return absl::InternalError(msg);
 }
 
+void SeekToLastPosition(rocksdb::Iterator& it) {
+  it.SeekToLast();
+  while (it.Valid() && it.key().size() != 8) it.Prev();
+}
+
 absl::StatusOr<std::shared_ptr<Db>> Db::Open(const DbOptions& o) {
   std::shared_ptr<Db> db(new Db());
   db->read_only_ = o.read_only;

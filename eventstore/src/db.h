@@ -22,6 +22,12 @@ namespace proeftuin::eventstore {
 // Converts a RocksDB status; `what` names the operation for the message.
 absl::Status FromRocks(const rocksdb::Status& s, const std::string& what);
 
+// Moves `it`, an iterator over the events family, to the newest event: the last key that is a
+// position (8 bytes). Keys of another length after it (put there by hand, e.g. with ldb) are
+// stepped over: taken for the end of the log they would make the writer reuse positions and
+// fork the chain. Not valid when the log is empty (or on an error: check it->status()).
+void SeekToLastPosition(rocksdb::Iterator& it);
+
 inline constexpr char kCfEvents[] = "events";
 inline constexpr char kCfPersonal[] = "personal";
 inline constexpr char kCfStreams[] = "streams";
@@ -64,7 +70,9 @@ class Db {
   // Names of every column family (fixed and projection ones).
   std::vector<std::string> FamilyNames() const;
   absl::StatusOr<rocksdb::ColumnFamilyHandle*> CreateFamily(const std::string& cf_name);
-  // Drops a column family; its handle stays valid (unused) until the Db closes.
+  // Drops a column family; its handle stays valid until the Db closes, so that read views
+  // that took it before go on reading it (RocksDB keeps a dropped family's data while a handle
+  // to it is open).
   absl::Status DropFamily(const std::string& cf_name);
 
   // Secondary (read-only) instances: catch up with the primary's latest writes.

@@ -145,6 +145,7 @@ absl::Status ShadowRebuild::ReplayTo(uint64_t to, const RebuildProgress& progres
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(scan, db_.events()));
   RecordedEvent ev;  // decoded into again and again: its memory is reused
   for (it->Seek(PositionKey(replayed_ + 1)); it->Valid() && replayed_ < to; it->Next()) {
+    if (it->key().size() != 8) continue;  // not a position (put there by hand): no event
     uint64_t pos = GetBigEndian64(std::string_view(it->key().data(), it->key().size()));
     if (pos > to) break;
     RETURN_IF_ERROR(
@@ -183,23 +184,34 @@ absl::Status ShadowRebuild::Swap(const RebuildProgress& progress) {
       PutBigEndian64(&cp, replayed_);
       batch_.Put(db_.meta(), CheckpointKey(sh.new_cf), cp);
     }
-    if (!sh.old_cf.empty()) batch_.Delete(db_.meta(), CheckpointKey(sh.old_cf));
   }
   rocksdb::WriteOptions synced;
   synced.sync = true;
   RETURN_IF_ERROR(FromRocks(db_.raw()->Write(synced, &batch_), "rebuild"));
+  batch_.Clear();
   swapped_ = true;
+  // Read views opened before this read the old generations for their whole life (their
+  // snapshots are older than the rows of the new ones): swaps tells a view being opened that
+  // its generations changed under it.
   for (Shadow& sh : shadows_) {
     absl::MutexLock l(&sh.slot->mu);
     sh.slot->cf_name = sh.new_cf;
     sh.slot->applied = replayed_;
+    sh.slot->swaps.fetch_add(1);
   }
   if (progress) progress(replayed_, replayed_);
   // The rebuild has taken effect: an old generation that cannot be dropped now is dropped at
-  // the next open (DropStaleFamilies), so it does not fail the rebuild.
+  // the next open (DropStaleFamilies), so it does not fail the rebuild. Its handle stays open
+  // for the views still reading it (Db::DropFamily). Its checkpoint goes only now, so that a
+  // view that took the old generation never finds it gone from its snapshot; a crash before
+  // leaves a record no generation reads.
   for (Shadow& sh : shadows_) {
-    if (!sh.old_cf.empty()) db_.DropFamily(sh.old_cf).IgnoreError();
+    if (sh.old_cf.empty()) continue;
+    if (!sh.slot->is_inline) batch_.Delete(db_.meta(), CheckpointKey(sh.old_cf));
+    db_.DropFamily(sh.old_cf).IgnoreError();
   }
+  if (batch_.Count() > 0) db_.raw()->Write(rocksdb::WriteOptions(), &batch_).PermitUncheckedError();
+  batch_.Clear();
   return absl::OkStatus();
 }
 

@@ -34,7 +34,7 @@ class RocksReadView : public ReadView {
     const uint64_t before = core_->write_seq.load();
     const uint64_t committed = core_->committed_position.load();
     const uint64_t inflight = core_->inflight_position.load();
-    snapshot_ = db_->raw()->GetSnapshot();
+    snapshot_ = SnapshotWithGenerations();
     const bool unchanged = core_->IsCurrent(db_.get()) && core_->write_seq.load() == before;
     if (before % 2 == 0 && unchanged) {
       position_ = committed;
@@ -56,8 +56,8 @@ class RocksReadView : public ReadView {
     }
     core_->read_views_seeked.fetch_add(1, std::memory_order_relaxed);
     std::unique_ptr<rocksdb::Iterator> it(db_->raw()->NewIterator(ro, db_->events()));
-    it->SeekToLast();
-    if (it->Valid() && it->key().size() == 8) {
+    SeekToLastPosition(*it);
+    if (it->Valid()) {
       position_ = GetBigEndian64(std::string_view(it->key().data(), 8));
     }
   }
@@ -95,25 +95,67 @@ class RocksReadView : public ReadView {
   }
 
   absl::StatusOr<uint64_t> ProjectionPosition(std::string_view projection) override {
-    ProjectionSlot* slot = core_->FindSlot(projection);
-    if (slot == nullptr) return absl::NotFoundError("no projection " + std::string(projection));
-    if (slot->is_inline) return position_;
-    auto cp = db_->Get(db_->meta(), CheckpointKey(slot->CurrentFamily()), snapshot_);
+    ASSIGN_OR_RETURN(const Generation* g, Find(projection));
+    if (g->slot->is_inline) return position_;
+    auto cp = db_->Get(db_->meta(), CheckpointKey(g->cf_name), snapshot_);
     if (!cp.ok()) return cp.status();
     return cp->has_value() && (*cp)->size() == 8 ? GetBigEndian64(**cp) : 0;
   }
 
  private:
-  absl::StatusOr<rocksdb::ColumnFamilyHandle*> Family(std::string_view projection) {
-    ProjectionSlot* slot = core_->FindSlot(projection);
-    if (slot == nullptr) return absl::NotFoundError("no projection " + std::string(projection));
-    rocksdb::ColumnFamilyHandle* cf = db_->Family(slot->CurrentFamily());
-    if (cf == nullptr) return absl::UnavailableError("projection " + slot->name + " is not built");
-    return cf;
+  // A projection's column family as it was when the view took its snapshot.
+  struct Generation {
+    const ProjectionSlot* slot;
+    std::string cf_name;
+    rocksdb::ColumnFamilyHandle* cf;  // nullptr: not built; kept open by db_ after a drop
+    uint64_t swaps;
+  };
+
+  // Takes the snapshot with the generation of every projection current at it, which the view
+  // reads for its whole life: a rebuild that swaps a new one in later must not make the view
+  // read the new family at its older snapshot (where the rows are not yet) nor lose the old
+  // one. A swap changes a slot's family and then its `swaps` before anything is written to the
+  // new family alone (ShadowRebuild::Swap): families read before the snapshot whose `swaps` are
+  // unchanged after it were current at it. Otherwise (a swap meanwhile, rare) it tries again.
+  const rocksdb::Snapshot* SnapshotWithGenerations() {
+    for (;;) {
+      generations_.clear();
+      for (const auto& slot : core_->slots) {
+        Generation& g = generations_.emplace_back();
+        g.slot = slot.get();
+        {
+          absl::MutexLock l(&slot->mu);
+          g.cf_name = slot->cf_name;
+          g.swaps = slot->swaps.load();
+        }
+        g.cf = db_->Family(g.cf_name);
+      }
+      const rocksdb::Snapshot* snapshot = db_->raw()->GetSnapshot();
+      bool unchanged = true;
+      for (const Generation& g : generations_) unchanged &= g.slot->swaps.load() == g.swaps;
+      if (unchanged) return snapshot;
+      db_->raw()->ReleaseSnapshot(snapshot);
+    }
+  }
+
+  absl::StatusOr<const Generation*> Find(std::string_view projection) const {
+    for (const Generation& g : generations_) {
+      if (g.slot->name == projection) return &g;
+    }
+    return absl::NotFoundError("no projection " + std::string(projection));
+  }
+
+  absl::StatusOr<rocksdb::ColumnFamilyHandle*> Family(std::string_view projection) const {
+    ASSIGN_OR_RETURN(const Generation* g, Find(projection));
+    if (g->cf == nullptr) {
+      return absl::UnavailableError("projection " + g->slot->name + " is not built");
+    }
+    return g->cf;
   }
 
   std::shared_ptr<StoreCore> core_;
-  std::shared_ptr<Db> db_;
+  std::shared_ptr<Db> db_;               // also keeps the families of generations_ open
+  std::vector<Generation> generations_;  // one per core_->slots
   const rocksdb::Snapshot* snapshot_;
   uint64_t position_ = 0;
 };
@@ -202,8 +244,8 @@ class RocksStoreImpl : public RocksStore {
       RETURN_IF_ERROR(db->CatchUp());
       // A secondary sees new events only after catching up: move the committed position too.
       std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(rocksdb::ReadOptions(), db->events()));
-      it->SeekToLast();
-      if (it->Valid() && it->key().size() == 8) {
+      SeekToLastPosition(*it);
+      if (it->Valid()) {
         core_->committed_position.store(GetBigEndian64(std::string_view(it->key().data(), 8)));
       }
     }

@@ -148,7 +148,7 @@ absl::StatusOr<ChainDigest> RocksStoreImpl::Digest() {
   ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
   std::unique_ptr<rocksdb::Iterator> it(
       db->raw()->NewIterator(rocksdb::ReadOptions(), db->events()));
-  it->SeekToLast();
+  SeekToLastPosition(*it);
   RETURN_IF_ERROR(FromRocks(it->status(), "reading the chain head"));
   ChainDigest d;
   if (!it->Valid()) return d;  // empty log: position 0, zero hash

@@ -252,22 +252,23 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
       core_->inflight_position.store(0);
       core_->SetHealth(s);
       streams_.clear();
-      for (auto& o : g.outcomes) {
-        if (o.kind != Group::Outcome::Kind::kResolved) o.result = s;
-      }
+      // Every append of the group fails, not only those in the batch: a version conflict, a
+      // duplicate or a reused request id may have been found against the group's own appends,
+      // which were never written (docs/DESIGN.md: a failed write fails its whole group).
+      for (auto& o : g.outcomes) o.result = s;
     }
+  }
+  // A duplicate copies the answer of the append it repeats (an earlier one of the group)
+  // before any answer is moved into its reply.
+  for (auto& o : g.outcomes) {
+    if (o.kind != Group::Outcome::Kind::kDuplicateOf) continue;
+    o.result = g.outcomes[o.of].result;
+    if (o.result.ok()) o.result->duplicate = true;
   }
   std::vector<Reply> replies;
   replies.reserve(pending.size());
   for (size_t i = 0; i < pending.size(); ++i) {
-    auto& o = g.outcomes[i];
-    if (o.kind == Group::Outcome::Kind::kDuplicateOf) {
-      absl::StatusOr<AppendResult> r = g.outcomes[o.of].result;
-      if (r.ok()) r->duplicate = true;
-      replies.push_back({std::move(pending[i].done), std::move(r)});
-    } else {
-      replies.push_back({std::move(pending[i].done), std::move(o.result)});
-    }
+    replies.push_back({std::move(pending[i].done), std::move(g.outcomes[i].result)});
   }
   Deliver(std::move(replies));
 }
@@ -495,11 +496,11 @@ void Writer::Commit(Group& g) {
 
 absl::Status Writer::LoadState(Db& db) {
   std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(rocksdb::ReadOptions(), db.events()));
-  it->SeekToLast();
+  SeekToLastPosition(*it);  // past any key that is not a position: none is ever reused
   if (!it->status().ok()) return FromRocks(it->status(), "reading the chain head");
   last_position_ = 0;
   head_ = kZeroDigest;
-  if (it->Valid() && it->key().size() == 8) {
+  if (it->Valid()) {
     last_position_ = GetBigEndian64(std::string_view(it->key().data(), 8));
     std::string_view v(it->value().data(), it->value().size());
     // A damaged newest record must not stop the store: its stored hash (the last 32 bytes)

@@ -95,7 +95,12 @@ TEST(StoreConcurrency, DuplicatesInFlightAreWrittenOnce) {
     int originals = 0;
     for (const auto& r : results) {
       ASSERT_TRUE(r.ok()) << r.status();
+      // Each copy gets the whole answer, also one in the original's group.
       EXPECT_EQ(r->first_position, results[0]->first_position);
+      EXPECT_EQ(r->last_position, results[0]->last_position);
+      ASSERT_EQ(r->stream_versions.size(), 1u);
+      EXPECT_EQ(r->stream_versions[0].stream(), "dups");
+      EXPECT_EQ(r->stream_versions[0].version(), static_cast<uint64_t>(round));
       originals += !r->duplicate;
     }
     EXPECT_EQ(originals, 1);

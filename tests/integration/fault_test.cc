@@ -362,6 +362,110 @@ TEST(SyncError, ReadViewsDuringAHeldAndAFailedWriteAreAtTheCommittedPosition) {
   EXPECT_EQ(position(), all.size());
 }
 
+// Appends that the writer takes as one commit group, whose write can be made to fail: a first
+// append holds the writer in its fsync while they queue behind it, and the store's clock, read
+// as the next group starts, then fails every sync (EIO) when asked to.
+class OneGroup : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RocksStoreOptions o = WithEnv(fe_);
+    o.clock_us = [this] {
+      if (fail_next_group_.exchange(false)) {
+        fe_.fs->FailSyncs(rocksdb::IOStatus::IOError("injected EIO"));
+      }
+      return absl::ToUnixMicros(absl::Now());
+    };
+    store_ = OpenStore(dir_.path(), o);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // The answers to `requests`, in order, appended as one group; with `fail` its fsync fails.
+  std::vector<absl::StatusOr<AppendResult>> AppendAsOneGroup(std::vector<AppendRequest> requests,
+                                                             bool fail) {
+    const size_t n = requests.size();
+    std::vector<absl::StatusOr<AppendResult>> results(n + 1, absl::UnknownError("unanswered"));
+    std::atomic<size_t> answered{0};
+    auto answer = [&](size_t i) {
+      return [&, i](absl::StatusOr<AppendResult> r) {
+        results[i] = std::move(r);
+        answered.fetch_add(1);
+      };
+    };
+    fe_.fs->HoldWalSyncs();
+    store_->AppendAsync(OneEvent("holder-" + std::to_string(holders_++), "holder"), answer(n));
+    EXPECT_TRUE(fe_.fs->AwaitHeldWalSync(absl::Seconds(30)));
+    // AppendAsync queues before it returns: all of them wait for the writer's next group.
+    for (size_t i = 0; i < n; ++i) store_->AppendAsync(std::move(requests[i]), answer(i));
+    fail_next_group_.store(fail);
+    fe_.fs->ReleaseWalSyncs();
+    while (answered.load() < n + 1) absl::SleepFor(absl::Milliseconds(1));
+    EXPECT_TRUE(results[n].ok()) << results[n].status();
+    results.pop_back();
+    return results;
+  }
+
+  TempDir dir_;
+  FaultEnv fe_;
+  std::atomic<bool> fail_next_group_{false};
+  int holders_ = 0;
+  std::unique_ptr<RocksStore> store_;
+};
+
+// A duplicate within a group gets the whole answer of the append it repeats, not what is left
+// of it after the original's answer was handed over.
+TEST_F(OneGroup, DuplicatesInOneGroupGetTheWholeAnswer) {
+  AppendRequest r = OneStream("twice", "s", ExpectedVersion::Any(), {Event("a"), Event("b")});
+  r.appends.push_back({"t", ExpectedVersion::Any(), {Event("c")}});
+  auto results = AppendAsOneGroup({r, r, r}, /*fail=*/false);
+  ASSERT_TRUE(results[0].ok()) << results[0].status();
+  EXPECT_FALSE(results[0]->duplicate);
+  ASSERT_EQ(results[0]->stream_versions.size(), 2u);
+  for (size_t i = 1; i < results.size(); ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].status();
+    EXPECT_TRUE(results[i]->duplicate);
+    EXPECT_EQ(results[i]->first_position, results[0]->first_position);
+    EXPECT_EQ(results[i]->last_position, results[0]->last_position);
+    EXPECT_EQ(results[i]->committed_at_us, results[0]->committed_at_us);
+    ASSERT_EQ(results[i]->stream_versions.size(), 2u);
+    for (size_t k = 0; k < 2; ++k) {
+      EXPECT_EQ(results[i]->stream_versions[k].SerializeAsString(),
+                results[0]->stream_versions[k].SerializeAsString());
+    }
+  }
+}
+
+// A failed write fails every append of its group with the write's error: a duplicate gets it
+// too (not a status read after it was moved away).
+TEST_F(OneGroup, DuplicatesInAFailedGroupGetTheWritesError) {
+  auto results = AppendAsOneGroup({OneEvent("once", "s"), OneEvent("once", "s")}, /*fail=*/true);
+  for (const auto& r : results) {
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kUnavailable) << r.status();
+  }
+}
+
+// Answers computed against the group's own unwritten appends do not stand when its write fails:
+// B's conflict is with A, which was never acknowledged (and, while the fault lasts, is not in
+// the store), so B gets the write's error too, never ABORTED for a version that does not exist.
+TEST_F(OneGroup, AFailedWriteFailsEveryAppendOfItsGroup) {
+  AppendRequest other = OneEvent("c", "s");
+  other.fingerprint = "another command";
+  auto results =
+      AppendAsOneGroup({OneEvent("a", "s", ExpectedVersion::NoStream()),
+                        OneEvent("b", "s", ExpectedVersion::NoStream()), OneEvent("c", "u"), other,
+                        OneEvent("a", "s", ExpectedVersion::NoStream())},
+                       /*fail=*/true);
+  for (size_t i = 0; i < results.size(); ++i) {
+    EXPECT_EQ(results[i].status().code(), absl::StatusCode::kUnavailable)
+        << "append " << i << ": " << results[i].status();
+  }
+  EXPECT_EQ(store_->GetStreamInfo("s").status().code(), absl::StatusCode::kNotFound);
+  fe_.fs->ClearFaults();
+  ASSERT_TRUE(AppendOnceRecovered(*store_, "after").ok());
+  auto all = ReadEverything(*store_);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].position(), i + 1);
+  ExpectChainValid(*store_, all.size());
+}
+
 TEST(SyncError, StoreStaysUpWhileTheFaultPersistsAndRefusesQuickly) {
   TempDir dir;
   FaultEnv fe;

@@ -181,6 +181,28 @@ TEST_F(VerifyTest, ErasedPersonalDataKeepsTheChainValidAndAlteredPersonalDataIsC
   EXPECT_FALSE(e30->events[0].personal.has_value());
 }
 
+// FORMAT.md, "Verifying", step 5: a personal-data part stored under an event that has none is
+// reported with its position, also an empty one (whose digest is the event's empty digest),
+// and a backup's check refuses it.
+TEST_F(VerifyTest, APersonalPartUnderAnEventWithoutPersonalDataIsReported) {
+  for (const std::string planted : {"someone", ""}) {
+    SCOPED_TRACE("planted part '" + planted + "'");
+    {
+      RawDb raw(dir_.path());
+      raw.Put("personal", PositionKey(41), planted);
+    }
+    VerifyResult v = VerifyAll();
+    EXPECT_FALSE(v.ok);
+    EXPECT_EQ(v.first_bad_position, 41u) << v.problem;
+    EXPECT_NE(v.problem.find("personal"), std::string::npos) << v.problem;
+  }
+  TempDir backup;
+  auto store = OpenStore(dir_.path());
+  absl::Status s = store->Checkpoint(backup.Sub("copy"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("position 41"), std::string::npos) << s;
+}
+
 TEST_F(VerifyTest, ReadOnlyOpenVerifiesWhileAWriterHoldsTheStore) {
   auto writer = OpenStore(dir_.path());
   RocksStoreOptions ro;
@@ -247,6 +269,25 @@ TEST_F(LongLogVerify, TheFirstDamageIsNamedWhicheverPartHoldsIt) {
   EXPECT_FALSE(v.ok);
   EXPECT_EQ(v.first_bad_position, 10u) << v.problem;
   EXPECT_NE(v.problem.find("altered"), std::string::npos) << v.problem;
+}
+
+// Each part walks the personal family beside the log: a planted part is named in whichever
+// part holds it, and the first one in the log is the one reported.
+TEST_F(LongLogVerify, APlantedPersonalPartIsNamedWhicheverPartHoldsIt) {
+  {
+    RawDb raw(dir_.path());
+    raw.Put("personal", PositionKey(45'000), "planted");
+  }
+  VerifyResult v = VerifyAll();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_position, 45'000u) << v.problem;
+  {
+    RawDb raw(dir_.path());
+    raw.Put("personal", PositionKey(20'000), "planted");
+  }
+  v = VerifyAll();
+  EXPECT_FALSE(v.ok);
+  EXPECT_EQ(v.first_bad_position, 20'000u) << v.problem;
 }
 
 TEST_F(LongLogVerify, ARehashedRewriteAtAPartBoundaryBreaksTheNextLink) {
@@ -361,6 +402,63 @@ TEST_F(VerifyTest, AViewOfAHeaderBrokenOutsideTheScannedFieldsFailsWhenParsed) {
 
 static_assert(!std::is_copy_constructible_v<EventPage>, "a copy's views would dangle");
 static_assert(std::is_nothrow_move_constructible_v<EventPage>);
+
+// A key in the events family that is not a position (put there by hand, e.g. with ldb, and
+// sorting after every position) is not taken for the end of the log: the next append gets the
+// next position, never one already used, record 1 stays as it was, and readers (a read-only
+// instance too) see the log's real end. Verify reports the stray key after the last event.
+TEST(StoreOpen, AStrayKeyInTheEventsFamilyNeverMakesAPositionReused) {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir.path());
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(store->Append(OneEvent("e" + std::to_string(i), "s")).ok());
+    }
+  }
+  std::string first;
+  {
+    RawDb raw(dir.path());
+    first = raw.Get("events", PositionKey(1));
+    raw.Put("events", "zz", "not an event");
+  }
+  {
+    RocksStoreOptions ro;
+    ro.read_only = true;
+    auto reader = OpenStore(dir.path(), ro);
+    ASSERT_NE(reader, nullptr);
+    EXPECT_EQ(reader->LastPosition(), 3u);
+    auto d = reader->Digest();
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_EQ(d->position, 3u);
+  }
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->LastPosition(), 3u);
+  auto r = store->Append(OneEvent("after", "s"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->first_position, 4u);
+  auto view = store->OpenReadView();
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ((*view)->position(), 4u);
+  auto all = ReadEverything(*store);
+  ASSERT_EQ(all.size(), 4u);
+  for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].position(), i + 1);
+  EXPECT_EQ(all[3].header.request_id(), "after");
+  auto d = store->Digest();
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->position, 4u);
+  auto chain = store->Verify(1, 4);
+  ASSERT_TRUE(chain.ok());
+  EXPECT_TRUE(chain->ok) << chain->problem;
+  auto whole = store->Verify(1, 0);
+  ASSERT_TRUE(whole.ok());
+  EXPECT_FALSE(whole->ok);
+  EXPECT_EQ(whole->first_bad_position, 5u) << whole->problem;
+  view->reset();  // a view keeps the database open
+  store.reset();
+  RawDb raw(dir.path());
+  EXPECT_EQ(raw.Get("events", PositionKey(1)), first);
+}
 
 TEST(StoreOpen, CorruptFilesFailToOpenWithoutACrash) {
   TempDir dir;

@@ -298,8 +298,9 @@ class EventStore {
   // Recomputes from position 1 and checks the log still contains `published` and extends it.
   virtual absl::StatusOr<VerifyResult> VerifyExtends(const ChainDigest& published) = 0;
 
-  // A consistent view of the log and the projections (a RocksDB snapshot). UNAVAILABLE when
-  // the store is closed or reopening.
+  // A consistent view of the log and the projections (a RocksDB snapshot). It reads the
+  // generation of each projection that was current at its snapshot for its whole life, also
+  // after a Rebuild swapped a new one in. UNAVAILABLE when the store is closed or reopening.
   virtual absl::StatusOr<std::unique_ptr<ReadView>> OpenReadView() = 0;
   // Replays the whole log into a shadow of projection `name` and swaps it in. An inline
   // projection whose projector has a NewInstance is replayed beside the writer, and appends
