@@ -42,15 +42,57 @@ absl::Status CheckFieldValues(const v1::CorrectedFields& f, absl::Time now) {
     RETURN_IF_ERROR(CheckDate("fields.occurred_on", f.occurred_on(), Need::kRequired));
     RETURN_IF_ERROR(CheckFactDate("fields.occurred_on", f.occurred_on(), now));
   }
+  // The corrected event's own limit is checked against the target (CheckAgainstTarget).
   if (f.has_text())
     RETURN_IF_ERROR(CheckText("fields.text", f.text(), kMaxLongText, Need::kRequired));
   if (f.has_document()) RETURN_IF_ERROR(CheckDocument("fields.document", f.document()));
   return absl::OkStatus();
 }
 
+// The limit of the corrected event's own text field (PT-TEXT-TOO-LONG): long texts for a
+// session's summary, an evaluation's findings or lessons; reasons, notes, motivations and
+// council texts otherwise.
+size_t TextLimit(std::string_view type) {
+  if (Is<v1::KnowledgeSessionHeld>(type) || Is<v1::ProgrammeEvaluated>(type) ||
+      Is<v1::ExperimentEvaluated>(type)) {
+    return kMaxLongText;
+  }
+  return kMaxText;
+}
+
+const v1::CouncilInputState* FindInput(const v1::ProgrammeState& programme,
+                                       std::string_view input_id) {
+  for (const v1::CouncilInputState& input : programme.council_inputs()) {
+    if (input.input_id() == input_id) return &input;
+  }
+  return nullptr;
+}
+
+// The dates of the wishes-and-objections procedure stay in order (PT-DATE-ORDER).
+absl::Status CheckProcedureDates(const v1::CorrectedFields& f, const v1::CorrectableEvent& target,
+                                 const v1::ProgrammeState& programme) {
+  const std::string_view type = target.event_type();
+  if (Is<v1::ProgrammeAdopted>(type) && f.has_decision()) {
+    return CheckAdoptionDate("fields.decision.decision_date", f.decision().decision_date(),
+                             programme);
+  }
+  if (!f.has_occurred_on()) return absl::OkStatus();
+  if (Is<v1::ProgrammeSubmittedToCouncil>(type)) {
+    return CheckSubmissionDate("fields.occurred_on", f.occurred_on(), programme);
+  }
+  const bool receipt = Is<v1::CouncilInputRecorded>(type);
+  if (!receipt && !Is<v1::CouncilInputAnswered>(type)) return absl::OkStatus();
+  const v1::CouncilInputState* input = FindInput(programme, target.key());
+  if (input == nullptr) return absl::OkStatus();
+  return receipt ? CheckReceiptDate("fields.occurred_on", f.occurred_on(), *input, programme)
+                 : CheckAnswerDate("fields.occurred_on", f.occurred_on(), *input, programme);
+}
+
 // Checks the fields against the corrected event: accepted for its type, consistent with it.
+// `experiment` is the corrected experiment's state, null for a programme event.
 absl::Status CheckAgainstTarget(const v1::CorrectedFields& f, const v1::CorrectableEvent& target,
-                                const v1::ProgrammeState& programme) {
+                                const v1::ProgrammeState& programme,
+                                const v1::ExperimentState* experiment) {
   const uint32_t set = SetFields(f);
   const uint32_t allowed = CorrectableFields(target.event_type());
   for (uint32_t bit = 1; bit <= kCorrectDocument; bit <<= 1) {
@@ -71,7 +113,22 @@ absl::Status CheckAgainstTarget(const v1::CorrectedFields& f, const v1::Correcta
         rules::kValueRange, "fields.seldom_heard_count",
         absl::StrCat("would be ", seldom, ", more than the ", count, " participants"));
   }
-  return absl::OkStatus();
+  if (f.has_text()) {
+    RETURN_IF_ERROR(
+        CheckText("fields.text", f.text(), TextLimit(target.event_type()), Need::kRequired));
+  }
+  if (experiment != nullptr && Is<v1::ActivityRecorded>(target.event_type())) {
+    if (f.has_count()) {
+      RETURN_IF_ERROR(CheckReachTotal("fields.count", experiment->participant_count(),
+                                      target.count(), f.count()));
+    }
+    if (f.has_seldom_heard_count()) {
+      RETURN_IF_ERROR(CheckReachTotal("fields.seldom_heard_count",
+                                      experiment->seldom_heard_reached_count(),
+                                      target.seldom_heard_count(), f.seldom_heard_count()));
+    }
+  }
+  return CheckProcedureDates(f, target, programme);
 }
 
 }  // namespace
@@ -160,7 +217,8 @@ absl::Status DecideCommand(const v1::RecordCorrection& c, const Call& call) {
         absl::StatusCode::kNotFound, rules::kCorrectionTarget,
         absl::StrCat("the stream has no correctable event at position ", c.corrected_position()));
   }
-  RETURN_IF_ERROR(CheckAgainstTarget(c.fields(), *target, call.programme()));
+  RETURN_IF_ERROR(CheckAgainstTarget(c.fields(), *target, call.programme(),
+                                     on_experiment ? &call.experiment() : nullptr));
   v1::CorrectionRecorded correction;
   correction.set_corrected_position(c.corrected_position());
   correction.set_corrected_event_type(target->event_type());

@@ -6,6 +6,7 @@ namespace proeftuin::domain::testkit {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using Code = absl::StatusCode;
 
 class Correction : public DomainTest {
@@ -17,6 +18,18 @@ class Correction : public DomainTest {
     return result.ok() && !result->events.empty() ? result->events[0].position : 0;
   }
 };
+
+v1::CorrectedFields OccurredOn(const v1::Date& date) {
+  v1::CorrectedFields fields;
+  *fields.mutable_occurred_on() = date;
+  return fields;
+}
+
+v1::CorrectedFields Text(std::string text) {
+  v1::CorrectedFields fields;
+  fields.set_text(std::move(text));
+  return fields;
+}
 
 v1::CorrectedFields Amount(int64_t euros) {
   v1::CorrectedFields fields;
@@ -181,6 +194,123 @@ TEST_F(Correction, IsAcceptedOnAnEvaluatedExperimentAndAClosedProgramme) {
   GivenProgramme({ProgrammeEvaluatedEvent(), ClosedEvent()});
   ASSERT_THAT(When(CorrectCmd("a", position, Amount(120), "factuur gecorrigeerd")), IsOk());
   EXPECT_EQ(Experiment("a").spent().cents(), 12'000);
+}
+
+TEST_F(Correction, RejectsAnAdoptionDecisionDatedBeforeTheSubmission) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});  // submitted 2024-06-20
+  const uint64_t position = PositionOf(AdoptCmd());
+  v1::CorrectedFields fields;
+  *fields.mutable_decision() = CollegeDecision("B&W-2024-0712", D(2024, 6, 1));
+  absl::StatusOr<Executed> result = When(CorrectCmd("", position, fields, "datum"));
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field fields.decision.decision_date is 2024-06-01, before"));
+}
+
+TEST_F(Correction, RejectsMovingTheSubmissionAfterTheAdoption) {
+  GivenProgramme({DraftedEvent()});
+  const uint64_t submitted = PositionOf(SubmitCmd());
+  ASSERT_THAT(When(AdoptCmd()), IsOk());  // decided 2024-07-09
+  absl::StatusOr<Executed> result =
+      When(CorrectCmd("", submitted, OccurredOn(D(2024, 7, 10)), "datum"));
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field fields.occurred_on is 2024-07-10, after"));
+  EXPECT_THAT(When(CorrectCmd("", submitted, OccurredOn(D(2024, 7, 9)), "datum")), IsOk());
+}
+
+TEST_F(Correction, RejectsMovingTheSubmissionAfterCouncilInput) {
+  GivenProgramme({DraftedEvent()});
+  const uint64_t submitted = PositionOf(SubmitCmd());
+  ASSERT_THAT(When(RecordInputCmd("wb-1")), IsOk());  // received 2024-07-02
+  EXPECT_THAT(When(CorrectCmd("", submitted, OccurredOn(D(2024, 7, 3)), "datum")),
+              IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+}
+
+TEST_F(Correction, RejectsMovingCouncilInputBeforeTheSubmission) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});  // submitted 2024-06-20
+  const uint64_t input = PositionOf(RecordInputCmd("wb-1"));
+  absl::StatusOr<Executed> result = When(CorrectCmd("", input, OccurredOn(D(2024, 6, 1)), "datum"));
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(), HasSubstr("field fields.occurred_on is 2024-06-01"));
+}
+
+TEST_F(Correction, RejectsMovingCouncilInputAfterItsAnswer) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});
+  const uint64_t input = PositionOf(RecordInputCmd("wb-1"));  // received 2024-07-02
+  ASSERT_THAT(When(AnswerInputCmd("wb-1")), IsOk());          // answered 2024-07-08
+  EXPECT_THAT(When(CorrectCmd("", input, OccurredOn(D(2024, 7, 9)), "datum")),
+              IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(When(CorrectCmd("", input, OccurredOn(D(2024, 7, 8)), "datum")), IsOk());
+}
+
+TEST_F(Correction, RejectsMovingAnAnswerBeforeItsInputOrAfterTheAdoption) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});
+  ASSERT_THAT(When(RecordInputCmd("wb-1")), IsOk());           // received 2024-07-02
+  const uint64_t answer = PositionOf(AnswerInputCmd("wb-1"));  // answered 2024-07-08
+  ASSERT_THAT(When(AdoptCmd()), IsOk());                       // decided 2024-07-09
+  EXPECT_THAT(When(CorrectCmd("", answer, OccurredOn(D(2024, 7, 1)), "datum")),
+              IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(When(CorrectCmd("", answer, OccurredOn(D(2024, 7, 10)), "datum")),
+              IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(When(CorrectCmd("", answer, OccurredOn(D(2024, 7, 3)), "datum")), IsOk());
+}
+
+TEST_F(Correction, RejectsAnAdoptionDecisionDatedBeforeAnAnswer) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});
+  ASSERT_THAT(When(RecordInputCmd("wb-1")), IsOk());
+  ASSERT_THAT(When(AnswerInputCmd("wb-1")), IsOk());  // answered 2024-07-08
+  const uint64_t adopted = PositionOf(AdoptCmd());
+  v1::CorrectedFields fields;
+  *fields.mutable_decision() = CollegeDecision("B&W-2024-0712", D(2024, 7, 7));
+  EXPECT_THAT(When(CorrectCmd("", adopted, fields, "datum")),
+              IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+}
+
+TEST_F(Correction, LaterChecksUseTheCorrectedDatesOfTheProcedure) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});
+  const uint64_t input = PositionOf(RecordInputCmd("wb-1"));  // received 2024-07-02
+  ASSERT_THAT(When(CorrectCmd("", input, OccurredOn(D(2024, 7, 6)), "datum")), IsOk());
+  v1::Command answer = AnswerInputCmd("wb-1");
+  *answer.mutable_answer_council_input()->mutable_answered_on() = D(2024, 7, 5);
+  EXPECT_THAT(When(answer), IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  *answer.mutable_answer_council_input()->mutable_answered_on() = D(2024, 7, 7);
+  const uint64_t answered = PositionOf(answer);
+  ASSERT_THAT(When(CorrectCmd("", answered, OccurredOn(D(2024, 7, 10)), "datum")), IsOk());
+  EXPECT_THAT(When(AdoptCmd()),  // decided 2024-07-09, before the corrected answer
+              IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+}
+
+TEST_F(Correction, LimitsACorrectedTextToTheLimitOfTheCorrectedField) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  const uint64_t activity = PositionOf(ActivityCmd("a", 10, 2));
+  absl::StatusOr<Executed> result =
+      When(CorrectCmd("a", activity, Text(std::string(4'001, 'x')), "notitie"));
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kTextTooLong));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field fields.text has 4001 characters, at most 4000"));
+  EXPECT_THAT(When(CorrectCmd("a", activity, Text(std::string(4'000, 'x')), "notitie")), IsOk());
+  // A knowledge session's summary is a long text (20,000).
+  const uint64_t session = PositionOf(SessionCmd("ks-1"));
+  EXPECT_THAT(When(CorrectCmd("", session, Text(std::string(4'001, 'x')), "verslag")), IsOk());
+}
+
+TEST_F(Correction, RejectsACorrectedCountTakingTheParticipantTotalPastTheLimit) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  v1::ExperimentEvent big;
+  big.mutable_activity_recorded()->set_participant_count(10'000'000);
+  for (int i = 0; i < 214; ++i) GivenExperiment("a", {big});  // 2,140,000,000
+  const uint64_t activity = PositionOf(ActivityCmd("a", 1, 0));
+  v1::CorrectedFields fields;
+  fields.set_count(7'483'648);  // one past 2,147,483,647
+  absl::StatusOr<Executed> result = When(CorrectCmd("a", activity, fields, "nageteld"));
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+  EXPECT_THAT(result.status().message(), HasSubstr("field fields.count"));
+  fields.set_count(7'483'647);
+  ASSERT_THAT(When(CorrectCmd("a", activity, fields, "nageteld")), IsOk());
+  EXPECT_EQ(Experiment("a").participant_count(), 2'147'483'647);
 }
 
 }  // namespace

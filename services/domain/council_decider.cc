@@ -66,7 +66,52 @@ absl::Status CheckCouncilInput(const v1::RecordCouncilInput& c, const Call& call
   return CheckFactDate("received_on", c.received_on(), call.now);
 }
 
+constexpr char kSubmission[] = "the submission to the council";
+constexpr char kAdoption[] = "the adoption decision";
+
+std::string Receipt(const v1::CouncilInputState& input) {
+  return absl::StrCat("the receipt of council input ", input.input_id());
+}
+
+std::string Answer(const v1::CouncilInputState& input) {
+  return absl::StrCat("the answer to council input ", input.input_id());
+}
+
 }  // namespace
+
+absl::Status CheckAdoptionDate(std::string_view field, const v1::Date& date,
+                               const v1::ProgrammeState& programme) {
+  RETURN_IF_ERROR(CheckNotBefore(field, date, kSubmission, programme.submission().submitted_on()));
+  for (const v1::CouncilInputState& input : programme.council_inputs()) {
+    RETURN_IF_ERROR(CheckNotBefore(field, date, Answer(input), input.answered_on()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSubmissionDate(std::string_view field, const v1::Date& date,
+                                 const v1::ProgrammeState& programme) {
+  for (const v1::CouncilInputState& input : programme.council_inputs()) {
+    RETURN_IF_ERROR(CheckNotAfter(field, date, Receipt(input), input.received_on()));
+    RETURN_IF_ERROR(CheckNotAfter(field, date, Answer(input), input.answered_on()));
+  }
+  return CheckNotAfter(field, date, kAdoption, programme.adoption().decision_date());
+}
+
+absl::Status CheckReceiptDate(std::string_view field, const v1::Date& date,
+                              const v1::CouncilInputState& input,
+                              const v1::ProgrammeState& programme) {
+  RETURN_IF_ERROR(CheckNotBefore(field, date, kSubmission, programme.submission().submitted_on()));
+  RETURN_IF_ERROR(CheckNotAfter(field, date, Answer(input), input.answered_on()));
+  return CheckNotAfter(field, date, kAdoption, programme.adoption().decision_date());
+}
+
+absl::Status CheckAnswerDate(std::string_view field, const v1::Date& date,
+                             const v1::CouncilInputState& input,
+                             const v1::ProgrammeState& programme) {
+  RETURN_IF_ERROR(CheckNotBefore(field, date, Receipt(input), input.received_on()));
+  RETURN_IF_ERROR(CheckNotBefore(field, date, kSubmission, programme.submission().submitted_on()));
+  return CheckNotAfter(field, date, kAdoption, programme.adoption().decision_date());
+}
 
 absl::Status DecideCommand(const v1::SubmitProgrammeToCouncil& c, const Call& call) {
   RETURN_IF_ERROR(
@@ -98,6 +143,9 @@ absl::Status DecideCommand(const v1::RecordCouncilInput& c, const Call& call) {
   RETURN_IF_ERROR(CheckCouncilInput(c, call));
   RETURN_IF_ERROR(CheckCouncilWindow(call.programme()));
   ASSIGN_OR_RETURN(std::string input_id, InputId(c, call.programme()));
+  const v1::Date received_on = FactDate(c.received_on(), call.today());
+  RETURN_IF_ERROR(CheckNotBefore("received_on", received_on, kSubmission,
+                                 call.programme().submission().submitted_on()));
   v1::ProgrammeEvent event;
   v1::CouncilInputRecorded* recorded = event.mutable_council_input_recorded();
   recorded->set_input_id(input_id);
@@ -110,7 +158,7 @@ absl::Status DecideCommand(const v1::RecordCouncilInput& c, const Call& call) {
   if (c.has_council_reference()) {
     *recorded->mutable_council_reference() = c.council_reference();
   }
-  *recorded->mutable_received_on() = FactDate(c.received_on(), call.today());
+  *recorded->mutable_received_on() = received_on;
   const v1::Date on = recorded->received_on();
   EmitProgramme(call, std::move(event), on);
   return absl::OkStatus();
@@ -134,6 +182,8 @@ absl::Status DecideCommand(const v1::AnswerCouncilInput& c, const Call& call) {
                              absl::StrCat("council input ", c.input_id(),
                                           " was already answered; correct that answer instead"));
   }
+  const v1::Date answered_on = FactDate(c.answered_on(), call.today());
+  RETURN_IF_ERROR(CheckAnswerDate("answered_on", answered_on, *input, call.programme()));
   v1::ProgrammeEvent event;
   v1::CouncilInputAnswered* answered = event.mutable_council_input_answered();
   answered->set_input_id(c.input_id());
@@ -143,7 +193,7 @@ absl::Status DecideCommand(const v1::AnswerCouncilInput& c, const Call& call) {
     *answered->mutable_decision() = c.decision();
     answered->mutable_decision()->set_deciding_body(v1::DECIDING_BODY_COLLEGE);
   }
-  *answered->mutable_answered_on() = FactDate(c.answered_on(), call.today());
+  *answered->mutable_answered_on() = answered_on;
   const v1::Date on = answered->answered_on();
   EmitProgramme(call, std::move(event), on);
   return absl::OkStatus();

@@ -6,6 +6,7 @@ namespace proeftuin::domain::testkit {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using Code = absl::StatusCode;
 
 class CouncilDecider : public DomainTest {};
@@ -133,6 +134,48 @@ TEST_F(CouncilDecider, RejectsAnswerWithoutDisposition) {
   v1::Command command = AnswerInputCmd("wb-1");
   command.mutable_answer_council_input()->set_disposition(static_cast<v1::Disposition>(42));
   EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+}
+
+TEST_F(CouncilDecider, RejectsCouncilInputReceivedBeforeTheSubmission) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});  // submitted 2024-06-20
+  v1::Command command = RecordInputCmd("");
+  *command.mutable_record_council_input()->mutable_received_on() = D(2024, 6, 10);
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(), HasSubstr("field received_on is 2024-06-10, before"));
+}
+
+TEST_F(CouncilDecider, RejectsAnAnswerDatedBeforeTheInputWasReceived) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});
+  ASSERT_THAT(When(RecordInputCmd("wb-1")), IsOk());  // received 2024-07-02
+  v1::Command command = AnswerInputCmd("wb-1");
+  *command.mutable_answer_council_input()->mutable_answered_on() = D(2024, 7, 1);
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(), HasSubstr("field answered_on is 2024-07-01, before"));
+  *command.mutable_answer_council_input()->mutable_answered_on() = D(2024, 7, 2);
+  EXPECT_THAT(When(command), IsOk());
+}
+
+TEST_F(CouncilDecider, RejectsAnAdoptionDatedBeforeAnAnswer) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});
+  ASSERT_THAT(When(RecordInputCmd("wb-1")), IsOk());  // received 2024-07-02
+  ASSERT_THAT(When(AnswerInputCmd("wb-1")), IsOk());  // answered 2024-07-08
+  v1::Command command = AdoptCmd();
+  *command.mutable_adopt_programme()->mutable_decision()->mutable_decision_date() = D(2024, 7, 5);
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field decision.decision_date is 2024-07-05, before"));
+  EXPECT_THAT(result.status().message(), HasSubstr("wb-1"));
+  EXPECT_THAT(When(AdoptCmd()), IsOk());  // decided 2024-07-09
+}
+
+TEST_F(CouncilDecider, AcceptsAnswersToInputsStoredWithoutDates) {
+  // A state folded before the procedure's dates were kept has none: nothing to compare.
+  GivenProgramme({DraftedEvent(), SubmittedEvent(), InputRecordedEvent("wb-1")});
+  ASSERT_THAT(When(AnswerInputCmd("wb-1")), IsOk());
+  EXPECT_THAT(When(AdoptCmd()), IsOk());
 }
 
 }  // namespace

@@ -29,8 +29,8 @@ absl::Status CheckPlanning(const v1::Planning& planning) {
     RETURN_IF_ERROR(CheckDate(At(milestones, i, "due_on"), m.due_on(), Need::kRequired));
     RETURN_IF_ERROR(CheckNotBefore(At(milestones, i, "due_on"), m.due_on(),
                                    "design.conditions.planning.start", planning.start()));
-    RETURN_IF_ERROR(CheckNotBefore("design.conditions.planning.end", planning.end(),
-                                   At(milestones, i, "due_on"), m.due_on()));
+    RETURN_IF_ERROR(CheckNotAfter(At(milestones, i, "due_on"), m.due_on(),
+                                  "design.conditions.planning.end", planning.end()));
   }
   return absl::OkStatus();
 }
@@ -107,6 +107,10 @@ absl::Status CheckExperimentDesign(const v1::ExperimentDesign& design) {
   RETURN_IF_ERROR(CheckText("design.title", design.title(), kMaxShortText, Need::kRequired));
   RETURN_IF_ERROR(CheckText("design.participation_form", design.participation_form(), kMaxText));
   RETURN_IF_ERROR(CheckText("design.policy_trajectory", design.policy_trajectory(), kMaxText));
+  RETURN_IF_ERROR(CheckEnum("design.policy_phase", design.policy_phase(), v1::PolicyPhase_IsValid,
+                            Need::kOptional));
+  RETURN_IF_ERROR(CheckEnum("design.participation_level", design.participation_level(),
+                            v1::ParticipationLevel_IsValid, Need::kOptional));
   RETURN_IF_ERROR(CheckText("design.level_waiver_reason", design.level_waiver_reason(), kMaxText));
   if (design.participation_level() != v1::PARTICIPATION_LEVEL_UNSPECIFIED &&
       !design.level_waiver_reason().empty()) {

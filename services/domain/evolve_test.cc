@@ -70,6 +70,26 @@ TEST(ExperimentEvolve, IgnoresAnEmptyEvent) {
   EXPECT_EQ(state.stream_version(), 1u);
 }
 
+TEST(ExperimentEvolve, NeverOverflowsTheParticipantTotals) {
+  // Events this build's Decide would refuse (a total past INT32_MAX) still fold without
+  // overflowing: the totals stop at the largest value they hold.
+  v1::ExperimentState state = Evolve(v1::ExperimentState(), ProposedEvent("a"), At(1, 0));
+  v1::ExperimentEvent big;
+  big.mutable_activity_recorded()->set_participant_count(10'000'000);
+  big.mutable_activity_recorded()->set_seldom_heard_reached_count(10'000'000);
+  for (uint64_t i = 0; i < 300; ++i) state = Evolve(std::move(state), big, At(2 + i, 1 + i));
+  EXPECT_EQ(state.activity_count(), 300);
+  EXPECT_EQ(state.participant_count(), 2'147'483'647);
+  EXPECT_EQ(state.seldom_heard_reached_count(), 2'147'483'647);
+  // A correction of one of them down does not go below zero or wrap either.
+  v1::ExperimentEvent correction;
+  correction.mutable_correction_recorded()->set_corrected_position(2);
+  correction.mutable_correction_recorded()->mutable_fields()->set_count(0);
+  state = Evolve(std::move(state), correction, At(400, 301));
+  EXPECT_GE(state.participant_count(), 0);
+  EXPECT_LE(state.participant_count(), 2'147'483'647);
+}
+
 class Rebuild : public DomainTest {};
 
 TEST_F(Rebuild, RebuildingFromTheLogGivesTheLiveStateByteForByte) {

@@ -1,8 +1,12 @@
 // Evolve for experiment streams: folds one ExperimentEvent into an ExperimentState. Never
 // fails; data it cannot apply is ignored.
+#include <algorithm>
+#include <cstdint>
+
 #include "domain/budget.h"
 #include "domain/decider.h"
 #include "domain/internal/correction.h"
+#include "domain/internal/validation.h"
 #include "domain/streams.h"
 
 namespace proeftuin::domain {
@@ -18,6 +22,13 @@ bool Is(const std::string& type) {
   return type == name;
 }
 
+// `total` - `before` + `after`, kept within 0..kMaxReachTotal: Decide refuses a total past it
+// (PT-VALUE-RANGE), so only a log this build would not write reaches the bound; Evolve never
+// fails and never overflows.
+int32_t ReachTotal(int64_t total, int64_t before, int64_t after) {
+  return static_cast<int32_t>(std::clamp<int64_t>(total - before + after, 0, kMaxReachTotal));
+}
+
 void AddSpending(v1::ExperimentState* state, int year, int64_t cents) {
   state->mutable_spent()->set_cents(state->spent().cents() + cents);
   AddToYear(state->mutable_spent_per_year(), year, cents);
@@ -26,12 +37,13 @@ void AddSpending(v1::ExperimentState* state, int year, int64_t cents) {
 void CorrectActivity(v1::ExperimentState* state, v1::CorrectableEvent* target,
                      const v1::CorrectedFields& f) {
   if (f.has_count()) {
-    state->set_participant_count(state->participant_count() - target->count() + f.count());
+    state->set_participant_count(
+        ReachTotal(state->participant_count(), target->count(), f.count()));
     target->set_count(f.count());
   }
   if (f.has_seldom_heard_count()) {
-    state->set_seldom_heard_reached_count(state->seldom_heard_reached_count() -
-                                          target->seldom_heard_count() + f.seldom_heard_count());
+    state->set_seldom_heard_reached_count(ReachTotal(
+        state->seldom_heard_reached_count(), target->seldom_heard_count(), f.seldom_heard_count()));
     target->set_seldom_heard_count(f.seldom_heard_count());
   }
 }
@@ -97,9 +109,9 @@ void ApplySelected(v1::ExperimentState* state, const v1::ExperimentSelected& e) 
 void ApplyActivity(v1::ExperimentState* state, const v1::ActivityRecorded& e,
                    v1::CorrectableEvent* remembered) {
   state->set_activity_count(state->activity_count() + 1);
-  state->set_participant_count(state->participant_count() + e.participant_count());
-  state->set_seldom_heard_reached_count(state->seldom_heard_reached_count() +
-                                        e.seldom_heard_reached_count());
+  state->set_participant_count(ReachTotal(state->participant_count(), 0, e.participant_count()));
+  state->set_seldom_heard_reached_count(
+      ReachTotal(state->seldom_heard_reached_count(), 0, e.seldom_heard_reached_count()));
   if (remembered == nullptr) return;
   remembered->set_count(e.participant_count());
   remembered->set_seldom_heard_count(e.seldom_heard_reached_count());

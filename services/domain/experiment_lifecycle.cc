@@ -50,12 +50,24 @@ absl::Status CheckReadyForSelection(const v1::ExperimentDesign& design,
     return PreconditionError(rules::kSelectNoCriteria,
                              "it has no evaluation criteria (toetsingscriteria)");
   }
-  if (design.participation_level() == v1::PARTICIPATION_LEVEL_UNSPECIFIED &&
-      design.level_waiver_reason().empty()) {
+  // A level this build does not know (stored before such levels were refused) states none;
+  // a blank waiver is no reason.
+  const bool states_level = design.participation_level() != v1::PARTICIPATION_LEVEL_UNSPECIFIED &&
+                            v1::ParticipationLevel_IsValid(design.participation_level());
+  if (!states_level && IsBlank(design.level_waiver_reason())) {
     return PreconditionError(rules::kSelectNoLevel,
                              "it states neither a participation level nor why none is offered");
   }
   return CheckPlanningInPeriod(design, programme);
+}
+
+// True when the amendment changes the planning's start or end (what rule 2 compares with the
+// programme period; milestones lie inside the planning, checked with the design).
+bool PlanningMoves(const v1::ExperimentDesign& before, const v1::ExperimentDesign& after) {
+  const v1::Planning& a = before.conditions().planning();
+  const v1::Planning& b = after.conditions().planning();
+  return !MessageDifferencer::Equals(a.start(), b.start()) ||
+         !MessageDifferencer::Equals(a.end(), b.end());
 }
 
 // Names of the top-level design fields, other than the execution conditions, that differ.
@@ -149,7 +161,12 @@ absl::Status DecideCommand(const v1::AmendExperiment& c, const Call& call) {
                        "not ",
                        absl::StrJoin(changed, ", ")));
     }
-    RETURN_IF_ERROR(CheckPlanningInPeriod(c.design(), call.programme()));
+    // Rule 2's planning check applies to a planning the amendment moves. An unchanged planning
+    // may lie outside a period shortened since (allowed and flagged): amending other
+    // conditions is not refused for it.
+    if (PlanningMoves(experiment.design(), c.design())) {
+      RETURN_IF_ERROR(CheckPlanningInPeriod(c.design(), call.programme()));
+    }
   }
   const bool same_level = c.confidentiality() == v1::CONFIDENTIALITY_UNSPECIFIED ||
                           c.confidentiality() == experiment.confidentiality();

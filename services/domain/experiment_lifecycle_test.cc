@@ -323,6 +323,80 @@ TEST_F(ExperimentDecider, RejectsRejectingASelectedExperiment) {
               IsRuleError(Code::kFailedPrecondition, rules::kExperimentStatus));
 }
 
+TEST_F(ExperimentDecider, RejectsAnUnknownParticipationLevel) {
+  GivenProgramme({DraftedEvent()});
+  v1::Command command = ProposeCmd("a");
+  command.mutable_propose_experiment()->mutable_design()->set_participation_level(
+      static_cast<v1::ParticipationLevel>(99));
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field design.participation_level has unknown value 99"));
+}
+
+TEST_F(ExperimentDecider, RejectsAnUnknownPolicyPhaseInAnAmendment) {
+  GivenProgramme({DraftedEvent()});
+  GivenExperiment("a", {ProposedEvent("a")});
+  v1::ExperimentDesign design = TestExperimentDesign();
+  design.set_policy_phase(static_cast<v1::PolicyPhase>(99));
+  absl::StatusOr<Executed> result = When(AmendExperimentCmd("a", design, ""));
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+  EXPECT_THAT(result.status().message(), HasSubstr("field design.policy_phase"));
+}
+
+TEST_F(ExperimentDecider, RejectsSelectionWithAnUnknownStoredLevelAndNoWaiver) {
+  // A proposal stored before unknown levels were refused: the level states nothing (rule 2).
+  GivenProgramme({DraftedEvent()});
+  v1::ExperimentDesign design = TestExperimentDesign();
+  design.set_participation_level(static_cast<v1::ParticipationLevel>(99));
+  GivenProposed("a", design);
+  EXPECT_THAT(When(SelectCmd("a", {YearEur(2025, 1'000)})),
+              IsRuleError(Code::kFailedPrecondition, rules::kSelectNoLevel));
+}
+
+TEST_F(ExperimentDecider, RejectsSelectionWithABlankWaiver) {
+  GivenProgramme({DraftedEvent()});
+  v1::ExperimentDesign design = TestExperimentDesign();
+  design.clear_participation_level();
+  design.set_level_waiver_reason(" \t\n ");
+  GivenProposed("a", design);
+  EXPECT_THAT(When(SelectCmd("a", {YearEur(2025, 1'000)})),
+              IsRuleError(Code::kFailedPrecondition, rules::kSelectNoLevel));
+}
+
+TEST_F(ExperimentDecider, AmendsConditionsWithoutThePlanningAfterThePeriodWasShortened) {
+  GivenAdoptedProgramme();
+  GivenSelected("a");  // planning 2024-09-01..2025-06-30
+  v1::ProgrammeDesign shorter = TestProgrammeDesign();
+  *shorter.mutable_period()->mutable_end() = D(2025, 3, 31);
+  ASSERT_THAT(When(AmendProgrammeCmd(shorter, "periode ingekort")), IsOk());
+  v1::ExperimentDesign design = TestExperimentDesign();
+  design.mutable_conditions()->set_civil_servant_hours(200);
+  ASSERT_THAT(When(AmendExperimentCmd("a", design, "meer uren nodig")), IsOk());
+  EXPECT_EQ(Experiment("a").design().conditions().civil_servant_hours(), 200);
+  // A change of the planning is still checked against the (shorter) period.
+  *design.mutable_conditions()->mutable_planning()->mutable_end() = D(2025, 5, 31);
+  EXPECT_THAT(When(AmendExperimentCmd("a", design, "iets korter")),
+              IsRuleError(Code::kFailedPrecondition, rules::kPlanningOutsidePeriod));
+}
+
+TEST_F(ExperimentDecider, NamesTheMilestoneDueAfterThePlanningEnd) {
+  GivenProgramme({DraftedEvent()});
+  v1::Command command = ProposeCmd("a");
+  v1::Planning* planning = command.mutable_propose_experiment()
+                               ->mutable_design()
+                               ->mutable_conditions()
+                               ->mutable_planning();
+  v1::Milestone* milestone = planning->add_milestones();
+  milestone->set_name("Eindpresentatie");
+  *milestone->mutable_due_on() = D(2025, 7, 15);
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field design.conditions.planning.milestones[0].due_on is 2025-07-15, "
+                        "after design.conditions.planning.end 2025-06-30"));
+}
+
 TEST_F(ExperimentDecider, RejectsCommandsOnAnUnknownExperiment) {
   GivenAdoptedProgramme();
   EXPECT_THAT(When(StartCmd("onbekend")), IsRuleError(Code::kNotFound, rules::kExperimentNotFound));

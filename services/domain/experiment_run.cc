@@ -103,6 +103,11 @@ absl::Status DecideCommand(const v1::StartExperiment& c, const Call& call) {
 absl::Status DecideCommand(const v1::RecordActivity& c, const Call& call) {
   RETURN_IF_ERROR(CheckActivity(c, call.now));
   RETURN_IF_ERROR(RequireRunning(call.experiment()));
+  RETURN_IF_ERROR(CheckReachTotal("participant_count", call.experiment().participant_count(), 0,
+                                  c.participant_count()));
+  RETURN_IF_ERROR(CheckReachTotal("seldom_heard_reached_count",
+                                  call.experiment().seldom_heard_reached_count(), 0,
+                                  c.seldom_heard_reached_count()));
   v1::ExperimentEvent event;
   v1::ActivityRecorded* activity = event.mutable_activity_recorded();
   *activity->mutable_held_on() = FactDate(c.held_on(), call.today());

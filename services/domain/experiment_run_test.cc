@@ -7,6 +7,7 @@ namespace proeftuin::domain::testkit {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using Code = absl::StatusCode;
 
 class ExperimentRun : public DomainTest {};
@@ -254,6 +255,26 @@ TEST_F(ExperimentRun, EvaluatedExperimentAcceptsOnlyExpenditureAndCorrections) {
         << command.ShortDebugString();
   }
   EXPECT_THAT(When(SpendCmd("a", 10, 2025)), IsOk());
+}
+
+TEST_F(ExperimentRun, RejectsAnActivityTakingTheParticipantTotalPastTheLimit) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  v1::ExperimentEvent big;
+  big.mutable_activity_recorded()->set_participant_count(10'000'000);
+  big.mutable_activity_recorded()->set_seldom_heard_reached_count(10'000'000);
+  for (int i = 0; i < 214; ++i) GivenExperiment("a", {big});  // 2,140,000,000 each
+  absl::StatusOr<Executed> result = When(ActivityCmd("a", 7'483'648, 0));
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+  EXPECT_THAT(result.status().message(), HasSubstr("field participant_count"));
+  EXPECT_THAT(When(ActivityCmd("a", 7'483'648, 7'483'648)),
+              IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+  ASSERT_THAT(When(ActivityCmd("a", 7'483'647, 7'483'647)), IsOk());
+  EXPECT_EQ(Experiment("a").participant_count(), 2'147'483'647);
+  EXPECT_EQ(Experiment("a").seldom_heard_reached_count(), 2'147'483'647);
+  EXPECT_THAT(When(ActivityCmd("a", 1, 0)),
+              IsRuleError(Code::kInvalidArgument, rules::kValueRange));
+  EXPECT_THAT(When(ActivityCmd("a", 0, 0)), IsOk());
 }
 
 }  // namespace

@@ -115,7 +115,7 @@ absl::Status ExperimentStatusError(const char* rule, const v1::ExperimentState& 
 }
 
 absl::Status RequireReason(std::string_view field, std::string_view reason) {
-  if (reason.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+  if (IsBlank(reason)) {
     return FieldError(rules::kReasonRequired, field, "is required: state the reason");
   }
   return CheckText(field, reason, kMaxText);

@@ -169,8 +169,8 @@ absl::Status DecideCommand(const v1::AdoptProgramme& c, const Call& call) {
                                                                "response: ",
                                                                absl::StrJoin(open, ", ")));
   }
-  RETURN_IF_ERROR(CheckNotBefore("decision.decision_date", c.decision().decision_date(),
-                                 "the submission date", programme.submission().submitted_on()));
+  RETURN_IF_ERROR(
+      CheckAdoptionDate("decision.decision_date", c.decision().decision_date(), programme));
   v1::ProgrammeEvent event;
   v1::DecisionReference* decision = event.mutable_programme_adopted()->mutable_decision();
   *decision = c.decision();

@@ -37,6 +37,12 @@ void ApplyCorrection(v1::ProgrammeState* state, const v1::CorrectionRecorded& c)
       *state->mutable_submission()->mutable_council_reference() = f.council_reference();
     }
     if (f.has_occurred_on()) *state->mutable_submission()->mutable_submitted_on() = f.occurred_on();
+  } else if (type == v1::CouncilInputRecorded::descriptor()->full_name()) {
+    v1::CouncilInputState* input = FindInput(state, target->key());
+    if (input != nullptr && f.has_occurred_on()) *input->mutable_received_on() = f.occurred_on();
+  } else if (type == v1::CouncilInputAnswered::descriptor()->full_name()) {
+    v1::CouncilInputState* input = FindInput(state, target->key());
+    if (input != nullptr && f.has_occurred_on()) *input->mutable_answered_on() = f.occurred_on();
   } else if (type == v1::ProgrammeAdopted::descriptor()->full_name()) {
     if (f.has_decision()) *state->mutable_adoption() = f.decision();
   } else if (type == v1::KnowledgeSessionHeld::descriptor()->full_name()) {
@@ -69,6 +75,7 @@ void ApplyInput(v1::ProgrammeState* state, const v1::CouncilInputRecorded& e,
   input->set_input_id(e.input_id());
   input->set_kind(e.kind());
   input->set_experiment_id(e.experiment_id());
+  if (e.has_received_on()) *input->mutable_received_on() = e.received_on();
   if (remembered != nullptr) remembered->set_key(e.input_id());
 }
 
@@ -78,6 +85,7 @@ void ApplyAnswer(v1::ProgrammeState* state, const v1::CouncilInputAnswered& e,
   if (input != nullptr) {
     input->set_answered(true);
     input->set_disposition(e.disposition());
+    if (e.has_answered_on()) *input->mutable_answered_on() = e.answered_on();
   }
   if (remembered != nullptr) remembered->set_key(e.input_id());
 }

@@ -55,10 +55,14 @@ absl::Status CheckId(std::string_view field, std::string_view value, Need need) 
   return absl::OkStatus();
 }
 
+bool IsBlank(std::string_view value) {
+  return value.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
 absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars,
                        Need need) {
   const size_t n = CodePoints(value);
-  if (need == Need::kRequired && value.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+  if (need == Need::kRequired && IsBlank(value)) {
     return FieldError(rules::kFieldRequired, field, "is required");
   }
   if (n > max_chars) {
@@ -90,6 +94,16 @@ absl::Status CheckCount(std::string_view field, int64_t value, int64_t max) {
   if (value < 0 || value > max) {
     return FieldError(rules::kValueRange, field,
                       absl::StrCat("is ", value, ", must be between 0 and ", max));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckReachTotal(std::string_view field, int64_t total, int64_t before, int64_t after) {
+  const int64_t next = total - before + after;
+  if (next > kMaxReachTotal) {
+    return FieldError(rules::kValueRange, field,
+                      absl::StrCat("would take the experiment's total over its activities to ",
+                                   next, ", at most ", kMaxReachTotal));
   }
   return absl::OkStatus();
 }
@@ -164,6 +178,16 @@ absl::Status CheckNotBefore(std::string_view later_field, const v1::Date& later,
     return FieldError(rules::kDateOrder, later_field,
                       absl::StrCat("is ", FormatDate(later), ", before ",
                                    std::string(earlier_field), " ", FormatDate(earlier)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNotAfter(std::string_view earlier_field, const v1::Date& earlier,
+                           std::string_view later_field, const v1::Date& later) {
+  if (IsSet(later) && IsSet(earlier) && CompareDates(earlier, later) > 0) {
+    return FieldError(rules::kDateOrder, earlier_field,
+                      absl::StrCat("is ", FormatDate(earlier), ", after ", std::string(later_field),
+                                   " ", FormatDate(later)));
   }
   return absl::OkStatus();
 }

@@ -61,6 +61,29 @@ absl::Status DecideCommand(const v1::CompleteExperiment& command, const Call& ca
 absl::Status DecideCommand(const v1::MarkExperimentNotEvaluable& command, const Call& call);
 absl::Status DecideCommand(const v1::EvaluateExperiment& command, const Call& call);
 
+// The dates of the wishes-and-objections procedure (council_decider.cc), in order: the
+// submission to the council <= each input's receipt <= its answer <= the adoption decision.
+// Dates a state does not hold (folded before they were kept) are skipped.
+//
+// An adoption (or its corrected decision) dated `date`: not before the submission, nor before
+// any answer. The error names `field`.
+absl::Status CheckAdoptionDate(std::string_view field, const v1::Date& date,
+                               const v1::ProgrammeState& programme);
+// A corrected submission date: not after any input's receipt or answer, or the adoption
+// decision. (Not compared with the response deadline, which cannot be corrected.)
+absl::Status CheckSubmissionDate(std::string_view field, const v1::Date& date,
+                                 const v1::ProgrammeState& programme);
+// A corrected receipt date of `input`: not before the submission, not after its answer or the
+// adoption decision.
+absl::Status CheckReceiptDate(std::string_view field, const v1::Date& date,
+                              const v1::CouncilInputState& input,
+                              const v1::ProgrammeState& programme);
+// An answer date (or a corrected one) of `input`: not before its receipt or the submission,
+// not after the adoption decision.
+absl::Status CheckAnswerDate(std::string_view field, const v1::Date& date,
+                             const v1::CouncilInputState& input,
+                             const v1::ProgrammeState& programme);
+
 // Corrections on either stream (correction.cc).
 absl::Status DecideCommand(const v1::RecordCorrection& command, const Call& call);
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,9 @@ inline constexpr int kMaxAttendees = 1000;                // named attendees of 
 inline constexpr int64_t kMaxCents = 10'000'000'000'000;  // EUR 100 billion
 inline constexpr int32_t kMaxCount = 10'000'000;          // people counted
 inline constexpr int32_t kMaxHours = 1'000'000;
+// An experiment's participants (or seldom-heard residents reached) summed over its activities,
+// after corrections: what its state's int32 totals hold.
+inline constexpr int64_t kMaxReachTotal = std::numeric_limits<int32_t>::max();
 inline constexpr int kMinBudgetYear = 2000;
 inline constexpr int kMaxBudgetYear = 2100;
 
@@ -44,11 +48,16 @@ bool IsSlug(std::string_view value);
 absl::Status CheckId(std::string_view field, std::string_view value, Need need = Need::kRequired);
 absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars,
                        Need need = Need::kOptional);
+// True for text that is empty or only whitespace (what a required text may not be).
+bool IsBlank(std::string_view value);
 absl::Status CheckTextList(std::string_view field,
                            const google::protobuf::RepeatedPtrField<std::string>& values,
                            size_t max_chars);
 absl::Status CheckItemCount(std::string_view field, int count, int max = kMaxItems);
 absl::Status CheckCount(std::string_view field, int64_t value, int64_t max = kMaxCount);
+// An experiment's reach total after one activity's count changes from `before` to `after`
+// (0 -> count for a new activity) stays at most kMaxReachTotal; the error names `field`.
+absl::Status CheckReachTotal(std::string_view field, int64_t total, int64_t before, int64_t after);
 absl::Status CheckMoney(std::string_view field, const v1::Money& money);
 // Like CheckMoney, but the message must be present.
 absl::Status CheckRequiredMoney(std::string_view field, bool present, const v1::Money& money);
@@ -66,9 +75,13 @@ absl::Status CheckFactDate(std::string_view field, const v1::Date& date, absl::T
 v1::Date FactDate(const v1::Date& date, const v1::Date& today);
 // `start` and `end` both set and valid, start <= end.
 absl::Status CheckPeriod(std::string_view field, const v1::Date& start, const v1::Date& end);
-// `later` (when set) is not before `earlier`.
+// `later` (when set) is not before `earlier`; the error names `later_field`.
 absl::Status CheckNotBefore(std::string_view later_field, const v1::Date& later,
                             std::string_view earlier_field, const v1::Date& earlier);
+// `earlier` (when set) is not after `later`; the error names `earlier_field` (the field to fix
+// when the earlier date is the one that moved, e.g. a milestone after its planning's end).
+absl::Status CheckNotAfter(std::string_view earlier_field, const v1::Date& earlier,
+                           std::string_view later_field, const v1::Date& later);
 
 absl::Status CheckDocument(std::string_view field, const v1::DocumentReference& document);
 absl::Status CheckCouncilReference(std::string_view field, const v1::CouncilReference& ref,
