@@ -1,5 +1,6 @@
 #include "api/authz.h"
 
+#include <algorithm>
 #include <map>
 
 #include "app/principals.h"
@@ -68,6 +69,25 @@ std::string CertificateSubject(const grpc::ServerContextBase& ctx) {
 
 std::string MethodName(std::string_view service, std::string_view method) {
   return "/proeftuin.v1." + std::string(service) + "/" + std::string(method);
+}
+
+bool WritesExperimentStreams(v1::Role role) {
+  static const std::vector<std::string> methods = [] {
+    std::vector<std::string> out;
+    for (std::string_view m :
+         {"ProposeExperiment", "AmendExperiment", "WithdrawExperiment", "SelectExperiment",
+          "RejectExperiment", "StartExperiment", "RecordActivity", "RecordExpenditure",
+          "ReportProgress", "StopExperimentEarly", "CompleteExperiment",
+          "MarkExperimentNotEvaluable", "EvaluateExperiment"}) {
+      out.push_back(MethodName("ProgrammeService", m));
+    }
+    return out;
+  }();
+  for (const MethodRoles& entry : RoleMatrix()) {
+    if (std::find(methods.begin(), methods.end(), entry.method) == methods.end()) continue;
+    if (std::find(entry.roles.begin(), entry.roles.end(), role) != entry.roles.end()) return true;
+  }
+  return false;
 }
 
 const std::vector<MethodRoles>& RoleMatrix() {

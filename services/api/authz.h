@@ -31,6 +31,10 @@ struct MethodRoles {
 // Every proeftuin.v1 method with its roles.
 const std::vector<MethodRoles>& RoleMatrix();
 
+// True when `role` may send a command that writes an experiment's stream: the roles that may
+// correct an experiment's events (RecordCorrection: "any role that may write the stream").
+bool WritesExperimentStreams(v1::Role role);
+
 // The authenticated caller of one RPC.
 struct Caller {
   v1::Principal principal;
@@ -48,6 +52,13 @@ class Guard {
   // keep it, as it holds a RocksDB snapshot.
   absl::StatusOr<Caller> Check(const grpc::ServerContextBase& ctx, std::string_view method,
                                std::shared_ptr<eventstore::ReadView>* view = nullptr) const;
+
+  // Check again for a call that is still open (a Subscribe stream), against the credentials as
+  // they are now; not told to the observer (the call was logged when it began).
+  absl::StatusOr<Caller> Recheck(const grpc::ServerContextBase& ctx, std::string_view method) const {
+    std::string principal_id;
+    return Authorize(ctx, method, &principal_id, nullptr);
+  }
 
   // Told the outcome of every Check: the principal id ("" when the caller was not
   // authenticated) and the status Check returns. proeftuind's per-RPC log and metrics use it.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/status.h"
+#include "app/principals.h"
 #include "app/queries.h"
 #include "eventstore/status_macros.h"
 
@@ -275,9 +276,17 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
         *finish = *end_;
         return Act::kFinish;
       }
+      if (absl::Status s = Reauthorize(); !s.ok()) {
+        *finish = api::Finish(ctx_, s);
+        return Act::kFinish;
+      }
       return NextMessage() ? Act::kWrite : Act::kNone;  // flush what was gathered, then end
     }
     const bool drained = Gather();
+    if (absl::Status s = Reauthorize(); !s.ok()) {
+      *finish = api::Finish(ctx_, s);
+      return Act::kFinish;
+    }
     if (!events_.empty()) {
       const bool hold = drained && max_delay_ > absl::ZeroDuration() &&
                         absl::Now() < first_at_ + max_delay_;
@@ -290,6 +299,32 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
     }
     return Act::kNone;
   }
+
+  // Before events go out: when a principal event was committed since the caller was last
+  // checked (any principal's: a token revoked, a role or clearance changed; the events gathered
+  // may come after it), or kRecheckEvery passed (a token expires with time), authenticates the
+  // caller again. UNAUTHENTICATED / PERMISSION_DENIED as for a new call; ABORTED when its
+  // clearance changed (the stream's redaction depends on it: subscribe again). The events
+  // gathered were committed before the change was, or the check sees the change.
+  absl::Status Reauthorize() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const uint64_t changed = app::LastPrincipalChange();
+    const bool committed = changed > checked_change_ && service_->store_->LastPosition() >= changed;
+    const absl::Time now = absl::Now();
+    if (!committed && now < next_check_) return absl::OkStatus();
+    if (committed) checked_change_ = changed;
+    next_check_ = now + kRecheckEvery;
+    absl::StatusOr<Caller> caller =
+        service_->guard_->Recheck(*ctx_, MethodName("EventService", "Subscribe"));
+    if (!caller.ok()) return caller.status();
+    if (caller->clearance() != clearance_) {
+      return absl::AbortedError(
+          "the principal's clearance changed while the stream was open; subscribe again from "
+          "the last position received");
+    }
+    return absl::OkStatus();
+  }
+
+  static constexpr absl::Duration kRecheckEvery = absl::Seconds(10);
 
   // Moves the gathered events (or else the held mark) into out_; false when there is none.
   bool NextMessage() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -362,6 +397,11 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
   uint64_t last_ ABSL_GUARDED_BY(mu_) = 0;                  // position of events_.back()
   std::optional<eventstore::SubscriptionMessage> held_ ABSL_GUARDED_BY(mu_);
   absl::Status error_ ABSL_GUARDED_BY(mu_);
+  // The principal change the caller was last authenticated against, and when to check anyway.
+  // 0: the first message checks once more (Subscribe's own check may predate a change that was
+  // applied but not yet committed when it read).
+  uint64_t checked_change_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Time next_check_ ABSL_GUARDED_BY(mu_) = absl::Now() + kRecheckEvery;
   // The message in flight and the last position it covers (read by OnWriteDone).
   v1::SubscribeResponse out_;
   uint64_t sending_ ABSL_GUARDED_BY(mu_) = 0;

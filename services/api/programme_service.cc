@@ -23,7 +23,17 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
     reactor->Finish(Finish(ctx, caller.status()));
     return reactor;
   }
-  app::CallContext call{caller->actor, options};
+  if (command.has_record_correction() && !command.record_correction().experiment_id().empty() &&
+      !WritesExperimentStreams(caller->principal.role())) {
+    reactor->Finish(Finish(
+        ctx, absl::PermissionDeniedError(
+                 std::string(method) +
+                 " of an experiment's event requires a role that writes experiment streams; "
+                 "principal " + caller->principal.principal_id() + " has role " +
+                 caller->actor.role() + ", which may correct programme events only")));
+    return reactor;
+  }
+  app::CallContext call{caller->actor, options, caller->clearance()};
   commands_->Execute(std::move(command), std::move(call),
                      [ctx, reactor, result](absl::StatusOr<eventstore::AppendResult> r) {
                        if (r.ok()) {

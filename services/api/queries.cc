@@ -36,6 +36,7 @@ absl::StatusOr<std::shared_ptr<eventstore::ReadView>> Queries::ViewAt(uint64_t m
                                                                       const QueryScope& scope) {
   if (scope.view != nullptr && scope.view->position() >= min_position) return scope.view;
   if (min_position > 0) {
+    RETURN_IF_ERROR(app::CheckMinPosition(min_position, store_->LastPosition()));
     RETURN_IF_ERROR(
         store_->WaitForProjection(kDeciderStateProjection, min_position, scope.deadline));
   }
@@ -103,6 +104,8 @@ absl::Status Queries::AnswerGetProgramme(const v1::GetProgrammeRequest& r,
   }
   out->Clear();
   ASSIGN_OR_RETURN(*out->mutable_view(), views::GetProgrammeView(*view, *p, scope.clearance, now));
+  ASSIGN_OR_RETURN(auto hidden, app::HiddenExperiments(*view, r.programme_id(), scope.clearance));
+  app::RedactProgramme(hidden, &*p);
   *out->mutable_programme() = *std::move(p);
   out->set_as_of_position(view->position());
   if (last > 0) programmes_.Put(key, stamp, *out);
@@ -134,6 +137,8 @@ absl::StatusOr<v1::ListProgrammesResponse> Queries::ListProgrammes(
   for (v1::ProgrammeState& p : *out.mutable_programmes()) {
     RETURN_IF_ERROR(
         app::AddRepeatingCorrectables(*view, p.programme_id(), "", p.mutable_correctable_events()));
+    ASSIGN_OR_RETURN(auto hidden, app::HiddenExperiments(*view, p.programme_id(), scope.clearance));
+    app::RedactProgramme(hidden, &p);
   }
   out.set_as_of_position(view->position());
   return out;

@@ -131,6 +131,64 @@ TEST_F(CachedGetProgramme, ReadersOfAnotherClearanceGetTheirOwnView) {
   EXPECT_EQ(queries_.cached_programme_hits(), 2u);
 }
 
+// The programme's own state in GetProgramme and ListProgrammes names no experiment the reader
+// may not see: not its allocation, not as the subject of council input (the view already
+// leaves them out; the state beside it did not).
+TEST_F(CachedGetProgramme, TheProgrammesStateNamesNoHiddenExperiment) {
+  auto run_as = [this](const v1::Command& c, const std::string& role) {
+    auto r = store_.Run(c, role);
+    ASSERT_TRUE(r.ok()) << c.ShortDebugString() << ": " << r.status();
+  };
+  run_as(tk::SelectCmd("e1", {tk::YearEur(2025, 10'000)}), "college");
+  run_as(tk::SelectCmd("e2", {tk::YearEur(2025, 20'000)}), "college");
+  run_as(tk::SubmitCmd(), "council_clerk");
+  v1::Command input = tk::RecordInputCmd("wb-1");
+  input.mutable_record_council_input()->set_concerns_experiment_id("e2");
+  run_as(input, "council_clerk");
+  auto names_e2 = [](const v1::ProgrammeState& p) {
+    bool named = false;
+    for (const auto& a : p.allocations()) named |= a.experiment_id() == "e2";
+    for (const auto& i : p.council_inputs()) named |= i.experiment_id() == "e2";
+    return named;
+  };
+  EXPECT_TRUE(names_e2(Get(kAll).programme()));
+  const v1::ProgrammeState seen = Get(kPublic).programme();
+  EXPECT_FALSE(names_e2(seen)) << seen.ShortDebugString();
+  ASSERT_EQ(seen.allocations_size(), 1);
+  EXPECT_EQ(seen.allocations(0).experiment_id(), "e1");
+  ASSERT_EQ(seen.council_inputs_size(), 1);  // the input itself is the programme's
+  EXPECT_FALSE(names_e2(Sent(kPublic).programme()));
+  EXPECT_FALSE(names_e2(Get(kPublic).programme()));  // from the cache too
+  v1::ListProgrammesRequest list;
+  QueryScope scope;
+  scope.clearance = kPublic;
+  auto listed = queries_.ListProgrammes(list, scope);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_GE(listed->programmes_size(), 1);
+  for (const auto& p : listed->programmes()) EXPECT_FALSE(names_e2(p)) << p.programme_id();
+  scope.clearance = kAll;
+  listed = queries_.ListProgrammes(list, scope);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  bool named = false;
+  for (const auto& p : listed->programmes()) named |= names_e2(p);
+  EXPECT_TRUE(named);
+}
+
+// A query's min_position past the log's end is refused at once, naming the field.
+TEST_F(CachedGetProgramme, AMinPositionPastTheLogsEndIsOutOfRange) {
+  v1::GetProgrammeRequest r = Request();
+  r.set_min_position(store_.store().LastPosition() + 1);
+  QueryScope scope = Scope(kAll);
+  scope.deadline = absl::Now() + absl::Seconds(30);
+  const absl::Time asked = absl::Now();
+  auto got = queries_.GetProgramme(r, scope);
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kOutOfRange) << got.status();
+  EXPECT_NE(got.status().message().find("min_position: "), absl::string_view::npos);
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(20));
+  r.set_min_position(store_.store().LastPosition());
+  EXPECT_TRUE(queries_.GetProgramme(r, scope).ok());
+}
+
 TEST(ProgrammeCacheLimits, DropsTheLeastRecentlyUsedEntriesAndKeepsTheNewestStamp) {
   v1::GetProgrammeResponse r;
   r.set_as_of_position(7);

@@ -6,6 +6,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "app/decider_projection.h"
+#include "app/queries.h"
 #include "domain/decider.h"
 #include "domain/streams.h"
 #include "eventstore/sha256.h"
@@ -191,6 +192,19 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   if (target.is_experiment_command()) {
     ASSIGN_OR_RETURN(experiment, LoadExperiment(view, target.programme_id, target.experiment_id,
                                                 Correctables::kOneOff));
+  }
+  // Above the caller's clearance: decided as if absent (NOT_FOUND, as for an unknown id), except
+  // where the id itself is what the command would create.
+  const v1::Confidentiality clearance = job.call.clearance;
+  if (programme != nullptr && !Cleared(programme->confidentiality(), clearance) &&
+      !job.command.has_draft_programme()) {
+    programme = nullptr;
+    shared_programme.reset();
+    experiment.reset();
+  }
+  if (experiment.has_value() && !Cleared(experiment->confidentiality(), clearance) &&
+      !job.command.has_propose_experiment()) {
+    experiment.reset();
   }
   if (job.command.has_record_correction()) {
     const v1::RecordCorrection& c = job.command.record_correction();

@@ -33,6 +33,11 @@ class ProgrammeStateCache;
 struct CallContext {
   v1::Actor actor;
   v1::CommandOptions options;
+  // The caller's clearance. A programme or experiment above it is treated as absent: the caller
+  // gets the NOT_FOUND an unknown one gets, so its existence is not revealed and it cannot be
+  // changed (docs/ROLES.md). Proposing or drafting under an id that is taken still answers
+  // ALREADY_EXISTS: ids are unique whoever can see them. Unset counts as openbaar.
+  v1::Confidentiality clearance = v1::CONFIDENTIALITY_UNSPECIFIED;
 };
 
 using CommandDone = std::function<void(absl::StatusOr<eventstore::AppendResult>)>;

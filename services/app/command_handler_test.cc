@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_replace.h"
 #include "app/command_handler.h"
 #include "domain/example_programme.h"
 #include "views/testing/views_testing.h"
@@ -24,19 +25,21 @@ const domain::ExampleStep& Step(const std::string& label) {
   return none;
 }
 
-CallContext Call(const std::string& request_id) {
+CallContext Call(const std::string& request_id,
+                 v1::Confidentiality clearance = v1::CONFIDENTIALITY_ZEER_GEHEIM) {
   CallContext call;
   call.actor.set_principal_id("programme_manager");
   call.actor.set_role("programme_manager");
+  call.clearance = clearance;
   call.options.set_request_id(request_id);
   return call;
 }
 
-absl::StatusOr<eventstore::AppendResult> Execute(CommandHandler& handler,
-                                                 const v1::Command& command,
-                                                 const std::string& request_id) {
+absl::StatusOr<eventstore::AppendResult> Execute(
+    CommandHandler& handler, const v1::Command& command, const std::string& request_id,
+    v1::Confidentiality clearance = v1::CONFIDENTIALITY_ZEER_GEHEIM) {
   std::promise<absl::StatusOr<eventstore::AppendResult>> answer;
-  handler.Execute(command, Call(request_id), [&](absl::StatusOr<eventstore::AppendResult> r) {
+  handler.Execute(command, Call(request_id, clearance), [&](absl::StatusOr<eventstore::AppendResult> r) {
     answer.set_value(std::move(r));
   });
   return answer.get_future().get();
@@ -86,6 +89,67 @@ TEST(CommandHandler, ARetryWhoseFirstAttemptLandsMeanwhileGetsTheFirstAttemptsRe
   // and the session is there once
   auto again = Execute(handler, session, "session-2");
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists) << again.status();
+}
+
+// A caller cannot find, read or change a programme or experiment above its clearance through a
+// command: it gets the answer an unknown id gets, word for word, and nothing is written.
+TEST(CommandHandler, AnObjectAboveTheCallersClearanceIsAnsweredAsUnknown) {
+  views::testing::ViewsStore store;
+  store.SetNow(Step("draft").at);
+  ASSERT_TRUE(store.Run(Step("draft").command).ok());
+  v1::Command propose = Step("propose-straatgewijze-intake-voorburg-noord").command;
+  ASSERT_TRUE(propose.has_propose_experiment());
+  propose.mutable_propose_experiment()->set_confidentiality(v1::CONFIDENTIALITY_VERTROUWELIJK);
+  store.SetNow(Step("propose-straatgewijze-intake-voorburg-noord").at);
+  auto proposed = store.Run(propose, "proposer");
+  ASSERT_TRUE(proposed.ok()) << proposed.status();
+  const std::string id = propose.propose_experiment().experiment_id();
+  CommandHandler& handler = store.handler();
+
+  v1::Command amend;
+  v1::AmendExperiment* a = amend.mutable_amend_experiment();
+  a->set_programme_id(propose.propose_experiment().programme_id());
+  a->set_experiment_id(id);
+  *a->mutable_design() = propose.propose_experiment().design();
+  a->mutable_design()->set_title("Declassified by someone who cannot see it");
+  a->set_confidentiality(v1::CONFIDENTIALITY_OPENBAAR);
+  v1::Command unknown = amend;
+  unknown.mutable_amend_experiment()->set_experiment_id("no-such-experiment");
+  const uint64_t groups = store.store().Stats().groups_committed;
+  auto hidden = Execute(handler, amend, "amend-1", v1::CONFIDENTIALITY_INTERN);
+  auto absent = Execute(handler, unknown, "amend-2", v1::CONFIDENTIALITY_INTERN);
+  EXPECT_EQ(hidden.status().code(), absl::StatusCode::kNotFound) << hidden.status();
+  ASSERT_EQ(absent.status().code(), absl::StatusCode::kNotFound) << absent.status();
+  std::string expected = absl::StrReplaceAll(absent.status().message(), {{"no-such-experiment", id}});
+  EXPECT_EQ(hidden.status().message(), expected);
+  EXPECT_EQ(store.store().Stats().groups_committed, groups);
+  // A taken id is still taken, whoever asks.
+  auto again = Execute(handler, propose, "propose-2", v1::CONFIDENTIALITY_OPENBAAR);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists) << again.status();
+  // Cleared, the same amendment is decided.
+  auto cleared = Execute(handler, amend, "amend-3", v1::CONFIDENTIALITY_VERTROUWELIJK);
+  EXPECT_TRUE(cleared.ok()) << cleared.status();
+
+  // The programme itself above the caller's clearance.
+  v1::Command session = Step("session-college").command;
+  store.SetNow(Step("session-college").at);
+  const std::string programme = session.record_knowledge_session().programme_id();
+  v1::Command raise;
+  raise.mutable_amend_programme()->set_programme_id(programme);
+  *raise.mutable_amend_programme()->mutable_design() = Step("draft").command.draft_programme().design();
+  raise.mutable_amend_programme()->set_confidentiality(v1::CONFIDENTIALITY_GEHEIM);
+  raise.mutable_amend_programme()->set_reason("Raised to geheim for the test");
+  auto raised = Execute(handler, raise, "raise-1");
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  v1::Command session_elsewhere = session;
+  session_elsewhere.mutable_record_knowledge_session()->set_programme_id("no-such-programme");
+  auto on_hidden = Execute(handler, session, "session-1", v1::CONFIDENTIALITY_VERTROUWELIJK);
+  auto on_absent = Execute(handler, session_elsewhere, "session-2", v1::CONFIDENTIALITY_VERTROUWELIJK);
+  EXPECT_EQ(on_hidden.status().code(), absl::StatusCode::kNotFound) << on_hidden.status();
+  ASSERT_EQ(on_absent.status().code(), absl::StatusCode::kNotFound) << on_absent.status();
+  expected = absl::StrReplaceAll(on_absent.status().message(), {{"no-such-programme", programme}});
+  EXPECT_EQ(on_hidden.status().message(), expected);
+  EXPECT_TRUE(Execute(handler, session, "session-3", v1::CONFIDENTIALITY_GEHEIM).ok());
 }
 
 }  // namespace

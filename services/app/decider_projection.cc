@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
+#include "app/queries.h"
 #include "domain/decider.h"
 #include "domain/streams.h"
 #include "eventstore/record.h"
@@ -263,6 +267,93 @@ absl::StatusOr<std::vector<v1::ExperimentState>> LoadExperiments(eventstore::Rea
     return absl::DataLossError("an experiment state of " + std::string(programme_id) +
                                " is corrupt");
   return out;
+}
+
+namespace {
+
+// Field 6 of a stored v1::ExperimentState (its confidentiality), without parsing the rest.
+std::optional<v1::Confidentiality> StoredConfidentiality(std::string_view row) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(row.data()),
+                                            static_cast<int>(row.size()));
+  int level = v1::CONFIDENTIALITY_UNSPECIFIED;
+  while (uint32_t tag = in.ReadTag()) {
+    if (tag == WireFormatLite::MakeTag(v1::ExperimentState::kConfidentialityFieldNumber,
+                                       WireFormatLite::WIRETYPE_VARINT)) {
+      uint32_t v = 0;
+      if (!in.ReadVarint32(&v)) return std::nullopt;
+      level = static_cast<int>(v);
+    } else if (!WireFormatLite::SkipField(&in, tag)) {
+      return std::nullopt;
+    }
+  }
+  if (!in.ConsumedEntireMessage()) return std::nullopt;
+  return static_cast<v1::Confidentiality>(level);
+}
+
+}  // namespace
+
+absl::StatusOr<absl::flat_hash_set<std::string>> HiddenExperiments(eventstore::ReadView& view,
+                                                                   std::string_view programme_id,
+                                                                   v1::Confidentiality clearance) {
+  absl::flat_hash_set<std::string> hidden;
+  if (clearance == v1::CONFIDENTIALITY_ZEER_GEHEIM) return hidden;
+  const std::string prefix = ExperimentPrefix(programme_id);
+  bool corrupt = false;
+  RETURN_IF_ERROR(view.Scan(kDeciderStateProjection, prefix, "",
+                            [&](std::string_view key, std::string_view row) {
+                              std::optional<v1::Confidentiality> level = StoredConfidentiality(row);
+                              if (!level.has_value()) {
+                                corrupt = true;
+                                return false;
+                              }
+                              if (!Cleared(*level, clearance)) {
+                                hidden.insert(std::string(key.substr(prefix.size())));
+                              }
+                              return true;
+                            }));
+  if (corrupt) {
+    return absl::DataLossError("an experiment state of " + std::string(programme_id) +
+                               " is corrupt");
+  }
+  return hidden;
+}
+
+void RedactProgramme(const absl::flat_hash_set<std::string>& hidden, v1::ProgrammeState* state) {
+  if (hidden.empty()) return;
+  auto* allocations = state->mutable_allocations();
+  allocations->erase(std::remove_if(allocations->begin(), allocations->end(),
+                                    [&](const v1::AllocationState& a) {
+                                      return hidden.contains(a.experiment_id());
+                                    }),
+                     allocations->end());
+  for (v1::CouncilInputState& input : *state->mutable_council_inputs()) {
+    if (hidden.contains(input.experiment_id())) input.clear_experiment_id();
+  }
+}
+
+bool RedactProgrammeEvent(const absl::flat_hash_set<std::string>& hidden,
+                          v1::ProgrammeEvent* event) {
+  if (hidden.empty()) return true;
+  if (event->has_budget_allocated() && hidden.contains(event->budget_allocated().experiment_id())) {
+    event->mutable_budget_allocated()->clear_experiment_id();
+    return false;
+  }
+  if (event->has_budget_released() && hidden.contains(event->budget_released().experiment_id())) {
+    event->mutable_budget_released()->clear_experiment_id();
+    return false;
+  }
+  if (event->has_council_input_recorded() &&
+      hidden.contains(event->council_input_recorded().experiment_id())) {
+    event->mutable_council_input_recorded()->clear_experiment_id();
+  }
+  if (event->has_knowledge_session_held()) {
+    auto* ids = event->mutable_knowledge_session_held()->mutable_experiment_ids();
+    ids->erase(std::remove_if(ids->begin(), ids->end(),
+                              [&](const std::string& id) { return hidden.contains(id); }),
+               ids->end());
+  }
+  return true;
 }
 
 }  // namespace proeftuin::app

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -50,8 +51,9 @@ std::string ExperimentPrefix(std::string_view programme_id);
 class DeciderStateProjector : public eventstore::Projector {
  public:
   std::string Name() const override { return kDeciderStateProjection; }
-  // 2: correctable events of repeating types in rows of their own; 3: "t/" rows.
-  uint32_t Version() const override { return 3; }
+  // 2: correctable events of repeating types in rows of their own; 3: "t/" rows; 4: council
+  // inputs keep the dates they were received and answered on.
+  uint32_t Version() const override { return 4; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
   // Serializes the states of this group (or rebuild chunk) into their rows, once each.
   void Flush(eventstore::ProjectionWriter& rows) override;
@@ -127,5 +129,21 @@ absl::StatusOr<uint64_t> LastPositionOfProgramme(eventstore::ReadView& view,
 // The programme's experiment states, with their one-off correctable events only.
 absl::StatusOr<std::vector<v1::ExperimentState>> LoadExperiments(eventstore::ReadView& view,
                                                                  std::string_view programme_id);
+
+// The ids of the programme's experiments above `clearance` (none at the highest clearance).
+// Reads each experiment row's confidentiality only. DATA_LOSS when a row is malformed.
+absl::StatusOr<absl::flat_hash_set<std::string>> HiddenExperiments(eventstore::ReadView& view,
+                                                                   std::string_view programme_id,
+                                                                   v1::Confidentiality clearance);
+// A programme's state as a reader below some of its experiments' levels may see it: the
+// allocations of `hidden` experiments dropped, and their ids taken from council input about
+// them (the views do the same; docs/ROLES.md: objects above a clearance are never revealed).
+// The stream version still counts every event of the programme stream: clients need it to
+// send an expected version.
+void RedactProgramme(const absl::flat_hash_set<std::string>& hidden, v1::ProgrammeState* state);
+// The same for one programme event (the audit trail's payloads): the ids of `hidden`
+// experiments taken from council input, knowledge sessions, allocations and releases. False
+// for an allocation or a release of a hidden experiment: the event as a whole is about it.
+bool RedactProgrammeEvent(const absl::flat_hash_set<std::string>& hidden, v1::ProgrammeEvent* event);
 
 }  // namespace proeftuin::app

@@ -70,13 +70,37 @@ absl::StatusOr<bool> PrincipalAdmin::Empty() {
   return !any;
 }
 
+namespace {
+
+absl::Status ValidateRole(v1::Role role) {
+  if (role == v1::ROLE_UNSPECIFIED) return absl::InvalidArgumentError("role: required");
+  if (!v1::Role_IsValid(role)) {
+    return absl::InvalidArgumentError("role: " + std::to_string(role) + " is not a known role");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateClearance(v1::Confidentiality clearance, bool required) {
+  if (clearance == v1::CONFIDENTIALITY_UNSPECIFIED) {
+    return required ? absl::InvalidArgumentError("clearance: required") : absl::OkStatus();
+  }
+  if (!v1::Confidentiality_IsValid(clearance)) {
+    return absl::InvalidArgumentError("clearance: " + std::to_string(clearance) +
+                                      " is not a confidentiality level (1 openbaar .. 8 zeer geheim)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<v1::CreatePrincipalResponse> PrincipalAdmin::Create(const v1::CreatePrincipalRequest& r,
                                                                    const v1::Actor& actor) {
   RETURN_IF_ERROR(ValidateChange(r.request_id(), r.principal_id()));
   if (r.display_name().empty() || r.display_name().size() > 200) {
     return absl::InvalidArgumentError("display_name: required, at most 200 characters");
   }
-  if (r.role() == v1::ROLE_UNSPECIFIED) return absl::InvalidArgumentError("role: required");
+  RETURN_IF_ERROR(ValidateRole(r.role()));
+  RETURN_IF_ERROR(ValidateClearance(r.clearance(), /*required=*/false));
   RETURN_IF_ERROR(ValidateCertificateSubject(r.certificate_subject()));
   if (r.token_expires_at_us() < 0) return absl::InvalidArgumentError("token_expires_at_us: must not be negative");
   std::string fp = Fingerprint(r);
@@ -150,7 +174,7 @@ absl::StatusOr<v1::Principal> PrincipalAdmin::Change(
 }
 
 absl::StatusOr<v1::Principal> PrincipalAdmin::ChangeRole(const v1::ChangeRoleRequest& r, const v1::Actor& a) {
-  if (r.role() == v1::ROLE_UNSPECIFIED) return absl::InvalidArgumentError("role: required");
+  RETURN_IF_ERROR(ValidateRole(r.role()));
   return Change(r, r.request_id(), r.principal_id(), r.reason(), a, [&](const v1::Principal& p)
                     -> absl::StatusOr<std::vector<v1::PrincipalEvent>> {
     std::vector<v1::PrincipalEvent> ev;
@@ -161,7 +185,7 @@ absl::StatusOr<v1::Principal> PrincipalAdmin::ChangeRole(const v1::ChangeRoleReq
 
 absl::StatusOr<v1::Principal> PrincipalAdmin::ChangeClearance(const v1::ChangeClearanceRequest& r,
                                                               const v1::Actor& a) {
-  if (r.clearance() == v1::CONFIDENTIALITY_UNSPECIFIED) return absl::InvalidArgumentError("clearance: required");
+  RETURN_IF_ERROR(ValidateClearance(r.clearance(), /*required=*/true));
   return Change(r, r.request_id(), r.principal_id(), r.reason(), a, [&](const v1::Principal& p)
                     -> absl::StatusOr<std::vector<v1::PrincipalEvent>> {
     std::vector<v1::PrincipalEvent> ev;

@@ -1,5 +1,7 @@
 #include "app/principals.h"
 
+#include <atomic>
+
 #include "app/principals_internal.h"
 
 #include <openssl/rand.h>
@@ -128,9 +130,20 @@ void EvolvePrincipal(v1::Principal& p, const v1::PrincipalEvent& e, int64_t reco
   }
 }
 
+namespace {
+std::atomic<uint64_t> last_principal_change{0};
+}  // namespace
+
+uint64_t LastPrincipalChange() { return last_principal_change.load(std::memory_order_acquire); }
+
 void PrincipalsProjector::Apply(const eventstore::RecordedEvent& e, eventstore::ProjectionWriter& rows) {
   const std::string& stream = e.header.stream();
   if (stream.rfind(kPrincipalStreamPrefix, 0) != 0) return;
+  // A rebuild applies old positions: the newest stays.
+  uint64_t seen = last_principal_change.load(std::memory_order_relaxed);
+  while (seen < e.position() &&
+         !last_principal_change.compare_exchange_weak(seen, e.position(), std::memory_order_release)) {
+  }
   v1::PrincipalEvent event;
   if (!event.ParseFromString(e.payload)) return;
   std::string id = stream.substr(sizeof(kPrincipalStreamPrefix) - 1);

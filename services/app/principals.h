@@ -47,6 +47,13 @@ class PrincipalsProjector : public eventstore::Projector {
   }
 };
 
+// The position of the newest principal event (a token issued, rotated or revoked, a role or a
+// clearance changed, a principal revoked) this process's projectors applied; 0 before any. Set
+// before the event is committed, so a reader that sees a committed position at or past it can
+// authenticate again against the change: long-lived calls (Subscribe) do, so that a revoked
+// credential or a lowered clearance does not keep a stream open.
+uint64_t LastPrincipalChange();
+
 // Folds one principal event into a principal (shared by the projector and the audit trail).
 void EvolvePrincipal(v1::Principal& p, const v1::PrincipalEvent& e, int64_t recorded_at_us);
 

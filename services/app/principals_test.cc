@@ -114,5 +114,43 @@ TEST_F(CertificatePrincipalsTest, SubjectsGrpcNeverReportsAreRefused) {
   EXPECT_EQ(Authenticated("CN=koppeling,O=Leverancier\\, B.V."), "leverancier");
 }
 
+// A role or clearance the enums do not define is refused, naming the field, and nothing is
+// written: a principal with clearance 99 would see above zeer geheim, one with role 42 would
+// be denied everything with no role named.
+TEST_F(CertificatePrincipalsTest, RolesAndClearancesOutsideTheEnumsAreRefused) {
+  v1::CreatePrincipalRequest r;
+  r.set_request_id("create-odd");
+  r.set_principal_id("odd");
+  r.set_display_name("Odd");
+  r.set_role(static_cast<v1::Role>(42));
+  auto bad_role = principals_->Create(r, admin_);
+  EXPECT_EQ(bad_role.status().code(), absl::StatusCode::kInvalidArgument) << bad_role.status();
+  EXPECT_NE(bad_role.status().message().find("role: "), absl::string_view::npos) << bad_role.status();
+  r.set_role(v1::ROLE_AUDITOR);
+  for (int clearance : {-1, 9, 99}) {
+    r.set_clearance(static_cast<v1::Confidentiality>(clearance));
+    auto bad = principals_->Create(r, admin_);
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << clearance;
+    EXPECT_NE(bad.status().message().find("clearance: "), absl::string_view::npos) << bad.status();
+  }
+  EXPECT_EQ(store_->Stats().last_position, 0u);
+  r.set_clearance(v1::CONFIDENTIALITY_INTERN);
+  ASSERT_TRUE(principals_->Create(r, admin_).ok());
+  v1::ChangeRoleRequest role;
+  role.set_request_id("role-odd");
+  role.set_principal_id("odd");
+  role.set_reason("test");
+  role.set_role(static_cast<v1::Role>(42));
+  EXPECT_EQ(principals_->ChangeRole(role, admin_).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::ChangeClearanceRequest clearance;
+  clearance.set_request_id("clearance-odd");
+  clearance.set_principal_id("odd");
+  clearance.set_reason("test");
+  clearance.set_clearance(static_cast<v1::Confidentiality>(99));
+  auto changed = principals_->ChangeClearance(clearance, admin_);
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kInvalidArgument) << changed.status();
+  EXPECT_NE(changed.status().message().find("clearance: "), absl::string_view::npos);
+}
+
 }  // namespace
 }  // namespace proeftuin::app

@@ -62,7 +62,8 @@ Replayed<State> Replay(const std::vector<eventstore::RecordedEvent>& events, uin
 }
 
 void FillStates(const std::vector<eventstore::RecordedEvent>& events, uint64_t version,
-                v1::Confidentiality clearance, v1::GetAuditEntryResponse* out) {
+                v1::Confidentiality clearance, const absl::flat_hash_set<std::string>* hidden,
+                v1::GetAuditEntryResponse* out) {
   const v1::EventHeader& h = events.back().header;
   auto visible = [clearance](const auto& s) { return app::Cleared(s.confidentiality(), clearance); };
   std::optional<domain::StreamIds> ids = domain::ParseStream(h.stream());
@@ -71,6 +72,9 @@ void FillStates(const std::vector<eventstore::RecordedEvent>& events, uint64_t v
       auto ev = domain::DecodeProgrammeEvent(e.header.type(), e.payload);
       if (ev.ok()) s = domain::Evolve(std::move(s), *ev, app::EventContextOf(e));
     });
+    for (std::optional<v1::ProgrammeState>* s : {&r.before, &r.after}) {
+      if (s->has_value() && hidden != nullptr) app::RedactProgramme(*hidden, &**s);
+    }
     if (r.before && visible(*r.before)) *out->mutable_before()->mutable_programme() = *r.before;
     if (r.after && visible(*r.after)) *out->mutable_after()->mutable_programme() = *r.after;
   } else if (ids.has_value()) {
@@ -92,9 +96,25 @@ void FillStates(const std::vector<eventstore::RecordedEvent>& events, uint64_t v
 
 }  // namespace
 
-std::string EventJson(const v1::EventHeader& header, const std::string& payload) {
+absl::StatusOr<const absl::flat_hash_set<std::string>*> HiddenExperiments::OfStream(
+    const std::string& stream) {
+  std::optional<domain::StreamIds> ids = domain::ParseStream(stream);
+  if (!ids.has_value()) return nullptr;
+  auto it = by_programme_.find(ids->programme_id);
+  if (it == by_programme_.end()) {
+    ASSIGN_OR_RETURN(auto hidden, app::HiddenExperiments(*view_, ids->programme_id, clearance_));
+    it = by_programme_.emplace(ids->programme_id, std::move(hidden)).first;
+  }
+  return &it->second;
+}
+
+std::string EventJson(const v1::EventHeader& header, const std::string& payload,
+                      const absl::flat_hash_set<std::string>* hidden) {
   std::unique_ptr<google::protobuf::Message> message = PayloadMessage(header);
   if (message == nullptr || !message->ParseFromString(payload)) return "";
+  if (auto* event = dynamic_cast<v1::ProgrammeEvent*>(message.get()); event && hidden) {
+    app::RedactProgrammeEvent(*hidden, event);
+  }
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -102,7 +122,8 @@ std::string EventJson(const v1::EventHeader& header, const std::string& payload)
   return json;
 }
 
-v1::AuditEntry ToAuditEntry(const eventstore::RecordedEvent& e) {
+v1::AuditEntry ToAuditEntry(const eventstore::RecordedEvent& e,
+                            const absl::flat_hash_set<std::string>* hidden) {
   const v1::EventHeader& h = e.header;
   v1::AuditEntry a;
   a.set_position(h.position());
@@ -116,7 +137,7 @@ v1::AuditEntry ToAuditEntry(const eventstore::RecordedEvent& e) {
   a.set_request_id(h.request_id());
   a.set_correlation_id(h.correlation_id());
   a.set_confidentiality(h.confidentiality());
-  a.set_event_json(EventJson(h, e.payload));
+  a.set_event_json(EventJson(h, e.payload, hidden));
   a.set_hash(eventstore::ToHex(e.hash));
   return a;
 }
@@ -135,13 +156,17 @@ absl::StatusOr<v1::GetAuditEntryResponse> GetAuditEntry(eventstore::EventStore& 
   }
   const eventstore::RecordedEvent& e = read.events[0];
   if (!app::Cleared(e.header.confidentiality(), clearance)) return internal::NotFound(what);
+  ASSIGN_OR_RETURN(std::unique_ptr<eventstore::ReadView> view, store.OpenReadView());
+  internal::HiddenExperiments hidden(view.get(), clearance);
+  ASSIGN_OR_RETURN(const absl::flat_hash_set<std::string>* hidden_here,
+                   hidden.OfStream(e.header.stream()));
   v1::GetAuditEntryResponse out;
-  *out.mutable_entry() = internal::ToAuditEntry(e);
+  *out.mutable_entry() = internal::ToAuditEntry(e, hidden_here);
   const uint64_t version = e.header.stream_version();
   ASSIGN_OR_RETURN(std::vector<eventstore::RecordedEvent> stream,
                    store.ReadStream(e.header.stream(), eventstore::Direction::kForward, 0,
                                     version + 1));
-  if (!stream.empty()) internal::FillStates(stream, version, clearance, &out);
+  if (!stream.empty()) internal::FillStates(stream, version, clearance, hidden_here, &out);
   return out;
 }
 

@@ -185,6 +185,7 @@ absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
   }
   ASSIGN_OR_RETURN(uint64_t resume, ParseToken(req));
   if (req.min_position() > 0) {
+    RETURN_IF_ERROR(app::CheckMinPosition(req.min_position(), store.LastPosition()));
     RETURN_IF_ERROR(store.WaitForProjection(kAuditIndexProjection, req.min_position(), deadline));
   }
   ASSIGN_OR_RETURN(std::unique_ptr<eventstore::ReadView> view, store.OpenReadView());
@@ -200,13 +201,16 @@ absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
   ASSIGN_OR_RETURN(Plan plan, PlanOf(*view, req));
   ASSIGN_OR_RETURN(Page page, Collect(*view, plan, req, clearance, lo, hi, page_size));
   v1::ListAuditEntriesResponse out;
+  internal::HiddenExperiments hidden(view.get(), clearance);
   for (uint64_t position : page.positions) {
     ASSIGN_OR_RETURN(eventstore::ReadAllResult read,
                      store.ReadAll(position, 1, eventstore::EventFilter{}));
     if (read.events.empty() || read.events[0].position() != position) {
       return absl::DataLossError("the log has no event at indexed position " + std::to_string(position));
     }
-    *out.add_entries() = internal::ToAuditEntry(read.events[0]);
+    ASSIGN_OR_RETURN(const absl::flat_hash_set<std::string>* hidden_here,
+                     hidden.OfStream(read.events[0].header.stream()));
+    *out.add_entries() = internal::ToAuditEntry(read.events[0], hidden_here);
   }
   if (page.resume_at != 0) out.set_next_page_token(MakeToken(page.resume_at, req));
   out.set_as_of_position(applied);

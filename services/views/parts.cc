@@ -1,6 +1,7 @@
 // The parts of the programme views: budget table, experiment summaries, council inputs,
 // knowledge sessions, decisions, the progress roll-up.
 #include <algorithm>
+#include <cstdint>
 #include <map>
 
 #include "domain/budget.h"
@@ -9,6 +10,13 @@
 
 namespace proeftuin::views::internal {
 namespace {
+
+// a + b, held at INT32_MAX: a programme's totals add up experiments' and sessions' counts, each
+// within int32 (the deciders refuse more), but their sum need not be.
+int32_t AddCount(int32_t a, int64_t b) {
+  return static_cast<int32_t>(std::min<int64_t>(int64_t{a} + b, INT32_MAX));
+}
+
 
 v1::Money Cents(int64_t cents) {
   v1::Money m;
@@ -162,7 +170,7 @@ v1::KnowledgeSessionsView KnowledgeSessions(const ProgrammeData& d) {
                ids->end());
     v.set_position(h.position());
     v.set_correction_count(h.corrected_by_size());
-    out.set_attendee_count(out.attendee_count() + v.session().attendee_count());
+    out.set_attendee_count(AddCount(out.attendee_count(), v.session().attendee_count()));
     groups.insert(v.session().seldom_heard_groups_reached().begin(),
                   v.session().seldom_heard_groups_reached().end());
     organisations.insert(v.session().organisations().begin(), v.session().organisations().end());
@@ -195,9 +203,10 @@ v1::ProgressRollUp RollUp(const std::vector<v1::ExperimentState>& experiments) {
       default: break;  // proposed, withdrawn, rejected: not in the programme
     }
     progress += Ended(e.status()) ? 100 : e.progress_percent();
-    r.set_activity_count(r.activity_count() + e.activity_count());
-    r.set_participant_count(r.participant_count() + e.participant_count());
-    r.set_seldom_heard_reached_count(r.seldom_heard_reached_count() + e.seldom_heard_reached_count());
+    r.set_activity_count(AddCount(r.activity_count(), e.activity_count()));
+    r.set_participant_count(AddCount(r.participant_count(), e.participant_count()));
+    r.set_seldom_heard_reached_count(
+        AddCount(r.seldom_heard_reached_count(), e.seldom_heard_reached_count()));
   }
   if (r.experiments() > 0) r.set_average_progress_percent(static_cast<int>(progress / r.experiments()));
   return r;

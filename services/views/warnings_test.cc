@@ -65,6 +65,24 @@ TEST_F(ViewsOfTestProgramme, FlagsABudgetCutARemovedYearAndAShorterPeriod) {
   EXPECT_TRUE(flagged);
 }
 
+// Each experiment's participant total stays within int32 (the deciders refuse more); the
+// programme's roll-up of two such totals is held at the largest value, not wrapped negative.
+TEST_F(ViewsOfTestProgramme, TheProgressRollUpDoesNotWrapPastInt32) {
+  for (const char* e : {"e1", "e2"}) {
+    Run(tk::ProposeCmd(e));
+    Run(tk::SelectCmd(e, {tk::YearEur(2025, 1'000)}), "college");
+  }
+  Run(tk::SubmitCmd(), "council_clerk");
+  Run(tk::AdoptCmd(), "college");
+  for (const char* e : {"e1", "e2"}) {
+    Run(tk::StartCmd(e));
+    for (int i = 0; i < 110; ++i) Run(tk::ActivityCmd(e, 10'000'000, 0));  // 1.1 billion each
+  }
+  const v1::ProgrammeView v = View();
+  EXPECT_EQ(v.progress().participant_count(), INT32_MAX);
+  EXPECT_EQ(v.progress().activity_count(), 220);
+}
+
 TEST_F(ViewsOfTestProgramme, FlagsProposalsThatCannotBeSelectedYet) {
   v1::Command bare = tk::ProposeCmd("e2");
   bare.mutable_propose_experiment()->mutable_design()->clear_criteria();

@@ -142,6 +142,89 @@ TEST_F(E2eTest, UnknownRevokedExpiredAndRotatedTokens) {
   }
 }
 
+// An open Subscribe stream is not a way around a revocation or a lowered clearance: once the
+// change is committed, the stream ends (UNAUTHENTICATED after a revocation, ABORTED after a
+// clearance change: subscribe again) before any event committed after it is sent.
+TEST_F(E2eTest, AnOpenSubscriptionEndsWhenItsCredentialsChange) {
+  auto channel = server_->Channel();
+  auto admin = v1::AdminService::NewStub(channel);
+  auto events = v1::EventService::NewStub(channel);
+  v1::Command draft = domain::ExampleProgrammeSteps()[0].command;
+  struct Case {
+    std::string principal;
+    grpc::StatusCode ends_with;
+  };
+  int round = 0;
+  for (const Case& c : {Case{"sub-revoked", grpc::StatusCode::UNAUTHENTICATED},
+                        Case{"sub-lowered", grpc::StatusCode::ABORTED}}) {
+    SCOPED_TRACE(c.principal);
+    const std::string token = CreatePrincipal(*server_, c.principal, v1::ROLE_INTEGRATION_READER,
+                                              v1::CONFIDENTIALITY_VERTROUWELIJK);
+    auto ctx = Ctx(token, 20000);
+    v1::SubscribeRequest req;
+    req.set_stream_prefix("programme-");
+    auto reader = events->Subscribe(ctx.get(), req);
+    v1::SubscribeResponse msg;
+    bool live = false;
+    while (!live && reader->Read(&msg)) live = msg.has_caught_up();
+    ASSERT_TRUE(live);
+    if (c.ends_with == grpc::StatusCode::UNAUTHENTICATED) {
+      v1::RevokePrincipalRequest revoke;
+      revoke.set_request_id("revoke-" + c.principal);
+      revoke.set_principal_id(c.principal);
+      v1::RevokePrincipalResponse revoked;
+      ASSERT_TRUE(admin->RevokePrincipal(Ctx(TokenFor("administrator")).get(), revoke, &revoked).ok());
+    } else {
+      v1::ChangeClearanceRequest lower;
+      lower.set_request_id("lower-" + c.principal);
+      lower.set_principal_id(c.principal);
+      lower.set_clearance(v1::CONFIDENTIALITY_OPENBAAR);
+      lower.set_reason("moved to another team");
+      v1::ChangeClearanceResponse changed;
+      ASSERT_TRUE(admin->ChangeClearance(Ctx(TokenFor("administrator")).get(), lower, &changed).ok());
+    }
+    // A confidential programme drafted after the change must not reach the stream.
+    const std::string secret = "na-wijziging-" + std::to_string(++round);
+    v1::Command later = draft;
+    later.mutable_draft_programme()->set_programme_id(secret);
+    later.mutable_draft_programme()->set_confidentiality(v1::CONFIDENTIALITY_VERTROUWELIJK);
+    ASSERT_TRUE(clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), later,
+                                     Options("draft-" + secret), nullptr)
+                    .ok());
+    while (reader->Read(&msg)) {
+      ASSERT_FALSE(msg.has_event() && msg.event().header().stream() == "programme-" + secret)
+          << "an event committed after the change was sent";
+      ASSERT_FALSE(msg.has_events()) << "no batches were asked for";
+    }
+    grpc::Status ended = reader->Finish();
+    EXPECT_EQ(ended.error_code(), c.ends_with) << ended.error_message();
+  }
+}
+
+// A council clerk may correct the events of the programme stream it writes, not an
+// experiment's (RecordCorrection: "any role that may write the stream").
+TEST_F(E2eTest, AClerkCannotCorrectAnExperimentsEvents) {
+  auto channel = server_->Channel();
+  v1::Command correction;
+  v1::RecordCorrection* c = correction.mutable_record_correction();
+  c->set_programme_id(domain::kExampleProgrammeId);
+  c->set_experiment_id("some-experiment");
+  c->set_corrected_position(1);
+  c->mutable_fields()->set_text("Een ander bedrag");
+  c->set_reason("typefout");
+  grpc::Status s = clients::SendCommand(channel.get(), Ctx(TokenFor("griffie")).get(), correction,
+                                        Options("clerk-corrects-experiment"), nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  c->clear_experiment_id();
+  s = clients::SendCommand(channel.get(), Ctx(TokenFor("griffie")).get(), correction,
+                           Options("clerk-corrects-programme"), nullptr);
+  EXPECT_NE(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  c->set_experiment_id("some-experiment");
+  s = clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), correction,
+                           Options("pm-corrects-experiment"), nullptr);
+  EXPECT_NE(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+}
+
 TEST_F(E2eTest, ClearanceHidesObjectsAndRedactsEvents) {
   auto channel = server_->Channel();
   auto steps = domain::ExampleProgrammeSteps();

@@ -6,18 +6,40 @@
 
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+
 #include "eventstore/event_store.h"
 #include "proeftuin/v1/audit_service.pb.h"
 
 namespace proeftuin::views::internal {
 
+// The experiments above a reader's clearance, per programme, read once per query from `view`
+// (app::HiddenExperiments). Not thread-safe.
+class HiddenExperiments {
+ public:
+  HiddenExperiments(eventstore::ReadView* view, v1::Confidentiality clearance)
+      : view_(view), clearance_(clearance) {}
+  // Those of the programme whose stream `stream` is; nullptr for other streams.
+  absl::StatusOr<const absl::flat_hash_set<std::string>*> OfStream(const std::string& stream);
+
+ private:
+  eventstore::ReadView* view_;
+  v1::Confidentiality clearance_;
+  absl::flat_hash_map<std::string, absl::flat_hash_set<std::string>> by_programme_;
+};
+
 // The entry of one stored event. event_json is the payload as protobuf JSON (the payload never
 // holds personal data: that is the record's separate part, which is not read here); empty when
-// the payload's type is unknown to this build.
-v1::AuditEntry ToAuditEntry(const eventstore::RecordedEvent& event);
+// the payload's type is unknown to this build. The ids of `hidden` experiments are taken out of
+// a programme event's payload (app::RedactProgrammeEvent).
+v1::AuditEntry ToAuditEntry(const eventstore::RecordedEvent& event,
+                            const absl::flat_hash_set<std::string>* hidden);
 
 // The payload as protobuf JSON: the wrapper of its stream (ProgrammeEvent, ExperimentEvent,
 // PrincipalEvent), else the message named by its type; "" when neither parses.
-std::string EventJson(const v1::EventHeader& header, const std::string& payload);
+std::string EventJson(const v1::EventHeader& header, const std::string& payload,
+                      const absl::flat_hash_set<std::string>* hidden = nullptr);
 
 }  // namespace proeftuin::views::internal

@@ -36,6 +36,7 @@ void ViewsStore::RunAsync(const v1::Command& command, const std::string& role,
   call.actor.set_principal_id(role);
   call.actor.set_display_name("Test " + role);
   call.actor.set_role(role);
+  call.clearance = v1::CONFIDENTIALITY_ZEER_GEHEIM;
   call.actor.set_application("views-test");
   call.options.set_request_id("req-" + std::to_string(++requests_));
   handler_->Execute(command, std::move(call), std::move(done));
