@@ -35,6 +35,14 @@ class RocksReadView : public ReadView {
     const uint64_t committed = core_->committed_position.load();
     const uint64_t inflight = core_->inflight_position.load();
     snapshot_ = SnapshotWithGenerations();
+    if (db_->read_only()) {
+      // A secondary instance (a store opened read-only, and the writer's fallback when a reopen
+      // after a failed write fails) cannot read at a snapshot: RocksDB answers "snapshot not
+      // supported in secondary mode" and the view would see nothing. It changes only when it
+      // catches up with the primary, so it reads without one: the state of its last catch-up.
+      db_->raw()->ReleaseSnapshot(snapshot_);
+      snapshot_ = nullptr;
+    }
     const bool unchanged = core_->IsCurrent(db_.get()) && core_->write_seq.load() == before;
     if (before % 2 == 0 && unchanged) {
       position_ = committed;
@@ -61,7 +69,9 @@ class RocksReadView : public ReadView {
       position_ = GetBigEndian64(std::string_view(it->key().data(), 8));
     }
   }
-  ~RocksReadView() override { db_->raw()->ReleaseSnapshot(snapshot_); }
+  ~RocksReadView() override {
+    if (snapshot_ != nullptr) db_->raw()->ReleaseSnapshot(snapshot_);
+  }
 
   uint64_t position() const override { return position_; }
 

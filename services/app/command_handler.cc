@@ -246,7 +246,10 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   domain::DecisionContext ctx;
   ctx.programme = programme;
   ctx.experiment = experiment.has_value() ? &*experiment : nullptr;
-  for (const auto& e : experiments) ctx.experiments.push_back(&e);
+  for (const auto& e : experiments) {
+    ctx.experiments.push_back(&e);
+    if (!Cleared(e.confidentiality(), clearance)) ctx.hidden_experiments.push_back(e.experiment_id());
+  }
   ctx.business_date = options.occurred_on();
   ASSIGN_OR_RETURN(domain::Decision decision, domain::Decide(job.command, ctx, clock_()));
 

@@ -1,5 +1,6 @@
 // Given / When / Then tests of the council procedure (wensen en bedenkingen): submission to
 // the council, recording wishes and objections, the college's answers (rule 1).
+#include "absl/strings/str_replace.h"
 #include "domain/testing/support.h"
 
 namespace proeftuin::domain::testkit {
@@ -91,6 +92,24 @@ TEST_F(CouncilDecider, RejectsInputAboutAnUnknownExperiment) {
   v1::Command command = RecordInputCmd("");
   command.mutable_record_council_input()->set_concerns_experiment_id("onbekend");
   EXPECT_THAT(When(command), IsRuleError(Code::kNotFound, rules::kExperimentNotFound));
+}
+
+// Input about an experiment above the caller's clearance is refused as input about an unknown
+// one, word for word.
+TEST_F(CouncilDecider, TreatsAnExperimentAboveTheCallersClearanceAsUnknown) {
+  GivenProgramme({DraftedEvent(), SubmittedEvent()});
+  GivenExperiment("geheim", {ProposedEvent("geheim")});
+  auto decide = [this](const std::string& eid) {
+    v1::Command command = RecordInputCmd("");
+    command.mutable_record_council_input()->set_concerns_experiment_id(eid);
+    DecisionContext context = log_.ContextFor(*TargetOf(command));
+    context.hidden_experiments = {"geheim"};
+    return Decide(command, context, TestNow()).status();
+  };
+  const absl::Status hidden = decide("geheim");
+  const absl::Status unknown = decide("onbekend");
+  EXPECT_EQ(hidden.code(), Code::kNotFound) << hidden;
+  EXPECT_EQ(absl::StrReplaceAll(unknown.message(), {{"onbekend", "geheim"}}), hidden.message());
 }
 
 TEST_F(CouncilDecider, RejectsInputWithoutKind) {

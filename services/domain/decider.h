@@ -94,6 +94,10 @@ struct DecisionContext {
   // any order; may include `experiment`. Only programme commands read it: the server leaves it
   // empty for experiment commands, so their cost does not grow with the programme.
   std::vector<const v1::ExperimentState*> experiments;
+  // The ids of those above the caller's clearance (the application layer fills it): a command
+  // that names one is answered as if it did not exist, and errors do not name them; rule 7
+  // still counts them.
+  std::vector<std::string> hidden_experiments;
   // The caller's business date (CommandOptions.occurred_on): the default for dates a command
   // leaves unset, and the date of events whose command has no date field of its own. Unset:
   // the date of `now` (UTC). The application layer checks it is not in the future.

@@ -133,7 +133,9 @@ const v1::ExperimentState* FindExperiment(const DecisionContext& context, std::s
 
 absl::Status CheckExperimentKnown(const DecisionContext& context, std::string_view field,
                                   std::string_view experiment_id) {
-  if (experiment_id.empty() || FindExperiment(context, experiment_id) != nullptr) {
+  const bool hidden = std::find(context.hidden_experiments.begin(), context.hidden_experiments.end(),
+                                experiment_id) != context.hidden_experiments.end();
+  if (experiment_id.empty() || (!hidden && FindExperiment(context, experiment_id) != nullptr)) {
     return absl::OkStatus();
   }
   return RuleError(

@@ -41,18 +41,25 @@ std::vector<std::string> SelectedExperimentIds(const Call& call) {
 // Rule 7: every selected experiment is evaluated, withdrawn or marked not evaluable.
 absl::Status CheckExperimentsDone(const Call& call) {
   std::vector<std::string> open;
+  int hidden_open = 0;  // above the caller's clearance: counted, not named
+  const std::vector<std::string>& hidden = call.context.hidden_experiments;
   for (const std::string& id : SelectedExperimentIds(call)) {
     const v1::ExperimentState* experiment = FindExperiment(call.context, id);
-    if (experiment == nullptr) {
+    if (experiment != nullptr && IsDone(*experiment)) continue;
+    if (std::find(hidden.begin(), hidden.end(), id) != hidden.end()) {
+      ++hidden_open;
+    } else if (experiment == nullptr) {
       open.push_back(absl::StrCat(id, " (state unknown)"));
-    } else if (!IsDone(*experiment)) {
+    } else {
       open.push_back(absl::StrCat(id, " (", StatusName(experiment->status()), ")"));
     }
   }
+  const size_t count = open.size() + hidden_open;
+  if (hidden_open > 0) open.push_back(absl::StrCat(hidden_open, " above your clearance"));
   if (open.empty()) return absl::OkStatus();
   return PreconditionError(
       rules::kProgrammeExperimentsOpen,
-      absl::StrCat(open.size(),
+      absl::StrCat(count,
                    " selected experiment(s) are not evaluated, withdrawn or marked "
                    "not evaluable: ",
                    absl::StrJoin(open, ", ")));

@@ -8,6 +8,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using Code = absl::StatusCode;
 
 class ProgrammeDecider : public DomainTest {};
@@ -255,6 +256,24 @@ TEST_F(ProgrammeDecider, RejectsEvaluationWhileASelectedExperimentIsOpen) {
   absl::StatusOr<Executed> result = When(EvaluateProgrammeCmd());
   EXPECT_THAT(result, IsRuleError(Code::kFailedPrecondition, rules::kProgrammeExperimentsOpen));
   EXPECT_THAT(result.status().message(), HasSubstr("b (started)"));
+}
+
+// Rule 7 still counts an experiment above the caller's clearance, but the refusal does not name
+// it (docs/ROLES.md: objects above a clearance are never revealed).
+TEST_F(ProgrammeDecider, CountsButDoesNotNameAnOpenExperimentAboveTheCallersClearance) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  GivenStarted("geheim");
+  const v1::Command command = EvaluateProgrammeCmd();
+  absl::StatusOr<CommandTarget> target = TargetOf(command);
+  ASSERT_TRUE(target.ok()) << target.status();
+  DecisionContext context = log_.ContextFor(*target);
+  context.hidden_experiments = {"geheim"};
+  absl::StatusOr<Decision> result = Decide(command, context, TestNow());
+  ASSERT_EQ(result.status().code(), Code::kFailedPrecondition) << result.status();
+  EXPECT_THAT(result.status().message(), HasSubstr("2 selected experiment(s)"));
+  EXPECT_THAT(result.status().message(), HasSubstr("a (started), 1 above your clearance"));
+  EXPECT_THAT(result.status().message(), Not(HasSubstr("geheim")));
 }
 
 TEST_F(ProgrammeDecider, RejectsEvaluationBeforeAdoption) {

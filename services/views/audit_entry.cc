@@ -108,6 +108,14 @@ absl::StatusOr<const absl::flat_hash_set<std::string>*> HiddenExperiments::OfStr
   return &it->second;
 }
 
+absl::StatusOr<bool> HiddenExperiments::IsHiddenExperimentStream(const std::string& stream) {
+  if (clearance_ == v1::CONFIDENTIALITY_ZEER_GEHEIM) return false;
+  std::optional<domain::StreamIds> ids = domain::ParseStream(stream);
+  if (!ids.has_value() || ids->experiment_id.empty()) return false;
+  ASSIGN_OR_RETURN(const absl::flat_hash_set<std::string>* hidden, OfStream(stream));
+  return hidden != nullptr && hidden->contains(ids->experiment_id);
+}
+
 std::string EventJson(const v1::EventHeader& header, const std::string& payload,
                       const absl::flat_hash_set<std::string>* hidden) {
   std::unique_ptr<google::protobuf::Message> message = PayloadMessage(header);
@@ -158,6 +166,8 @@ absl::StatusOr<v1::GetAuditEntryResponse> GetAuditEntry(eventstore::EventStore& 
   if (!app::Cleared(e.header.confidentiality(), clearance)) return internal::NotFound(what);
   ASSIGN_OR_RETURN(std::unique_ptr<eventstore::ReadView> view, store.OpenReadView());
   internal::HiddenExperiments hidden(view.get(), clearance);
+  ASSIGN_OR_RETURN(bool hidden_stream, hidden.IsHiddenExperimentStream(e.header.stream()));
+  if (hidden_stream) return internal::NotFound(what);
   ASSIGN_OR_RETURN(const absl::flat_hash_set<std::string>* hidden_here,
                    hidden.OfStream(e.header.stream()));
   v1::GetAuditEntryResponse out;

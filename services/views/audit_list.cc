@@ -125,8 +125,10 @@ struct Page {
 // Does the candidate at `position` (index value `value`) pass every filter?
 absl::StatusOr<bool> Passes(eventstore::ReadView& view, const Plan& plan,
                             const v1::ListAuditEntriesRequest& r, v1::Confidentiality clearance,
-                            uint64_t position, std::string_view value) {
+                            internal::HiddenExperiments& hidden, uint64_t position,
+                            std::string_view value) {
   v1::AuditIndexRow row;
+  bool have_row = true;
   if (plan.prefix == internal::kAuditAllPrefix) {
     if (!row.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
       return absl::DataLossError("audit index row " + std::to_string(position) + " is corrupt");
@@ -136,15 +138,23 @@ absl::StatusOr<bool> Passes(eventstore::ReadView& view, const Plan& plan,
   } else {
     row.set_confidentiality(value.empty() ? v1::CONFIDENTIALITY_UNSPECIFIED
                                           : static_cast<v1::Confidentiality>(value[0]));
+    have_row = false;
   }
   if (plan.check_actor && row.actor() != r.actor()) return false;
   if (plan.check_type && row.event_type() != r.event_type()) return false;
-  return app::Cleared(row.confidentiality(), clearance);
+  if (!app::Cleared(row.confidentiality(), clearance)) return false;
+  if (clearance == v1::CONFIDENTIALITY_ZEER_GEHEIM) return true;
+  if (!have_row) {
+    ASSIGN_OR_RETURN(row, RowAt(view, position));
+  }
+  ASSIGN_OR_RETURN(bool hidden_stream, hidden.IsHiddenExperimentStream(row.stream()));
+  return !hidden_stream;
 }
 
 absl::StatusOr<Page> Collect(eventstore::ReadView& view, const Plan& plan,
                              const v1::ListAuditEntriesRequest& r, v1::Confidentiality clearance,
-                             uint64_t lo, uint64_t hi, int page_size) {
+                             internal::HiddenExperiments& hidden, uint64_t lo, uint64_t hi,
+                             int page_size) {
   Page page;
   if (hi < lo || hi == 0) return page;
   int scanned = 0;
@@ -158,7 +168,7 @@ absl::StatusOr<Page> Collect(eventstore::ReadView& view, const Plan& plan,
           page.resume_at = position;
           return false;
         }
-        absl::StatusOr<bool> pass = Passes(view, plan, r, clearance, position, value);
+        absl::StatusOr<bool> pass = Passes(view, plan, r, clearance, hidden, position, value);
         if (!pass.ok()) error = pass.status();
         if (!pass.ok() || !*pass) return pass.ok();
         if (static_cast<int>(page.positions.size()) == page_size) {
@@ -199,9 +209,9 @@ absl::StatusOr<v1::ListAuditEntriesResponse> ListAuditEntries(
     hi = std::min(hi, end - 1);
   }
   ASSIGN_OR_RETURN(Plan plan, PlanOf(*view, req));
-  ASSIGN_OR_RETURN(Page page, Collect(*view, plan, req, clearance, lo, hi, page_size));
-  v1::ListAuditEntriesResponse out;
   internal::HiddenExperiments hidden(view.get(), clearance);
+  ASSIGN_OR_RETURN(Page page, Collect(*view, plan, req, clearance, hidden, lo, hi, page_size));
+  v1::ListAuditEntriesResponse out;
   for (uint64_t position : page.positions) {
     ASSIGN_OR_RETURN(eventstore::ReadAllResult read,
                      store.ReadAll(position, 1, eventstore::EventFilter{}));

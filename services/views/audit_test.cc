@@ -244,6 +244,42 @@ TEST(AuditTrailClearance, ProgrammeEntriesNameNoHiddenExperiment) {
   EXPECT_EQ(full->after().programme().allocations_size(), 1);
 }
 
+// An experiment raised above the reader's clearance after some of its events were recorded at
+// a lower level: the trail leaves all of its entries out, as the views do, and GetAuditEntry
+// answers NOT_FOUND for them.
+TEST(AuditTrailClearance, AnExperimentRaisedAboveTheClearanceDisappearsFromTheTrail) {
+  namespace tk = domain::testkit;
+  testing::ViewsStore store;
+  store.SetNow(tk::TestNow());
+  ASSERT_TRUE(store.Run(tk::DraftCmd()).ok());
+  auto proposed = store.Run(tk::ProposeCmd("e2"));
+  ASSERT_TRUE(proposed.ok()) << proposed.status();
+  v1::Command raise = tk::AmendExperimentCmd("e2", tk::ProposeCmd("e2").propose_experiment().design(),
+                                             "Gevoelige gegevens");
+  raise.mutable_amend_experiment()->set_confidentiality(v1::CONFIDENTIALITY_GEHEIM);
+  auto raised = store.Run(raise);
+  ASSERT_TRUE(raised.ok()) << raised.status();
+  store.CatchUp();
+  const std::string stream = std::string("experiment-") + tk::kPid + ".e2";
+  for (const std::string& object : {std::string(tk::kPid), stream, std::string()}) {
+    v1::ListAuditEntriesRequest r;
+    r.set_object(object);
+    r.set_page_size(500);
+    auto seen = ListAuditEntries(store.store(), r, kPublic, absl::Now() + absl::Seconds(10));
+    ASSERT_TRUE(seen.ok()) << seen.status();
+    for (const v1::AuditEntry& e : seen->entries()) EXPECT_NE(e.stream(), stream) << object;
+    auto all = ListAuditEntries(store.store(), r, kAll, absl::Now() + absl::Seconds(10));
+    ASSERT_TRUE(all.ok()) << all.status();
+    int of_e2 = 0;
+    for (const v1::AuditEntry& e : all->entries()) of_e2 += e.stream() == stream;
+    EXPECT_EQ(of_e2, 2) << object;
+  }
+  v1::GetAuditEntryRequest g;
+  g.set_position(proposed->last_position);
+  EXPECT_EQ(GetAuditEntry(store.store(), g, kPublic).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(GetAuditEntry(store.store(), g, kAll).ok());
+}
+
 TEST_F(AuditTrail, LeavesOutEntriesAboveTheReadersClearance) {
   v1::ListAuditEntriesRequest r;
   r.set_object(kSecret);

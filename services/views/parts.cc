@@ -115,7 +115,10 @@ v1::BudgetView BuildBudget(const ProgrammeData& d) {
   }
   v1::BudgetView out;
   for (const v1::ExperimentState& e : d.experiments) {
-    for (const v1::BudgetYearAmount& y : e.spent_per_year()) years[y.year()].spent += y.amount().cents();
+    for (const v1::BudgetYearAmount& y : e.spent_per_year()) {
+      // A year whose spending was all corrected into another one holds 0: no line of its own.
+      if (y.amount().cents() != 0) years[y.year()].spent += y.amount().cents();
+    }
     total.spent += e.spent().cents();
     if (e.was_selected() || e.spent().cents() != 0) *out.add_experiments() = BudgetOf(e);
   }
@@ -202,7 +205,9 @@ v1::ProgressRollUp RollUp(const std::vector<v1::ExperimentState>& experiments) {
       case v1::EXPERIMENT_STATUS_NOT_EVALUABLE: r.set_not_evaluable(r.not_evaluable() + 1); break;
       default: break;  // proposed, withdrawn, rejected: not in the programme
     }
-    progress += Ended(e.status()) ? 100 : e.progress_percent();
+    // As in the experiment's own summary: one that ended without starting (marked not
+    // evaluable while selected) did not get done.
+    progress += Ended(e.status()) && e.started() ? 100 : e.progress_percent();
     r.set_activity_count(AddCount(r.activity_count(), e.activity_count()));
     r.set_participant_count(AddCount(r.participant_count(), e.participant_count()));
     r.set_seldom_heard_reached_count(

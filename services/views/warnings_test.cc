@@ -83,6 +83,48 @@ TEST_F(ViewsOfTestProgramme, TheProgressRollUpDoesNotWrapPastInt32) {
   EXPECT_EQ(v.progress().activity_count(), 220);
 }
 
+// An experiment marked not evaluable before it started did not get done: it counts 0 in the
+// roll-up's average, as in its own summary, not 100.
+TEST_F(ViewsOfTestProgramme, AnExperimentThatNeverStartedCountsNoProgress) {
+  for (const char* e : {"e1", "e2"}) {
+    Run(tk::ProposeCmd(e));
+    Run(tk::SelectCmd(e, {tk::YearEur(2025, 1'000)}), "college");
+  }
+  Run(tk::SubmitCmd(), "council_clerk");
+  Run(tk::AdoptCmd(), "college");
+  Run(tk::StartCmd("e2"));
+  Run(tk::NotEvaluableCmd("e1", "Geen deelnemers gevonden"), "evaluator");
+  const v1::ProgrammeView v = View();
+  EXPECT_EQ(v.progress().experiments(), 2);
+  EXPECT_EQ(v.progress().average_progress_percent(), 0);
+}
+
+// Spending corrected out of a year the programme no longer has leaves no empty line for it.
+TEST_F(ViewsOfTestProgramme, SpendingCorrectedIntoAnotherYearLeavesNoEmptyYearLine) {
+  Run(tk::ProposeCmd("e1"));
+  Run(tk::SelectCmd("e1", {tk::YearEur(2025, 10'000)}), "college");
+  Run(tk::SubmitCmd(), "council_clerk");
+  Run(tk::AdoptCmd(), "college");
+  Run(tk::StartCmd("e1"));
+  auto spent = store_.Run(tk::SpendCmd("e1", 500, 2026));
+  ASSERT_TRUE(spent.ok()) << spent.status();
+  ASSERT_EQ(View().budget().years_size(), 2);
+  v1::CorrectedFields fields;
+  fields.set_budget_year(2025);
+  Run(tk::CorrectCmd("e1", spent->last_position, fields, "Verkeerd begrotingsjaar"));
+  const v1::ProgrammeView v = View();
+  ASSERT_EQ(v.budget().years_size(), 2);  // 2025 and 2026 are both budget years
+  v1::ProgrammeDesign cut = tk::TestProgrammeDesign();
+  cut.mutable_budget()->clear_years();
+  *cut.mutable_budget()->add_years() = tk::YearEur(2025, 70'000);
+  cut.mutable_budget()->mutable_total()->set_cents(70'000 * 100);
+  Run(tk::AmendProgrammeCmd(cut, "Het jaar 2026 vervalt"));
+  const v1::ProgrammeView after = View();
+  ASSERT_EQ(after.budget().years_size(), 1) << after.budget().ShortDebugString();
+  EXPECT_EQ(after.budget().years(0).year(), 2025);
+  EXPECT_EQ(after.budget().years(0).spent().cents(), 500 * 100);
+}
+
 TEST_F(ViewsOfTestProgramme, FlagsProposalsThatCannotBeSelectedYet) {
   v1::Command bare = tk::ProposeCmd("e2");
   bare.mutable_propose_experiment()->mutable_design()->clear_criteria();

@@ -231,6 +231,11 @@ TEST(SyncError, ReadsGoOnWhenTheReopenFailsAgain) {
   EXPECT_NE(std::string(store->WriteHealth().message()).find("could not be reopened"), std::string::npos)
       << store->WriteHealth();
   EXPECT_GE(ReadEverything(*store).size(), 5u);
+  {  // a read view on the read-only fallback sees the log (a snapshot there would see nothing)
+    auto view = store->OpenReadView();
+    ASSERT_TRUE(view.ok()) << view.status();
+    EXPECT_GE((*view)->position(), 5u);
+  }
   auto info = store->GetStreamInfo("s");
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_GE(info->version, 4u);

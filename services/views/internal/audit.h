@@ -23,6 +23,9 @@ class HiddenExperiments {
       : view_(view), clearance_(clearance) {}
   // Those of the programme whose stream `stream` is; nullptr for other streams.
   absl::StatusOr<const absl::flat_hash_set<std::string>*> OfStream(const std::string& stream);
+  // True for the stream of an experiment above the clearance now (its level may have been
+  // raised after the event was recorded at a lower one): its entries are left out.
+  absl::StatusOr<bool> IsHiddenExperimentStream(const std::string& stream);
 
  private:
   eventstore::ReadView* view_;
