@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "absl/time/clock.h"
 #include "domain/example_programme.h"
 #include "e2e/cli_support.h"
 
@@ -140,11 +141,71 @@ TEST_F(CliTest, ReportProgressInMarkdownAndHtml) {
   EXPECT_EQ(md.out.rfind("# Voortgangsrapportage Experimenteerprogramma inwonerparticipatie 2024-2027", 0), 0u)
       << md.out;
   EXPECT_NE(md.out.find("| Experiment | Status |"), std::string::npos);
-  EXPECT_NE(md.out.find("€ 140.000,00"), std::string::npos);
+  EXPECT_NE(md.out.find("| Totaal | € 140.000,00 |"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| **Motivering** | Het budget blijft gelijk; een papieren variant wordt niet toegezegd. |"),
+            std::string::npos)
+      << md.out;
+  EXPECT_NE(md.out.find("| **Weinig gehoorde groepen bereikt** | mantelzorgers |"), std::string::npos) << md.out;
   CliResult html = Cli({"report", "progress", kP, "--format", "html"}, "auditor");
   ASSERT_EQ(html.exit_code, 0) << html.err;
   EXPECT_NE(html.out.find("<html lang=\"nl\">"), std::string::npos);
+  EXPECT_NE(html.out.find("<h2>Wensen en bedenkingen van de raad</h2>"), std::string::npos) << html.out;
+  const std::string file = dir_.path() + "/voortgang.html";
+  ASSERT_EQ(Cli({"report", "progress", kP, "--format", "html", "--out", file}, "auditor").exit_code, 0);
+  std::ifstream in(file);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), html.out);
   EXPECT_EQ(Cli({"report", "progress", kP, "--format", "pdf"}, "auditor").exit_code, 2);
+  CliResult unknown = Cli({"report", "progress", "bestaat-niet"}, "auditor");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.err.find("bestaat-niet"), std::string::npos) << unknown.err;
+}
+
+// The report is the server's (GetProgressReport): the college's responses with their motivation,
+// what is still open, the knowledge sessions with their attendees, the budget per year, and the
+// server's report date (Europe/Amsterdam), whatever the CLI machine's time zone.
+TEST_F(CliTest, ReportProgressShowsResponsesOpenInputSessionsAndBudgetPerYear) {
+  // The example up to the council's wishes and objections (2 July 2024); the college answers wb-1.
+  ASSERT_GT(RunExampleThroughCli(absl::FromCivil(absl::CivilDay(2024, 7, 7), absl::UTCTimeZone())), 10);
+  CliResult answer = Cli({"council", "answer", kP, "wb-1", "--disposition", "adopted", "--motivation",
+                          "Het jongerenpanel Stompwijk is opgenomen.", "--decision", "B&W 24.0500", "--decision-date",
+                          "2024-07-08", "--answered-on", "2024-07-08"},
+                         "college");
+  ASSERT_EQ(answer.exit_code, 0) << answer.err;
+  absl::TimeZone amsterdam;
+  ASSERT_TRUE(absl::LoadTimeZone("Europe/Amsterdam", &amsterdam));
+  const std::string before = absl::FormatTime("%Y-%m-%d", absl::Now(), amsterdam);
+  CliResult md = Cli({"report", "progress", kP}, "griffie");
+  const std::string after = absl::FormatTime("%Y-%m-%d", absl::Now(), amsterdam);
+  ASSERT_EQ(md.exit_code, 0) << md.err;
+  EXPECT_TRUE(md.out.find("· peildatum " + before + " ·") != std::string::npos ||
+              md.out.find("· peildatum " + after + " ·") != std::string::npos)
+      << md.out;
+  // The college's response and its motivation, and the decision it rests on.
+  EXPECT_NE(md.out.find("\n### Wens wb-1\n"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| **Reactie van het college** | overgenomen |"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| **Motivering** | Het jongerenpanel Stompwijk is opgenomen. |"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| **Besluit** | B&W 24.0500 (college, 2024-07-08) |"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| reactie op wens of bedenking | wb-1 |"), std::string::npos) << md.out;
+  // What is still open.
+  EXPECT_NE(md.out.find("| **Nog zonder reactie van het college** | 2: wb-2, wb-3 |"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("\n### Bedenking wb-2 (open)\n"), std::string::npos) << md.out;
+  EXPECT_NE(md.out.find("| wens of bedenking nog zonder reactie van het college |"), std::string::npos) << md.out;
+  // A knowledge session with its attendees.
+  EXPECT_NE(md.out.find("| 2024-05-28 | Informele collegesessie over potentiele projecten (ks-1) | bijeenkomst | 9 |"),
+            std::string::npos)
+      << md.out;
+  // The budget per year: budget, allocated, spent, free, remaining.
+  EXPECT_NE(md.out.find("| 2025 | € 70.000,00 | € 67.000,00 | € 0,00 | € 3.000,00 | € 70.000,00 |"),
+            std::string::npos)
+      << md.out;
+  CliResult html = Cli({"report", "progress", kP, "--format", "html"}, "griffie");
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  EXPECT_NE(html.out.find("<dt>Motivering</dt><dd>Het jongerenpanel Stompwijk is opgenomen.</dd>"), std::string::npos)
+      << html.out;
+  EXPECT_NE(html.out.find("<h3>Bedenking wb-2 (open)</h3>"), std::string::npos) << html.out;
+  EXPECT_NE(html.out.find("<td class=\"num\">9</td>"), std::string::npos) << html.out;
+  EXPECT_NE(html.out.find("<tr><td class=\"nw\">2025</td><td class=\"num\">€ 70.000,00</td>"), std::string::npos)
+      << html.out;
 }
 
 TEST_F(CliTest, CompletionScriptsListTheCommandTree) {
