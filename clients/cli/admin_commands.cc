@@ -1,9 +1,15 @@
 // `proeftuin admin …`: backup (online, verified), restore (offline procedure), rebuild
 // (progress bar), stats; principals are in principal_commands.cc.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "cli/audit_trail.h"
 #include "cli/cli.h"
@@ -73,6 +79,47 @@ Outcome CheckTarget(const std::string& dir) {
   return Ok();
 }
 
+// fsync(2) of a file or a directory; the error says which and why.
+bool SyncPath(const fs::path& path, bool directory, std::string* error) {
+  int fd = ::open(path.c_str(), (directory ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+  bool ok = fd >= 0 && ::fsync(fd) == 0;
+  if (!ok) *error = "cannot sync " + path.string() + ": " + std::strerror(errno);
+  if (fd >= 0) ::close(fd);
+  return ok;
+}
+
+// Copies the backup `from` into the (new or empty) directory `to`, then makes the copy durable
+// before anyone starts a server on it: every file is fsync'ed, then every directory (so their
+// entries are), deepest first, then `to` itself and its parent (which holds its entry).
+bool CopyDurably(const fs::path& from, const fs::path& to, std::string* error) {
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (!ec) fs::copy(from, to, fs::copy_options::recursive, ec);
+  if (ec) {
+    *error = "cannot copy " + from.string() + " to " + to.string() + ": " + ec.message();
+    return false;
+  }
+  std::vector<fs::path> dirs;
+  for (auto it = fs::recursive_directory_iterator(to, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->is_directory(ec)) {
+      dirs.push_back(it->path());
+    } else if (it->is_regular_file(ec) && !SyncPath(it->path(), false, error)) {
+      return false;
+    }
+  }
+  if (ec) {
+    *error = "cannot list the copy in " + to.string() + ": " + ec.message();
+    return false;
+  }
+  for (auto d = dirs.rbegin(); d != dirs.rend(); ++d) {
+    if (!SyncPath(*d, true, error)) return false;
+  }
+  fs::path self = fs::absolute(to, ec).lexically_normal();
+  if (!self.has_filename()) self = self.parent_path();  // "dir/" -> "dir"
+  return SyncPath(to, true, error) && SyncPath(self.parent_path(), true, error);
+}
+
 Outcome Restore(Cli* cli, const RestoreArgs& a) {
   v1::VerifyOutcome before, after;
   if (Outcome o = VerifyOffline(a.from, 0, 0, "", &before); o.exit_code != 0) return o;
@@ -81,10 +128,7 @@ Outcome Restore(Cli* cli, const RestoreArgs& a) {
                    std::to_string(before.first_bad_position()) + ": " + before.problem());
   }
   if (Outcome o = CheckTarget(a.data_dir); o.exit_code != 0) return o;
-  std::error_code ec;
-  fs::create_directories(a.data_dir, ec);
-  fs::copy(a.from, a.data_dir, fs::copy_options::recursive, ec);
-  if (ec) return Refused("cannot copy " + a.from + " to " + a.data_dir + ": " + ec.message());
+  if (std::string error; !CopyDurably(a.from, a.data_dir, &error)) return Refused(error);
   if (Outcome o = VerifyOffline(a.data_dir, 0, 0, "", &after); o.exit_code != 0) return o;
   bool same = after.ok() && after.to_position() == before.to_position() && after.head_hash() == before.head_hash();
   if (!same) return Refused("the restored copy in " + a.data_dir + " does not match the backup: remove it");

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -30,10 +31,44 @@ std::string FirstOf(std::initializer_list<std::string> values) {
   return "";
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  size_t start = s.find_first_not_of(' ');
-  return start == std::string::npos ? "" : s.substr(start);
+// Why the token file named for this run cannot be used ("" when it can, or none was named).
+// Resolve() notes it instead of failing, because commands that never call the server (admin
+// restore, audit verify --data-dir) must work with an unreadable token file: ops/restore.sh moves
+// the data directory, and the admin.token in it, aside before it restores. RequireToken() and a
+// call refused as UNAUTHENTICATED report it. One Cli per process (main.cc), so one note.
+std::string& TokenFileProblem() {
+  static std::string problem;
+  return problem;
+}
+
+// The token in a token file's text: the token alone on one line (a final newline, and blanks
+// around it, are allowed). Anything else, e.g. the whole table output of `admin principal
+// create` redirected into the file, is refused: sent as a Bearer value it would fail every call.
+bool TokenFromFile(const std::string& path, const std::string& text, std::string* token, std::string* problem) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  size_t begin = 0, end = text.size();
+  while (begin < end && blank(text[begin])) ++begin;
+  while (end > begin && blank(text[end - 1])) --end;
+  std::string t = text.substr(begin, end - begin);
+  const std::string fix =
+      "; a token file holds the token alone on one line (`proeftuin admin principal create|rotate ... "
+      "--token-out FILE` writes one)";
+  if (t.empty()) {
+    *problem = "--token-file: " + path + " is empty" + fix;
+    return false;
+  }
+  if (size_t lines = 1 + std::count(t.begin(), t.end(), '\n'); lines > 1) {
+    *problem = "--token-file: " + path + " holds " + std::to_string(lines) + " lines, not a token" + fix;
+    return false;
+  }
+  for (char c : t) {
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) {
+      *problem = "--token-file: " + path + " holds text with blanks or control characters, not a token" + fix;
+      return false;
+    }
+  }
+  *token = std::move(t);
+  return true;
 }
 
 std::string ConfigPath(const std::string& flag) {
@@ -98,6 +133,9 @@ Outcome FromStatus(const grpc::Status& status, const grpc::ClientContext* ctx, s
   }
   if (message.rfind("cannot ", 0) != 0) message = "cannot " + std::string(action) + ": " + message;
   message += " (" + (rule.empty() ? clients::StatusCodeName(status.error_code()) : rule) + ")";
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED && !TokenFileProblem().empty()) {
+    message += "; no token was sent: " + TokenFileProblem();
+  }
   return {ExitCodeOf(status.error_code()), message};
 }
 
@@ -136,8 +174,13 @@ Outcome Cli::Resolve() {
     std::error_code ec;
     std::string file = FirstOf({flags_.token_file, Env("PROEFTUIN_TOKEN_FILE"), cfg_token_file});
     if (file.empty() && std::filesystem::exists(kDefaultTokenFile, ec)) file = kDefaultTokenFile;
-    if (!file.empty() && !ReadFileOrStdin(file, &token_)) return Usage("--token-file: cannot read " + file);
-    token_ = Trim(token_);
+    TokenFileProblem().clear();
+    std::string text;
+    if (!file.empty() && !ReadFileOrStdin(file, &text)) {
+      TokenFileProblem() = "--token-file: cannot read " + file;
+    } else if (!file.empty() && !TokenFromFile(file, text, &token_, &TokenFileProblem())) {
+      token_.clear();
+    }
   }
   std::string ca = FirstOf({flags_.ca, Env("PROEFTUIN_CA"), cfg_ca});
   if (!ca.empty() && !ReadFileOrStdin(ca, &ca_pem_)) return Usage("--ca: cannot read " + ca);
@@ -150,6 +193,7 @@ Outcome Cli::Resolve() {
 
 Outcome Cli::RequireToken() const {
   if (!token_.empty()) return Ok();
+  if (!TokenFileProblem().empty()) return Usage(TokenFileProblem());
   return Usage("no token: give --token, --token-file, PROEFTUIN_TOKEN or PROEFTUIN_TOKEN_FILE");
 }
 

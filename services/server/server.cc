@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "api/admin_service.h"
@@ -60,6 +61,46 @@ void LogConfig(const ServerOptions& o) {
       JsonString(o.metrics_listen), o.tls_reload_seconds);
 }
 
+// The most memory a MiB flag may ask for: 1 TiB (the byte counts derived from it fit size_t
+// with room to spare).
+constexpr size_t kMaxMemoryMb = size_t{1} << 20;
+constexpr int kMaxShutdownGraceSeconds = 3600;
+
+// CLI11 reads "-1" into a size_t as 2^64-1 (and a number beyond 2^64 as 2^64-1): say so.
+std::string Given(size_t v) {
+  if (v <= static_cast<size_t>(std::numeric_limits<int64_t>::max())) return std::to_string(v);
+  return "a negative or huge number (read as " + std::to_string(v) + ")";
+}
+
+absl::Status OutOfRange(const char* flag, const std::string& given, const std::string& range) {
+  return absl::InvalidArgumentError(std::string(flag) + ": must be " + range + ", not " + given);
+}
+
+// Every numeric option (flags and their PROEFTUIND_* environment forms), so a negative or
+// absurd value stops the start with an error naming the flag instead of running with it.
+absl::Status ValidateNumbers(const ServerOptions& o) {
+  if (o.rocksdb_memory_mb < 16 || o.rocksdb_memory_mb > kMaxMemoryMb) {
+    return OutOfRange("--rocksdb-memory-mb", Given(o.rocksdb_memory_mb),
+                      "between 16 and " + std::to_string(kMaxMemoryMb) + " (MiB)");
+  }
+  if (o.view_cache_mb > kMaxMemoryMb) {
+    return OutOfRange("--view-cache-mb", Given(o.view_cache_mb),
+                      "between 0 (off) and " + std::to_string(kMaxMemoryMb) + " (MiB)");
+  }
+  if (o.ack_spin_us < 0 || o.ack_spin_us > 100'000) {
+    return OutOfRange("--ack-spin-us", std::to_string(o.ack_spin_us), "between 0 (never) and 100000 (µs)");
+  }
+  if (o.shutdown_grace_seconds < 0 || o.shutdown_grace_seconds > kMaxShutdownGraceSeconds) {
+    return OutOfRange("--shutdown-grace-seconds", std::to_string(o.shutdown_grace_seconds),
+                      "between 0 and " + std::to_string(kMaxShutdownGraceSeconds) + " (seconds)");
+  }
+  if (o.tls_reload_seconds < 0) {
+    return OutOfRange("--tls-reload-seconds", std::to_string(o.tls_reload_seconds),
+                      "0 (only on SIGHUP) or more (seconds); it must not be negative");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateOptions(const ServerOptions& o) {
@@ -84,12 +125,10 @@ absl::Status ValidateOptions(const ServerOptions& o) {
         "--listen: " + o.listen + " is not a loopback address; give --tls-cert and --tls-key, or "
         "--allow-plaintext when a TLS-terminating proxy sits in front");
   }
-  if (o.rocksdb_memory_mb < 16) return absl::InvalidArgumentError("--rocksdb-memory-mb: at least 16");
   if (!o.metrics_listen.empty() && o.metrics_listen.find(':') == std::string::npos) {
     return absl::InvalidArgumentError("--metrics-listen: expected HOST:PORT, got '" + o.metrics_listen + "'");
   }
-  if (o.tls_reload_seconds < 0) return absl::InvalidArgumentError("--tls-reload-seconds: must not be negative");
-  return absl::OkStatus();
+  return ValidateNumbers(o);
 }
 
 // Members are destroyed in reverse order: the gRPC server before the TLS files and the

@@ -1,7 +1,9 @@
 // Backup and restore (issue 7): an online backup taken under load, restored elsewhere with
 // ops/restore.sh, holds every event acknowledged before the backup began, a valid chain, and
 // views equal to a rebuild; ops/backup.sh keeps the newest N backups and records the last good
-// one for the metrics.
+// one for the metrics; ops/restore.sh, with a stand-in for systemctl, restores into the data
+// directory the service's environment file names and fails unless the restarted service
+// provably serves the restored head.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -222,6 +224,178 @@ TEST(OpsBackupRestore, BackupScriptKeepsTheNewestBackupsAndRecordsTheLastGoodOne
             std::string::npos)
       << metrics;
   EXPECT_EQ(live.Stop(SIGTERM), 0);
+}
+
+// A stand-in for systemd, first on PATH as `systemctl`: `start UNIT` runs proeftuind with the
+// settings of the unit's environment file (as EnvironmentFile= does), `stop UNIT` stops it and
+// waits; every call is appended to <dir>/calls. The unit's environment file can differ from the
+// one ops/restore.sh is told about (a drop-in the script cannot see).
+class FakeSystemd {
+ public:
+  FakeSystemd(std::string dir, std::string unit_env_file) : dir_(std::move(dir)), unit_env_(std::move(unit_env_file)) {
+    fs::create_directories(dir_ + "/bin");
+    const std::string script = dir_ + "/bin/systemctl";
+    std::ofstream(script) << R"sh(#!/bin/sh
+set -eu
+state="$FAKE_SYSTEMD_DIR"
+echo "$1 $2" >>"$state/calls"
+case "$1" in
+  stop)
+    if [ -f "$state/pid" ]; then
+      pid="$(cat "$state/pid")"
+      kill "$pid" 2>/dev/null || true
+      while kill -0 "$pid" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; do
+        sleep 0.1
+      done
+      rm -f "$state/pid"
+    fi ;;
+  start)
+    (set -a; . "$FAKE_UNIT_ENV_FILE"; set +a; exec "$FAKE_PROEFTUIND") >>"$state/log" 2>&1 </dev/null &
+    echo $! >"$state/pid" ;;
+  *) exit 1 ;;
+esac
+)sh";
+    fs::permissions(script, fs::perms::owner_all);
+  }
+  ~FakeSystemd() { Run("stop"); }
+  FakeSystemd(const FakeSystemd&) = delete;
+  FakeSystemd& operator=(const FakeSystemd&) = delete;
+
+  void set_unit_env_file(std::string path) { unit_env_ = std::move(path); }
+  // The environment for ops/restore.sh (and for the fake itself).
+  std::map<std::string, std::string> Env() const {
+    const char* path = std::getenv("PATH");
+    return {{"PATH", dir_ + "/bin:" + (path == nullptr ? "/usr/bin:/bin" : path)},
+            {"FAKE_SYSTEMD_DIR", dir_},
+            {"FAKE_UNIT_ENV_FILE", unit_env_},
+            {"FAKE_PROEFTUIND", e2e::ProeftuindPath()},
+            {"PROEFTUIND", e2e::ProeftuindPath()},
+            {"PROEFTUIN_CLI", CliPath()}};
+  }
+  Output Run(const std::string& verb) { return RunCommand({dir_ + "/bin/systemctl", verb, "proeftuind"}, Env()); }
+  std::string Calls() const { return e2e::ReadWholeFile(dir_ + "/calls"); }
+  std::string Log() const { return e2e::ReadWholeFile(dir_ + "/log"); }
+
+ private:
+  std::string dir_;
+  std::string unit_env_;
+};
+
+v1::BackupResponse BackUp(e2e::ServerProcess& server, const std::string& token, const std::string& to) {
+  v1::BackupRequest req;
+  req.set_directory(to);
+  v1::BackupResponse r;
+  grpc::Status s = v1::AdminService::NewStub(server.Channel())->Backup(e2e::Ctx(token, 60000).get(), req, &r);
+  EXPECT_TRUE(s.ok() && r.verified()) << s.error_message();
+  return r;
+}
+
+// The last position of the store the server at `address` serves (0 when it cannot be asked).
+uint64_t ServedHead(const std::string& address, const std::string& token) {
+  auto admin = v1::AdminService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  v1::GetStatisticsResponse stats;
+  grpc::Status s = admin->GetStatistics(e2e::Ctx(token).get(), {}, &stats);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  return s.ok() ? stats.last_position() : 0;
+}
+
+void WriteEnvFile(const std::string& path, const std::string& data_dir, int port) {
+  std::ofstream(path) << "# as /etc/proeftuin/proeftuind.env\n#PROEFTUIND_DATA_DIR=/var/lib/proeftuin/data\n"
+                      << "PROEFTUIND_DATA_DIR=" << data_dir << "\nPROEFTUIND_LISTEN=127.0.0.1:" << port << "\n";
+}
+
+// The service's data directory is set in its environment file: the script restores there (not
+// into the default), and proves, with the container's PROEFTUIN_TOKEN_FILE pointing into the
+// very data directory it moves aside, that the restarted service serves the restored head.
+TEST(OpsBackupRestore, RestoreScriptRestoresWhereTheServiceReadsItsStoreAndProvesItServesTheRestoredHead) {
+  eventstore::testing::TempDir dir;
+  const std::string service_dir = dir.Sub("srv/data");
+  fs::create_directories(dir.Sub("srv"));
+  e2e::ServerProcess live(service_dir);
+  live.Start();
+  std::map<std::string, std::string> tokens = ExamplePrincipals(live);
+  RunExampleSteps(live, tokens, "draft");
+  v1::BackupResponse backup = BackUp(live, tokens["administrator"], dir.Sub("backups/b1"));
+  RunExampleSteps(live, tokens, "propose-");  // after the backup: the restore takes these away
+  const int port = live.port();
+  ASSERT_EQ(live.Stop(SIGTERM), 0);
+  const std::string env_file = dir.Sub("proeftuind.env");
+  WriteEnvFile(env_file, service_dir, port);
+  FakeSystemd systemd(dir.Sub("systemd"), env_file);
+  ASSERT_EQ(systemd.Run("start").exit_code, 0);  // the service runs, as before any restore
+  const std::string restore = SourceDir() + "/ops/restore.sh";
+
+  // Another directory than the service's is refused before anything stops.
+  std::map<std::string, std::string> env = systemd.Env();
+  Output elsewhere = RunCommand({restore, dir.Sub("backups/b1"), "--env-file", env_file, "--data-dir", dir.Sub("x")}, env);
+  EXPECT_EQ(elsewhere.exit_code, 2) << elsewhere.out;
+  EXPECT_NE(elsewhere.out.find("is not the data directory"), std::string::npos) << elsewhere.out;
+  EXPECT_EQ(systemd.Calls().find("stop"), std::string::npos) << systemd.Calls();
+  EXPECT_FALSE(fs::exists(dir.Sub("x")));
+
+  env["PROEFTUIN_TOKEN_FILE"] = service_dir + "/admin.token";
+  Output restored = RunCommand({restore, dir.Sub("backups/b1"), "--env-file", env_file}, env);
+  ASSERT_EQ(restored.exit_code, 0) << restored.out << "\nservice log:\n" << systemd.Log();
+  const std::string digest = std::to_string(backup.position()) + ":" + backup.head_hash();
+  EXPECT_NE(restored.out.find("serves the restored store"), std::string::npos) << restored.out;
+  EXPECT_NE(restored.out.find("\n" + digest + "\n"), std::string::npos) << restored.out;
+  EXPECT_EQ(ServedHead("127.0.0.1:" + std::to_string(port), tokens["administrator"]), backup.position());
+  size_t aside = 0;
+  for (const auto& e : fs::directory_iterator(dir.Sub("srv"))) {
+    aside += e.path().filename().string().rfind("data.old-", 0) == 0;
+  }
+  EXPECT_EQ(aside, 1u) << "the service's previous store should be kept beside it";
+  EXPECT_EQ(systemd.Calls(), "start proeftuind\nstop proeftuind\nstart proeftuind\n");
+}
+
+// The check after the restart is part of the restore: a service that serves another store, or a
+// check that cannot be done (the token is refused, or there is none), is a failure, not a note.
+TEST(OpsBackupRestore, RestoreScriptFailsUnlessTheServiceProvablyServesTheRestoredHead) {
+  eventstore::testing::TempDir dir;
+  const std::string service_dir = dir.Sub("srv/data");
+  fs::create_directories(dir.Sub("srv"));
+  e2e::ServerProcess live(service_dir);
+  live.Start();
+  std::map<std::string, std::string> tokens = ExamplePrincipals(live);
+  RunExampleSteps(live, tokens, "draft");
+  BackUp(live, tokens["administrator"], dir.Sub("backups/b0"));
+  RunExampleSteps(live, tokens, "propose-");
+  BackUp(live, tokens["administrator"], dir.Sub("backups/b1"));
+  const int port = live.port();
+  ASSERT_EQ(live.Stop(SIGTERM), 0);
+  // An older store, which the unit reads through a drop-in that the script cannot see.
+  Output older = RunCommand({CliPath(), "admin", "restore", "--from", dir.Sub("backups/b0"), "--data-dir", dir.Sub("older")});
+  ASSERT_EQ(older.exit_code, 0) << older.out;
+  const std::string env_file = dir.Sub("proeftuind.env"), unit_env_file = dir.Sub("drop-in.env");
+  WriteEnvFile(env_file, service_dir, port);
+  WriteEnvFile(unit_env_file, dir.Sub("older"), port);
+  const std::string admin_token = dir.Sub("admin.token"), bogus_token = dir.Sub("bogus.token");
+  std::ofstream(admin_token) << tokens["administrator"] << "\n";
+  std::ofstream(bogus_token) << "pt_not-a-token-of-this-store\n";
+  FakeSystemd systemd(dir.Sub("systemd"), unit_env_file);
+  const std::string restore = SourceDir() + "/ops/restore.sh";
+
+  Output other = RunCommand({restore, dir.Sub("backups/b1"), "--env-file", env_file, "--token-file", admin_token},
+                            systemd.Env());
+  EXPECT_EQ(other.exit_code, 1) << other.out;
+  EXPECT_NE(other.out.find("not the restored store"), std::string::npos) << other.out;
+  systemd.Run("stop");
+
+  systemd.set_unit_env_file(env_file);
+  Output refused = RunCommand({restore, dir.Sub("backups/b1"), "--env-file", env_file, "--token-file", bogus_token},
+                              systemd.Env());
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.out.find("could not be done"), std::string::npos) << refused.out;
+  EXPECT_NE(refused.out.find("--token-file"), std::string::npos) << refused.out;
+  systemd.Run("stop");
+
+  // No token anywhere: refused before the service is stopped.
+  fs::remove(service_dir + "/admin.token");
+  const std::string calls = systemd.Calls();
+  Output none = RunCommand({restore, dir.Sub("backups/b1"), "--env-file", env_file}, systemd.Env());
+  EXPECT_EQ(none.exit_code, 2) << none.out;
+  EXPECT_NE(none.out.find("--token-file"), std::string::npos) << none.out;
+  EXPECT_EQ(systemd.Calls(), calls) << "nothing may be stopped when the check cannot be done";
 }
 
 }  // namespace

@@ -9,7 +9,11 @@
   here: parsed, not built);
 - the example alert rules pass `promtool check rules` and name only metrics proeftuind has;
 - the scripts parse (`sh -n`) and pass shellcheck;
-- the example configuration lists every option of proeftuind.
+- the example configuration lists every option of proeftuind;
+- every numeric option of proeftuind (flag and environment form) refuses a negative or absurd
+  value at start, naming the flag (the server is never started with it);
+- ops/install-deps.sh completes the npm tooling when a package of the lockfile is missing or the
+  lockfile changed, and does nothing the second time (with stand-ins for apt and npm).
 
 Usage: static_test.py --source-dir DIR --proeftuind BINARY
 """
@@ -231,6 +235,194 @@ class ConfigExampleTest(unittest.TestCase):
         example = set(re.findall(r"^#(PROEFTUIN_[A-Z_]+)=", read(ops("backup.env.example")), re.M))
         self.assertTrue(used)
         self.assertLessEqual(used, example)
+
+    def test_backup_example_writes_the_token_file_with_token_out(self):
+        # The table output of `principal create` is not a token file: a redirect into one fails
+        # every call of the backup job.
+        example = read(ops("backup.env.example"))
+        create = re.search(r"principal create backup(?:[^\n\\]|\\\n)*", example)
+        self.assertIsNotNone(create, example)
+        self.assertIn("--token-out /etc/proeftuin/backup.token", create.group(0))
+        self.assertNotRegex(example, r"principal create[^\n]*>")
+
+
+class ServerFlagsTest(unittest.TestCase):
+    """CLI11 reads "-1" into an unsigned option as 2^64-1: proeftuind must refuse such values
+    (exit 2, an error naming the flag) instead of starting with them."""
+    # flag -> (environment form, bad values)
+    BAD = {
+        "--rocksdb-memory-mb": ("PROEFTUIND_ROCKSDB_MEMORY_MB", ["-1", "8", "99999999999999999999", "2000000"]),
+        "--view-cache-mb": ("PROEFTUIND_VIEW_CACHE_MB", ["-1", "18446744073709551615", "2000000"]),
+        "--shutdown-grace-seconds": ("PROEFTUIND_SHUTDOWN_GRACE_SECONDS", ["-5", "100000"]),
+        "--tls-reload-seconds": ("PROEFTUIND_TLS_RELOAD_SECONDS", ["-1"]),
+        "--ack-spin-us": ("PROEFTUIND_ACK_SPIN_US", ["-1", "100001"]),
+    }
+
+    def start(self, args=(), env=None):
+        """proeftuind on a free port in a scratch data dir: (exit code, stderr) when it exits, or
+        (None, stderr) when it logged its start (then it is stopped)."""
+        import threading
+        tmp = tempfile.mkdtemp(prefix="proeftuin-flags-")
+        try:
+            clean = {k: v for k, v in os.environ.items() if not k.startswith("PROEFTUIND_")}
+            clean.update(env or {})
+            cmd = [ARGS.proeftuind, "--data-dir", os.path.join(tmp, "data"), "--listen", "127.0.0.1:0", *args]
+            with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                  env=clean) as p:
+                watchdog = threading.Timer(30, p.kill)
+                watchdog.start()
+                err, started = "", False
+                for line in p.stderr:
+                    err += line
+                    if '"event":"start"' in line:
+                        started = True
+                        p.terminate()
+                code = p.wait()
+                watchdog.cancel()
+            if started:
+                return None, err
+            self.assertFalse(os.path.exists(os.path.join(tmp, "data")), "the store was created before the check")
+            return code, err
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_every_numeric_option_is_checked(self):
+        helps = run([ARGS.proeftuind, "--help"]).stdout
+        numeric = set(re.findall(r"^\s+(--[a-z-]+) (?:U?INT|FLOAT|NUMBER)", helps, re.M))
+        self.assertGreaterEqual(len(numeric), 5, helps)
+        self.assertEqual(numeric, set(self.BAD), "a numeric option of proeftuind without a check here")
+
+    def test_negative_and_absurd_values_are_refused_naming_the_flag(self):
+        for flag, (env_name, values) in self.BAD.items():
+            for value in values:
+                for how, kw in (("flag", {"args": [flag, value]}), ("env", {"env": {env_name: value}})):
+                    with self.subTest(flag=flag, value=value, how=how):
+                        code, err = self.start(**kw)
+                        self.assertIsNotNone(code, "proeftuind started with it: " + err)
+                        self.assertIn(flag, err)
+                        if flag != "--ack-spin-us":  # CLI11 checks its range itself (its own exit code)
+                            self.assertEqual(code, 2, err)
+                        else:
+                            self.assertNotEqual(code, 0, err)
+
+    def test_sensible_values_still_start(self):
+        # 0 turns the view cache, the spin and the TLS check off; the limits themselves are allowed.
+        for args in (["--view-cache-mb", "0", "--ack-spin-us", "0", "--tls-reload-seconds", "0",
+                      "--shutdown-grace-seconds", "0", "--rocksdb-memory-mb", "16"],
+                     ["--shutdown-grace-seconds", "3600"]):
+            with self.subTest(args=args):
+                code, err = self.start(args)
+                self.assertIsNone(code, f"proeftuind did not start with {args}: {err}")
+
+
+class InstallDepsNpmTest(unittest.TestCase):
+    """ops/install-deps.sh in a scratch copy of the tree, with stand-ins for apt-get, dpkg-query,
+    sudo and npm on PATH (npm "installs" what the lockfile lists, for this machine, and writes
+    node_modules/.package-lock.json as npm does). Node.js itself is the real one."""
+
+    LOCK = {
+        "name": "proeftuin-tools", "lockfileVersion": 3, "requires": True,
+        "packages": {
+            "": {"name": "proeftuin-tools", "devDependencies": {"@bufbuild/buf": "1.0.0", "axe-core": "4.0.0"}},
+            "node_modules/@bufbuild/buf": {"version": "1.0.0", "dev": True, "bin": {"buf": "bin/buf"}},
+            "node_modules/@bufbuild/buf-darwin-arm64": {"version": "1.0.0", "dev": True, "optional": True,
+                                                        "os": ["darwin"], "cpu": ["arm64"]},
+            "node_modules/axe-core": {"version": "4.0.0", "dev": True},
+        },
+    }
+    FAKE_NPM = r"""#!/usr/bin/python3
+import json, os, sys
+log = os.environ["FAKE_NPM_LOG"]
+with open(log, "a") as f:
+    f.write(" ".join(sys.argv[1:]) + "\n")
+lock = json.load(open("package-lock.json"))
+installed = {}
+for key, p in lock["packages"].items():
+    if not key or p.get("os", ["linux"])[0] not in ("linux",):
+        continue
+    os.makedirs(key, exist_ok=True)
+    json.dump({"name": key[len("node_modules/"):], "version": p["version"]}, open(key + "/package.json", "w"))
+    installed[key] = p
+os.makedirs("node_modules/.bin", exist_ok=True)
+with open("node_modules/.bin/buf", "w") as f:
+    f.write("#!/bin/sh\n")
+os.chmod("node_modules/.bin/buf", 0o755)
+json.dump(dict(lock, packages=installed), open("node_modules/.package-lock.json", "w"))
+"""
+
+    def setUp(self):
+        import json
+        self.json = json
+        self.tmp = tempfile.mkdtemp(prefix="proeftuin-install-deps-")
+        root = os.path.join(self.tmp, "tree")
+        os.makedirs(os.path.join(root, "ops"))
+        self.tools = os.path.join(root, "tools")
+        os.makedirs(self.tools)
+        self.script = os.path.join(root, "ops", "install-deps.sh")
+        shutil.copy(ops("install-deps.sh"), self.script)
+        self.write_lock(self.LOCK)
+        with open(os.path.join(self.tools, "package.json"), "w", encoding="utf-8") as f:
+            f.write('{"name": "proeftuin-tools", "private": true}\n')
+        fake = os.path.join(self.tmp, "bin")
+        os.makedirs(fake)
+        stubs = {"apt-get": "#!/bin/sh\nexit 0\n", "sudo": '#!/bin/sh\nexec "$@"\n',
+                 "dpkg-query": "#!/bin/sh\nprintf 'install ok installed'\n", "npm": self.FAKE_NPM}
+        for name, text in stubs.items():
+            path = os.path.join(fake, name)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(path, 0o755)
+        self.npm_log = os.path.join(self.tmp, "npm.log")
+        node_dir = os.path.dirname(shutil.which("node") or "/usr/bin/node")
+        self.env = dict(os.environ, PATH=f"{fake}:{node_dir}:/usr/bin:/bin", FAKE_NPM_LOG=self.npm_log)
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write_lock(self, lock):
+        with open(os.path.join(self.tools, "package-lock.json"), "w", encoding="utf-8") as f:
+            self.json.dump(lock, f)
+
+    def install(self):
+        """Runs the script; returns how many times it ran npm."""
+        before = read(self.npm_log).count("\n") if os.path.exists(self.npm_log) else 0
+        r = run(["bash", self.script], env=self.env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        after = read(self.npm_log).count("\n") if os.path.exists(self.npm_log) else 0
+        return after - before
+
+    def test_installs_once_then_does_nothing(self):
+        self.assertEqual(self.install(), 1)
+        self.assertIn("ci", read(self.npm_log))
+        self.assertEqual(self.install(), 0, "a second run must do nothing")
+
+    def test_completes_a_node_modules_that_misses_a_package(self):
+        self.install()
+        # A node_modules from before axe-core was added: buf is there, axe-core is not.
+        shutil.rmtree(os.path.join(self.tools, "node_modules", "axe-core"))
+        self.assertEqual(self.install(), 1)
+        self.assertTrue(os.path.exists(os.path.join(self.tools, "node_modules", "axe-core", "package.json")))
+        self.assertEqual(self.install(), 0)
+
+    def age(self, lock_seconds_ago, installed_seconds_ago):
+        now = __import__("time").time()
+        os.utime(os.path.join(self.tools, "package-lock.json"), (now - lock_seconds_ago,) * 2)
+        installed = os.path.join(self.tools, "node_modules", ".package-lock.json")
+        os.utime(installed, (now - installed_seconds_ago,) * 2)
+
+    def test_installs_again_after_a_lockfile_bump(self):
+        self.install()
+        bumped = self.json.loads(self.json.dumps(self.LOCK))
+        bumped["packages"]["node_modules/axe-core"]["version"] = "4.1.0"
+        self.write_lock(bumped)
+        self.age(60, 3600)  # the lockfile changed after the install
+        self.assertEqual(self.install(), 1)
+        self.assertEqual(self.install(), 0)
+        # An installed version other than the lockfile's counts even when the times do not show it.
+        self.write_lock(self.LOCK)
+        self.age(3600, 60)
+        self.assertEqual(self.install(), 1)
+        self.assertEqual(self.install(), 0)
 
 
 if __name__ == "__main__":
