@@ -277,13 +277,16 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
         return Act::kFinish;
       }
       if (absl::Status s = Reauthorize(); !s.ok()) {
-        *finish = api::Finish(ctx_, s);
+        *finish = absl::IsUnavailable(s) ? *end_ : api::Finish(ctx_, s);  // not checked: none sent
         return Act::kFinish;
       }
       return NextMessage() ? Act::kWrite : Act::kNone;  // flush what was gathered, then end
     }
     const bool drained = Gather();
     if (absl::Status s = Reauthorize(); !s.ok()) {
+      // The store is reopening after a write error (reads of principals wait for it): hold what
+      // was gathered and look again (the fan-out thread looks at holding streams every tick).
+      if (absl::IsUnavailable(s)) return Act::kNone;
       *finish = api::Finish(ctx_, s);
       return Act::kFinish;
     }
@@ -311,11 +314,18 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
     const bool committed = changed > checked_change_ && service_->store_->LastPosition() >= changed;
     const absl::Time now = absl::Now();
     if (!committed && now < next_check_) return absl::OkStatus();
+    const uint64_t previous = checked_change_;
     if (committed) checked_change_ = changed;
     next_check_ = now + kRecheckEvery;
     absl::StatusOr<Caller> caller =
         service_->guard_->Recheck(*ctx_, MethodName("EventService", "Subscribe"));
-    if (!caller.ok()) return caller.status();
+    if (!caller.ok()) {
+      if (absl::IsUnavailable(caller.status())) {  // not checked: check again next time
+        if (committed) checked_change_ = previous;
+        next_check_ = now;
+      }
+      return caller.status();
+    }
     if (caller->clearance() != clearance_) {
       return absl::AbortedError(
           "the principal's clearance changed while the stream was open; subscribe again from "

@@ -108,7 +108,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints the message (naming the flag); --help and --version exit 0, every flag error
+    // exits 2 as the checks after parsing do (CLI11's own codes, 104, 105, ..., would differ by
+    // the kind of error).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   if (health->parsed()) {
     if (health->count("--server") == 0) probe.server = proeftuin::server::ProbeAddress(o.listen);

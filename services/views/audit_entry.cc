@@ -96,32 +96,50 @@ void FillStates(const std::vector<eventstore::RecordedEvent>& events, uint64_t v
 
 }  // namespace
 
-absl::StatusOr<const absl::flat_hash_set<std::string>*> HiddenExperiments::OfStream(
-    const std::string& stream) {
-  std::optional<domain::StreamIds> ids = domain::ParseStream(stream);
-  if (!ids.has_value()) return nullptr;
-  auto it = by_programme_.find(ids->programme_id);
+absl::StatusOr<const HiddenExperiments::Programme*> HiddenExperiments::Of(
+    const std::string& programme_id) {
+  auto it = by_programme_.find(programme_id);
   if (it == by_programme_.end()) {
-    ASSIGN_OR_RETURN(auto hidden, app::HiddenExperiments(*view_, ids->programme_id, clearance_));
-    it = by_programme_.emplace(ids->programme_id, std::move(hidden)).first;
+    Programme p;
+    if (clearance_ != v1::CONFIDENTIALITY_ZEER_GEHEIM) {
+      ASSIGN_OR_RETURN(auto state, app::LoadProgramme(*view_, programme_id, app::Correctables::kOneOff));
+      p.hidden = state.has_value() && !app::Cleared(state->confidentiality(), clearance_);
+      ASSIGN_OR_RETURN(p.experiments, app::HiddenExperiments(*view_, programme_id, clearance_));
+    }
+    it = by_programme_.emplace(programme_id, std::move(p)).first;
   }
   return &it->second;
 }
 
-absl::StatusOr<bool> HiddenExperiments::IsHiddenExperimentStream(const std::string& stream) {
+absl::StatusOr<const absl::flat_hash_set<std::string>*> HiddenExperiments::OfStream(
+    const std::string& stream) {
+  std::optional<domain::StreamIds> ids = domain::ParseStream(stream);
+  if (!ids.has_value()) return nullptr;
+  ASSIGN_OR_RETURN(const Programme* p, Of(ids->programme_id));
+  return &p->experiments;
+}
+
+absl::StatusOr<bool> HiddenExperiments::IsHiddenStream(const std::string& stream) {
   if (clearance_ == v1::CONFIDENTIALITY_ZEER_GEHEIM) return false;
   std::optional<domain::StreamIds> ids = domain::ParseStream(stream);
-  if (!ids.has_value() || ids->experiment_id.empty()) return false;
-  ASSIGN_OR_RETURN(const absl::flat_hash_set<std::string>* hidden, OfStream(stream));
-  return hidden != nullptr && hidden->contains(ids->experiment_id);
+  if (!ids.has_value()) return false;
+  ASSIGN_OR_RETURN(const Programme* p, Of(ids->programme_id));
+  return p->hidden || (!ids->experiment_id.empty() && p->experiments.contains(ids->experiment_id));
+}
+
+absl::StatusOr<bool> HiddenExperiments::AnythingHidden(const std::string& programme_id) {
+  if (clearance_ == v1::CONFIDENTIALITY_ZEER_GEHEIM) return false;
+  ASSIGN_OR_RETURN(const Programme* p, Of(programme_id));
+  return p->hidden || !p->experiments.empty();
 }
 
 std::string EventJson(const v1::EventHeader& header, const std::string& payload,
-                      const absl::flat_hash_set<std::string>* hidden) {
+                      const absl::flat_hash_set<std::string>* hidden, bool* about_hidden) {
   std::unique_ptr<google::protobuf::Message> message = PayloadMessage(header);
   if (message == nullptr || !message->ParseFromString(payload)) return "";
   if (auto* event = dynamic_cast<v1::ProgrammeEvent*>(message.get()); event && hidden) {
-    app::RedactProgrammeEvent(*hidden, event);
+    const bool shown = app::RedactProgrammeEvent(*hidden, event);
+    if (about_hidden != nullptr) *about_hidden = !shown;
   }
   std::string json;
   google::protobuf::util::JsonPrintOptions options;
@@ -130,8 +148,8 @@ std::string EventJson(const v1::EventHeader& header, const std::string& payload,
   return json;
 }
 
-v1::AuditEntry ToAuditEntry(const eventstore::RecordedEvent& e,
-                            const absl::flat_hash_set<std::string>* hidden) {
+std::optional<v1::AuditEntry> ToAuditEntry(const eventstore::RecordedEvent& e,
+                                           const absl::flat_hash_set<std::string>* hidden) {
   const v1::EventHeader& h = e.header;
   v1::AuditEntry a;
   a.set_position(h.position());
@@ -145,7 +163,9 @@ v1::AuditEntry ToAuditEntry(const eventstore::RecordedEvent& e,
   a.set_request_id(h.request_id());
   a.set_correlation_id(h.correlation_id());
   a.set_confidentiality(h.confidentiality());
-  a.set_event_json(EventJson(h, e.payload, hidden));
+  bool about_hidden = false;
+  a.set_event_json(EventJson(h, e.payload, hidden, &about_hidden));
+  if (about_hidden) return std::nullopt;
   a.set_hash(eventstore::ToHex(e.hash));
   return a;
 }
@@ -166,12 +186,14 @@ absl::StatusOr<v1::GetAuditEntryResponse> GetAuditEntry(eventstore::EventStore& 
   if (!app::Cleared(e.header.confidentiality(), clearance)) return internal::NotFound(what);
   ASSIGN_OR_RETURN(std::unique_ptr<eventstore::ReadView> view, store.OpenReadView());
   internal::HiddenExperiments hidden(view.get(), clearance);
-  ASSIGN_OR_RETURN(bool hidden_stream, hidden.IsHiddenExperimentStream(e.header.stream()));
+  ASSIGN_OR_RETURN(bool hidden_stream, hidden.IsHiddenStream(e.header.stream()));
   if (hidden_stream) return internal::NotFound(what);
   ASSIGN_OR_RETURN(const absl::flat_hash_set<std::string>* hidden_here,
                    hidden.OfStream(e.header.stream()));
+  std::optional<v1::AuditEntry> entry = internal::ToAuditEntry(e, hidden_here);
+  if (!entry.has_value()) return internal::NotFound(what);
   v1::GetAuditEntryResponse out;
-  *out.mutable_entry() = internal::ToAuditEntry(e, hidden_here);
+  *out.mutable_entry() = *std::move(entry);
   const uint64_t version = e.header.stream_version();
   ASSIGN_OR_RETURN(std::vector<eventstore::RecordedEvent> stream,
                    store.ReadStream(e.header.stream(), eventstore::Direction::kForward, 0,

@@ -254,6 +254,8 @@ TEST(AuditTrailClearance, AnExperimentRaisedAboveTheClearanceDisappearsFromTheTr
   ASSERT_TRUE(store.Run(tk::DraftCmd()).ok());
   auto proposed = store.Run(tk::ProposeCmd("e2"));
   ASSERT_TRUE(proposed.ok()) << proposed.status();
+  auto selected = store.Run(tk::SelectCmd("e2", {tk::YearEur(2025, 20'000)}), "college");
+  ASSERT_TRUE(selected.ok()) << selected.status();
   v1::Command raise = tk::AmendExperimentCmd("e2", tk::ProposeCmd("e2").propose_experiment().design(),
                                              "Gevoelige gegevens");
   raise.mutable_amend_experiment()->set_confidentiality(v1::CONFIDENTIALITY_GEHEIM);
@@ -267,17 +269,58 @@ TEST(AuditTrailClearance, AnExperimentRaisedAboveTheClearanceDisappearsFromTheTr
     r.set_page_size(500);
     auto seen = ListAuditEntries(store.store(), r, kPublic, absl::Now() + absl::Seconds(10));
     ASSERT_TRUE(seen.ok()) << seen.status();
-    for (const v1::AuditEntry& e : seen->entries()) EXPECT_NE(e.stream(), stream) << object;
+    for (const v1::AuditEntry& e : seen->entries()) {
+      EXPECT_NE(e.stream(), stream) << object;
+      EXPECT_NE(e.event_type(), "proeftuin.v1.BudgetAllocated") << object;  // e2's allocation
+    }
     auto all = ListAuditEntries(store.store(), r, kAll, absl::Now() + absl::Seconds(10));
     ASSERT_TRUE(all.ok()) << all.status();
     int of_e2 = 0;
-    for (const v1::AuditEntry& e : all->entries()) of_e2 += e.stream() == stream;
-    EXPECT_EQ(of_e2, 2) << object;
+    for (const v1::AuditEntry& e : all->entries()) {
+      of_e2 += e.stream() == stream || e.event_type() == "proeftuin.v1.BudgetAllocated";
+    }
+    EXPECT_EQ(of_e2, object == stream ? 3 : 4) << object;  // proposed, selected, amended; allocated
   }
-  v1::GetAuditEntryRequest g;
-  g.set_position(proposed->last_position);
-  EXPECT_EQ(GetAuditEntry(store.store(), g, kPublic).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_TRUE(GetAuditEntry(store.store(), g, kAll).ok());
+  for (uint64_t position : {proposed->last_position, selected->first_position, selected->last_position}) {
+    v1::GetAuditEntryRequest g;
+    g.set_position(position);
+    EXPECT_EQ(GetAuditEntry(store.store(), g, kPublic).status().code(), absl::StatusCode::kNotFound)
+        << position;
+    EXPECT_TRUE(GetAuditEntry(store.store(), g, kAll).ok()) << position;
+  }
+}
+
+// A programme raised above the reader's clearance after it was drafted: none of its entries
+// (nor its experiments') is listed or fetched any more.
+TEST(AuditTrailClearance, AProgrammeRaisedAboveTheClearanceDisappearsFromTheTrail) {
+  namespace tk = domain::testkit;
+  testing::ViewsStore store;
+  store.SetNow(tk::TestNow());
+  auto drafted = store.Run(tk::DraftCmd());
+  ASSERT_TRUE(drafted.ok()) << drafted.status();
+  auto proposed = store.Run(tk::ProposeCmd("e1"));
+  ASSERT_TRUE(proposed.ok()) << proposed.status();
+  v1::Command raise = tk::AmendProgrammeCmd(tk::TestProgrammeDesign(), "Vertrouwelijk geworden");
+  raise.mutable_amend_programme()->set_confidentiality(v1::CONFIDENTIALITY_GEHEIM);
+  ASSERT_TRUE(store.Run(raise).ok());
+  store.CatchUp();
+  for (const std::string& object : {std::string(tk::kPid), std::string("programme-") + tk::kPid,
+                                    std::string("experiment-") + tk::kPid + ".e1", std::string()}) {
+    v1::ListAuditEntriesRequest r;
+    r.set_object(object);
+    r.set_page_size(500);
+    auto seen = ListAuditEntries(store.store(), r, kPublic, absl::Now() + absl::Seconds(10));
+    ASSERT_TRUE(seen.ok()) << seen.status();
+    EXPECT_EQ(seen->entries_size(), 0) << object << ": " << seen->ShortDebugString();
+    auto all = ListAuditEntries(store.store(), r, kAll, absl::Now() + absl::Seconds(10));
+    ASSERT_TRUE(all.ok()) << all.status();
+    EXPECT_GE(all->entries_size(), 1) << object;
+  }
+  for (uint64_t position : {drafted->last_position, proposed->last_position}) {
+    v1::GetAuditEntryRequest g;
+    g.set_position(position);
+    EXPECT_EQ(GetAuditEntry(store.store(), g, kPublic).status().code(), absl::StatusCode::kNotFound);
+  }
 }
 
 TEST_F(AuditTrail, LeavesOutEntriesAboveTheReadersClearance) {
