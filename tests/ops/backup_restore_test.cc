@@ -299,6 +299,29 @@ uint64_t ServedHead(const std::string& address, const std::string& token) {
   return s.ok() ? stats.last_position() : 0;
 }
 
+// A service run in `service_dir` through the example's draft, backed up into `backup_dir`, then
+// through the proposals (and backed up again into `later_backup_dir` when given), and stopped.
+struct StoppedService {
+  int port = 0;
+  std::map<std::string, std::string> tokens;
+  v1::BackupResponse backup;  // the one in backup_dir
+};
+StoppedService DraftBackUpProposeAndStop(const std::string& service_dir, const std::string& backup_dir,
+                                         const std::string& later_backup_dir = "") {
+  fs::create_directories(fs::path(service_dir).parent_path());
+  e2e::ServerProcess live(service_dir);
+  live.Start();
+  StoppedService s;
+  s.tokens = ExamplePrincipals(live);
+  RunExampleSteps(live, s.tokens, "draft");
+  s.backup = BackUp(live, s.tokens["administrator"], backup_dir);
+  RunExampleSteps(live, s.tokens, "propose-");
+  if (!later_backup_dir.empty()) BackUp(live, s.tokens["administrator"], later_backup_dir);
+  s.port = live.port();
+  EXPECT_EQ(live.Stop(SIGTERM), 0);
+  return s;
+}
+
 void WriteEnvFile(const std::string& path, const std::string& data_dir, int port) {
   std::ofstream(path) << "# as /etc/proeftuin/proeftuind.env\n#PROEFTUIND_DATA_DIR=/var/lib/proeftuin/data\n"
                       << "PROEFTUIND_DATA_DIR=" << data_dir << "\nPROEFTUIND_LISTEN=127.0.0.1:" << port << "\n";
@@ -310,15 +333,12 @@ void WriteEnvFile(const std::string& path, const std::string& data_dir, int port
 TEST(OpsBackupRestore, RestoreScriptRestoresWhereTheServiceReadsItsStoreAndProvesItServesTheRestoredHead) {
   eventstore::testing::TempDir dir;
   const std::string service_dir = dir.Sub("srv/data");
-  fs::create_directories(dir.Sub("srv"));
-  e2e::ServerProcess live(service_dir);
-  live.Start();
-  std::map<std::string, std::string> tokens = ExamplePrincipals(live);
-  RunExampleSteps(live, tokens, "draft");
-  v1::BackupResponse backup = BackUp(live, tokens["administrator"], dir.Sub("backups/b1"));
-  RunExampleSteps(live, tokens, "propose-");  // after the backup: the restore takes these away
-  const int port = live.port();
-  ASSERT_EQ(live.Stop(SIGTERM), 0);
+  // The proposals come after the backup: the restore takes them away.
+  StoppedService service = DraftBackUpProposeAndStop(service_dir, dir.Sub("backups/b1"));
+  ASSERT_FALSE(HasFailure());
+  const int port = service.port;
+  std::map<std::string, std::string>& tokens = service.tokens;
+  const v1::BackupResponse& backup = service.backup;
   const std::string env_file = dir.Sub("proeftuind.env");
   WriteEnvFile(env_file, service_dir, port);
   FakeSystemd systemd(dir.Sub("systemd"), env_file);
@@ -353,16 +373,10 @@ TEST(OpsBackupRestore, RestoreScriptRestoresWhereTheServiceReadsItsStoreAndProve
 TEST(OpsBackupRestore, RestoreScriptFailsUnlessTheServiceProvablyServesTheRestoredHead) {
   eventstore::testing::TempDir dir;
   const std::string service_dir = dir.Sub("srv/data");
-  fs::create_directories(dir.Sub("srv"));
-  e2e::ServerProcess live(service_dir);
-  live.Start();
-  std::map<std::string, std::string> tokens = ExamplePrincipals(live);
-  RunExampleSteps(live, tokens, "draft");
-  BackUp(live, tokens["administrator"], dir.Sub("backups/b0"));
-  RunExampleSteps(live, tokens, "propose-");
-  BackUp(live, tokens["administrator"], dir.Sub("backups/b1"));
-  const int port = live.port();
-  ASSERT_EQ(live.Stop(SIGTERM), 0);
+  StoppedService service = DraftBackUpProposeAndStop(service_dir, dir.Sub("backups/b0"), dir.Sub("backups/b1"));
+  ASSERT_FALSE(HasFailure());
+  const int port = service.port;
+  std::map<std::string, std::string>& tokens = service.tokens;
   // An older store, which the unit reads through a drop-in that the script cannot see.
   Output older = RunCommand({CliPath(), "admin", "restore", "--from", dir.Sub("backups/b0"), "--data-dir", dir.Sub("older")});
   ASSERT_EQ(older.exit_code, 0) << older.out;
