@@ -2,6 +2,7 @@
 
 #include <google/protobuf/unknown_field_set.h>
 
+#include "absl/container/flat_hash_set.h"
 #include "app/decider_projection.h"
 #include "app/queries.h"
 #include "eventstore/status_macros.h"
@@ -104,7 +105,16 @@ absl::Status Queries::AnswerGetProgramme(const v1::GetProgrammeRequest& r,
   }
   out->Clear();
   ASSIGN_OR_RETURN(*out->mutable_view(), views::GetProgrammeView(*view, *p, scope.clearance, now));
-  ASSIGN_OR_RETURN(auto hidden, app::HiddenExperiments(*view, r.programme_id(), scope.clearance));
+  // The view lists every experiment the reader may see: the others the state names are hidden
+  // (no second scan of the programme's experiments).
+  absl::flat_hash_set<std::string> visible, hidden;
+  for (const v1::ExperimentSummary& e : out->view().experiments()) visible.insert(e.experiment_id());
+  for (const v1::AllocationState& a : p->allocations()) {
+    if (!visible.contains(a.experiment_id())) hidden.insert(a.experiment_id());
+  }
+  for (const v1::CouncilInputState& i : p->council_inputs()) {
+    if (!i.experiment_id().empty() && !visible.contains(i.experiment_id())) hidden.insert(i.experiment_id());
+  }
   app::RedactProgramme(hidden, &*p);
   *out->mutable_programme() = *std::move(p);
   out->set_as_of_position(view->position());
