@@ -41,6 +41,10 @@ struct StoreCore {
   explicit StoreCore(RocksStoreOptions o)
       : options(std::move(o)), feed(options.live_feed_events) {}
 
+  // Set by StopRebuilds and Close: a rebuild in progress stops at its next chunk (failing with
+  // UNAVAILABLE; the current generation keeps serving) and no new one starts.
+  std::atomic<bool> rebuilds_stopped{false};
+
   // The open database. While the writer reopens it (after a fatal write error) callers wait
   // up to five seconds; UNAVAILABLE when the store is closed or could not be reopened, not even
   // read-only (a failed reopen for writing serves reads from a read-only instance).

@@ -43,7 +43,9 @@ void AsyncFollower::Stop() {
 absl::Status AsyncFollower::Rebuild(const RebuildProgress& progress) {
   absl::MutexLock turn(&rebuild_turn_);
   absl::MutexLock l(&mu_);
-  if (stop_.load()) return absl::UnavailableError("the store is shutting down");
+  if (stop_.load() || core_->rebuilds_stopped.load()) {
+    return absl::UnavailableError("the store is shutting down");
+  }
   rebuild_ = &progress;
   rebuild_done_ = false;
   wake_.store(true);  // after rebuild_: the loop clears the flag before it looks at rebuild_
@@ -67,7 +69,7 @@ void AsyncFollower::Loop() {
     if (rebuild != nullptr) {
       absl::Status s;
       if (auto db = core_->AcquireDb(); db.ok()) {
-        s = RebuildProjection(**db, *slot_, committed, *rebuild);
+        s = RebuildProjection(**db, *slot_, committed, *rebuild, &core_->rebuilds_stopped);
       } else {
         s = db.status();
       }

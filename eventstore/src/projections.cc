@@ -216,18 +216,19 @@ absl::Status ShadowRebuild::Swap(const RebuildProgress& progress) {
 }
 
 absl::Status RebuildProjections(Db& db, const std::vector<ProjectionSlot*>& slots, uint64_t to,
-                                const RebuildProgress& progress) {
+                                const RebuildProgress& progress, const std::atomic<bool>* cancel) {
   if (slots.empty()) return absl::OkStatus();
   std::vector<Projector*> projectors;
   for (ProjectionSlot* slot : slots) projectors.push_back(slot->projector.get());
   ASSIGN_OR_RETURN(auto rebuild, ShadowRebuild::Start(db, slots, projectors));
+  if (cancel != nullptr) rebuild->RunBesideWriter(cancel);
   RETURN_IF_ERROR(rebuild->ReplayTo(to, progress));
   return rebuild->Swap(progress);
 }
 
 absl::Status RebuildProjection(Db& db, ProjectionSlot& slot, uint64_t to,
-                               const RebuildProgress& progress) {
-  return RebuildProjections(db, {&slot}, to, progress);
+                               const RebuildProgress& progress, const std::atomic<bool>* cancel) {
+  return RebuildProjections(db, {&slot}, to, progress, cancel);
 }
 
 absl::Status DropStaleFamilies(StoreCore& core, Db& db) {

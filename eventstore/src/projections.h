@@ -110,12 +110,15 @@ class ShadowRebuild {
 // Replays log positions [1, to] into a new generation of `slot` and swaps it in (pointer record
 // written with sync). Reports progress every few thousand events.
 absl::Status RebuildProjection(Db& db, ProjectionSlot& slot, uint64_t to,
-                               const RebuildProgress& progress);
+                               const RebuildProgress& progress,
+                               const std::atomic<bool>* cancel = nullptr);
 // The same for several projections in one pass over the log (each record read and decoded
 // once), swapped in together by one synced batch of pointer records. All of `slots` must be
 // of one kind: inline (on the writer thread) or, at open, async ones from scratch.
+// With `cancel`, it stops (UNAVAILABLE, its shadows dropped) at the first chunk after it is set.
 absl::Status RebuildProjections(Db& db, const std::vector<ProjectionSlot*>& slots, uint64_t to,
-                                const RebuildProgress& progress);
+                                const RebuildProgress& progress,
+                                const std::atomic<bool>* cancel = nullptr);
 
 // Drops projection column families that no slot serves (left by an interrupted rebuild).
 absl::Status DropStaleFamilies(StoreCore& core, Db& db);

@@ -98,7 +98,7 @@ absl::StatusOr<std::unique_ptr<RocksStore>> RocksStore::Open(RocksStoreOptions o
 void RocksStoreImpl::Close() {
   if (closed_) return;
   closed_ = true;
-  closing_.store(true);
+  core_->rebuilds_stopped.store(true);
   {
     absl::MutexLock l(&inline_rebuild_mu_);  // a rebuild beside the writer has stopped
   }

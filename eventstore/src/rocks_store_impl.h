@@ -243,6 +243,7 @@ class RocksStoreImpl : public RocksStore {
   StoreStats Stats() const override;
 
   void Close() override;
+  void StopRebuilds() override { core_->rebuilds_stopped.store(true); }
   std::string StoreId() const override { return store_id_; }
   VerifyResult StartupCheck() const override { return startup_; }
   absl::Status Checkpoint(const std::string& dir) override;
@@ -268,10 +269,10 @@ class RocksStoreImpl : public RocksStore {
 
   std::shared_ptr<StoreCore> core_;
   std::unique_ptr<Writer> writer_;
-  // One inline rebuild at a time: two would make shadows of the same name. Close sets closing_
-  // (a rebuild beside the writer stops at its next chunk) and waits for the rebuild to end.
+  // One inline rebuild at a time: two would make shadows of the same name. Close (and
+  // StopRebuilds) sets core_->rebuilds_stopped (a rebuild stops at its next chunk); Close then
+  // waits for the rebuild to end.
   absl::Mutex inline_rebuild_mu_;
-  std::atomic<bool> closing_{false};
   std::vector<std::unique_ptr<AsyncFollower>> followers_;
   std::string store_id_;
   VerifyResult startup_;

@@ -197,7 +197,7 @@ absl::Status RocksStoreImpl::Rebuild(std::string_view name, RebuildProgress prog
 absl::Status RocksStoreImpl::RebuildInline(const std::vector<ProjectionSlot*>& slots,
                                            const RebuildProgress& progress) {
   absl::MutexLock turn(&inline_rebuild_mu_);
-  if (closing_.load()) return absl::UnavailableError("the store is shutting down");
+  if (core_->rebuilds_stopped.load()) return absl::UnavailableError("the store is shutting down");
   std::vector<std::unique_ptr<Projector>> fresh;
   for (ProjectionSlot* slot : slots) fresh.push_back(slot->projector->NewInstance());
   if (std::any_of(fresh.begin(), fresh.end(), [](const auto& p) { return p == nullptr; })) {
@@ -205,14 +205,15 @@ absl::Status RocksStoreImpl::RebuildInline(const std::vector<ProjectionSlot*>& s
     // with appends waiting.
     return writer_->RunTask([this, &slots, &progress]() -> absl::Status {
       ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
-      return RebuildProjections(*db, slots, core_->committed_position.load(), progress);
+      return RebuildProjections(*db, slots, core_->committed_position.load(), progress,
+                                &core_->rebuilds_stopped);
     });
   }
   std::vector<Projector*> projectors;
   for (auto& p : fresh) projectors.push_back(p.get());
   ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
   ASSIGN_OR_RETURN(auto rebuild, ShadowRebuild::Start(*db, slots, projectors));
-  rebuild->RunBesideWriter(&closing_);
+  rebuild->RunBesideWriter(&core_->rebuilds_stopped);
   // Beside the writer: the log as it is now, then what was appended meanwhile, until little is
   // left (a few passes at most: under appends faster than the replay, the writer does the rest).
   constexpr uint64_t kTail = 4096;

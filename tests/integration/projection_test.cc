@@ -531,6 +531,45 @@ TEST(Projections, CloseStopsARebuildBesideTheWriter) {
   EXPECT_EQ(Rows(*store, "held"), live);
 }
 
+// A shutdown does not wait for a long rebuild: StopRebuilds (proeftuind's first step when it
+// stops) ends each kind of rebuild at its next chunk, UNAVAILABLE, with the current rows still
+// serving and no shadow left; appends go on, and no rebuild starts after it.
+TEST(Projections, StopRebuildsEndsARebuildInProgressAndKeepsTheCurrentRows) {
+  // "": RebuildAll; else one projection: on the writer thread ("counts"), beside the writer
+  // ("held"), on its follower ("audit").
+  for (const std::string which : {"", "counts", "held", "audit"}) {
+    SCOPED_TRACE("rebuild of " + (which.empty() ? std::string("all") : which));
+    TempDir dir;
+    RocksStoreOptions o;
+    o.inline_projectors = {std::make_shared<CountingProjector>("counts"),
+                           std::make_shared<HoldingProjector>("held", /*forks=*/true)};
+    o.async_projectors = {std::make_shared<CountingProjector>("audit")};
+    auto store = OpenStore(dir.path(), o);
+    ASSERT_NO_FATAL_FAILURE(AppendInBatches(*store, 30000));
+    ASSERT_TRUE(store->WaitForProjection("audit", store->LastPosition(), absl::Now() + absl::Seconds(60)).ok());
+    std::map<std::string, std::map<std::string, std::string>> rows;
+    for (const char* name : {"counts", "held", "audit"}) rows[name] = Rows(*store, name);
+    const std::vector<std::string> families = Families(dir.path());
+    // Stopped from the rebuild's own first progress report: the replay has begun.
+    uint64_t reached = 0;
+    auto stop_at_first_report = [&](uint64_t done, uint64_t) {
+      if (reached == 0) store->StopRebuilds();
+      reached = std::max<uint64_t>(reached, std::max<uint64_t>(done, 1));
+    };
+    absl::Status stopped = which.empty() ? store->RebuildAll(stop_at_first_report)
+                                         : store->Rebuild(which, stop_at_first_report);
+    EXPECT_EQ(stopped.code(), absl::StatusCode::kUnavailable) << stopped;
+    EXPECT_GT(reached, 0u);
+    EXPECT_LT(reached, 30000u) << "the rebuild ran to its end";
+    for (const char* name : {"counts", "held", "audit"}) EXPECT_EQ(Rows(*store, name), rows[name]) << name;
+    EXPECT_EQ(store->RebuildAll(nullptr).code(), absl::StatusCode::kUnavailable);
+    ASSERT_TRUE(store->Append(OneEvent("after", "s-after")).ok());
+    EXPECT_EQ(Rows(*store, "counts")["count/s-after"], "1");
+    store->Close();
+    EXPECT_EQ(Families(dir.path()), families);
+  }
+}
+
 TEST(Projections, AFailedRebuildKeepsTheCurrentRowsAndDropsItsShadows) {
   TempDir dir;
   RocksStoreOptions o;

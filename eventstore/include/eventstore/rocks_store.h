@@ -58,6 +58,10 @@ class RocksStore : public EventStore {
 
   // Stops accepting appends, finishes those in flight, flushes, closes. Idempotent.
   virtual void Close() = 0;
+  // Ends every rebuild in progress at its next chunk (it fails with UNAVAILABLE; the current
+  // rows keep serving, its shadows are dropped) and refuses new ones: the first step of a
+  // shutdown, which must not wait for a long rebuild. Appends and reads go on.
+  virtual void StopRebuilds() = 0;
   // The store's identity (a UUID chosen at creation).
   virtual std::string StoreId() const = 0;
   // Outcome of the chain check of the newest events at open.
