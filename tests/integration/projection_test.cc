@@ -531,20 +531,25 @@ TEST(Projections, CloseStopsARebuildBesideTheWriter) {
   EXPECT_EQ(Rows(*store, "held"), live);
 }
 
+// One projection of each kind of rebuild: inline on the writer thread ("counts": no
+// NewInstance), inline beside the writer ("held"), async on its follower ("audit").
+RocksStoreOptions EveryKindOfRebuild() {
+  RocksStoreOptions o;
+  o.inline_projectors = {std::make_shared<CountingProjector>("counts"),
+                         std::make_shared<HoldingProjector>("held", /*forks=*/true)};
+  o.async_projectors = {std::make_shared<CountingProjector>("audit")};
+  return o;
+}
+
 // A shutdown does not wait for a long rebuild: StopRebuilds (proeftuind's first step when it
 // stops) ends each kind of rebuild at its next chunk, UNAVAILABLE, with the current rows still
 // serving and no shadow left; appends go on, and no rebuild starts after it.
 TEST(Projections, StopRebuildsEndsARebuildInProgressAndKeepsTheCurrentRows) {
-  // "": RebuildAll; else one projection: on the writer thread ("counts"), beside the writer
-  // ("held"), on its follower ("audit").
+  // "": RebuildAll; else one projection of each kind (EveryKindOfRebuild).
   for (const std::string which : {"", "counts", "held", "audit"}) {
     SCOPED_TRACE("rebuild of " + (which.empty() ? std::string("all") : which));
     TempDir dir;
-    RocksStoreOptions o;
-    o.inline_projectors = {std::make_shared<CountingProjector>("counts"),
-                           std::make_shared<HoldingProjector>("held", /*forks=*/true)};
-    o.async_projectors = {std::make_shared<CountingProjector>("audit")};
-    auto store = OpenStore(dir.path(), o);
+    auto store = OpenStore(dir.path(), EveryKindOfRebuild());
     ASSERT_NO_FATAL_FAILURE(AppendInBatches(*store, 30000));
     ASSERT_TRUE(store->WaitForProjection("audit", store->LastPosition(), absl::Now() + absl::Seconds(60)).ok());
     std::map<std::string, std::map<std::string, std::string>> rows;
@@ -655,11 +660,7 @@ TEST(Projections, CloseAnswersEveryRebuildOfAnAsyncProjection) {
 // is not "not built" for it.
 TEST(Projections, AReadViewKeepsItsGenerationsAcrossRebuilds) {
   TempDir dir;
-  RocksStoreOptions o;
-  o.inline_projectors = {std::make_shared<CountingProjector>("counts"),
-                         std::make_shared<HoldingProjector>("held", /*forks=*/true)};
-  o.async_projectors = {std::make_shared<CountingProjector>("audit")};
-  auto store = OpenStore(dir.path(), o);
+  auto store = OpenStore(dir.path(), EveryKindOfRebuild());
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(store->Append(OneEvent("r" + std::to_string(i), "s")).ok());
   }
