@@ -183,6 +183,10 @@ class OneRowView : public eventstore::ReadView {
     return absl::OkStatus();
   }
   absl::StatusOr<uint64_t> ProjectionPosition(std::string_view) override { return 1; }
+  absl::Status ReadStream(std::string_view,
+                          const std::function<bool(const eventstore::RecordedEvent&)>&) override {
+    return absl::OkStatus();
+  }
 
  private:
   std::string row_;

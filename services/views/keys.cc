@@ -34,24 +34,6 @@ uint64_t TrailingBigEndian64(std::string_view key) {
   return v;
 }
 
-std::string ProgrammeHistoryPrefix(std::string_view programme_id) {
-  return Join("ph/", programme_id);
-}
-
-std::string ProgrammeHistoryKey(std::string_view programme_id, uint64_t position) {
-  return ProgrammeHistoryPrefix(programme_id) + BigEndian64(position);
-}
-
-std::string ExperimentHistoryPrefix(std::string_view programme_id,
-                                    std::string_view experiment_id) {
-  return Join("eh/", programme_id, experiment_id);
-}
-
-std::string ExperimentHistoryKey(std::string_view programme_id, std::string_view experiment_id,
-                                 uint64_t position) {
-  return ExperimentHistoryPrefix(programme_id, experiment_id) + BigEndian64(position);
-}
-
 std::string SuccessorPrefix(std::string_view predecessor_id) { return Join("c/", predecessor_id); }
 
 std::string SuccessorKey(std::string_view predecessor_id, std::string_view successor_id) {

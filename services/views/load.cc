@@ -1,6 +1,7 @@
 // Loading what the views need from one snapshot, filtered by the reader's clearance.
 #include "app/decider_projection.h"
 #include "app/queries.h"
+#include "domain/streams.h"
 #include "proeftuin/v1/experiment_events.pb.h"
 #include "eventstore/status_macros.h"
 #include "views/internal/assemble.h"
@@ -105,43 +106,19 @@ absl::StatusOr<std::vector<v1::ExperimentState>> LoadExperimentsForViews(eventst
   return out;
 }
 
-absl::StatusOr<std::vector<v1::HistoryEntry>> LoadHistory(eventstore::ReadView& view,
-                                                          std::string_view projection,
-                                                          const std::string& prefix,
-                                                          v1::Confidentiality clearance) {
-  std::vector<v1::HistoryEntry> out;
-  bool corrupt = false;
-  RETURN_IF_ERROR(view.Scan(projection, prefix, "",
-                            [&](std::string_view, std::string_view value) {
-                              v1::HistoryEntry entry;
-                              if (!entry.ParseFromArray(value.data(),
-                                                        static_cast<int>(value.size()))) {
-                                corrupt = true;
-                                return false;
-                              }
-                              if (app::Cleared(entry.confidentiality(), clearance)) {
-                                out.push_back(std::move(entry));
-                              }
-                              return true;
-                            }));
-  if (corrupt) return absl::DataLossError("a history row under " + prefix + " is corrupt");
-  return out;
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<v1::HistoryEntry>> LoadProgrammeHistory(eventstore::ReadView& view,
                                                                    std::string_view programme_id,
                                                                    v1::Confidentiality clearance) {
-  return LoadHistory(view, kProgrammeRowsProjection, ProgrammeHistoryPrefix(programme_id),
-                     clearance);
+  return LoadStreamHistory(view, domain::ProgrammeStream(programme_id), true, clearance);
 }
 
 absl::StatusOr<std::vector<v1::HistoryEntry>> LoadExperimentHistory(
     eventstore::ReadView& view, std::string_view programme_id, std::string_view experiment_id,
     v1::Confidentiality clearance) {
-  return LoadHistory(view, kViewHistoryProjection,
-                     ExperimentHistoryPrefix(programme_id, experiment_id), clearance);
+  return LoadStreamHistory(view, domain::ExperimentStream(programme_id, experiment_id), false,
+                           clearance);
 }
 
 // Drops programme-stream entries about experiments the reader may not see (an allocation or

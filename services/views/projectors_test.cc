@@ -1,11 +1,12 @@
-// The view_history projector on its own: rows are canonical protobuf, corrections rewrite the
-// entry they name, designs are reduced, the chain rows follow the predecessor.
+// A stream's history as the views build it from the log (corrections rewrite the entry they
+// name, designs are reduced, clearance filters), and the chain rows of "view_programmes".
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
 
 #include "domain/testing/builders.h"
+#include "views/internal/assemble.h"
 #include "views/internal/keys.h"
 #include "views/views.h"
 
@@ -45,39 +46,33 @@ eventstore::RecordedEvent Recorded(uint64_t position, const std::string& stream,
   return e;
 }
 
-class HistoryRows : public ::testing::Test {
- protected:
-  void Apply(const eventstore::RecordedEvent& e) {
-    for (auto& p : projectors_) {
-      p->Apply(e, rows_);
-      p->Flush(rows_);  // each event its own commit group
-    }
-  }
-  v1::HistoryEntry Row(const std::string& key) {
-    v1::HistoryEntry entry;
-    EXPECT_TRUE(rows_.rows.count(key)) << key;
-    EXPECT_TRUE(entry.ParseFromString(rows_.rows[key]));
-    return entry;
-  }
-  std::vector<std::shared_ptr<eventstore::Projector>> projectors_ = InlineViewProjectors();
-  MapRows rows_;
-};
+// A stream's history as the views build it from the log (history.cc).
+std::vector<v1::HistoryEntry> HistoryOf(bool programme_stream,
+                                        const std::vector<eventstore::RecordedEvent>& events,
+                                        v1::Confidentiality clearance = v1::CONFIDENTIALITY_ZEER_GEHEIM) {
+  internal::HistoryBuilder builder(programme_stream);
+  for (const auto& e : events) EXPECT_TRUE(builder.Add(e).ok()) << e.header.position();
+  return std::move(builder).Take(clearance);
+}
 
-TEST_F(HistoryRows, AreTheCanonicalSerializationOfTheEntry) {
+TEST(History, AnEntryHoldsTheHeaderAndTheStoredEvent) {
   const v1::ExperimentEvent spend = tk::ExpenditureEvent(450, 2025);
-  Apply(Recorded(7, "experiment-lv.e1", spend, "proeftuin.v1.ExpenditureRecorded"));
-  const std::string key = internal::ExperimentHistoryKey("lv", "e1", 7);
-  const v1::HistoryEntry entry = Row(key);
-  EXPECT_EQ(entry.SerializeAsString(), rows_.rows[key]);
+  const auto h = HistoryOf(false, {Recorded(7, "experiment-lv.e1", spend, "proeftuin.v1.ExpenditureRecorded")});
+  ASSERT_EQ(h.size(), 1u);
+  const v1::HistoryEntry& entry = h[0];
   EXPECT_EQ(entry.position(), 7u);
+  EXPECT_EQ(entry.stream_version(), 6u);
+  EXPECT_EQ(entry.event_type(), "proeftuin.v1.ExpenditureRecorded");
+  EXPECT_EQ(entry.recorded_at_us(), 1'720'000'000'000'007);
+  EXPECT_EQ(entry.occurred_on().month(), 7);
+  EXPECT_EQ(entry.reason(), "reden");
   EXPECT_EQ(entry.actor().display_name(), "Programmamanager");
   EXPECT_EQ(entry.confidentiality(), v1::CONFIDENTIALITY_INTERN);
+  EXPECT_EQ(entry.experiment_event().SerializeAsString(), spend.SerializeAsString());
   EXPECT_EQ(entry.experiment_event().expenditure_recorded().amount().cents(), 45'000);
 }
 
-TEST_F(HistoryRows, CorrectionRewritesTheEntryItNamesOnly) {
-  Apply(Recorded(3, "experiment-lv.e1", tk::ExpenditureEvent(4'500, 2025), "proeftuin.v1.ExpenditureRecorded"));
-  Apply(Recorded(4, "experiment-lv.e1", tk::ExpenditureEvent(100, 2026), "proeftuin.v1.ExpenditureRecorded"));
+TEST(History, ACorrectionRewritesTheEntryItNamesOnly) {
   v1::ExperimentEvent fix;
   v1::CorrectionRecorded* c = fix.mutable_correction_recorded();
   c->set_corrected_position(3);
@@ -85,26 +80,72 @@ TEST_F(HistoryRows, CorrectionRewritesTheEntryItNamesOnly) {
   *c->mutable_fields()->mutable_amount() = tk::Eur(450);
   c->mutable_fields()->set_text("Drukwerk");
   *c->mutable_fields()->mutable_occurred_on() = tk::D(2024, 11, 4);
-  Apply(Recorded(5, "experiment-lv.e1", fix, "proeftuin.v1.CorrectionRecorded"));
-  const v1::HistoryEntry corrected = Row(internal::ExperimentHistoryKey("lv", "e1", 3));
+  const auto h = HistoryOf(
+      false, {Recorded(3, "experiment-lv.e1", tk::ExpenditureEvent(4'500, 2025), "proeftuin.v1.ExpenditureRecorded"),
+              Recorded(4, "experiment-lv.e1", tk::ExpenditureEvent(100, 2026), "proeftuin.v1.ExpenditureRecorded"),
+              Recorded(5, "experiment-lv.e1", fix, "proeftuin.v1.CorrectionRecorded")});
+  ASSERT_EQ(h.size(), 3u);
+  const v1::HistoryEntry& corrected = h[0];
   EXPECT_EQ(corrected.experiment_event().expenditure_recorded().amount().cents(), 45'000);
   EXPECT_EQ(corrected.experiment_event().expenditure_recorded().description(), "Drukwerk");
   EXPECT_EQ(corrected.experiment_event().expenditure_recorded().spent_on().month(), 11);
   EXPECT_EQ(corrected.occurred_on().month(), 11);
   EXPECT_THAT(corrected.corrected_by(), ::testing::ElementsAre(5u));
-  EXPECT_EQ(Row(internal::ExperimentHistoryKey("lv", "e1", 4)).corrected_by_size(), 0);
-  EXPECT_EQ(Row(internal::ExperimentHistoryKey("lv", "e1", 5)).experiment_event().correction_recorded().corrected_position(), 3u);
+  EXPECT_EQ(h[1].corrected_by_size(), 0);
+  EXPECT_EQ(h[1].experiment_event().expenditure_recorded().amount().cents(), 10'000);
+  EXPECT_EQ(h[2].experiment_event().correction_recorded().corrected_position(), 3u);
 }
 
-TEST_F(HistoryRows, ReduceDesignsAndFollowThePredecessor) {
+TEST(History, DesignsAreReduced) {
+  v1::ProgrammeEvent drafted = tk::DraftedEvent();
+  drafted.mutable_programme_drafted()->mutable_design()->set_predecessor_programme_id("oud");
+  const auto h = HistoryOf(true, {Recorded(1, "programme-lv", drafted, "proeftuin.v1.ProgrammeDrafted")});
+  ASSERT_EQ(h.size(), 1u);
+  const v1::ProgrammeDesign& d = h[0].programme_event().programme_drafted().design();
+  EXPECT_EQ(d.title(), tk::TestProgrammeDesign().title());
+  EXPECT_FALSE(tk::TestProgrammeDesign().goal().empty());
+  EXPECT_TRUE(d.goal().empty());
+  EXPECT_EQ(d.budget().total().cents(), tk::TestProgrammeDesign().budget().total().cents());
+  EXPECT_EQ(d.predecessor_programme_id(), "oud");
+}
+
+TEST(History, EntriesAboveTheClearanceAreLeftOutAfterCorrectionsApply) {
+  eventstore::RecordedEvent secret =
+      Recorded(3, "experiment-lv.e1", tk::ExpenditureEvent(4'500, 2025), "proeftuin.v1.ExpenditureRecorded");
+  secret.header.set_confidentiality(v1::CONFIDENTIALITY_GEHEIM);
+  const auto h = HistoryOf(
+      false, {secret, Recorded(4, "experiment-lv.e1", tk::ExpenditureEvent(100, 2026), "proeftuin.v1.ExpenditureRecorded")},
+      v1::CONFIDENTIALITY_VERTROUWELIJK);
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].position(), 4u);
+}
+
+TEST(History, AnEventThatDoesNotParseIsDataLossNamingItsPosition) {
+  eventstore::RecordedEvent bad =
+      Recorded(9, "experiment-lv.e1", tk::ExpenditureEvent(1, 2025), "proeftuin.v1.ExpenditureRecorded");
+  bad.payload = std::string("\xff\xff\xff", 3);
+  internal::HistoryBuilder builder(false);
+  const absl::Status s = builder.Add(bad);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("position 9"));
+}
+
+class ChainRows : public ::testing::Test {
+ protected:
+  void Apply(const eventstore::RecordedEvent& e) {
+    for (auto& p : projectors_) {
+      p->Apply(e, rows_);
+      p->Flush(rows_);  // each event its own commit group
+    }
+  }
+  std::vector<std::shared_ptr<eventstore::Projector>> projectors_ = InlineViewProjectors();
+  MapRows rows_;
+};
+
+TEST_F(ChainRows, FollowThePredecessor) {
   v1::ProgrammeEvent drafted = tk::DraftedEvent();
   drafted.mutable_programme_drafted()->mutable_design()->set_predecessor_programme_id("oud");
   Apply(Recorded(1, "programme-lv", drafted, "proeftuin.v1.ProgrammeDrafted"));
-  const v1::HistoryEntry entry = Row(internal::ProgrammeHistoryKey("lv", 1));
-  const v1::ProgrammeDesign& d = entry.programme_event().programme_drafted().design();
-  EXPECT_EQ(d.title(), tk::TestProgrammeDesign().title());
-  EXPECT_TRUE(d.goal().empty());
-  EXPECT_EQ(d.budget().total().cents(), tk::TestProgrammeDesign().budget().total().cents());
   EXPECT_TRUE(rows_.rows.count(internal::SuccessorKey("oud", "lv")));
   v1::ProgrammeEvent amended;
   *amended.mutable_programme_amended()->mutable_design() = tk::TestProgrammeDesign();
@@ -113,11 +154,18 @@ TEST_F(HistoryRows, ReduceDesignsAndFollowThePredecessor) {
   EXPECT_FALSE(rows_.rows.count(internal::SuccessorKey("oud", "lv")));
   EXPECT_TRUE(rows_.rows.count(internal::SuccessorKey("ander", "lv")));
   EXPECT_EQ(rows_.rows[internal::PredecessorKey("lv")], "ander");
+  v1::ProgrammeEvent none;
+  *none.mutable_programme_amended()->mutable_design() = tk::TestProgrammeDesign();
+  Apply(Recorded(3, "programme-lv", none, "proeftuin.v1.ProgrammeAmended"));
+  EXPECT_TRUE(rows_.rows.empty());
 }
 
-TEST_F(HistoryRows, IgnoreStreamsThatAreNotProgrammesOrExperiments) {
+TEST_F(ChainRows, OnlyProgrammeDesignsWriteRows) {
+  Apply(Recorded(1, "programme-lv", tk::DraftedEvent(), "proeftuin.v1.ProgrammeDrafted"));
+  Apply(Recorded(2, "experiment-lv.e1", tk::ExpenditureEvent(1, 2025), "proeftuin.v1.ExpenditureRecorded"));
   v1::ProgrammeEvent drafted = tk::DraftedEvent();
-  Apply(Recorded(1, "principal-griffie", drafted, "proeftuin.v1.PrincipalCreated"));
+  drafted.mutable_programme_drafted()->mutable_design()->set_predecessor_programme_id("oud");
+  Apply(Recorded(3, "principal-griffie", drafted, "proeftuin.v1.ProgrammeDrafted"));
   EXPECT_TRUE(rows_.rows.empty());
 }
 

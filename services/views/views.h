@@ -3,13 +3,14 @@
 // and the audit trail.
 //
 // Stored (projections, rebuildable from the log, deterministic byte for byte):
-//   - inline "view_programmes" and "view_history" (InlineViewProjectors): per event of a
-//     programme stream (view_programmes, with the chain of programmes) or an experiment stream
-//     (view_history) a HistoryEntry with every correction applied. Programme rows are few and
-//     every programme view reads them, so they live apart from the bulk of experiment rows. They run
-//     beside the application layer's inline "decider_state" (app::DeciderStateProjector), which
-//     holds the folded ProgrammeState / ExperimentState; the views read both from one snapshot,
-//     so a view is never older than an acknowledged write. The store must register both.
+//   - inline "view_programmes" (InlineViewProjectors): the chain of programmes (predecessor and
+//     successors). It runs beside the application layer's inline "decider_state"
+//     (app::DeciderStateProjector), which holds the folded ProgrammeState / ExperimentState;
+//     the views read both from one snapshot, so a view is never older than an acknowledged
+//     write. The store must register both.
+//   - read from the log at the same snapshot (ReadView::ReadStream), not stored again: each
+//     programme's and experiment's history, a HistoryEntry per event with every correction
+//     applied to the entry it names.
 //   - async "audit_index" (AsyncViewProjectors): positions by actor, object, event type and
 //     time, newest first.
 // Assembled at query time: totals, warnings and everything that depends on the clock (`now`).
@@ -35,10 +36,9 @@
 namespace proeftuin::views {
 
 inline constexpr char kProgrammeRowsProjection[] = "view_programmes";
-inline constexpr char kViewHistoryProjection[] = "view_history";
 inline constexpr char kAuditIndexProjection[] = "audit_index";
 
-// The inline projectors of the views ("view_programmes", "view_history"). Register them beside
+// The inline projectors of the views ("view_programmes"). Register them beside
 // app::DeciderStateProjector.
 std::vector<std::shared_ptr<eventstore::Projector>> InlineViewProjectors();
 // The async projectors of the views ("audit_index").

@@ -75,6 +75,13 @@ class ReadView {
       const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
   // The last log position a projection has applied in this view (inline: position()).
   virtual absl::StatusOr<uint64_t> ProjectionPosition(std::string_view projection) = 0;
+  // Calls fn for each event of `stream` in version order as of this view (none after
+  // position()), until fn returns false. The events carry no personal-data part. An unknown
+  // stream has no events. DATA_LOSS when the stream's index names a record that is missing or
+  // does not decode. What the views read a stream's history from: the log itself, so a replay
+  // does not copy every event into a view (docs/VIEWS.md).
+  virtual absl::Status ReadStream(std::string_view stream,
+                                  const std::function<bool(const RecordedEvent&)>& fn) = 0;
 };
 
 // Progress of a rebuild: events replayed so far out of the total (which grows when a rebuild

@@ -1,5 +1,6 @@
 // Query-time assembly of the views from one snapshot: the deciders' state (projection
-// "decider_state", app/decider_projection.h) and the views' history rows ("view_history").
+// "decider_state", app/decider_projection.h), the chain rows ("view_programmes") and the
+// streams' history, read from the log (history.cc).
 // Private to services/views.
 //
 // Thread-safety: pure functions over values, except the loaders (one ReadView per thread).
@@ -13,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "eventstore/event_store.h"
 #include "eventstore/projection.h"
 #include "proeftuin/v1/state.pb.h"
 #include "proeftuin/v1/views.pb.h"
@@ -43,7 +45,28 @@ absl::StatusOr<ProgrammeData> LoadProgrammeData(eventstore::ReadView& view,
 // The same for a programme state read from `view` (NOT_FOUND when above `clearance`).
 absl::StatusOr<ProgrammeData> LoadProgrammeData(eventstore::ReadView& view, v1::ProgrammeState programme,
                                                 v1::Confidentiality clearance);
-// A stream's history rows at or below `clearance`, by position. DATA_LOSS when corrupt.
+// One stream's history (history.cc), built from its events in log order: a HistoryEntry per
+// event, the designs reduced to what a history line needs, each correction applied to the
+// entry it names (and its position added to that entry's corrected_by).
+class HistoryBuilder {
+ public:
+  explicit HistoryBuilder(bool programme_stream);
+  // DATA_LOSS when the payload does not parse as the stream's event wrapper.
+  absl::Status Add(const eventstore::RecordedEvent& event);
+  // The entries at or below `clearance`, by position.
+  std::vector<v1::HistoryEntry> Take(v1::Confidentiality clearance) &&;
+
+ private:
+  bool programme_;
+  std::vector<v1::HistoryEntry> entries_;
+};
+// The history of `stream` as of the view, read from the log (ReadView::ReadStream).
+absl::StatusOr<std::vector<v1::HistoryEntry>> LoadStreamHistory(eventstore::ReadView& view,
+                                                                std::string_view stream,
+                                                                bool programme_stream,
+                                                                v1::Confidentiality clearance);
+// A programme's or experiment's history at or below `clearance`, by position. DATA_LOSS when
+// corrupt.
 absl::StatusOr<std::vector<v1::HistoryEntry>> LoadProgrammeHistory(eventstore::ReadView& view,
                                                                    std::string_view programme_id,
                                                                    v1::Confidentiality clearance);

@@ -17,14 +17,7 @@ std::string BigEndian64(uint64_t v);
 // Reads the last 8 bytes of `key` as big-endian (0 when shorter).
 uint64_t TrailingBigEndian64(std::string_view key);
 
-// view_history: "ph/<programme>/<BE64 position>" for programme stream events.
-std::string ProgrammeHistoryPrefix(std::string_view programme_id);
-std::string ProgrammeHistoryKey(std::string_view programme_id, uint64_t position);
-// view_history: "eh/<programme>/<experiment>/<BE64 position>" for experiment stream events.
-std::string ExperimentHistoryPrefix(std::string_view programme_id, std::string_view experiment_id);
-std::string ExperimentHistoryKey(std::string_view programme_id, std::string_view experiment_id,
-                                 uint64_t position);
-// view_history: "c/<predecessor>/<successor>" (empty value) and "cp/<programme>" -> the
+// view_programmes: "c/<predecessor>/<successor>" (empty value) and "cp/<programme>" -> the
 // programme's current predecessor id.
 std::string SuccessorPrefix(std::string_view predecessor_id);
 std::string SuccessorKey(std::string_view predecessor_id, std::string_view successor_id);

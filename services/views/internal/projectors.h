@@ -1,9 +1,7 @@
 // The views' projectors (docs/VIEWS.md). Private to services/views: others get them through
 // views::InlineViewProjectors() / AsyncViewProjectors().
 //
-// HistoryProjector (inline): one HistoryEntry per event, corrections applied to the entry they
-// correct; for programme streams ("view_programmes") also the chain of programmes, for
-// experiment streams ("view_history") nothing else.
+// ChainProjector (inline, "view_programmes"): the chain of programmes.
 // AuditIndexProjector ("audit_index", async): the audit trail's index rows.
 //
 // Thread-safety: called by one thread at a time (the store's writer, follower or a rebuild).
@@ -18,20 +16,17 @@
 
 namespace proeftuin::views::internal {
 
-class HistoryProjector : public eventstore::Projector {
+// "view_programmes" (inline): the chain of programmes, kept in step with each programme's
+// current predecessor (ProgrammeDrafted and ProgrammeAmended name it).
+class ChainProjector : public eventstore::Projector {
  public:
-  // Of programme streams (true) or of experiment streams (false).
-  explicit HistoryProjector(bool programmes) : programmes_(programmes) {}
   std::string Name() const override;
-  // view_history 2: programme rows moved to view_programmes.
-  uint32_t Version() const override { return programmes_ ? 1 : 2; }
+  // 2: the history rows went (the views read a stream's history from the log).
+  uint32_t Version() const override { return 2; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
   std::unique_ptr<eventstore::Projector> NewInstance() const override {
-    return std::make_unique<HistoryProjector>(programmes_);
+    return std::make_unique<ChainProjector>();
   }
-
- private:
-  bool programmes_;
 };
 
 class AuditIndexProjector : public eventstore::Projector {

@@ -77,7 +77,7 @@ std::vector<std::pair<std::string, std::string>> ViewsStore::Rows(const std::str
 
 std::vector<std::string> AllProjections() {
   return {app::kDeciderStateProjection, app::kPrincipalsProjection, kProgrammeRowsProjection,
-          kViewHistoryProjection, kAuditIndexProjection};
+          kAuditIndexProjection};
 }
 
 void RunExample(ViewsStore& store,
