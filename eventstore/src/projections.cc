@@ -49,6 +49,22 @@ void OverlayWriter::Put(std::string_view key, std::string_view value) {
 
 void OverlayWriter::Delete(std::string_view key) { overlay_[std::string(key)] = std::nullopt; }
 
+std::optional<RecordedEvent> OverlayWriter::EventAt(uint64_t position) {
+  // Committed before the group or chunk being applied: events are read only after they were
+  // written (a correction is decided on a view that holds the event it names).
+  auto record = db_->Get(db_->events(), PositionKey(position));
+  if (!record.ok() || !record->has_value()) {
+    if (!record.ok() && status_.ok()) status_ = record.status();
+    return std::nullopt;
+  }
+  auto e = DecodeEvent(**record, position);
+  if (!e.ok()) {
+    if (status_.ok()) status_ = e.status();
+    return std::nullopt;
+  }
+  return *std::move(e);
+}
+
 void OverlayWriter::Flush() {
   // In key order: the memtable's skip list remembers where its last insert went, so a key just
   // after it is found at once instead of searched for from the top, and a rebuild chunk adds

@@ -32,6 +32,7 @@ class OverlayWriter : public ProjectionWriter {
   std::optional<std::string> Get(std::string_view key) override;
   void Put(std::string_view key, std::string_view value) override;
   void Delete(std::string_view key) override;
+  std::optional<RecordedEvent> EventAt(uint64_t position) override;
   // The first read error (a group with one fails as a whole).
   const absl::Status& status() const { return status_; }
   // Adds the overlay's rows to the batch and empties it; call before writing the batch.

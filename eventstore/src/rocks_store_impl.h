@@ -145,6 +145,14 @@ class RocksReadView : public ReadView {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::optional<RecordedEvent>> EventAt(uint64_t position) override {
+    if (position == 0 || position > position_) return std::optional<RecordedEvent>();
+    ASSIGN_OR_RETURN(auto record, db_->Get(db_->events(), PositionKey(position), snapshot_));
+    if (!record.has_value()) return std::optional<RecordedEvent>();
+    ASSIGN_OR_RETURN(RecordedEvent e, DecodeEvent(*record, position));
+    return std::optional<RecordedEvent>(std::move(e));
+  }
+
   // The stored result of `request_id` in this snapshot (a serialized v1::StoredAppendResult).
   absl::StatusOr<std::optional<std::string>> StoredRequest(std::string_view request_id) {
     return db_->Get(db_->requests(), rocksdb::Slice(request_id.data(), request_id.size()),

@@ -54,14 +54,47 @@ void InsertInOrder(CorrectableList* list, v1::CorrectableEvent entry) {
   for (int i = list->size() - 1; i > index; --i) list->SwapElements(i, i - 1);
 }
 
-// Moves the repeating kinds out of `list` into their own rows.
-void StoreRepeating(CorrectableList* list, const std::string& prefix,
+// The entry Evolve remembers for a stored event of a repeating kind, as it was recorded (no
+// correction applied): Evolve of the event alone, so it is built exactly as Evolve builds it.
+// Nullopt when the event is not of `stream` or not of a repeating kind.
+std::optional<v1::CorrectableEvent> RecordedCorrectable(const eventstore::RecordedEvent& e,
+                                                        std::string_view stream) {
+  if (e.header.stream() != stream || !Repeating(e.header.type())) return std::nullopt;
+  auto ids = domain::ParseStream(stream);
+  if (!ids.has_value()) return std::nullopt;
+  CorrectableList list;
+  if (ids->experiment_id.empty()) {
+    auto event = domain::DecodeProgrammeEvent(e.header.type(), e.payload);
+    if (!event.ok()) return std::nullopt;
+    list = domain::Evolve(v1::ProgrammeState(), *event, EventContextOf(e)).correctable_events();
+  } else {
+    auto event = domain::DecodeExperimentEvent(e.header.type(), e.payload);
+    if (!event.ok()) return std::nullopt;
+    list = domain::Evolve(v1::ExperimentState(), *event, EventContextOf(e)).correctable_events();
+  }
+  for (v1::CorrectableEvent& c : list) {
+    if (c.position() == e.header.position()) return std::move(c);
+  }
+  return std::nullopt;
+}
+
+std::string StreamOf(std::string_view programme_id, std::string_view experiment_id) {
+  return experiment_id.empty() ? domain::ProgrammeStream(programme_id)
+                               : domain::ExperimentStream(programme_id, experiment_id);
+}
+
+// Takes the repeating kinds out of `list`. The one a correction just changed (`corrected`, 0:
+// none) is stored in its row, which from then on holds its current values; the others are
+// dropped: as recorded, they are read from the log when a correction names them.
+void StoreRepeating(CorrectableList* list, const std::string& prefix, uint64_t corrected,
                     eventstore::ProjectionWriter& rows) {
   int kept = 0;
   for (int i = 0; i < list->size(); ++i) {
     const v1::CorrectableEvent& e = list->Get(i);
     if (Repeating(e.event_type())) {
-      rows.Put(CorrectableKey(prefix, e.position()), e.SerializeAsString());
+      if (corrected != 0 && e.position() == corrected) {
+        rows.Put(CorrectableKey(prefix, e.position()), e.SerializeAsString());
+      }
     } else {
       if (kept != i) list->SwapElements(kept, i);
       ++kept;
@@ -82,48 +115,75 @@ State& Current(Map& states, const std::string& key, eventstore::ProjectionWriter
   return state;
 }
 
-// Folds one event into `state`: the row of a corrected repeating event is read back into the
-// list first, so that Evolve sees its current values.
+// Folds one event into `state`. A correction of a repeating kind first puts the event it names
+// back into the list with its current values (its row, when an earlier correction wrote one;
+// else the event as recorded in the log), so that Evolve sees them.
 template <typename State, typename Event>
 void Fold(const eventstore::RecordedEvent& e, const Event& event, State& state,
           const std::string& prefix, eventstore::ProjectionWriter& rows) {
+  uint64_t corrected = 0;
   if (event.has_correction_recorded() &&
       Repeating(event.correction_recorded().corrected_event_type())) {
+    corrected = event.correction_recorded().corrected_position();
     v1::CorrectableEvent target;
-    auto row = rows.Get(CorrectableKey(prefix, event.correction_recorded().corrected_position()));
-    if (row.has_value() && target.ParseFromString(*row)) {
-      InsertInOrder(state.mutable_correctable_events(), std::move(target));
+    auto row = rows.Get(CorrectableKey(prefix, corrected));
+    if (row.has_value()) {
+      if (target.ParseFromString(*row)) {
+        InsertInOrder(state.mutable_correctable_events(), std::move(target));
+      }
+    } else if (std::optional<eventstore::RecordedEvent> named = rows.EventAt(corrected)) {
+      if (auto recorded = RecordedCorrectable(*named, e.header.stream())) {
+        InsertInOrder(state.mutable_correctable_events(), *std::move(recorded));
+      }
     }
   }
   state = domain::Evolve(std::move(state), event, EventContextOf(e));
-  StoreRepeating(state.mutable_correctable_events(), prefix, rows);
+  StoreRepeating(state.mutable_correctable_events(), prefix, corrected, rows);
 }
 
-// Reads every own row under `prefix` into `list`.
-absl::Status LoadAllCorrectable(eventstore::ReadView& view, const std::string& prefix,
-                                CorrectableList* list) {
+// Adds every stored correctable event of the repeating kinds of a stream to `list`, with its
+// current values: the stream's events as recorded in the log, each replaced by its row when a
+// correction wrote one.
+absl::Status LoadAllCorrectable(eventstore::ReadView& view, std::string_view programme_id,
+                                std::string_view experiment_id, CorrectableList* list) {
+  const std::string prefix = CorrectablePrefix(programme_id, experiment_id);
+  absl::flat_hash_map<uint64_t, v1::CorrectableEvent> corrected;
   bool corrupt = false;
   RETURN_IF_ERROR(
-      view.Scan(kDeciderStateProjection, prefix, "", [&](std::string_view, std::string_view v) {
+      view.Scan(kDeciderStateProjection, prefix, "", [&](std::string_view k, std::string_view v) {
         v1::CorrectableEvent entry;
-        corrupt = !entry.ParseFromArray(v.data(), static_cast<int>(v.size()));
-        if (!corrupt) InsertInOrder(list, std::move(entry));
+        corrupt = !entry.ParseFromArray(v.data(), static_cast<int>(v.size())) ||
+                  k.size() != prefix.size() + 8 ||
+                  entry.position() != eventstore::GetBigEndian64(k.substr(prefix.size()));
+        if (!corrupt) corrected.emplace(entry.position(), std::move(entry));
         return !corrupt;
       }));
   if (corrupt) return absl::DataLossError("a correctable event under " + prefix + " is corrupt");
+  const std::string stream = StreamOf(programme_id, experiment_id);
+  RETURN_IF_ERROR(view.ReadStream(stream, [&](const eventstore::RecordedEvent& e) {
+    if (!Repeating(e.header.type())) return true;
+    if (auto it = corrected.find(e.header.position()); it != corrected.end()) {
+      InsertInOrder(list, std::move(it->second));
+    } else if (auto recorded = RecordedCorrectable(e, stream)) {
+      InsertInOrder(list, *std::move(recorded));
+    }
+    return true;
+  }));
   return absl::OkStatus();
 }
 
 template <typename State>
 absl::StatusOr<std::optional<State>> Load(eventstore::ReadView& view, const std::string& key,
-                                          const std::string& prefix, Correctables which) {
+                                          std::string_view programme_id,
+                                          std::string_view experiment_id, Correctables which) {
   auto v = view.Get(kDeciderStateProjection, key);
   if (!v.ok()) return v.status();
   if (!v->has_value()) return std::optional<State>();
   State s;
   if (!s.ParseFromString(**v)) return absl::DataLossError("decider state " + key + " is corrupt");
   if (which == Correctables::kAll) {
-    RETURN_IF_ERROR(LoadAllCorrectable(view, prefix, s.mutable_correctable_events()));
+    RETURN_IF_ERROR(
+        LoadAllCorrectable(view, programme_id, experiment_id, s.mutable_correctable_events()));
   }
   return std::optional<State>(std::move(s));
 }
@@ -184,8 +244,7 @@ void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
 absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(eventstore::ReadView& view,
                                                                 std::string_view programme_id,
                                                                 Correctables which) {
-  return Load<v1::ProgrammeState>(view, ProgrammeKey(programme_id),
-                                  CorrectablePrefix(programme_id, ""), which);
+  return Load<v1::ProgrammeState>(view, ProgrammeKey(programme_id), programme_id, "", which);
 }
 
 absl::StatusOr<std::shared_ptr<const v1::ProgrammeState>> ProgrammeStateCache::Load(
@@ -220,8 +279,8 @@ absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(eventstore::Re
                                                                   std::string_view programme_id,
                                                                   std::string_view experiment_id,
                                                                   Correctables which) {
-  return Load<v1::ExperimentState>(view, ExperimentKey(programme_id, experiment_id),
-                                   CorrectablePrefix(programme_id, experiment_id), which);
+  return Load<v1::ExperimentState>(view, ExperimentKey(programme_id, experiment_id), programme_id,
+                                   experiment_id, which);
 }
 
 absl::StatusOr<uint64_t> LastPositionOfProgramme(eventstore::ReadView& view,
@@ -235,7 +294,7 @@ absl::StatusOr<uint64_t> LastPositionOfProgramme(eventstore::ReadView& view,
 
 absl::Status AddRepeatingCorrectables(eventstore::ReadView& view, std::string_view programme_id,
                                       std::string_view experiment_id, CorrectableList* list) {
-  return LoadAllCorrectable(view, CorrectablePrefix(programme_id, experiment_id), list);
+  return LoadAllCorrectable(view, programme_id, experiment_id, list);
 }
 
 absl::Status LoadCorrectable(eventstore::ReadView& view, std::string_view programme_id,
@@ -243,11 +302,19 @@ absl::Status LoadCorrectable(eventstore::ReadView& view, std::string_view progra
                              CorrectableList* list) {
   const std::string key = CorrectableKey(CorrectablePrefix(programme_id, experiment_id), position);
   ASSIGN_OR_RETURN(auto row, view.Get(kDeciderStateProjection, key));
-  if (!row.has_value()) return absl::OkStatus();
-  v1::CorrectableEvent entry;
-  if (!entry.ParseFromString(*row))
-    return absl::DataLossError("correctable event " + key + " is corrupt");
-  InsertInOrder(list, std::move(entry));
+  if (row.has_value()) {
+    v1::CorrectableEvent entry;
+    if (!entry.ParseFromString(*row))
+      return absl::DataLossError("correctable event " + key + " is corrupt");
+    InsertInOrder(list, std::move(entry));
+    return absl::OkStatus();
+  }
+  // Never corrected: as recorded, when the event at `position` is one of this stream's.
+  ASSIGN_OR_RETURN(std::optional<eventstore::RecordedEvent> e, view.EventAt(position));
+  if (!e.has_value()) return absl::OkStatus();
+  if (auto recorded = RecordedCorrectable(*e, StreamOf(programme_id, experiment_id))) {
+    InsertInOrder(list, *std::move(recorded));
+  }
   return absl::OkStatus();
 }
 

@@ -5,13 +5,16 @@
 // v1::ExperimentState (serialized). Scanning "e/<programme-id>/" lists a programme's
 // experiments; scanning "p/" lists programmes.
 //
-// A state's list of correctable events (`correctable_events`) is split when stored: the events a
+// A state's list of correctable events (`correctable_events`) is split when stored: the state
+// row keeps the kinds a stream holds once (selection, rejection, start, ...); the events a
 // stream holds many of (activities, expenditures, council input and answers, knowledge
-// sessions) each get their own row, "cp/<programme-id>/" or "ce/<programme-id>/<experiment-id>/"
-// + BE64(position) -> v1::CorrectableEvent; the state row keeps the others (selection,
-// rejection, start, ...). So a state row stays small however long the experiment runs, and an
-// event costs the same to fold in at the ten-thousandth activity as at the first. Loading with
-// Correctables::kAll puts the whole list back together.
+// sessions) are not stored again. As recorded, they are in the log; one that a correction
+// changed gets a row with its current values, "cp/<programme-id>/" or
+// "ce/<programme-id>/<experiment-id>/" + BE64(position) -> v1::CorrectableEvent. So a state row
+// stays small however long the experiment runs, an event costs the same to fold in at the
+// ten-thousandth activity as at the first, and a replay writes no row per activity. Loading with
+// Correctables::kAll puts the whole list back together (the stream's events from the log, the
+// rows over them).
 //
 // "t/<programme-id>" -> BE64(position of the newest event of the programme or any of its
 // experiments): whatever is derived from a programme's streams alone is unchanged while it is.
@@ -52,8 +55,9 @@ class DeciderStateProjector : public eventstore::Projector {
  public:
   std::string Name() const override { return kDeciderStateProjection; }
   // 2: correctable events of repeating types in rows of their own; 3: "t/" rows; 4: council
-  // inputs keep the dates they were received and answered on.
-  uint32_t Version() const override { return 4; }
+  // inputs keep the dates they were received and answered on; 5: rows only for the repeating
+  // events a correction changed.
+  uint32_t Version() const override { return 5; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
   // Serializes the states of this group (or rebuild chunk) into their rows, once each.
   void Flush(eventstore::ProjectionWriter& rows) override;

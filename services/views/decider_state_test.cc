@@ -8,6 +8,7 @@
 #include "domain/decider.h"
 #include "domain/streams.h"
 #include "domain/testing/builders.h"
+#include "eventstore/record.h"
 #include "views/testing/views_testing.h"
 
 namespace proeftuin::views {
@@ -69,7 +70,9 @@ std::vector<std::string> Types(const v1::ExperimentState& s) {
   return out;
 }
 
-TEST_F(DeciderState, KeepsActivitiesAndExpendituresOutOfTheStateRow) {
+// Activities and expenditures are read from the log when needed: no row each (a replay writes
+// none); only one a correction changed has a row (the next test).
+TEST_F(DeciderState, KeepsActivitiesAndExpendituresOutOfTheStateRowAndOutOfRows) {
   for (int i = 0; i < 50; ++i) Run(tk::ActivityCmd("e1", 10 + i, 1));
   Run(tk::SpendCmd("e1", 1'000, 2025));
   auto one_off = Load(Correctables::kOneOff);
@@ -80,12 +83,33 @@ TEST_F(DeciderState, KeepsActivitiesAndExpendituresOutOfTheStateRow) {
   for (const auto& [key, value] : store_.Rows(app::kDeciderStateProjection)) {
     own_rows += key.rfind("ce/" + std::string(tk::kPid) + "/e1/", 0) == 0;
   }
-  EXPECT_EQ(own_rows, 51);
+  EXPECT_EQ(own_rows, 0);
   auto all = Load(Correctables::kAll);
   ASSERT_TRUE(all.has_value());
   EXPECT_EQ(all->correctable_events_size(), 53);
   EXPECT_EQ(all->SerializeAsString(),
             FoldExperiment(store_.store(), tk::kPid, "e1").SerializeAsString());
+}
+
+// The event a correction names is read from the log only when it is one of the corrected
+// stream's: a programme correction naming an experiment's activity finds nothing to correct.
+TEST_F(DeciderState, ACorrectionCannotNameAnotherStreamsEvent) {
+  const uint64_t activity = Run(tk::ActivityCmd("e1", 40, 4));
+  v1::CorrectedFields fields;
+  fields.set_count(25);
+  auto refused = store_.Run(tk::CorrectCmd("", activity, fields, "verkeerde stroom"));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kNotFound) << refused.status();
+  // Nor can another experiment's correction.
+  Run(tk::ProposeCmd("e2"));
+  Run(tk::SelectCmd("e2", {tk::YearEur(2025, 10'000)}), "college");
+  Run(tk::StartCmd("e2"));
+  auto other = store_.Run(tk::CorrectCmd("e2", activity, fields, "verkeerd experiment"));
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kNotFound) << other.status();
+  auto all = Load(Correctables::kAll);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->participant_count(), 40);
 }
 
 TEST_F(DeciderState, CorrectsAnEarlyActivityStoredInItsOwnRow) {
@@ -106,6 +130,13 @@ TEST_F(DeciderState, CorrectsAnEarlyActivityStoredInItsOwnRow) {
   EXPECT_EQ(target->count(), 25);
   EXPECT_EQ(all->SerializeAsString(),
             FoldExperiment(store_.store(), tk::kPid, "e1").SerializeAsString());
+  std::vector<std::string> own_rows;
+  for (const auto& [key, value] : store_.Rows(app::kDeciderStateProjection)) {
+    if (key.rfind("ce/" + std::string(tk::kPid) + "/e1/", 0) == 0) own_rows.push_back(key);
+  }
+  ASSERT_EQ(own_rows.size(), 1u);  // the corrected activity's, with its current values
+  EXPECT_EQ(eventstore::GetBigEndian64(std::string_view(own_rows[0]).substr(own_rows[0].size() - 8)),
+            first);
   // A second correction of the same activity starts from the corrected values.
   fields.clear_seldom_heard_count();
   fields.set_count(1);
@@ -186,6 +217,9 @@ class OneRowView : public eventstore::ReadView {
   absl::Status ReadStream(std::string_view,
                           const std::function<bool(const eventstore::RecordedEvent&)>&) override {
     return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<eventstore::RecordedEvent>> EventAt(uint64_t) override {
+    return std::optional<eventstore::RecordedEvent>();
   }
 
  private:

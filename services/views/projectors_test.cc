@@ -23,6 +23,7 @@ class MapRows : public eventstore::ProjectionWriter {
   }
   void Put(std::string_view key, std::string_view value) override { rows[std::string(key)] = value; }
   void Delete(std::string_view key) override { rows.erase(std::string(key)); }
+  std::optional<eventstore::RecordedEvent> EventAt(uint64_t) override { return std::nullopt; }
   std::map<std::string, std::string> rows;
 };
 

@@ -32,6 +32,10 @@ class ProjectionWriter {
   virtual std::optional<std::string> Get(std::string_view key) = 0;
   virtual void Put(std::string_view key, std::string_view value) = 0;
   virtual void Delete(std::string_view key) = 0;
+  // The committed event at `position` (nullopt when there is none), without its personal-data
+  // part: what a projector reads when it needs an earlier event again, e.g. the one a
+  // correction names. Rare: it reads the log.
+  virtual std::optional<RecordedEvent> EventAt(uint64_t position) = 0;
 };
 
 class Projector {
@@ -82,6 +86,9 @@ class ReadView {
   // does not copy every event into a view (docs/VIEWS.md).
   virtual absl::Status ReadStream(std::string_view stream,
                                   const std::function<bool(const RecordedEvent&)>& fn) = 0;
+  // The event at `position` as of this view (nullopt after position() or when there is none),
+  // without its personal-data part. DATA_LOSS when the record does not decode.
+  virtual absl::StatusOr<std::optional<RecordedEvent>> EventAt(uint64_t position) = 0;
 };
 
 // Progress of a rebuild: events replayed so far out of the total (which grows when a rebuild

@@ -116,21 +116,30 @@ void Replay(Context& c) {
 // A projector's rows in memory: what the projectors cost without RocksDB.
 class MemoryRows : public eventstore::ProjectionWriter {
  public:
+  explicit MemoryRows(eventstore::EventStore* store) : store_(store) {}
   std::optional<std::string> Get(std::string_view key) override {
     auto it = rows_.find(std::string(key));
     return it == rows_.end() ? std::nullopt : std::optional<std::string>(it->second);
   }
   void Put(std::string_view key, std::string_view value) override { rows_[std::string(key)] = value; }
   void Delete(std::string_view key) override { rows_.erase(std::string(key)); }
+  std::optional<eventstore::RecordedEvent> EventAt(uint64_t position) override {
+    auto page = store_->ReadAll(position, 1, eventstore::EventFilter{});
+    if (!page.ok() || page->events.empty() || page->events[0].position() != position) {
+      return std::nullopt;
+    }
+    return std::move(page->events[0]);
+  }
 
  private:
+  eventstore::EventStore* store_;
   std::unordered_map<std::string, std::string> rows_;
 };
 
 void ReplayInMemory(Context& c) {
   auto store = Open(c, ViewProjectors(), {});  // registered, so that the store keeps them
   std::vector<std::shared_ptr<eventstore::Projector>> projectors = ViewProjectors();
-  std::vector<MemoryRows> rows(projectors.size());
+  std::vector<MemoryRows> rows(projectors.size(), MemoryRows(store.get()));
   double apply_seconds = 0;
   uint64_t from = 1, applied = 0;
   for (;;) {
