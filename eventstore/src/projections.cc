@@ -50,8 +50,16 @@ void OverlayWriter::Put(std::string_view key, std::string_view value) {
 void OverlayWriter::Delete(std::string_view key) { overlay_[std::string(key)] = std::nullopt; }
 
 std::optional<RecordedEvent> OverlayWriter::EventAt(uint64_t position) {
-  // Committed before the group or chunk being applied: events are read only after they were
-  // written (a correction is decided on a view that holds the event it names).
+  // An event of the group being built (positions in a group are consecutive), else a committed
+  // one.
+  if (pending_ != nullptr && !pending_->empty()) {
+    const uint64_t first = pending_->front()->position();
+    if (position >= first && position - first < pending_->size()) {
+      RecordedEvent e = *(*pending_)[position - first];
+      e.personal.reset();  // projectors never see personal data
+      return e;
+    }
+  }
   auto record = db_->Get(db_->events(), PositionKey(position));
   if (!record.ok() || !record->has_value()) {
     if (!record.ok() && status_.ok()) status_ = record.status();

@@ -27,8 +27,12 @@ namespace proeftuin::eventstore {
 // many times, such as a programme's state, costs the memtable one insert, not one per event).
 class OverlayWriter : public ProjectionWriter {
  public:
-  OverlayWriter(Db* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch* batch)
-      : db_(db), cf_(cf), batch_(batch) {}
+  // `pending`: the events of the commit group being built, applied before this one (the
+  // writer's; none for a rebuild or a follower, whose events are all committed). EventAt finds
+  // them there.
+  OverlayWriter(Db* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch* batch,
+                const std::vector<std::shared_ptr<RecordedEvent>>* pending = nullptr)
+      : db_(db), cf_(cf), batch_(batch), pending_(pending) {}
   std::optional<std::string> Get(std::string_view key) override;
   void Put(std::string_view key, std::string_view value) override;
   void Delete(std::string_view key) override;
@@ -42,6 +46,7 @@ class OverlayWriter : public ProjectionWriter {
   Db* db_;
   rocksdb::ColumnFamilyHandle* cf_;
   rocksdb::WriteBatch* batch_;
+  const std::vector<std::shared_ptr<RecordedEvent>>* pending_;
   using Overlay = std::unordered_map<std::string, std::optional<std::string>>;
   Overlay overlay_;
   absl::Status status_;

@@ -109,9 +109,13 @@ class RocksReadView : public ReadView {
     std::vector<uint64_t> positions;
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(rocksdb::Slice(prefix));
          it->Next()) {
-      if (it->value().size() != 8) continue;
-      const uint64_t pos = GetBigEndian64(std::string_view(it->value().data(), 8));
-      if (pos <= position_) positions.push_back(pos);  // a secondary reads without a snapshot
+      if (it->value().size() != 8) {
+        return absl::DataLossError("the stream index of " + std::string(stream) +
+                                   " holds a value that is not a position");
+      }
+      // At the view's snapshot: no event after position(). (A secondary reads without one,
+      // rows and log alike: both as of its last catch-up.)
+      positions.push_back(GetBigEndian64(std::string_view(it->value().data(), 8)));
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "reading stream " + std::string(stream)));
     it.reset();
@@ -139,6 +143,11 @@ class RocksReadView : public ReadView {
         RETURN_IF_ERROR(FromRocks(statuses[i], "reading stream " + std::string(stream)));
         RETURN_IF_ERROR(
             DecodeEventInto(std::string_view(values[i].data(), values[i].size()), pos, &e));
+        if (e.header.stream() != stream) {
+          return absl::DataLossError("the stream index of " + std::string(stream) +
+                                     " names position " + std::to_string(pos) +
+                                     ", an event of " + e.header.stream());
+        }
         if (!fn(e)) return absl::OkStatus();
       }
     }
@@ -146,7 +155,7 @@ class RocksReadView : public ReadView {
   }
 
   absl::StatusOr<std::optional<RecordedEvent>> EventAt(uint64_t position) override {
-    if (position == 0 || position > position_) return std::optional<RecordedEvent>();
+    if (position == 0) return std::optional<RecordedEvent>();
     ASSIGN_OR_RETURN(auto record, db_->Get(db_->events(), PositionKey(position), snapshot_));
     if (!record.has_value()) return std::optional<RecordedEvent>();
     ASSIGN_OR_RETURN(RecordedEvent e, DecodeEvent(*record, position));

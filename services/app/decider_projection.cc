@@ -23,7 +23,8 @@ bool Is(std::string_view type) {
   return type == name;
 }
 
-// The correctable kinds a stream may hold without bound: stored in rows of their own.
+// The correctable kinds a stream may hold without bound: read from the log, a row only for one
+// a correction changed.
 bool Repeating(std::string_view type) {
   return Is<v1::ActivityRecorded>(type) || Is<v1::ExpenditureRecorded>(type) ||
          Is<v1::CouncilInputRecorded>(type) || Is<v1::CouncilInputAnswered>(type) ||
@@ -123,7 +124,8 @@ void Fold(const eventstore::RecordedEvent& e, const Event& event, State& state,
           const std::string& prefix, eventstore::ProjectionWriter& rows) {
   uint64_t corrected = 0;
   if (event.has_correction_recorded() &&
-      Repeating(event.correction_recorded().corrected_event_type())) {
+      Repeating(event.correction_recorded().corrected_event_type()) &&
+      event.correction_recorded().corrected_position() < e.header.position()) {
     corrected = event.correction_recorded().corrected_position();
     v1::CorrectableEvent target;
     auto row = rows.Get(CorrectableKey(prefix, corrected));
@@ -209,26 +211,36 @@ std::string ExperimentPrefix(std::string_view programme_id) {
   return "e/" + std::string(programme_id) + "/";
 }
 
+const DeciderStateProjector::StreamKeys& DeciderStateProjector::KeysOf(std::string_view stream) {
+  if (auto it = keys_.find(absl::string_view(stream.data(), stream.size())); it != keys_.end()) {
+    return it->second;
+  }
+  if (keys_.size() >= kMaxStreamKeys) keys_.clear();
+  StreamKeys k;
+  if (auto ids = domain::ParseStream(stream)) {
+    k.decider_state = true;
+    k.programme = ids->experiment_id.empty();
+    k.state_key = k.programme ? ProgrammeKey(ids->programme_id)
+                              : ExperimentKey(ids->programme_id, ids->experiment_id);
+    k.prefix = CorrectablePrefix(ids->programme_id, ids->experiment_id);
+    k.stamp_key = StampKey(ids->programme_id);
+  }
+  return keys_.emplace(std::string(stream), std::move(k)).first->second;
+}
+
 void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
                                   eventstore::ProjectionWriter& rows) {
-  auto ids = domain::ParseStream(e.header.stream());
-  if (!ids.has_value()) return;  // principal streams and others: not decider state
-  const std::string prefix = CorrectablePrefix(ids->programme_id, ids->experiment_id);
-  std::string stamp;
-  eventstore::PutBigEndian64(&stamp, e.header.position());
-  rows.Put(StampKey(ids->programme_id), stamp);
-  if (ids->experiment_id.empty()) {
+  const StreamKeys& k = KeysOf(e.header.stream());
+  if (!k.decider_state) return;  // principal streams and others: not decider state
+  stamps_[k.stamp_key] = e.header.position();
+  if (k.programme) {
     auto event = domain::DecodeProgrammeEvent(e.header.type(), e.payload);
     if (!event.ok()) return;
-    Fold(e, *event, Current<v1::ProgrammeState>(states_, ProgrammeKey(ids->programme_id), rows),
-         prefix, rows);
+    Fold(e, *event, Current<v1::ProgrammeState>(states_, k.state_key, rows), k.prefix, rows);
   } else {
     auto event = domain::DecodeExperimentEvent(e.header.type(), e.payload);
     if (!event.ok()) return;
-    Fold(e, *event,
-         Current<v1::ExperimentState>(
-             states_, ExperimentKey(ids->programme_id, ids->experiment_id), rows),
-         prefix, rows);
+    Fold(e, *event, Current<v1::ExperimentState>(states_, k.state_key, rows), k.prefix, rows);
   }
 }
 
@@ -239,6 +251,12 @@ void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
     rows.Put(key, bytes);
   }
   states_.clear();
+  for (const auto& [key, position] : stamps_) {
+    bytes.clear();
+    eventstore::PutBigEndian64(&bytes, position);
+    rows.Put(key, bytes);
+  }
+  stamps_.clear();
 }
 
 absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(eventstore::ReadView& view,

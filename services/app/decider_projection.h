@@ -70,6 +70,20 @@ class DeciderStateProjector : public eventstore::Projector {
   // is parsed when its first event of a group arrives and serialized at the group's end, not
   // once per event (a rebuild chunk holds thousands of events of a few hundred streams).
   absl::node_hash_map<std::string, std::variant<v1::ProgrammeState, v1::ExperimentState>> states_;
+  // The newest position of each programme's streams since the last Flush, by "t/" row key.
+  absl::flat_hash_map<std::string, uint64_t> stamps_;
+  // The row keys of a stream, by stream name: built once, not for every event of a replay. They
+  // are not rows (nothing here changes with the log), so they stay across groups.
+  struct StreamKeys {
+    bool decider_state = false;  // a programme or experiment stream
+    bool programme = false;
+    std::string state_key;  // "p/<programme-id>" or "e/<programme-id>/<experiment-id>"
+    std::string prefix;     // of its correctable rows
+    std::string stamp_key;  // "t/<programme-id>"
+  };
+  static constexpr size_t kMaxStreamKeys = 65536;
+  const StreamKeys& KeysOf(std::string_view stream);
+  absl::flat_hash_map<std::string, StreamKeys> keys_;
 };
 
 // Which correctable events a loaded state carries: every one (as Evolve built the state), or

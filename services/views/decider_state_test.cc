@@ -1,6 +1,7 @@
 // The stored decider state (app/decider_projection.h): the correctable events of the repeating
-// kinds live in rows of their own, loading with Correctables::kAll gives back exactly the state
-// Evolve builds from the stream, and a correction finds and updates its target's row.
+// kinds are read from the log (a row only for one a correction changed), loading with
+// Correctables::kAll gives back exactly the state Evolve builds from the stream, and a
+// correction finds its target, in the log or its row, and writes the row.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -110,6 +111,46 @@ TEST_F(DeciderState, ACorrectionCannotNameAnotherStreamsEvent) {
   auto all = Load(Correctables::kAll);
   ASSERT_TRUE(all.has_value());
   EXPECT_EQ(all->participant_count(), 40);
+}
+
+// A correction in the same commit group as the event it names (one append, as an import would
+// write them): the writer finds the event among the group's, so the live rows equal a rebuild.
+TEST_F(DeciderState, ACorrectionInTheGroupOfItsTargetIsAppliedLiveAsInARebuild) {
+  const std::string stream = domain::ExperimentStream(tk::kPid, "e1");
+  auto before = store_.store().GetStreamInfo(stream);
+  ASSERT_TRUE(before.ok()) << before.status();
+  const uint64_t target = store_.store().LastPosition() + 1;
+  v1::ExperimentEvent spend = tk::ExpenditureEvent(4'500, 2025);
+  v1::ExperimentEvent fix;
+  v1::CorrectionRecorded* c = fix.mutable_correction_recorded();
+  c->set_corrected_position(target);
+  c->set_corrected_event_type("proeftuin.v1.ExpenditureRecorded");
+  *c->mutable_fields()->mutable_amount() = tk::Eur(450);
+  eventstore::AppendRequest r;
+  r.request_id = "import-1";
+  r.fingerprint = "import-1";
+  r.actor.set_principal_id("import");
+  eventstore::StreamAppend& a = r.appends.emplace_back();
+  a.stream = stream;
+  a.expected = eventstore::ExpectedVersion::Any();
+  for (const auto& [type, payload] :
+       {std::pair<std::string, std::string>{"proeftuin.v1.ExpenditureRecorded", spend.SerializeAsString()},
+        {"proeftuin.v1.CorrectionRecorded", fix.SerializeAsString()}}) {
+    eventstore::NewEvent& n = a.events.emplace_back();
+    n.type = type;
+    n.payload = payload;
+  }
+  auto appended = store_.store().Append(std::move(r));
+  ASSERT_TRUE(appended.ok()) << appended.status();
+  ASSERT_EQ(appended->first_position, target);
+  auto live = Load(Correctables::kAll);
+  ASSERT_TRUE(live.has_value());
+  EXPECT_EQ(live->spent().cents(), 45'000);
+  EXPECT_EQ(live->SerializeAsString(),
+            FoldExperiment(store_.store(), tk::kPid, "e1").SerializeAsString());
+  const auto rows = store_.Rows(app::kDeciderStateProjection);
+  ASSERT_TRUE(store_.store().Rebuild(app::kDeciderStateProjection, nullptr).ok());
+  EXPECT_TRUE(store_.Rows(app::kDeciderStateProjection) == rows);
 }
 
 TEST_F(DeciderState, CorrectsAnEarlyActivityStoredInItsOwnRow) {

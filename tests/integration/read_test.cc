@@ -170,3 +170,61 @@ TEST(PointReads, AMissIsAnsweredByTheMemtablesBloomFilter) {
 
 }  // namespace
 }  // namespace proeftuin::eventstore::testing
+
+namespace proeftuin::eventstore::testing {
+namespace {
+
+// A read view's ReadStream and EventAt (what the views read a stream's history and a
+// correction's target from): the stream's events in order across MultiGet batches, exactly as
+// ReadStream of the store returns them but without personal parts, none appended after the
+// view was opened.
+TEST(ReadViewLog, ReadStreamAndEventAtAreTheLogAtTheViewsSnapshot) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  for (int i = 1; i <= 200; ++i) {  // stream-a holds 150 of them: three MultiGet batches
+    AppendRequest r = OneStream("r" + std::to_string(i), i % 4 == 0 ? "stream-b" : "stream-a",
+                                ExpectedVersion::Any(), {Event("payload " + std::to_string(i))});
+    if (i % 5 == 0) r.appends[0].events[0].personal = "bewoner " + std::to_string(i);
+    ASSERT_TRUE(store->Append(r).ok());
+  }
+  auto view = store->OpenReadView();
+  ASSERT_TRUE(view.ok()) << view.status();
+  ASSERT_TRUE(store->Append(OneStream("later", "stream-a", ExpectedVersion::Any(), {Event("later")})).ok());
+
+  auto want = store->ReadStream("stream-a", Direction::kForward, 0, 1000);
+  ASSERT_TRUE(want.ok()) << want.status();
+  ASSERT_EQ(want->size(), 151u);
+  std::vector<RecordedEvent> got;
+  ASSERT_TRUE((*view)->ReadStream("stream-a", [&](const RecordedEvent& e) {
+    got.push_back(e);
+    return true;
+  }).ok());
+  ASSERT_EQ(got.size(), 150u);  // not the one appended after the view was opened
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].header.SerializeAsString(), (*want)[i].header.SerializeAsString()) << i;
+    EXPECT_EQ(got[i].payload, (*want)[i].payload);
+    EXPECT_FALSE(got[i].personal.has_value());
+  }
+  int seen = 0;
+  ASSERT_TRUE((*view)->ReadStream("stream-a", [&](const RecordedEvent&) { return ++seen < 3; }).ok());
+  EXPECT_EQ(seen, 3);  // stops when asked
+  ASSERT_TRUE((*view)->ReadStream("no-such-stream", [&](const RecordedEvent&) {
+    ADD_FAILURE() << "an unknown stream has no events";
+    return true;
+  }).ok());
+
+  auto at = (*view)->EventAt(got[7].position());
+  ASSERT_TRUE(at.ok()) << at.status();
+  ASSERT_TRUE(at->has_value());
+  EXPECT_EQ((*at)->header.SerializeAsString(), got[7].header.SerializeAsString());
+  auto after = (*view)->EventAt(201);  // appended after the view was opened
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->has_value());
+  auto none = (*view)->EventAt(0);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+}  // namespace
+}  // namespace proeftuin::eventstore::testing

@@ -81,13 +81,13 @@ class ReadView {
   virtual absl::StatusOr<uint64_t> ProjectionPosition(std::string_view projection) = 0;
   // Calls fn for each event of `stream` in version order as of this view (none after
   // position()), until fn returns false. The events carry no personal-data part. An unknown
-  // stream has no events. DATA_LOSS when the stream's index names a record that is missing or
-  // does not decode. What the views read a stream's history from: the log itself, so a replay
+  // stream has no events. DATA_LOSS when the stream's index names a record that is missing,
+  // does not decode or is of another stream. What the views read a stream's history from: the log itself, so a replay
   // does not copy every event into a view (docs/VIEWS.md).
   virtual absl::Status ReadStream(std::string_view stream,
                                   const std::function<bool(const RecordedEvent&)>& fn) = 0;
-  // The event at `position` as of this view (nullopt after position() or when there is none),
-  // without its personal-data part. DATA_LOSS when the record does not decode.
+  // The event at `position` as of this view (nullopt when there is none, e.g. after
+  // position()), without its personal-data part. DATA_LOSS when the record does not decode.
   virtual absl::StatusOr<std::optional<RecordedEvent>> EventAt(uint64_t position) = 0;
 };
 
