@@ -19,7 +19,9 @@ namespace {
 
 template <typename Event>
 bool Is(std::string_view type) {
-  const std::string& name = Event::descriptor()->full_name();
+  // The name looked up once: descriptor() costs a call_once check each time, and Evolve asks
+  // CorrectableFields for every event of a replay.
+  static const std::string& name = Event::descriptor()->full_name();
   return type == std::string_view(name.data(), name.size());
 }
 
