@@ -482,5 +482,35 @@ TEST(StoreOpen, CorruptFilesFailToOpenWithoutACrash) {
       << s.status();
 }
 
+// A read view's ReadStream (the views' history) trusts no stream index entry it cannot check:
+// a value that is not a position, or a position holding another stream's event, is DATA_LOSS.
+TEST(ReadViewLog, AWrongStreamIndexEntryIsDataLoss) {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir.path());
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Append(OneEvent("a1", "stream-a", ExpectedVersion::Any())).ok());
+    ASSERT_TRUE(store->Append(OneEvent("b1", "stream-b", ExpectedVersion::Any())).ok());  // position 2
+    ASSERT_TRUE(store->Append(OneEvent("c1", "stream-c", ExpectedVersion::Any())).ok());
+    store->Close();
+  }
+  {
+    RawDb raw(dir.path());
+    raw.Put("streams", "v/stream-a/" + PositionKey(1), PositionKey(2));  // version 1 -> b's event
+    raw.Put("streams", "v/stream-c/" + PositionKey(1), "xyz");           // not a position
+  }
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  auto view = store->OpenReadView();
+  ASSERT_TRUE(view.ok()) << view.status();
+  absl::Status other = (*view)->ReadStream("stream-a", [](const RecordedEvent&) { return true; });
+  EXPECT_EQ(other.code(), absl::StatusCode::kDataLoss) << other;
+  EXPECT_NE(other.message().find("an event of stream-b"), std::string_view::npos) << other;
+  absl::Status bad = (*view)->ReadStream("stream-c", [](const RecordedEvent&) { return true; });
+  EXPECT_EQ(bad.code(), absl::StatusCode::kDataLoss) << bad;
+  absl::Status fine = (*view)->ReadStream("stream-b", [](const RecordedEvent&) { return true; });
+  EXPECT_TRUE(fine.ok()) << fine;
+}
+
 }  // namespace
 }  // namespace proeftuin::eventstore::testing
