@@ -1,5 +1,6 @@
 #include "src/reader.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "eventstore/record.h"
@@ -20,6 +21,45 @@ absl::Status AttachPersonal(Db& db, RecordedEvent& e, const rocksdb::Snapshot* s
   auto v = db.Get(db.personal(), PositionKey(e.position()), snapshot);
   if (!v.ok()) return v.status();
   e.personal = *std::move(v);
+  return absl::OkStatus();
+}
+
+absl::Status ReadStreamRecords(Db& db, const rocksdb::Snapshot* snapshot, std::string_view stream,
+                               const std::vector<uint64_t>& positions,
+                               const std::function<bool(RecordedEvent&)>& fn) {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  constexpr size_t kBatch = 64;
+  std::vector<std::string> keys;
+  std::vector<rocksdb::Slice> slices;
+  std::vector<rocksdb::PinnableSlice> values(kBatch);
+  std::vector<rocksdb::Status> statuses(kBatch);
+  RecordedEvent e;  // decoded into again and again: its memory is reused
+  for (size_t at = 0; at < positions.size(); at += kBatch) {
+    const size_t n = std::min(kBatch, positions.size() - at);
+    keys.clear();
+    slices.clear();
+    for (size_t i = 0; i < n; ++i) keys.push_back(PositionKey(positions[at + i]));
+    for (const std::string& k : keys) slices.emplace_back(k);
+    for (size_t i = 0; i < n; ++i) values[i].Reset();
+    db.raw()->MultiGet(ro, db.events(), n, slices.data(), values.data(), statuses.data(),
+                       /*sorted_input=*/false);
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t pos = positions[at + i];
+      if (statuses[i].IsNotFound()) {
+        return absl::DataLossError("stream index names missing position " + std::to_string(pos));
+      }
+      RETURN_IF_ERROR(FromRocks(statuses[i], "reading stream " + std::string(stream)));
+      RETURN_IF_ERROR(
+          DecodeEventInto(std::string_view(values[i].data(), values[i].size()), pos, &e));
+      if (e.header.stream() != stream) {
+        return absl::DataLossError("the stream index of " + std::string(stream) +
+                                   " names position " + std::to_string(pos) + ", an event of " +
+                                   e.header.stream());
+      }
+      if (!fn(e)) return absl::OkStatus();
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -37,6 +39,14 @@ absl::Status ScanLog(Db& db, uint64_t from, const EventFilter& filter, const Sca
 absl::Status ScanLogViews(Db& db, uint64_t from, const EventFilter& filter,
                           const ScanLimits& limits, const rocksdb::Snapshot* snapshot,
                           EventPage* page);
+
+// The events of `stream` at `positions` (from its index), in that order, decoded into one
+// reused event that fn sees (no personal part) until fn returns false. DATA_LOSS when a position
+// has no record, or a record of another stream. Batched MultiGets: records sharing a block are
+// read once. Shared by EventStore::ReadStream and ReadView::ReadStream.
+absl::Status ReadStreamRecords(Db& db, const rocksdb::Snapshot* snapshot, std::string_view stream,
+                               const std::vector<uint64_t>& positions,
+                               const std::function<bool(RecordedEvent&)>& fn);
 
 // Attaches the personal part of `e` when it has one that was not erased.
 absl::Status AttachPersonal(Db& db, RecordedEvent& e, const rocksdb::Snapshot* snapshot);

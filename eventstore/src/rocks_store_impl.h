@@ -4,7 +4,6 @@
 // Thread-safety: as EventStore (every method thread-safe).
 #pragma once
 
-#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <future>
@@ -19,6 +18,7 @@
 #include "src/core.h"
 #include "src/follower.h"
 #include "src/projections.h"
+#include "src/reader.h"
 #include "src/subscription.h"
 #include "src/verify.h"
 #include "src/writer.h"
@@ -119,39 +119,8 @@ class RocksReadView : public ReadView {
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "reading stream " + std::string(stream)));
     it.reset();
-    // In batches: one MultiGet finds the records that share a block once.
-    constexpr size_t kBatch = 64;
-    std::vector<std::string> keys;
-    std::vector<rocksdb::Slice> slices;
-    std::vector<rocksdb::PinnableSlice> values(kBatch);
-    std::vector<rocksdb::Status> statuses(kBatch);
-    RecordedEvent e;
-    for (size_t at = 0; at < positions.size(); at += kBatch) {
-      const size_t n = std::min(kBatch, positions.size() - at);
-      keys.clear();
-      slices.clear();
-      for (size_t i = 0; i < n; ++i) keys.push_back(PositionKey(positions[at + i]));
-      for (const std::string& k : keys) slices.emplace_back(k);
-      for (size_t i = 0; i < n; ++i) values[i].Reset();
-      db_->raw()->MultiGet(ro, db_->events(), n, slices.data(), values.data(), statuses.data(),
-                           /*sorted_input=*/true);
-      for (size_t i = 0; i < n; ++i) {
-        const uint64_t pos = positions[at + i];
-        if (statuses[i].IsNotFound()) {
-          return absl::DataLossError("stream index names missing position " + std::to_string(pos));
-        }
-        RETURN_IF_ERROR(FromRocks(statuses[i], "reading stream " + std::string(stream)));
-        RETURN_IF_ERROR(
-            DecodeEventInto(std::string_view(values[i].data(), values[i].size()), pos, &e));
-        if (e.header.stream() != stream) {
-          return absl::DataLossError("the stream index of " + std::string(stream) +
-                                     " names position " + std::to_string(pos) +
-                                     ", an event of " + e.header.stream());
-        }
-        if (!fn(e)) return absl::OkStatus();
-      }
-    }
-    return absl::OkStatus();
+    return ReadStreamRecords(*db_, snapshot_, stream, positions,
+                             [&fn](RecordedEvent& e) { return fn(e); });
   }
 
   absl::StatusOr<std::optional<RecordedEvent>> EventAt(uint64_t position) override {

@@ -90,14 +90,13 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksStoreImpl::ReadStream(std::strin
   RETURN_IF_ERROR(FromRocks(it->status(), "reading stream " + std::string(stream)));
   std::vector<RecordedEvent> out;
   out.reserve(positions.size());
-  for (uint64_t pos : positions) {
-    ASSIGN_OR_RETURN(auto rec, db->Get(db->events(), PositionKey(pos), snap));
-    if (!rec.has_value())
-      return absl::DataLossError("stream index names missing position " + std::to_string(pos));
-    ASSIGN_OR_RETURN(RecordedEvent e, DecodeEvent(*rec, pos));
-    RETURN_IF_ERROR(AttachPersonal(*db, e, snap));
-    out.push_back(std::move(e));
-  }
+  absl::Status attached;
+  RETURN_IF_ERROR(ReadStreamRecords(*db, snap, stream, positions, [&](RecordedEvent& e) {
+    RecordedEvent& kept = out.emplace_back(e);
+    attached = AttachPersonal(*db, kept, snap);
+    return attached.ok();
+  }));
+  RETURN_IF_ERROR(attached);
   return out;
 }
 

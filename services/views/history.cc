@@ -13,12 +13,6 @@
 namespace proeftuin::views::internal {
 namespace {
 
-template <typename Event>
-bool Is(std::string_view type) {
-  static const std::string& name = Event::descriptor()->full_name();  // looked up once
-  return type == name;
-}
-
 // A design reduced to what a history line needs (the state holds the current design).
 void Reduce(v1::ProgrammeDesign* d) {
   v1::ProgrammeDesign kept;
@@ -45,6 +39,20 @@ void Reduce(v1::ExperimentDesign* d) {
   d->Swap(&kept);
 }
 
+// Reduces the design a drafting, proposal or amendment carries; the correction an event is,
+// or null.
+const v1::CorrectionRecorded* Prepare(v1::ProgrammeEvent* e) {
+  if (e->has_programme_drafted()) Reduce(e->mutable_programme_drafted()->mutable_design());
+  if (e->has_programme_amended()) Reduce(e->mutable_programme_amended()->mutable_design());
+  return e->has_correction_recorded() ? &e->correction_recorded() : nullptr;
+}
+
+const v1::CorrectionRecorded* Prepare(v1::ExperimentEvent* e) {
+  if (e->has_experiment_proposed()) Reduce(e->mutable_experiment_proposed()->mutable_design());
+  if (e->has_experiment_amended()) Reduce(e->mutable_experiment_amended()->mutable_design());
+  return e->has_correction_recorded() ? &e->correction_recorded() : nullptr;
+}
+
 }  // namespace
 
 HistoryBuilder::HistoryBuilder(bool programme_stream) : programme_(programme_stream) {}
@@ -60,29 +68,14 @@ absl::Status HistoryBuilder::Add(const eventstore::RecordedEvent& e) {
   if (hd.has_actor()) *h.mutable_actor() = hd.actor();
   h.set_reason(hd.reason());
   h.set_confidentiality(hd.confidentiality());
-  const std::string_view type = hd.type();
   const v1::CorrectionRecorded* correction = nullptr;
   bool parsed = false;
   if (programme_) {
-    v1::ProgrammeEvent* event = h.mutable_programme_event();
-    parsed = event->ParseFromString(e.payload);
-    if (parsed && event->has_programme_drafted() && Is<v1::ProgrammeDrafted>(type)) {
-      Reduce(event->mutable_programme_drafted()->mutable_design());
-    } else if (parsed && event->has_programme_amended() && Is<v1::ProgrammeAmended>(type)) {
-      Reduce(event->mutable_programme_amended()->mutable_design());
-    } else if (parsed && event->has_correction_recorded() && Is<v1::CorrectionRecorded>(type)) {
-      correction = &event->correction_recorded();
-    }
+    parsed = h.mutable_programme_event()->ParseFromString(e.payload);
+    if (parsed) correction = Prepare(h.mutable_programme_event());
   } else {
-    v1::ExperimentEvent* event = h.mutable_experiment_event();
-    parsed = event->ParseFromString(e.payload);
-    if (parsed && event->has_experiment_proposed() && Is<v1::ExperimentProposed>(type)) {
-      Reduce(event->mutable_experiment_proposed()->mutable_design());
-    } else if (parsed && event->has_experiment_amended() && Is<v1::ExperimentAmended>(type)) {
-      Reduce(event->mutable_experiment_amended()->mutable_design());
-    } else if (parsed && event->has_correction_recorded() && Is<v1::CorrectionRecorded>(type)) {
-      correction = &event->correction_recorded();
-    }
+    parsed = h.mutable_experiment_event()->ParseFromString(e.payload);
+    if (parsed) correction = Prepare(h.mutable_experiment_event());
   }
   if (!parsed) {
     entries_.pop_back();
