@@ -15,11 +15,11 @@
 namespace proeftuin::cli {
 namespace {
 
-constexpr char kObject[] = "programme {programme_id}";
+constexpr char kProgrammeObject[] = "programme {programme_id}";
 
 void AddSubmitVerb(CLI::App* noun, Cli* cli) {
   AddCommandVerb(noun, cli,
-                 {"submit", "submit_programme_to_council", kObject,
+                 {"submit", "submit_programme_to_council", kProgrammeObject,
                   "Record that the design programme was sent to the council (griffie)",
                   "proeftuin council submit lv-2024-2027 --meeting raad-2024-07-02 --meeting-date 2024-07-02 "
                   "--document RV-2024-031 --agenda-item 9",
@@ -38,7 +38,7 @@ void AddSubmitVerb(CLI::App* noun, Cli* cli) {
 
 void AddInputVerbs(CLI::App* noun, Cli* cli) {
   AddCommandVerb(noun, cli,
-                 {"record", "record_council_input", kObject, "Record a wish or objection of the council (griffie)",
+                 {"record", "record_council_input", kProgrammeObject, "Record a wish or objection of the council (griffie)",
                   "proeftuin council record lv-2024-2027 --kind wish --text 'Betrek jongeren' --party 'Fractie X'",
                   ProgrammeArg(),
                   {{"--id", "input_id", "Its id (default wb-<n>)"},
@@ -131,7 +131,7 @@ void AddSessionCommands(CLI::App* root, Cli* cli) {
   noun->require_subcommand(1);
   noun->footer(ExampleFooter("proeftuin session list lv-2024-2027"));
   AddCommandVerb(noun, cli,
-                 {"record", "record_knowledge_session", kObject, "Record a knowledge session (programme manager)",
+                 {"record", "record_knowledge_session", kProgrammeObject, "Record a knowledge session (programme manager)",
                   "proeftuin session record lv-2024-2027 --kind conversation-table --title 'Gesprekstafel Stompwijk' "
                   "--held-on 2025-03-12 --attendees 23",
                   ProgrammeArg(),

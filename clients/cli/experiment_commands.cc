@@ -12,7 +12,7 @@
 namespace proeftuin::cli {
 namespace {
 
-constexpr char kObject[] = "experiment {programme_id}.{experiment_id}";
+constexpr char kExperimentObject[] = "experiment {programme_id}.{experiment_id}";
 constexpr char kPrefix[] = "proeftuin experiment ";
 constexpr char kIds[] = " lv-2024-2027 straatgesprekken-voorburg-noord";
 
@@ -58,34 +58,34 @@ void AddDesignVerbs(CLI::App* noun, Cli* cli) {
   propose.push_back({"--channel", "proposer.channel", "Channel it came through"});
   propose.push_back({"--proposed-on", "proposed_on", "Date of the proposal"});
   AddCommandVerb(noun, cli,
-                 {"propose", "propose_experiment", kObject, "Propose an experiment (criteria etc. via -f)",
+                 {"propose", "propose_experiment", kExperimentObject, "Propose an experiment (criteria etc. via -f)",
                   Ex("propose", " --title 'Straatgewijze intake' --proposer civil-servant -f design.json"),
                   ExperimentArgs(), propose, nullptr});
   AddCommandVerb(noun, cli,
-                 {"amend", "amend_experiment", kObject, "Amend the design (starts from the current one)",
+                 {"amend", "amend_experiment", kExperimentObject, "Amend the design (starts from the current one)",
                   Ex("amend", " --end 2026-06-30 --reason 'planning extended'"), ExperimentArgs(), DesignFlags(),
                   CurrentDesign});
   AddCommandVerb(noun, cli,
-                 {"withdraw", "withdraw_experiment", kObject, "Withdraw an experiment that has not started",
+                 {"withdraw", "withdraw_experiment", kExperimentObject, "Withdraw an experiment that has not started",
                   Ex("withdraw", " --reason 'trajectory cancelled'"), ExperimentArgs(),
                   {{"--withdrawn-on", "withdrawn_on", "Date"}}, nullptr});
   std::vector<FlagSpec> select = DecisionFlags();
   select.push_back({"--allocate", "allocation", "YEAR=EUROS allocated per budget year; repeat"});
   AddCommandVerb(noun, cli,
-                 {"select", "select_experiment", kObject, "Select into the programme and allocate budget (college)",
+                 {"select", "select_experiment", kExperimentObject, "Select into the programme and allocate budget (college)",
                   Ex("select", " --allocate 2025=15000 --allocate 2026=10000"), ExperimentArgs(), select, nullptr});
   AddCommandVerb(noun, cli,
-                 {"reject", "reject_experiment", kObject, "Reject a proposal (college)",
+                 {"reject", "reject_experiment", kExperimentObject, "Reject a proposal (college)",
                   Ex("reject", " --reason 'no planned trajectory'"), ExperimentArgs(), DecisionFlags(), nullptr});
 }
 
 void AddRunVerbs(CLI::App* noun, Cli* cli) {
   AddCommandVerb(noun, cli,
-                 {"start", "start_experiment", kObject, "Start a selected experiment (adopted programme)",
+                 {"start", "start_experiment", kExperimentObject, "Start a selected experiment (adopted programme)",
                   Ex("start", " --started-on 2024-09-02"), ExperimentArgs(),
                   {{"--started-on", "started_on", "Date it started"}}, nullptr});
   AddCommandVerb(noun, cli,
-                 {"activity", "record_activity", kObject, "Record an activity of a running experiment",
+                 {"activity", "record_activity", kExperimentObject, "Record an activity of a running experiment",
                   Ex("activity", " --kind street-conversations --participants 48 --seldom-heard 9"),
                   ExperimentArgs(),
                   {{"--kind", "kind", "meeting|workshop|survey|online-consultation|street-conversations|…"},
@@ -96,7 +96,7 @@ void AddRunVerbs(CLI::App* noun, Cli* cli) {
                    {"--note", "note", "A note"}},
                   nullptr});
   AddCommandVerb(noun, cli,
-                 {"spend", "record_expenditure", kObject, "Record expenditure (booked to a budget year)",
+                 {"spend", "record_expenditure", kExperimentObject, "Record expenditure (booked to a budget year)",
                   Ex("spend", " --amount 1250.50 --budget-year 2025 --description 'zaalhuur'"), ExperimentArgs(),
                   {{"--amount", "amount", "Euros"},
                    {"--budget-year", "budget_year", "Budget year"},
@@ -105,7 +105,7 @@ void AddRunVerbs(CLI::App* noun, Cli* cli) {
                    {"--spent-on", "spent_on", "Date"}},
                   nullptr});
   AddCommandVerb(noun, cli,
-                 {"progress", "report_progress", kObject, "Report progress 0-100 %",
+                 {"progress", "report_progress", kExperimentObject, "Report progress 0-100 %",
                   Ex("progress", " --percent 40 --note 'first streets done'"), ExperimentArgs(),
                   {{"--percent", "percent_complete", "0-100"}, {"--note", "note", "A note"},
                    {"--reported-on", "reported_on", "Date"}},
@@ -114,18 +114,18 @@ void AddRunVerbs(CLI::App* noun, Cli* cli) {
 
 void AddEndVerbs(CLI::App* noun, Cli* cli) {
   AddCommandVerb(noun, cli,
-                 {"stop", "stop_experiment_early", kObject, "Stop a running experiment early",
+                 {"stop", "stop_experiment_early", kExperimentObject, "Stop a running experiment early",
                   Ex("stop", " --reason 'too few participants'"), ExperimentArgs(),
                   {{"--stopped-on", "stopped_on", "Date"}}, nullptr});
   AddCommandVerb(noun, cli,
-                 {"complete", "complete_experiment", kObject, "Complete a running experiment",
+                 {"complete", "complete_experiment", kExperimentObject, "Complete a running experiment",
                   Ex("complete", " --completed-on 2025-11-30"), ExperimentArgs(),
                   {{"--completed-on", "completed_on", "Date"}, {"--note", "note", "A note"}}, nullptr});
   AddCommandVerb(noun, cli,
-                 {"not-evaluable", "mark_experiment_not_evaluable", kObject, "Mark as not evaluable (evaluator)",
+                 {"not-evaluable", "mark_experiment_not_evaluable", kExperimentObject, "Mark as not evaluable (evaluator)",
                   Ex("not-evaluable", " --reason 'no data collected'"), ExperimentArgs(), {}, nullptr});
   AddCommandVerb(noun, cli,
-                 {"evaluate", "evaluate_experiment", kObject,
+                 {"evaluate", "evaluate_experiment", kExperimentObject,
                   "Evaluate against its criteria (scores with evidence via -f)",
                   Ex("evaluate", " -f evaluation.json"), ExperimentArgs(),
                   {{"--score", "scores", "CRITERION=good|sufficient|insufficient; repeat"},

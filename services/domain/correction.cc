@@ -62,14 +62,6 @@ size_t TextLimit(std::string_view type) {
   return kMaxText;
 }
 
-const v1::CouncilInputState* FindInput(const v1::ProgrammeState& programme,
-                                       std::string_view input_id) {
-  for (const v1::CouncilInputState& input : programme.council_inputs()) {
-    if (input.input_id() == input_id) return &input;
-  }
-  return nullptr;
-}
-
 // The dates of the wishes-and-objections procedure stay in order (PT-DATE-ORDER).
 absl::Status CheckProcedureDates(const v1::CorrectedFields& f, const v1::CorrectableEvent& target,
                                  const v1::ProgrammeState& programme) {

@@ -11,6 +11,15 @@
 #include "eventstore/status_macros.h"
 
 namespace proeftuin::domain::internal {
+
+const v1::CouncilInputState* FindInput(const v1::ProgrammeState& programme,
+                                       std::string_view input_id) {
+  for (const v1::CouncilInputState& input : programme.council_inputs()) {
+    if (input.input_id() == input_id) return &input;
+  }
+  return nullptr;
+}
+
 namespace {
 
 // Council input is taken between submission and adoption.
@@ -26,14 +35,6 @@ absl::Status CheckCouncilWindow(const v1::ProgrammeState& programme) {
                                           "before adoption"));
   }
   return absl::OkStatus();
-}
-
-const v1::CouncilInputState* FindInput(const v1::ProgrammeState& programme,
-                                       std::string_view input_id) {
-  for (const v1::CouncilInputState& input : programme.council_inputs()) {
-    if (input.input_id() == input_id) return &input;
-  }
-  return nullptr;
 }
 
 // The given input id, or the first free "wb-<n>".

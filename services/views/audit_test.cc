@@ -13,10 +13,10 @@ namespace {
 
 using eventstore::RecordedEvent;
 
-constexpr char kLv[] = "lv-2024-2027";
+using testing::kLv;
 constexpr char kSecret[] = "geheim-programma";
-constexpr v1::Confidentiality kAll = v1::CONFIDENTIALITY_ZEER_GEHEIM;
-constexpr v1::Confidentiality kPublic = v1::CONFIDENTIALITY_OPENBAAR;
+using testing::kAll;
+using testing::kPublic;
 
 int64_t Us(int y, int m, int d) {
   return absl::ToUnixMicros(absl::FromCivil(absl::CivilDay(y, m, d), absl::UTCTimeZone()));

@@ -14,8 +14,8 @@ using domain::testkit::AmendProgrammeCmd;
 using domain::testkit::DraftCmd;
 using domain::testkit::TestProgrammeDesign;
 
-constexpr v1::Confidentiality kAll = v1::CONFIDENTIALITY_ZEER_GEHEIM;
-constexpr v1::Confidentiality kPublic = v1::CONFIDENTIALITY_OPENBAAR;
+using testing::kAll;
+using testing::kPublic;
 
 v1::Command Draft(const std::string& id, const std::string& predecessor,
                   v1::Confidentiality level = kPublic) {

@@ -26,7 +26,7 @@ namespace tk = domain::testkit;
 
 constexpr int kSeeds = 3;
 constexpr int kCommandsPerSeed = 1500;
-constexpr v1::Confidentiality kAll = v1::CONFIDENTIALITY_ZEER_GEHEIM;
+using testing::kAll;
 const char* const kProgrammes[] = {"pa", "pb", "pc"};
 
 // Commands for three programmes: mostly ones that fit the current state (read from the store,

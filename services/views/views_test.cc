@@ -14,12 +14,12 @@ namespace {
 
 using ::testing::ElementsAre;
 
-constexpr char kLv[] = "lv-2024-2027";
+using testing::kLv;
 constexpr char kIntake[] = "straatgewijze-intake-voorburg-noord";
 constexpr char kParking[] = "parkeren-rond-de-mall";
 constexpr char kPlatform[] = "digitaal-participatieplatform";
 constexpr char kYouthPanel[] = "jongerenpanel-stompwijk";
-constexpr v1::Confidentiality kAll = v1::CONFIDENTIALITY_ZEER_GEHEIM;
+using testing::kAll;
 constexpr int64_t kEur = 100;
 
 absl::Time Day(int y, int m, int d) {

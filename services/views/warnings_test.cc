@@ -13,8 +13,8 @@ namespace {
 using ::testing::ElementsAre;
 namespace tk = domain::testkit;
 
-constexpr v1::Confidentiality kAll = v1::CONFIDENTIALITY_ZEER_GEHEIM;
-constexpr v1::Confidentiality kPublic = v1::CONFIDENTIALITY_OPENBAAR;
+using testing::kAll;
+using testing::kPublic;
 
 class ViewsOfTestProgramme : public ::testing::Test {
  protected:

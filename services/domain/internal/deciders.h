@@ -61,6 +61,10 @@ absl::Status DecideCommand(const v1::CompleteExperiment& command, const Call& ca
 absl::Status DecideCommand(const v1::MarkExperimentNotEvaluable& command, const Call& call);
 absl::Status DecideCommand(const v1::EvaluateExperiment& command, const Call& call);
 
+// The council input (wens of bedenking) with `input_id` in `programme`; nullptr when none.
+const v1::CouncilInputState* FindInput(const v1::ProgrammeState& programme,
+                                       std::string_view input_id);
+
 // The dates of the wishes-and-objections procedure (council_decider.cc), in order: the
 // submission to the council <= each input's receipt <= its answer <= the adoption decision.
 // Dates a state does not hold (folded before they were kept) are skipped.
