@@ -11,7 +11,7 @@ endif()
 if(PROEFTUIN_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   # Line tables are all a sanitizer's stack traces need (file:line per frame); full debug info
-  # only made the sanitizer build slower (docs/BUILDING.md).
+  # only made the sanitizer build slower (README.md, "Build time").
   add_compile_options($<IF:$<CXX_COMPILER_ID:Clang>,-gline-tables-only,-g1>)
   add_link_options(-fsanitize=address,undefined)
 endif()
