@@ -29,7 +29,6 @@ inline constexpr v1::Confidentiality kPublic = v1::CONFIDENTIALITY_OPENBAAR;
 // The example programme's id (Leidschendam-Voorburg 2024-2027).
 inline constexpr const char* kLv = domain::kExampleProgrammeId;
 
-
 // A store in a temp dir with the decider state, the principals and the views' projections.
 // The store's clock and the command handler's clock are `now` (settable).
 class ViewsStore {
