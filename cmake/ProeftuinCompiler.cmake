@@ -8,11 +8,18 @@ if(CCACHE_PROGRAM)
   set(CMAKE_C_COMPILER_LAUNCHER "${CCACHE_PROGRAM}")
 endif()
 
+# Debug information: line tables (file:line and function names) are what stack traces, perf and
+# callgrind use. Full debug information (local variables, types) made g++ about 40 % slower per
+# file (README.md, "Build time"); a Debug build, or -DPROEFTUIN_FULL_DEBUG_INFO=ON, keeps it for
+# a debugger session. The flag comes after CMake's -g, and the last -g option wins.
+option(PROEFTUIN_FULL_DEBUG_INFO "Full debug information instead of line tables only" OFF)
+if(NOT PROEFTUIN_FULL_DEBUG_INFO)
+  add_compile_options(
+    $<$<NOT:$<CONFIG:Debug>>:$<IF:$<CXX_COMPILER_ID:Clang>,-gline-tables-only,-g1>>)
+endif()
+
 if(PROEFTUIN_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
-  # Line tables are all a sanitizer's stack traces need (file:line per frame); full debug info
-  # only made the sanitizer build slower (README.md, "Build time").
-  add_compile_options($<IF:$<CXX_COMPILER_ID:Clang>,-gline-tables-only,-g1>)
   add_link_options(-fsanitize=address,undefined)
 endif()
 

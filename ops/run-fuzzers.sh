@@ -11,19 +11,39 @@ if [ "${#targets[@]}" -eq 0 ]; then
   echo "run-fuzzers: no fuzz targets in $build (configure with -DPROEFTUIN_FUZZ=ON)" >&2
   exit 1
 fi
-for t in "${targets[@]}"; do
+# Targets run side by side, one per core (PROEFTUIN_FUZZ_JOBS, default nproc): each fuzzer is
+# single-threaded, so every target still gets its SECONDS of one core. Results are reported in
+# target order once all have ended.
+parallel="${PROEFTUIN_FUZZ_JOBS:-$(nproc)}"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+run_one() {
+  local t="$1" name corpus seeds=()
   name="$(basename "$t")"
   corpus="var/fuzz/$name"
   mkdir -p "$corpus"
-  seeds=()
   [ -d "tests/fuzz/corpus/$name" ] && seeds=("tests/fuzz/corpus/$name")
-  log="$(mktemp)"
-  if ! "$t" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="var/fuzz/$name-" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
-    cat "$log" >&2
-    echo "run-fuzzers: $name FAILED" >&2
-    exit 1
-  fi
-  execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')"
-  echo "run-fuzzers: $name ok, $execs executions in ${seconds}s, 0 crashes" >&2
-  rm -f "$log"
+  local rc=0
+  "$t" -max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="var/fuzz/$name-" \
+    "$corpus" "${seeds[@]}" >"$work/$name.log" 2>&1 || rc=$?
+  echo "$rc" >"$work/$name.rc"
+}
+for t in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
+  run_one "$t" &
 done
+wait
+failed=0
+for t in "${targets[@]}"; do
+  name="$(basename "$t")"
+  rc="$(cat "$work/$name.rc" 2>/dev/null || echo missing)"
+  if [ "$rc" != 0 ]; then
+    cat "$work/$name.log" >&2
+    echo "run-fuzzers: $name FAILED (exit status $rc)" >&2
+    failed=1
+    continue
+  fi
+  execs="$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/$name.log" | grep -o '[0-9]*$' || echo '?')"
+  echo "run-fuzzers: $name ok, $execs executions in ${seconds}s, 0 crashes" >&2
+done
+exit "$failed"

@@ -61,7 +61,7 @@ TEST_F(CliTest, PrincipalLifecycleShowsTheTokenOnceAndTheTokenWorks) {
 }
 
 TEST_F(CliTest, BackupIsVerifiedAndRestoreIsTheOfflineProcedure) {
-  ASSERT_GT(RunExampleThroughCli(), 50);
+  ASSERT_GT(RunExample(), 50);
   std::string backup = dir_.path() + "/backup-1";
   CliResult b = Cli({"-o", "json", "admin", "backup", "--to", backup});
   ASSERT_EQ(b.exit_code, 0) << b.err;
@@ -176,7 +176,7 @@ TEST_F(CliTest, CommandsWithoutTheServerWorkWhenTheTokenFileCannotBeRead) {
 // it): every copied file, then every directory, the target and its parent, are fsync'ed.
 TEST_F(CliTest, RestoreSyncsEveryCopiedFileAndDirectoryBeforeItReports) {
   ASSERT_EQ(std::system("strace -V >/dev/null 2>&1"), 0) << "strace is missing: run ops/install-deps.sh";
-  ASSERT_GT(RunExampleThroughCli(), 10);
+  ASSERT_GT(RunExample(), 10);
   const std::string backup = dir_.path() + "/backup";
   ASSERT_EQ(Cli({"admin", "backup", "--to", backup}).exit_code, 0);
   const std::string parent = dir_.path() + "/target", restored = parent + "/data";

@@ -41,6 +41,12 @@ TEST_F(CliTest, ExampleProgrammeRunsThroughEveryCommandVerbAndReadsMatchTheGolde
   EXPECT_NE(table.out.find("Status              adopted"), std::string::npos) << table.out;
   CliResult experiments = Cli({"experiment", "list", kP}, "auditor");
   EXPECT_NE(experiments.out.find("EXPERIMENT"), std::string::npos) << experiments.out;
+  // The CLI names itself to the server (proeftuin-application), and the audit trail records it.
+  CliResult adopted = Cli({"-o", "json", "audit", "log", "--object", kP, "--type", "ProgrammeAdopted"}, "auditor");
+  ASSERT_EQ(adopted.exit_code, 0) << adopted.err;
+  nlohmann::json entries = nlohmann::json::parse(adopted.out)["entries"];
+  ASSERT_EQ(entries.size(), 1u) << adopted.out;
+  EXPECT_EQ(entries[0]["actor"]["application"], "proeftuin-cli") << adopted.out;
   // A rerun with the same request ids writes nothing new.
   EXPECT_EQ(RunExampleThroughCli(GoldenDay()), ran);
 }
@@ -77,7 +83,7 @@ TEST_F(CliTest, RuleRefusalNamesTheRuleAndTheObjectAndExitsOne) {
 }
 
 TEST_F(CliTest, AmendStartsFromTheCurrentDesign) {
-  ASSERT_GT(RunExampleThroughCli(GoldenDay()), 10);
+  ASSERT_GT(RunExample(GoldenDay()), 10);
   CliResult amend = Cli({"-o", "json", "experiment", "amend", kP, "uitdaagrecht", "--involvement",
                          "Ook via de wijkoverleggen.", "--reason", "betrokkenheid aangevuld",
                          "--request-id", "amend-gardens"},
@@ -135,7 +141,7 @@ TEST_F(CliTest, ConfigFileAndDefaultTokenFileAreUsed) {
 }
 
 TEST_F(CliTest, ReportProgressInMarkdownAndHtml) {
-  RunExampleThroughCli();
+  ASSERT_GT(RunExample(), 50);
   CliResult md = Cli({"report", "progress", kP, "--format", "md"}, "auditor");
   ASSERT_EQ(md.exit_code, 0) << md.err;
   EXPECT_EQ(md.out.rfind("# Voortgangsrapportage Experimenteerprogramma inwonerparticipatie 2024-2027", 0), 0u)
@@ -165,7 +171,7 @@ TEST_F(CliTest, ReportProgressInMarkdownAndHtml) {
 // server's report date (Europe/Amsterdam), whatever the CLI machine's time zone.
 TEST_F(CliTest, ReportProgressShowsResponsesOpenInputSessionsAndBudgetPerYear) {
   // The example up to the council's wishes and objections (2 July 2024); the college answers wb-1.
-  ASSERT_GT(RunExampleThroughCli(absl::FromCivil(absl::CivilDay(2024, 7, 7), absl::UTCTimeZone())), 10);
+  ASSERT_GT(RunExample(absl::FromCivil(absl::CivilDay(2024, 7, 7), absl::UTCTimeZone())), 10);
   CliResult answer = Cli({"council", "answer", kP, "wb-1", "--disposition", "adopted", "--motivation",
                           "Het jongerenpanel Stompwijk is opgenomen.", "--decision", "B&W 24.0500", "--decision-date",
                           "2024-07-08", "--answered-on", "2024-07-08"},

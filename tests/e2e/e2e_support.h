@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "e2e/server_process.h"
 #include "integration/store_fixture.h"
 #include "proeftuin/v1/admin_service.grpc.pb.h"
@@ -27,8 +29,9 @@ class E2eTest : public ::testing::Test {
   void TearDown() override;
   // The token of a role name as used by domain::ExampleStep ("programme_manager", "griffie",...).
   const std::string& TokenFor(const std::string& role);
-  // Runs the example programme's steps dated up to today; returns how many ran.
-  int RunExampleUpToToday();
+  // Runs the example programme's steps dated up to `until` (default: now) through the gRPC API,
+  // with request ids "example-<step label>"; returns how many ran.
+  int RunExample(absl::Time until = absl::Now());
   v1::CommandOptions Options(const std::string& request_id) const;
 
   eventstore::testing::TempDir dir_;
