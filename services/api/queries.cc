@@ -6,6 +6,7 @@
 #include "app/decider_projection.h"
 #include "app/queries.h"
 #include "eventstore/status_macros.h"
+#include "eventstore/stream_memo.h"
 #include "views/views.h"
 
 namespace proeftuin::api {
@@ -158,19 +159,22 @@ absl::StatusOr<v1::GetExperimentResponse> Queries::GetExperiment(const v1::GetEx
                                                                  const QueryScope& scope) {
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
   RETURN_IF_ERROR(ValidId(r.experiment_id(), "experiment_id"));
-  ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
-  ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id(), app::Correctables::kOneOff));
-  ASSIGN_OR_RETURN(auto e, LoadExperiment(*view, r.programme_id(), r.experiment_id()));
+  ASSIGN_OR_RETURN(auto opened, ViewAt(r.min_position(), scope));
+  // The experiment's stream is read for its correctable events and again for its history: the
+  // second read is answered from the first. The programme's state is read once.
+  eventstore::StreamMemoView view(*opened);
+  ASSIGN_OR_RETURN(auto p, LoadProgramme(view, r.programme_id(), app::Correctables::kOneOff));
+  ASSIGN_OR_RETURN(auto e, LoadExperiment(view, r.programme_id(), r.experiment_id()));
   if (!p.has_value() || !e.has_value() || !Cleared(p->confidentiality(), scope.clearance) ||
       !Cleared(e->confidentiality(), scope.clearance)) {
     return NotFound("experiment " + r.programme_id() + "." + r.experiment_id());
   }
   v1::GetExperimentResponse out;
   ASSIGN_OR_RETURN(*out.mutable_view(),
-                   views::GetExperimentView(*view, r.programme_id(), r.experiment_id(),
-                                            scope.clearance, absl::Now()));
+                   views::GetExperimentView(view, *std::move(p), r.experiment_id(), scope.clearance,
+                                            absl::Now()));
   *out.mutable_experiment() = *std::move(e);
-  out.set_as_of_position(view->position());
+  out.set_as_of_position(view.position());
   return out;
 }
 

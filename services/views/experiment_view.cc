@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <set>
 
+#include "app/decider_projection.h"
 #include "domain/dates.h"
 #include "eventstore/status_macros.h"
 #include "views/internal/assemble.h"
@@ -125,9 +126,20 @@ absl::StatusOr<v1::ExperimentView> GetExperimentView(eventstore::ReadView& view,
                                                      std::string_view experiment_id,
                                                      v1::Confidentiality clearance,
                                                      absl::Time now) {
-  const std::string what =
-      "experiment " + std::string(programme_id) + "." + std::string(experiment_id);
-  absl::StatusOr<ProgrammeData> d = internal::LoadProgrammeData(view, programme_id, clearance);
+  ASSIGN_OR_RETURN(std::optional<v1::ProgrammeState> programme,
+                   app::LoadProgramme(view, programme_id, app::Correctables::kOneOff));
+  if (!programme.has_value()) {
+    return internal::NotFound("experiment " + std::string(programme_id) + "." + std::string(experiment_id));
+  }
+  return GetExperimentView(view, *std::move(programme), experiment_id, clearance, now);
+}
+
+absl::StatusOr<v1::ExperimentView> GetExperimentView(eventstore::ReadView& view, v1::ProgrammeState programme,
+                                                     std::string_view experiment_id,
+                                                     v1::Confidentiality clearance, absl::Time now) {
+  const std::string programme_id = programme.programme_id();
+  const std::string what = "experiment " + programme_id + "." + std::string(experiment_id);
+  absl::StatusOr<ProgrammeData> d = internal::LoadProgrammeData(view, std::move(programme), clearance);
   if (absl::IsNotFound(d.status())) return internal::NotFound(what);
   RETURN_IF_ERROR(d.status());
   const v1::ExperimentState* e = d->Experiment(experiment_id);

@@ -65,6 +65,11 @@ absl::StatusOr<v1::ExperimentView> GetExperimentView(eventstore::ReadView& view,
                                                      std::string_view experiment_id,
                                                      v1::Confidentiality clearance,
                                                      absl::Time now);
+// The same for the programme's state the caller read from `view` (with at least the
+// correctable events of app::Correctables::kOneOff; saves reading it again).
+absl::StatusOr<v1::ExperimentView> GetExperimentView(eventstore::ReadView& view, v1::ProgrammeState programme,
+                                                     std::string_view experiment_id,
+                                                     v1::Confidentiality clearance, absl::Time now);
 
 // The council progress report (voortgangsrapportage). NOT_FOUND as GetProgrammeView.
 absl::StatusOr<v1::ProgressReport> BuildProgressReport(eventstore::ReadView& view,

@@ -2,6 +2,7 @@
 // both return exactly what ReadAll does, with filters, personal parts and pages that shrink.
 #include <gtest/gtest.h>
 
+#include "eventstore/stream_memo.h"
 #include "integration/store_fixture.h"
 #include "rocksdb/perf_context.h"
 #include "rocksdb/perf_level.h"
@@ -224,6 +225,81 @@ TEST(ReadViewLog, ReadStreamAndEventAtAreTheLogAtTheViewsSnapshot) {
   auto none = (*view)->EventAt(0);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
+}
+
+// Counts the ReadStreams that reach the view it wraps.
+class CountingView : public ReadView {
+ public:
+  explicit CountingView(ReadView& inner) : inner_(inner) {}
+  uint64_t position() const override { return inner_.position(); }
+  absl::StatusOr<std::optional<std::string>> Get(std::string_view p, std::string_view k) override {
+    return inner_.Get(p, k);
+  }
+  absl::Status Scan(std::string_view p, std::string_view prefix, std::string_view after,
+                    const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return inner_.Scan(p, prefix, after, fn);
+  }
+  absl::StatusOr<uint64_t> ProjectionPosition(std::string_view p) override { return inner_.ProjectionPosition(p); }
+  absl::Status ReadStream(std::string_view stream, const std::function<bool(const RecordedEvent&)>& fn) override {
+    ++stream_reads;
+    return inner_.ReadStream(stream, fn);
+  }
+  absl::StatusOr<std::optional<RecordedEvent>> EventAt(uint64_t position) override { return inner_.EventAt(position); }
+  int stream_reads = 0;
+
+ private:
+  ReadView& inner_;
+};
+
+// StreamMemoView (GetExperiment reads an experiment's stream for its correctable events and
+// again for its history): each stream is read from the log once, whole even when the first
+// reader stops early, and every later read sees the same events in the same order.
+TEST(StreamMemo, ReadsEachStreamOnceAndAnswersLaterReadsTheSame) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  for (int i = 1; i <= 120; ++i) {
+    ASSERT_TRUE(store->Append(OneStream("r" + std::to_string(i), i % 3 == 0 ? "stream-b" : "stream-a",
+                                        ExpectedVersion::Any(), {Event("payload " + std::to_string(i))}))
+                    .ok());
+  }
+  auto view = store->OpenReadView();
+  ASSERT_TRUE(view.ok()) << view.status();
+  std::vector<RecordedEvent> want;
+  ASSERT_TRUE((*view)->ReadStream("stream-a", [&](const RecordedEvent& e) {
+    want.push_back(e);
+    return true;
+  }).ok());
+  ASSERT_EQ(want.size(), 80u);
+
+  CountingView counting(**view);
+  StreamMemoView memo(counting);
+  EXPECT_EQ(memo.position(), (*view)->position());
+  int seen = 0;
+  ASSERT_TRUE(memo.ReadStream("stream-a", [&](const RecordedEvent&) { return ++seen < 3; }).ok());
+  EXPECT_EQ(seen, 3);  // the reader's early stop is kept
+  EXPECT_EQ(counting.stream_reads, 1);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<RecordedEvent> got;
+    ASSERT_TRUE(memo.ReadStream("stream-a", [&](const RecordedEvent& e) {
+      got.push_back(e);
+      return true;
+    }).ok());
+    ASSERT_EQ(got.size(), want.size()) << round;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].header.SerializeAsString(), want[i].header.SerializeAsString()) << i;
+      EXPECT_EQ(got[i].payload, want[i].payload) << i;
+    }
+  }
+  EXPECT_EQ(counting.stream_reads, 1);  // answered from the first read
+  int b = 0;
+  ASSERT_TRUE(memo.ReadStream("stream-b", [&](const RecordedEvent&) { return ++b > 0; }).ok());
+  ASSERT_TRUE(memo.ReadStream("stream-b", [&](const RecordedEvent&) { return ++b > 0; }).ok());
+  EXPECT_EQ(b, 80);
+  EXPECT_EQ(counting.stream_reads, 2);
+  auto at = memo.EventAt(want[5].position());
+  ASSERT_TRUE(at.ok() && at->has_value());
+  EXPECT_EQ((*at)->payload, want[5].payload);
 }
 
 }  // namespace
