@@ -50,18 +50,6 @@ size_t DisplayWidth(std::string_view s) {
   return n;
 }
 
-std::string FormatEuro(int64_t cents) {
-  bool negative = cents < 0;
-  uint64_t abs = negative ? static_cast<uint64_t>(-(cents + 1)) + 1 : static_cast<uint64_t>(cents);
-  std::string whole = std::to_string(abs / 100);
-  std::string grouped;
-  for (size_t i = 0; i < whole.size(); ++i) {
-    if (i > 0 && (whole.size() - i) % 3 == 0) grouped += '.';
-    grouped += whole[i];
-  }
-  return absl::StrFormat("%s€ %s,%02d", negative ? "-" : "", grouped, static_cast<int>(abs % 100));
-}
-
 bool ParseEuro(std::string_view text, int64_t* cents) {
   std::string s;
   for (char c : text) {

@@ -10,13 +10,14 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/budget.h"
 #include "google/protobuf/message.h"
 #include "proeftuin/v1/common.pb.h"
 
 namespace proeftuin::cli {
 
-// "€ 140.000,00", "-€ 12,50".
-std::string FormatEuro(int64_t cents);
+// "€ 140.000,00", "-€ 12,50" (the domain's, which the server's Dutch warnings use too).
+using domain::FormatEuro;
 // Euros to cents: "140000", "140000.50", "140000,5", "€ 140.000,00" (a separator followed by
 // exactly three digits is a thousands separator). False on anything else.
 bool ParseEuro(std::string_view text, int64_t* cents);

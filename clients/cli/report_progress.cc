@@ -564,12 +564,14 @@ ReportSection Warnings(const v1::ProgressReport& r, const Titles& titles) {
     s.paragraphs = {"Geen."};
     return s;
   }
-  s.table_headers = {"Signalering", "Betreft", "Toelichting (systeemmelding, Engels)"};
+  s.table_headers = {"Signalering", "Betreft", "Toelichting"};
   for (const auto& w : r.warnings()) {
     std::vector<std::string> about;
     if (!w.experiment_id().empty()) about.push_back(titles.Of(w.experiment_id()));
     if (!w.subject().empty()) about.push_back(w.subject());
-    s.table_rows.push_back({Nl(w.kind()), about.empty() ? "het programma" : absl::StrJoin(about, ", "), w.message()});
+    // A server from before message_nl sends the English sentence only.
+    s.table_rows.push_back({Nl(w.kind()), about.empty() ? "het programma" : absl::StrJoin(about, ", "),
+                            w.message_nl().empty() ? w.message() : w.message_nl()});
   }
   return s;
 }

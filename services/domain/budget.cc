@@ -3,9 +3,23 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "domain/rules.h"
 
 namespace proeftuin::domain {
+
+std::string FormatEuro(int64_t cents) {
+  bool negative = cents < 0;
+  uint64_t abs = negative ? static_cast<uint64_t>(-(cents + 1)) + 1 : static_cast<uint64_t>(cents);
+  std::string whole = std::to_string(abs / 100);
+  std::string grouped;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped += '.';
+    grouped += whole[i];
+  }
+  return absl::StrFormat("%s€ %s,%02d", negative ? "-" : "", grouped, static_cast<int>(abs % 100));
+}
+
 namespace {
 
 std::string Euro(int64_t cents) {

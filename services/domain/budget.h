@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
 #include "google/protobuf/repeated_ptr_field.h"
@@ -14,6 +15,9 @@
 namespace proeftuin::domain {
 
 using YearAmounts = google::protobuf::RepeatedPtrField<v1::BudgetYearAmount>;
+
+// Euros in Dutch style, for people: "€ 140.000,00", "-€ 12,50".
+std::string FormatEuro(int64_t cents);
 
 // Sum of the amounts.
 int64_t TotalCents(const YearAmounts& amounts);

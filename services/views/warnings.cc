@@ -12,17 +12,22 @@
 namespace proeftuin::views::internal {
 namespace {
 
+// Euros in the English sentences ("EUR 1250.50") and in the Dutch ones ("€ 1.250,50").
 std::string Euro(int64_t cents) {
   const int64_t abs = cents < 0 ? -cents : cents;
   return absl::StrCat(cents < 0 ? "-" : "", "EUR ", abs / 100, ".", abs % 100 < 10 ? "0" : "",
                       abs % 100);
 }
 
+// A warning, in English (`message`) and in Dutch (`message_nl`).
+std::string Nl(int64_t cents) { return domain::FormatEuro(cents); }
+
 void Add(std::vector<v1::ViewWarning>* out, v1::WarningKind kind, std::string message,
-         std::string_view experiment_id = {}, std::string_view subject = {}) {
+         std::string message_nl, std::string_view experiment_id = {}, std::string_view subject = {}) {
   v1::ViewWarning& w = out->emplace_back();
   w.set_kind(kind);
   w.set_message(std::move(message));
+  w.set_message_nl(std::move(message_nl));
   w.set_experiment_id(std::string(experiment_id));
   w.set_subject(std::string(subject));
 }
@@ -40,6 +45,9 @@ void MoneyWarnings(const v1::ExperimentBudget& e, const v1::BudgetView& b,
         absl::StrCat("experiment ", e.experiment_id(), " spent ", Euro(e.spent().cents()), " of ",
                      Euro(e.allocated().cents()), " allocated (", Euro(e.overspent().cents()),
                      " over)"),
+        absl::StrCat("experiment ", e.experiment_id(), " heeft ", Nl(e.spent().cents()),
+                     " besteed van ", Nl(e.allocated().cents()), " toegekend (",
+                     Nl(e.overspent().cents()), " te veel)"),
         e.experiment_id());
   }
   for (const v1::BudgetYearAmount& y : e.allocated_per_year()) {
@@ -47,6 +55,8 @@ void MoneyWarnings(const v1::ExperimentBudget& e, const v1::BudgetView& b,
     Add(out, v1::WARNING_KIND_ALLOCATION_OUTSIDE_BUDGET_YEARS,
         absl::StrCat("experiment ", e.experiment_id(), " has ", Euro(y.amount().cents()),
                      " allocated in ", y.year(), ", no longer a budget year of the programme"),
+        absl::StrCat("aan experiment ", e.experiment_id(), " is ", Nl(y.amount().cents()),
+                     " toegekend in ", y.year(), ", dat geen begrotingsjaar van het programma meer is"),
         e.experiment_id(), absl::StrCat(y.year()));
   }
   for (const v1::BudgetYearAmount& y : e.spent_per_year()) {
@@ -54,6 +64,8 @@ void MoneyWarnings(const v1::ExperimentBudget& e, const v1::BudgetView& b,
     Add(out, v1::WARNING_KIND_SPENDING_OUTSIDE_BUDGET_YEARS,
         absl::StrCat("experiment ", e.experiment_id(), " has ", Euro(y.amount().cents()),
                      " booked to ", y.year(), ", no longer a budget year of the programme"),
+        absl::StrCat("experiment ", e.experiment_id(), " heeft ", Nl(y.amount().cents()),
+                     " besteed in ", y.year(), ", dat geen begrotingsjaar van het programma meer is"),
         e.experiment_id(), absl::StrCat(y.year()));
   }
 }
@@ -63,18 +75,24 @@ void BudgetWarnings(const v1::BudgetView& b, std::vector<v1::ViewWarning>* out) 
   if (total.allocated().cents() > total.budget().cents()) {
     Add(out, v1::WARNING_KIND_OVER_ALLOCATED,
         absl::StrCat("allocations of ", Euro(total.allocated().cents()),
-                     " exceed the programme budget of ", Euro(total.budget().cents())));
+                     " exceed the programme budget of ", Euro(total.budget().cents())),
+        absl::StrCat("de toekenningen (", Nl(total.allocated().cents()),
+                     ") zijn hoger dan het budget van het programma (", Nl(total.budget().cents()), ")"));
   }
   if (total.spent().cents() > total.budget().cents()) {
     Add(out, v1::WARNING_KIND_OVER_SPENT,
         absl::StrCat("spending of ", Euro(total.spent().cents()),
-                     " exceeds the programme budget of ", Euro(total.budget().cents())));
+                     " exceeds the programme budget of ", Euro(total.budget().cents())),
+        absl::StrCat("de bestedingen (", Nl(total.spent().cents()),
+                     ") zijn hoger dan het budget van het programma (", Nl(total.budget().cents()), ")"));
   }
   for (const v1::BudgetLine& y : b.years()) {
     if (!y.is_budget_year() || y.allocated().cents() <= y.budget().cents()) continue;
     Add(out, v1::WARNING_KIND_OVER_ALLOCATED,
         absl::StrCat("allocations of ", Euro(y.allocated().cents()), " in ", y.year(),
                      " exceed that year's budget of ", Euro(y.budget().cents())),
+        absl::StrCat("de toekenningen in ", y.year(), " (", Nl(y.allocated().cents()),
+                     ") zijn hoger dan het budget van dat jaar (", Nl(y.budget().cents()), ")"),
         "", absl::StrCat(y.year()));
   }
   for (const v1::ExperimentBudget& e : b.experiments()) MoneyWarnings(e, b, out);
@@ -94,17 +112,25 @@ void DesignWarnings(const v1::ExperimentState& e, const v1::ProgrammeState& prog
         absl::StrCat("experiment ", id, " is planned ", domain::FormatDate(planning.start()), "..",
                      domain::FormatDate(planning.end()), ", outside the programme period ",
                      domain::FormatDate(period.start()), "..", domain::FormatDate(period.end())),
+        absl::StrCat("experiment ", id, " is gepland van ", domain::FormatDate(planning.start()),
+                     " tot en met ", domain::FormatDate(planning.end()),
+                     ", buiten de programmaperiode (", domain::FormatDate(period.start()),
+                     " tot en met ", domain::FormatDate(period.end()), ")"),
         id);
   }
   if (e.status() == v1::EXPERIMENT_STATUS_PROPOSED && e.design().criteria().empty()) {
     Add(out, v1::WARNING_KIND_MISSING_CRITERIA,
-        absl::StrCat("experiment ", id, " has no evaluation criteria (toetsingscriteria)"), id);
+        absl::StrCat("experiment ", id, " has no evaluation criteria (toetsingscriteria)"),
+        absl::StrCat("experiment ", id, " heeft geen toetsingscriteria"), id);
   }
   if (e.status() == v1::EXPERIMENT_STATUS_PROPOSED &&
       e.design().participation_level() == v1::PARTICIPATION_LEVEL_UNSPECIFIED &&
       e.design().level_waiver_reason().empty()) {
     Add(out, v1::WARNING_KIND_MISSING_LEVEL,
-        absl::StrCat("experiment ", id, " states no participation level and no waiver reason"), id);
+        absl::StrCat("experiment ", id, " states no participation level and no waiver reason"),
+        absl::StrCat("experiment ", id,
+                     " noemt geen trede op de participatieladder en geen reden waarom die ontbreekt"),
+        id);
   }
 }
 
@@ -118,12 +144,16 @@ void ClockWarnings(const v1::ExperimentState& e, const v1::Date& today,
     Add(out, v1::WARNING_KIND_EXPERIMENT_PAST_PLANNING_END,
         absl::StrCat("experiment ", id, " still runs; its planning ended on ",
                      domain::FormatDate(planning.end())),
+        absl::StrCat("experiment ", id, " loopt nog; de planning eindigde op ",
+                     domain::FormatDate(planning.end())),
         id);
   }
   if (e.status() == v1::EXPERIMENT_STATUS_SELECTED && domain::IsSet(planning.start()) &&
       domain::CompareDates(planning.start(), today) < 0) {
     Add(out, v1::WARNING_KIND_EXPERIMENT_NOT_STARTED,
         absl::StrCat("experiment ", id, " has not started; its planning started on ",
+                     domain::FormatDate(planning.start())),
+        absl::StrCat("experiment ", id, " is niet gestart; de planning begon op ",
                      domain::FormatDate(planning.start())),
         id);
   }
@@ -135,13 +165,18 @@ void ProgrammeClockWarnings(const v1::ProgrammeState& p, const v1::ClockFacts& c
     Add(out, v1::WARNING_KIND_EVALUATION_OVERDUE,
         absl::StrCat("the evaluation was due on ",
                      domain::FormatDate(p.design().evaluation_date()), " (",
-                     -clock.days_to_evaluation(), " days ago)"));
+                     -clock.days_to_evaluation(), " days ago)"),
+        absl::StrCat("de evaluatie was gepland op ", domain::FormatDate(p.design().evaluation_date()),
+                     " (", -clock.days_to_evaluation(),
+                     clock.days_to_evaluation() == -1 ? " dag" : " dagen", " geleden)"));
   }
   if (clock.has_days_to_response_deadline() && clock.days_to_response_deadline() < 0) {
     Add(out, v1::WARNING_KIND_RESPONSE_DEADLINE_PASSED,
         absl::StrCat("the council's response deadline ",
                      domain::FormatDate(p.submission().response_deadline()),
-                     " has passed and the programme is not adopted"));
+                     " has passed and the programme is not adopted"),
+        absl::StrCat("de reactietermijn van de raad (", domain::FormatDate(p.submission().response_deadline()),
+                     ") is verstreken en het programma is niet vastgesteld"));
   }
 }
 
@@ -193,6 +228,7 @@ std::vector<v1::ViewWarning> ProgrammeWarnings(const ProgrammeData& d, const v1:
     if (v.answered()) continue;
     Add(&out, v1::WARNING_KIND_COUNCIL_INPUT_UNANSWERED,
         absl::StrCat("council input ", v.input().input_id(), " has no college response"),
+        absl::StrCat("wens of bedenking ", v.input().input_id(), " heeft nog geen reactie van het college"),
         v.input().experiment_id(), v.input().input_id());
   }
   ProgrammeClockWarnings(d.programme, ProgrammeClock(d.programme, today), &out);

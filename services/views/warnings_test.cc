@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <utility>
+
 #include "domain/testing/builders.h"
 #include "views/testing/views_testing.h"
 #include "views/views.h"
@@ -63,6 +67,42 @@ TEST_F(ViewsOfTestProgramme, FlagsABudgetCutARemovedYearAndAShorterPeriod) {
   bool flagged = false;
   for (const auto& item : v.timeline()) flagged |= item.outside_period();
   EXPECT_TRUE(flagged);
+}
+
+// Every warning is said in English (message) and in Dutch (message_nl, what the council's
+// progress report shows), with euros in Dutch style.
+TEST_F(ViewsOfTestProgramme, SaysEachWarningInEnglishAndInDutch) {
+  Run(tk::ProposeCmd("e1"));
+  Run(tk::SelectCmd("e1", {tk::YearEur(2025, 20'000), tk::YearEur(2026, 10'000)}), "college");
+  Run(tk::ProposeCmd("e2"));
+  v1::ProgrammeDesign cut = tk::TestProgrammeDesign();
+  cut.mutable_budget()->mutable_total()->set_cents(15'000 * 100);
+  cut.mutable_budget()->clear_years();
+  *cut.mutable_budget()->add_years() = tk::YearEur(2025, 15'000);
+  *cut.mutable_period()->mutable_end() = tk::D(2025, 3, 31);
+  *cut.mutable_evaluation_date() = tk::D(2025, 4, 30);
+  Run(tk::AmendProgrammeCmd(cut, "Bezuiniging"));
+  std::map<std::string, std::pair<std::string, std::string>> said;  // kind/experiment/subject
+  const v1::ProgrammeView v = View();
+  for (const auto& w : v.warnings()) {
+    EXPECT_FALSE(w.message().empty()) << w.ShortDebugString();
+    EXPECT_FALSE(w.message_nl().empty()) << w.ShortDebugString();
+    EXPECT_NE(w.message(), w.message_nl()) << w.ShortDebugString();
+    said[v1::WarningKind_Name(w.kind()) + "/" + w.experiment_id() + "/" + w.subject()] = {w.message(),
+                                                                                         w.message_nl()};
+  }
+  EXPECT_EQ(said["WARNING_KIND_OVER_ALLOCATED//"].second,
+            "de toekenningen (€ 30.000,00) zijn hoger dan het budget van het programma (€ 15.000,00)");
+  EXPECT_EQ(said["WARNING_KIND_OVER_ALLOCATED//"].first,
+            "allocations of EUR 30000.00 exceed the programme budget of EUR 15000.00");
+  EXPECT_EQ(said["WARNING_KIND_OVER_ALLOCATED//2025"].second,
+            "de toekenningen in 2025 (€ 20.000,00) zijn hoger dan het budget van dat jaar (€ 15.000,00)");
+  EXPECT_EQ(said["WARNING_KIND_ALLOCATION_OUTSIDE_BUDGET_YEARS/e1/2026"].second,
+            "aan experiment e1 is € 10.000,00 toegekend in 2026, dat geen begrotingsjaar van het programma "
+            "meer is");
+  EXPECT_THAT(said["WARNING_KIND_PLANNING_OUTSIDE_PERIOD/e1/"].second,
+              ::testing::MatchesRegex("experiment e1 is gepland van [0-9-]+ tot en met [0-9-]+, buiten de "
+                                      "programmaperiode \\([0-9-]+ tot en met 2025-03-31\\)"));
 }
 
 // Each experiment's participant total stays within int32 (the deciders refuse more); the
