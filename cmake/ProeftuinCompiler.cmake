@@ -10,12 +10,13 @@ endif()
 
 # Debug information: line tables (file:line and function names) are what stack traces, perf and
 # callgrind use. Full debug information (local variables, types) made g++ about 40 % slower per
-# file (README.md, "Build time"); a Debug build, or -DPROEFTUIN_FULL_DEBUG_INFO=ON, keeps it for
-# a debugger session. The flag comes after CMake's -g, and the last -g option wins.
+# file (README.md, "Build time"). Only RelWithDebInfo (the default) is changed: a Debug build, or
+# -DPROEFTUIN_FULL_DEBUG_INFO=ON, keeps full debug information for a debugger session. The flag
+# comes after CMake's -g, and the last -g option wins.
 option(PROEFTUIN_FULL_DEBUG_INFO "Full debug information instead of line tables only" OFF)
 if(NOT PROEFTUIN_FULL_DEBUG_INFO)
   add_compile_options(
-    $<$<NOT:$<CONFIG:Debug>>:$<IF:$<CXX_COMPILER_ID:Clang>,-gline-tables-only,-g1>>)
+    $<$<CONFIG:RelWithDebInfo>:$<IF:$<CXX_COMPILER_ID:Clang>,-gline-tables-only,-g1>>)
 endif()
 
 if(PROEFTUIN_SANITIZE)

@@ -15,6 +15,10 @@ fi
 # single-threaded, so every target still gets its SECONDS of one core. Results are reported in
 # target order once all have ended.
 parallel="${PROEFTUIN_FUZZ_JOBS:-$(nproc)}"
+if ! [[ "$parallel" =~ ^[1-9][0-9]*$ ]]; then
+  echo "run-fuzzers: PROEFTUIN_FUZZ_JOBS must be a positive number, not '$parallel'" >&2
+  exit 2
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 run_one() {
@@ -38,7 +42,7 @@ for t in "${targets[@]}"; do
   name="$(basename "$t")"
   rc="$(cat "$work/$name.rc" 2>/dev/null || echo missing)"
   if [ "$rc" != 0 ]; then
-    cat "$work/$name.log" >&2
+    cat "$work/$name.log" >&2 2>/dev/null || true
     echo "run-fuzzers: $name FAILED (exit status $rc)" >&2
     failed=1
     continue

@@ -12,16 +12,16 @@
 namespace proeftuin::views::internal {
 namespace {
 
-// Euros in the English sentences ("EUR 1250.50") and in the Dutch ones ("€ 1.250,50").
+// Euros in the English sentences ("EUR 1250.50"), and in the Dutch ones ("€ 1.250,50").
 std::string Euro(int64_t cents) {
   const int64_t abs = cents < 0 ? -cents : cents;
   return absl::StrCat(cents < 0 ? "-" : "", "EUR ", abs / 100, ".", abs % 100 < 10 ? "0" : "",
                       abs % 100);
 }
 
-// A warning, in English (`message`) and in Dutch (`message_nl`).
-std::string Nl(int64_t cents) { return domain::FormatEuro(cents); }
+std::string EuroNl(int64_t cents) { return domain::FormatEuro(cents); }
 
+// A warning, in English (`message`) and in Dutch (`message_nl`).
 void Add(std::vector<v1::ViewWarning>* out, v1::WarningKind kind, std::string message,
          std::string message_nl, std::string_view experiment_id = {}, std::string_view subject = {}) {
   v1::ViewWarning& w = out->emplace_back();
@@ -45,9 +45,9 @@ void MoneyWarnings(const v1::ExperimentBudget& e, const v1::BudgetView& b,
         absl::StrCat("experiment ", e.experiment_id(), " spent ", Euro(e.spent().cents()), " of ",
                      Euro(e.allocated().cents()), " allocated (", Euro(e.overspent().cents()),
                      " over)"),
-        absl::StrCat("experiment ", e.experiment_id(), " heeft ", Nl(e.spent().cents()),
-                     " besteed van ", Nl(e.allocated().cents()), " toegekend (",
-                     Nl(e.overspent().cents()), " te veel)"),
+        absl::StrCat("experiment ", e.experiment_id(), " heeft ", EuroNl(e.spent().cents()),
+                     " besteed, ", EuroNl(e.overspent().cents()), " meer dan de toegekende ",
+                     EuroNl(e.allocated().cents())),
         e.experiment_id());
   }
   for (const v1::BudgetYearAmount& y : e.allocated_per_year()) {
@@ -55,8 +55,8 @@ void MoneyWarnings(const v1::ExperimentBudget& e, const v1::BudgetView& b,
     Add(out, v1::WARNING_KIND_ALLOCATION_OUTSIDE_BUDGET_YEARS,
         absl::StrCat("experiment ", e.experiment_id(), " has ", Euro(y.amount().cents()),
                      " allocated in ", y.year(), ", no longer a budget year of the programme"),
-        absl::StrCat("aan experiment ", e.experiment_id(), " is ", Nl(y.amount().cents()),
-                     " toegekend in ", y.year(), ", dat geen begrotingsjaar van het programma meer is"),
+        absl::StrCat("aan experiment ", e.experiment_id(), " is ", EuroNl(y.amount().cents()),
+                     " toegekend in begrotingsjaar ", y.year(), ", dat het programma niet meer heeft"),
         e.experiment_id(), absl::StrCat(y.year()));
   }
   for (const v1::BudgetYearAmount& y : e.spent_per_year()) {
@@ -64,8 +64,8 @@ void MoneyWarnings(const v1::ExperimentBudget& e, const v1::BudgetView& b,
     Add(out, v1::WARNING_KIND_SPENDING_OUTSIDE_BUDGET_YEARS,
         absl::StrCat("experiment ", e.experiment_id(), " has ", Euro(y.amount().cents()),
                      " booked to ", y.year(), ", no longer a budget year of the programme"),
-        absl::StrCat("experiment ", e.experiment_id(), " heeft ", Nl(y.amount().cents()),
-                     " besteed in ", y.year(), ", dat geen begrotingsjaar van het programma meer is"),
+        absl::StrCat("experiment ", e.experiment_id(), " heeft ", EuroNl(y.amount().cents()),
+                     " geboekt op begrotingsjaar ", y.year(), ", dat het programma niet meer heeft"),
         e.experiment_id(), absl::StrCat(y.year()));
   }
 }
@@ -76,23 +76,23 @@ void BudgetWarnings(const v1::BudgetView& b, std::vector<v1::ViewWarning>* out) 
     Add(out, v1::WARNING_KIND_OVER_ALLOCATED,
         absl::StrCat("allocations of ", Euro(total.allocated().cents()),
                      " exceed the programme budget of ", Euro(total.budget().cents())),
-        absl::StrCat("de toekenningen (", Nl(total.allocated().cents()),
-                     ") zijn hoger dan het budget van het programma (", Nl(total.budget().cents()), ")"));
+        absl::StrCat("de toekenningen (", EuroNl(total.allocated().cents()),
+                     ") zijn hoger dan het budget van het programma (", EuroNl(total.budget().cents()), ")"));
   }
   if (total.spent().cents() > total.budget().cents()) {
     Add(out, v1::WARNING_KIND_OVER_SPENT,
         absl::StrCat("spending of ", Euro(total.spent().cents()),
                      " exceeds the programme budget of ", Euro(total.budget().cents())),
-        absl::StrCat("de bestedingen (", Nl(total.spent().cents()),
-                     ") zijn hoger dan het budget van het programma (", Nl(total.budget().cents()), ")"));
+        absl::StrCat("de bestedingen (", EuroNl(total.spent().cents()),
+                     ") zijn hoger dan het budget van het programma (", EuroNl(total.budget().cents()), ")"));
   }
   for (const v1::BudgetLine& y : b.years()) {
     if (!y.is_budget_year() || y.allocated().cents() <= y.budget().cents()) continue;
     Add(out, v1::WARNING_KIND_OVER_ALLOCATED,
         absl::StrCat("allocations of ", Euro(y.allocated().cents()), " in ", y.year(),
                      " exceed that year's budget of ", Euro(y.budget().cents())),
-        absl::StrCat("de toekenningen in ", y.year(), " (", Nl(y.allocated().cents()),
-                     ") zijn hoger dan het budget van dat jaar (", Nl(y.budget().cents()), ")"),
+        absl::StrCat("de toekenningen in ", y.year(), " (", EuroNl(y.allocated().cents()),
+                     ") zijn hoger dan het budget van dat jaar (", EuroNl(y.budget().cents()), ")"),
         "", absl::StrCat(y.year()));
   }
   for (const v1::ExperimentBudget& e : b.experiments()) MoneyWarnings(e, b, out);
@@ -153,7 +153,7 @@ void ClockWarnings(const v1::ExperimentState& e, const v1::Date& today,
     Add(out, v1::WARNING_KIND_EXPERIMENT_NOT_STARTED,
         absl::StrCat("experiment ", id, " has not started; its planning started on ",
                      domain::FormatDate(planning.start())),
-        absl::StrCat("experiment ", id, " is niet gestart; de planning begon op ",
+        absl::StrCat("experiment ", id, " is nog niet gestart; de planning begon op ",
                      domain::FormatDate(planning.start())),
         id);
   }
@@ -176,7 +176,7 @@ void ProgrammeClockWarnings(const v1::ProgrammeState& p, const v1::ClockFacts& c
                      domain::FormatDate(p.submission().response_deadline()),
                      " has passed and the programme is not adopted"),
         absl::StrCat("de reactietermijn van de raad (", domain::FormatDate(p.submission().response_deadline()),
-                     ") is verstreken en het programma is niet vastgesteld"));
+                     ") is verstreken en het programma is nog niet vastgesteld"));
   }
 }
 

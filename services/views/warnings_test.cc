@@ -98,8 +98,8 @@ TEST_F(ViewsOfTestProgramme, SaysEachWarningInEnglishAndInDutch) {
   EXPECT_EQ(said["WARNING_KIND_OVER_ALLOCATED//2025"].second,
             "de toekenningen in 2025 (€ 20.000,00) zijn hoger dan het budget van dat jaar (€ 15.000,00)");
   EXPECT_EQ(said["WARNING_KIND_ALLOCATION_OUTSIDE_BUDGET_YEARS/e1/2026"].second,
-            "aan experiment e1 is € 10.000,00 toegekend in 2026, dat geen begrotingsjaar van het programma "
-            "meer is");
+            "aan experiment e1 is € 10.000,00 toegekend in begrotingsjaar 2026, dat het programma niet meer "
+            "heeft");
   EXPECT_THAT(said["WARNING_KIND_PLANNING_OUTSIDE_PERIOD/e1/"].second,
               ::testing::MatchesRegex("experiment e1 is gepland van [0-9-]+ tot en met [0-9-]+, buiten de "
                                       "programmaperiode \\([0-9-]+ tot en met 2025-03-31\\)"));
