@@ -137,17 +137,17 @@ void AddEndVerbs(CLI::App* noun, Cli* cli) {
 
 void AddReads(CLI::App* noun, Cli* cli) {
   auto args = std::make_shared<std::pair<std::string, std::string>>();
-  CLI::App* show = noun->add_subcommand("show", "Show one experiment");
+  CLI::App* show = noun->add_subcommand("show", "Show one experiment: design, spending, reach, evaluation, deadline, warnings");
   show->add_option("programme", args->first, "The programme id")->required();
   show->add_option("experiment", args->second, "The experiment id")->required();
   show->footer(ExampleFooter(std::string(kPrefix) + "show" + kIds));
   show->callback([cli, args] {
-    v1::ExperimentState e;
-    Outcome o = FetchExperiment(cli, args->first, args->second, &e);
+    v1::GetExperimentResponse r;
+    Outcome o = FetchExperiment(cli, args->first, args->second, &r);
     if (o.exit_code == 0) {
-      v1::GetExperimentResponse r;
-      *r.mutable_experiment() = e;
-      std::cout << (cli->json() ? ToJson(r) + "\n" : ExperimentText(e, cli->color_out()));
+      std::cout << (cli->json() ? ToJson(r) + "\n"
+                                : ExperimentText(r.experiment(), cli->color_out()) +
+                                      ExperimentViewText(r.view(), cli->color_out()));
     }
     cli->set_outcome(o);
   });

@@ -102,16 +102,12 @@ void AddCorrect(CLI::App* noun, Cli* cli) {
 }
 
 Outcome Show(Cli* cli, const std::string& id) {
-  v1::ProgrammeState p;
-  int64_t as_of = 0;
-  if (Outcome o = FetchProgramme(cli, id, &p, &as_of); o.exit_code != 0) return o;
+  v1::GetProgrammeResponse r;
+  if (Outcome o = FetchProgramme(cli, id, &r); o.exit_code != 0) return o;
   if (cli->json()) {
-    v1::GetProgrammeResponse r;
-    *r.mutable_programme() = p;
-    r.set_as_of_position(as_of);
     std::cout << ToJson(r) << "\n";
   } else {
-    std::cout << ProgrammeText(p, cli->color_out());
+    std::cout << ProgrammeText(r.programme(), cli->color_out()) << ProgrammeViewText(r.view(), cli->color_out());
   }
   return Ok();
 }
@@ -148,7 +144,7 @@ Outcome List(Cli* cli) {
 
 void AddReads(CLI::App* noun, Cli* cli) {
   auto id = std::make_shared<std::string>();
-  CLI::App* show = noun->add_subcommand("show", "Show one programme: status, period, budget, council, adoption");
+  CLI::App* show = noun->add_subcommand("show", "Show one programme: status, period, budget per year, experiments, council input, deadlines, warnings");
   show->add_option("programme", *id, "The programme id")->required();
   show->footer(ExampleFooter("proeftuin programme show lv-2024-2027 -o json"));
   show->callback([cli, id] { cli->set_outcome(Show(cli, *id)); });

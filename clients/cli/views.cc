@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_join.h"
 #include "cli/format.h"
+#include "domain/streams.h"
 #include "proeftuin/v1/programme_service.grpc.pb.h"
 
 namespace proeftuin::cli {
@@ -18,6 +19,45 @@ std::string YearsText(const google::protobuf::RepeatedPtrField<v1::BudgetYearAmo
   return absl::StrJoin(parts, ", ");
 }
 
+// A short enum name with spaces: "over_allocated" -> "over allocated".
+std::string Spaced(std::string s) {
+  for (char& c : s) c = c == '_' ? ' ' : c;
+  return s;
+}
+
+std::string EuroText(const v1::Money& m) { return FormatEuro(m.cents()); }
+
+// Days from today, as a person says it.
+std::string DaysText(int32_t days) {
+  if (days == 0) return "today";
+  if (days == 1) return "tomorrow";
+  if (days == -1) return "yesterday";
+  return days > 0 ? "in " + std::to_string(days) + " days" : std::to_string(-days) + " days ago";
+}
+
+std::string Heading(std::string_view title, bool color) { return "\n" + Bold(title, color) + "\n"; }
+
+// Each warning in English, its Dutch sentence (signalering) beneath it.
+std::string WarningsText(const google::protobuf::RepeatedPtrField<v1::ViewWarning>& warnings, bool color) {
+  std::string out = Heading("Warnings (signaleringen)", color);
+  if (warnings.empty()) return out + "none\n";
+  for (const v1::ViewWarning& w : warnings) {
+    std::vector<std::string> about;
+    if (!w.experiment_id().empty()) about.push_back(w.experiment_id());
+    if (!w.subject().empty()) about.push_back(w.subject());
+    out += "- " + Red(Spaced(ShortEnum(v1::WarningKind_descriptor()->FindValueByNumber(w.kind()))), color);
+    if (!about.empty()) out += " (" + absl::StrJoin(about, ", ") + ")";
+    out += ": " + w.message() + "\n";
+    // A server from before message_nl sends the English sentence only.
+    if (!w.message_nl().empty()) out += "  " + Dim("nl:", color) + " " + w.message_nl() + "\n";
+  }
+  return out;
+}
+
+std::string ExperimentStatusText(v1::ExperimentStatus status) {
+  return Spaced(ShortEnum(v1::ExperimentStatus_descriptor()->FindValueByNumber(status)));
+}
+
 std::string CouncilText(const v1::ProgrammeState& p) {
   if (!p.has_submission()) return "not sent to the council yet";
   int answered = 0;
@@ -29,29 +69,40 @@ std::string CouncilText(const v1::ProgrammeState& p) {
 
 }  // namespace
 
-Outcome FetchProgramme(Cli* cli, const std::string& id, v1::ProgrammeState* out, int64_t* as_of) {
+Outcome FetchProgramme(Cli* cli, const std::string& id, v1::GetProgrammeResponse* out) {
   auto stub = v1::ProgrammeService::NewStub(cli->Channel());
   v1::GetProgrammeRequest req;
   req.set_programme_id(id);
-  v1::GetProgrammeResponse resp;
   auto ctx = cli->Context();
-  grpc::Status s = stub->GetProgramme(ctx.get(), req, &resp);
+  grpc::Status s = stub->GetProgramme(ctx.get(), req, out);
   if (!s.ok()) return FromStatus(s, ctx.get(), "show programme " + id);
-  *out = resp.programme();
+  return Ok();
+}
+
+Outcome FetchProgramme(Cli* cli, const std::string& id, v1::ProgrammeState* out, int64_t* as_of) {
+  v1::GetProgrammeResponse resp;
+  if (Outcome o = FetchProgramme(cli, id, &resp); o.exit_code != 0) return o;
+  *out = std::move(*resp.mutable_programme());
   if (as_of != nullptr) *as_of = static_cast<int64_t>(resp.as_of_position());
   return Ok();
 }
 
-Outcome FetchExperiment(Cli* cli, const std::string& programme, const std::string& id, v1::ExperimentState* out) {
+Outcome FetchExperiment(Cli* cli, const std::string& programme, const std::string& id,
+                        v1::GetExperimentResponse* out) {
   auto stub = v1::ProgrammeService::NewStub(cli->Channel());
   v1::GetExperimentRequest req;
   req.set_programme_id(programme);
   req.set_experiment_id(id);
-  v1::GetExperimentResponse resp;
   auto ctx = cli->Context();
-  grpc::Status s = stub->GetExperiment(ctx.get(), req, &resp);
+  grpc::Status s = stub->GetExperiment(ctx.get(), req, out);
   if (!s.ok()) return FromStatus(s, ctx.get(), "show experiment " + programme + "." + id);
-  *out = resp.experiment();
+  return Ok();
+}
+
+Outcome FetchExperiment(Cli* cli, const std::string& programme, const std::string& id, v1::ExperimentState* out) {
+  v1::GetExperimentResponse resp;
+  if (Outcome o = FetchExperiment(cli, programme, id, &resp); o.exit_code != 0) return o;
+  *out = std::move(*resp.mutable_experiment());
   return Ok();
 }
 
@@ -139,7 +190,6 @@ std::string ExperimentText(const v1::ExperimentState& e, bool color) {
                     {"Requested", FormatEuro(d.conditions().budget_requested().cents())},
                     {"Allocated", YearsText(e.allocation())},
                     {"Spent", FormatEuro(e.spent().cents())},
-                    {"Progress", std::to_string(e.progress_percent()) + " %"},
                     {"Activities", std::to_string(e.activity_count()) + " (" + std::to_string(e.participant_count()) +
                                        " participants, " + std::to_string(e.seldom_heard_reached_count()) +
                                        " seldom heard)"},
@@ -149,6 +199,111 @@ std::string ExperimentText(const v1::ExperimentState& e, bool color) {
                     {"End reason", e.end_reason()},
                     {"Version", std::to_string(e.stream_version())}},
                    color);
+}
+
+std::string ProgrammeViewText(const v1::ProgrammeView& v, bool color) {
+  std::string out = Heading("Budget per year (begroting)", color);
+  Table budget({"YEAR", "BUDGET", "ALLOCATED", "SPENT", "UNALLOCATED", "REMAINING"});
+  for (size_t i = 1; i <= 5; ++i) budget.AlignRight(i);
+  bool other_years = false;
+  for (const v1::BudgetLine& y : v.budget().years()) {
+    other_years |= !y.is_budget_year();
+    budget.AddRow({std::to_string(y.year()) + (y.is_budget_year() ? "" : " *"), EuroText(y.budget()),
+                   EuroText(y.allocated()), EuroText(y.spent()), EuroText(y.unallocated()), EuroText(y.remaining())});
+  }
+  const v1::BudgetLine& total = v.budget().total();
+  budget.AddRow({"total", EuroText(total.budget()), EuroText(total.allocated()), EuroText(total.spent()),
+                 EuroText(total.unallocated()), EuroText(total.remaining())});
+  out += budget.Render(color);
+  if (other_years) out += "* not a budget year of the programme\n";
+
+  std::vector<std::string> by_status;
+  for (const v1::StatusCount& c : v.experiments_by_status()) {
+    by_status.push_back(std::to_string(c.count()) + " " + ExperimentStatusText(c.status()));
+  }
+  const v1::ProgressRollUp& progress = v.progress();
+  std::vector<std::string> open_inputs(v.open_council_inputs().begin(), v.open_council_inputs().end());
+  const v1::KnowledgeSessionsView& sessions = v.knowledge_sessions();
+  std::vector<std::pair<std::string, std::string>> facts = {
+      {"Experiments", std::to_string(v.experiments_size()) +
+                          (by_status.empty() ? "" : " (" + absl::StrJoin(by_status, ", ") + ")")},
+      {"Progress", "average " + std::to_string(progress.average_progress_percent()) + " %; " +
+                       std::to_string(progress.activity_count()) + " activities, " +
+                       std::to_string(progress.participant_count()) + " participants, " +
+                       std::to_string(progress.seldom_heard_reached_count()) + " seldom heard reached"},
+      {"Council input", std::to_string(v.council_inputs_size()) + " wish(es)/objection(s) (wensen en bedenkingen), " +
+                            (open_inputs.empty() ? "none open"
+                                                 : std::to_string(open_inputs.size()) + " without the college's "
+                                                   "response: " + absl::StrJoin(open_inputs, ", "))},
+      {"Knowledge sessions", std::to_string(sessions.count()) + ", " + std::to_string(sessions.attendee_count()) +
+                                 " attendees" +
+                                 (sessions.seldom_heard_groups_reached().empty()
+                                      ? ""
+                                      : "; seldom heard reached: " +
+                                            absl::StrJoin(sessions.seldom_heard_groups_reached(), ", "))},
+      {"Decisions", std::to_string(v.decisions_size())}};
+  const v1::ClockFacts& clock = v.clock();
+  facts.push_back({"Today", FormatDate(clock.today())});
+  if (clock.has_days_to_period_end()) facts.push_back({"Period ends", DaysText(clock.days_to_period_end())});
+  if (clock.has_days_to_evaluation()) {
+    facts.push_back({"Evaluation date", DaysText(clock.days_to_evaluation()) +
+                                            (clock.evaluation_overdue() ? " (overdue: not evaluated)" : "")});
+  }
+  if (clock.has_days_to_response_deadline()) {
+    facts.push_back({"Council response due", DaysText(clock.days_to_response_deadline())});
+  }
+  out += Heading("Overview", color) + KeyValues(facts, color);
+  return out + WarningsText(v.warnings(), color);
+}
+
+std::string ExperimentViewText(const v1::ExperimentView& v, bool color) {
+  const v1::ExperimentBudget& money = v.budget();
+  std::string spending = EuroText(money.spent()) + " of " + EuroText(money.allocated()) + " allocated";
+  if (money.overspent().cents() > 0) spending += ", " + EuroText(money.overspent()) + " over";
+  if (money.released()) spending += " (allocation released)";
+  // As in the programme's roll-up: an experiment that started and ended is done, whatever it
+  // last reported.
+  std::string progress = std::to_string(v.progress_percent()) + " % (last reported)";
+  if (v.dates().has_started_on() && v.dates().has_ended_on()) {
+    progress = "100 % (ended; last reported " + std::to_string(v.progress_percent()) + " %)";
+  }
+  std::vector<std::pair<std::string, std::string>> facts = {{"Progress", progress}, {"Spending", spending}};
+  if (!v.reach().seldom_heard_groups_reached().empty()) {
+    facts.push_back({"Seldom heard reached", absl::StrJoin(v.reach().seldom_heard_groups_reached(), ", ")});
+  }
+  facts.push_back({"Progress reports", std::to_string(v.progress_reports_size())});
+  facts.push_back({"Council input", std::to_string(v.council_inputs_size()) + " wish(es)/objection(s)"});
+  facts.push_back({"Knowledge sessions", std::to_string(v.knowledge_sessions_size())});
+  facts.push_back({"Corrections", std::to_string(v.corrections_size())});
+  facts.push_back({"History", std::to_string(v.history_size()) + " events (proeftuin audit log --object " +
+                                  domain::ExperimentStream(v.programme_id(), v.experiment_id()) + ")"});
+  const v1::ClockFacts& clock = v.clock();
+  facts.push_back({"Today", FormatDate(clock.today())});
+  // The planning's end is a deadline only until the experiment ends.
+  if (clock.has_days_to_planning_end() && !v.dates().has_ended_on()) facts.push_back({"Planning ends", DaysText(clock.days_to_planning_end())});
+  std::string out = Heading("Overview", color) + KeyValues(facts, color);
+
+  const v1::EvaluationView& evaluation = v.evaluation();
+  out += Heading("Evaluation against the criteria (toetsingscriteria)", color);
+  Table criteria({"CRITERION", "NORM", "SCORE"});
+  for (const v1::CriterionEvaluation& c : evaluation.criteria()) {
+    criteria.AddRow({c.criterion().criterion_id(), c.criterion().norm(),
+                     c.has_score() ? ShortEnum(v1::Score_descriptor()->FindValueByNumber(c.score().score())) : "-"});
+  }
+  if (criteria.empty()) {
+    out += "no criteria set\n";
+  } else {
+    out += criteria.Render(color);
+  }
+  if (evaluation.evaluated()) {
+    out += "Evaluated on " + FormatDate(evaluation.evaluated_on()) + ": " + std::to_string(evaluation.good_count()) +
+           " good, " + std::to_string(evaluation.sufficient_count()) + " sufficient, " +
+           std::to_string(evaluation.insufficient_count()) + " insufficient; conclusion " +
+           ShortEnum(v1::Conclusion_descriptor()->FindValueByNumber(evaluation.conclusion())) + "\n";
+  } else {
+    out += "not evaluated yet\n";
+  }
+  return out + WarningsText(v.warnings(), color);
 }
 
 std::string ExperimentsTable(const std::vector<v1::ExperimentState>& es, bool color) {

@@ -8,13 +8,20 @@
 #include <vector>
 
 #include "cli/cli.h"
+#include "proeftuin/v1/programme_service.pb.h"
 #include "proeftuin/v1/state.pb.h"
+#include "proeftuin/v1/views.pb.h"
 
 namespace proeftuin::cli {
 
-// GetProgramme. `as_of` (optional) receives the position the answer is consistent with.
+// GetProgramme: the whole answer (state, view, position).
+Outcome FetchProgramme(Cli* cli, const std::string& id, v1::GetProgrammeResponse* out);
+// GetProgramme's state only. `as_of` (optional) receives the position the answer is consistent with.
 Outcome FetchProgramme(Cli* cli, const std::string& id, v1::ProgrammeState* out, int64_t* as_of = nullptr);
-// GetExperiment.
+// GetExperiment: the whole answer (state, view, position).
+Outcome FetchExperiment(Cli* cli, const std::string& programme, const std::string& id,
+                        v1::GetExperimentResponse* out);
+// GetExperiment's state only.
 Outcome FetchExperiment(Cli* cli, const std::string& programme, const std::string& id, v1::ExperimentState* out);
 // Every experiment of a programme (all pages of ListExperiments).
 Outcome FetchExperiments(Cli* cli, const std::string& programme, std::vector<v1::ExperimentState>* out,
@@ -31,6 +38,13 @@ std::string LevelText(const v1::ExperimentDesign& d);
 // Key-value views for `show`.
 std::string ProgrammeText(const v1::ProgrammeState& p, bool color);
 std::string ExperimentText(const v1::ExperimentState& e, bool color);
+// What `show` prints after the key-value lines: the server's view of the programme (budget per
+// year, experiments by status, progress, council input, knowledge sessions, deadlines as of the
+// query, and the warnings (signaleringen) in English and Dutch).
+std::string ProgrammeViewText(const v1::ProgrammeView& v, bool color);
+// The same for one experiment: spending against its allocation, reach, evaluation against its
+// criteria, council input about it, corrections, its deadline and warnings.
+std::string ExperimentViewText(const v1::ExperimentView& v, bool color);
 // The table of `experiment list`.
 std::string ExperimentsTable(const std::vector<v1::ExperimentState>& es, bool color);
 
