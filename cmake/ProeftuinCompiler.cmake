@@ -44,13 +44,20 @@ endfunction()
 
 include(GoogleTest)
 # proeftuin_test(<name> SOURCES ... LIBS ...): one GoogleTest binary registered with CTest.
+# COST (optional): about the seconds the executable's longest tests take under the sanitizers.
+# ctest -j starts tests of a higher cost first; a clean checkout has no timings of earlier runs
+# (CTestCostData.txt), so without it the longest tests, defined last, would start last and run
+# alone at the end.
 function(proeftuin_test name)
-  cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(T "" "TIMEOUT;COST" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
   proeftuin_warnings(${name})
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 300)
   endif()
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${T_TIMEOUT})
+  if(NOT T_COST)
+    set(T_COST 0)
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT ${T_TIMEOUT} COST ${T_COST})
 endfunction()
