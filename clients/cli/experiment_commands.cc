@@ -147,7 +147,7 @@ void AddReads(CLI::App* noun, Cli* cli) {
     if (o.exit_code == 0) {
       std::cout << (cli->json() ? ToJson(r) + "\n"
                                 : ExperimentText(r.experiment(), cli->color_out()) +
-                                      ExperimentViewText(r.view(), cli->color_out()));
+                                      (r.has_view() ? ExperimentViewText(r.view(), cli->color_out()) : ""));
     }
     cli->set_outcome(o);
   });

@@ -107,7 +107,9 @@ Outcome Show(Cli* cli, const std::string& id) {
   if (cli->json()) {
     std::cout << ToJson(r) << "\n";
   } else {
-    std::cout << ProgrammeText(r.programme(), cli->color_out()) << ProgrammeViewText(r.view(), cli->color_out());
+    // A server from before the views sends none.
+    std::cout << ProgrammeText(r.programme(), cli->color_out())
+              << (r.has_view() ? ProgrammeViewText(r.view(), cli->color_out()) : "");
   }
   return Ok();
 }

@@ -19,7 +19,7 @@ std::string YearsText(const google::protobuf::RepeatedPtrField<v1::BudgetYearAmo
   return absl::StrJoin(parts, ", ");
 }
 
-// A short enum name with spaces: "over_allocated" -> "over allocated".
+// A short enum name with spaces: "not_evaluable" -> "not evaluable".
 std::string Spaced(std::string s) {
   for (char& c : s) c = c == '_' ? ' ' : c;
   return s;
@@ -37,6 +37,14 @@ std::string DaysText(int32_t days) {
 
 std::string Heading(std::string_view title, bool color) { return "\n" + Bold(title, color) + "\n"; }
 
+// "over-spent"; a kind this CLI does not know yet by its number.
+std::string WarningKindText(v1::WarningKind kind) {
+  std::string name = ShortEnum(v1::WarningKind_descriptor()->FindValueByNumber(kind));
+  if (name.empty()) return "warning " + std::to_string(static_cast<int>(kind));
+  for (char& c : name) c = c == '_' ? '-' : c;
+  return name;
+}
+
 // Each warning in English, its Dutch sentence (signalering) beneath it.
 std::string WarningsText(const google::protobuf::RepeatedPtrField<v1::ViewWarning>& warnings, bool color) {
   std::string out = Heading("Warnings (signaleringen)", color);
@@ -45,7 +53,7 @@ std::string WarningsText(const google::protobuf::RepeatedPtrField<v1::ViewWarnin
     std::vector<std::string> about;
     if (!w.experiment_id().empty()) about.push_back(w.experiment_id());
     if (!w.subject().empty()) about.push_back(w.subject());
-    out += "- " + Red(Spaced(ShortEnum(v1::WarningKind_descriptor()->FindValueByNumber(w.kind()))), color);
+    out += "- " + Red(WarningKindText(w.kind()), color);
     if (!about.empty()) out += " (" + absl::StrJoin(about, ", ") + ")";
     out += ": " + w.message() + "\n";
     // A server from before message_nl sends the English sentence only.
@@ -56,6 +64,14 @@ std::string WarningsText(const google::protobuf::RepeatedPtrField<v1::ViewWarnin
 
 std::string ExperimentStatusText(v1::ExperimentStatus status) {
   return Spaced(ShortEnum(v1::ExperimentStatus_descriptor()->FindValueByNumber(status)));
+}
+
+// Ended after it started: done, whatever progress it last reported (the views count it so).
+bool EndedAfterStart(const v1::ExperimentView& v) {
+  const v1::ExperimentStatus s = v.status();
+  const bool ended = s == v1::EXPERIMENT_STATUS_COMPLETED || s == v1::EXPERIMENT_STATUS_STOPPED_EARLY ||
+                     s == v1::EXPERIMENT_STATUS_EVALUATED || s == v1::EXPERIMENT_STATUS_NOT_EVALUABLE;
+  return ended && v.dates().has_started_on();
 }
 
 std::string CouncilText(const v1::ProgrammeState& p) {
@@ -216,6 +232,10 @@ std::string ProgrammeViewText(const v1::ProgrammeView& v, bool color) {
                  EuroText(total.unallocated()), EuroText(total.remaining())});
   out += budget.Render(color);
   if (other_years) out += "* not a budget year of the programme\n";
+  out += Dim("allocated: toegekend; spent: besteed; unallocated: vrij te besteden (budget - allocated); "
+             "remaining: resterend (budget - spent)",
+             color) +
+         "\n";
 
   std::vector<std::string> by_status;
   for (const v1::StatusCount& c : v.experiments_by_status()) {
@@ -227,30 +247,33 @@ std::string ProgrammeViewText(const v1::ProgrammeView& v, bool color) {
   std::vector<std::pair<std::string, std::string>> facts = {
       {"Experiments", std::to_string(v.experiments_size()) +
                           (by_status.empty() ? "" : " (" + absl::StrJoin(by_status, ", ") + ")")},
-      {"Progress", "average " + std::to_string(progress.average_progress_percent()) + " %; " +
-                       std::to_string(progress.activity_count()) + " activities, " +
-                       std::to_string(progress.participant_count()) + " participants, " +
-                       std::to_string(progress.seldom_heard_reached_count()) + " seldom heard reached"},
+      {"Progress", progress.experiments() == 0
+                       ? "no experiment selected yet"
+                       : "average " + std::to_string(progress.average_progress_percent()) + " % over the " +
+                             std::to_string(progress.experiments()) + " selected; " +
+                             std::to_string(progress.activity_count()) + " activities, " +
+                             std::to_string(progress.participant_count()) + " participants, " +
+                             std::to_string(progress.seldom_heard_reached_count()) + " seldom-heard reached"},
       {"Council input", std::to_string(v.council_inputs_size()) + " wish(es)/objection(s) (wensen en bedenkingen), " +
                             (open_inputs.empty() ? "none open"
                                                  : std::to_string(open_inputs.size()) + " without the college's "
                                                    "response: " + absl::StrJoin(open_inputs, ", "))},
-      {"Knowledge sessions", std::to_string(sessions.count()) + ", " + std::to_string(sessions.attendee_count()) +
-                                 " attendees" +
-                                 (sessions.seldom_heard_groups_reached().empty()
-                                      ? ""
-                                      : "; seldom heard reached: " +
-                                            absl::StrJoin(sessions.seldom_heard_groups_reached(), ", "))},
+      {"Session reach", std::to_string(sessions.attendee_count()) + " attendees at " +
+                            std::to_string(sessions.count()) + " knowledge session(s)" +
+                            (sessions.seldom_heard_groups_reached().empty()
+                                 ? ""
+                                 : "; seldom-heard groups reached: " +
+                                       absl::StrJoin(sessions.seldom_heard_groups_reached(), ", "))},
       {"Decisions", std::to_string(v.decisions_size())}};
   const v1::ClockFacts& clock = v.clock();
   facts.push_back({"Today", FormatDate(clock.today())});
-  if (clock.has_days_to_period_end()) facts.push_back({"Period ends", DaysText(clock.days_to_period_end())});
+  if (clock.has_days_to_period_end()) facts.push_back({"Period end", DaysText(clock.days_to_period_end())});
   if (clock.has_days_to_evaluation()) {
-    facts.push_back({"Evaluation date", DaysText(clock.days_to_evaluation()) +
-                                            (clock.evaluation_overdue() ? " (overdue: not evaluated)" : "")});
+    facts.push_back({"Evaluation due", DaysText(clock.days_to_evaluation()) +
+                                           (clock.evaluation_overdue() ? " (overdue: not evaluated)" : "")});
   }
   if (clock.has_days_to_response_deadline()) {
-    facts.push_back({"Council response due", DaysText(clock.days_to_response_deadline())});
+    facts.push_back({"Council's response due", DaysText(clock.days_to_response_deadline()) + " (reactietermijn)"});
   }
   out += Heading("Overview", color) + KeyValues(facts, color);
   return out + WarningsText(v.warnings(), color);
@@ -261,15 +284,13 @@ std::string ExperimentViewText(const v1::ExperimentView& v, bool color) {
   std::string spending = EuroText(money.spent()) + " of " + EuroText(money.allocated()) + " allocated";
   if (money.overspent().cents() > 0) spending += ", " + EuroText(money.overspent()) + " over";
   if (money.released()) spending += " (allocation released)";
-  // As in the programme's roll-up: an experiment that started and ended is done, whatever it
-  // last reported.
   std::string progress = std::to_string(v.progress_percent()) + " % (last reported)";
-  if (v.dates().has_started_on() && v.dates().has_ended_on()) {
+  if (EndedAfterStart(v)) {
     progress = "100 % (ended; last reported " + std::to_string(v.progress_percent()) + " %)";
   }
   std::vector<std::pair<std::string, std::string>> facts = {{"Progress", progress}, {"Spending", spending}};
   if (!v.reach().seldom_heard_groups_reached().empty()) {
-    facts.push_back({"Seldom heard reached", absl::StrJoin(v.reach().seldom_heard_groups_reached(), ", ")});
+    facts.push_back({"Seldom-heard reached", absl::StrJoin(v.reach().seldom_heard_groups_reached(), ", ")});
   }
   facts.push_back({"Progress reports", std::to_string(v.progress_reports_size())});
   facts.push_back({"Council input", std::to_string(v.council_inputs_size()) + " wish(es)/objection(s)"});
@@ -279,8 +300,11 @@ std::string ExperimentViewText(const v1::ExperimentView& v, bool color) {
                                   domain::ExperimentStream(v.programme_id(), v.experiment_id()) + ")"});
   const v1::ClockFacts& clock = v.clock();
   facts.push_back({"Today", FormatDate(clock.today())});
-  // The planning's end is a deadline only until the experiment ends.
-  if (clock.has_days_to_planning_end() && !v.dates().has_ended_on()) facts.push_back({"Planning ends", DaysText(clock.days_to_planning_end())});
+  // The planning's end is a deadline while the experiment is selected or running.
+  const bool under_way = v.status() == v1::EXPERIMENT_STATUS_SELECTED || v.status() == v1::EXPERIMENT_STATUS_STARTED;
+  if (clock.has_days_to_planning_end() && under_way) {
+    facts.push_back({"Planning end", DaysText(clock.days_to_planning_end())});
+  }
   std::string out = Heading("Overview", color) + KeyValues(facts, color);
 
   const v1::EvaluationView& evaluation = v.evaluation();
@@ -290,16 +314,17 @@ std::string ExperimentViewText(const v1::ExperimentView& v, bool color) {
     criteria.AddRow({c.criterion().criterion_id(), c.criterion().norm(),
                      c.has_score() ? ShortEnum(v1::Score_descriptor()->FindValueByNumber(c.score().score())) : "-"});
   }
-  if (criteria.empty()) {
-    out += "no criteria set\n";
-  } else {
-    out += criteria.Render(color);
-  }
+  out += criteria.empty() ? "no criteria set\n" : criteria.Render(color);
   if (evaluation.evaluated()) {
     out += "Evaluated on " + FormatDate(evaluation.evaluated_on()) + ": " + std::to_string(evaluation.good_count()) +
            " good, " + std::to_string(evaluation.sufficient_count()) + " sufficient, " +
-           std::to_string(evaluation.insufficient_count()) + " insufficient; conclusion " +
+           std::to_string(evaluation.insufficient_count()) + " insufficient (" +
+           (evaluation.overall_sufficient() ? "sufficient" : "not sufficient") + " overall); conclusion " +
            ShortEnum(v1::Conclusion_descriptor()->FindValueByNumber(evaluation.conclusion())) + "\n";
+  } else if (v.status() == v1::EXPERIMENT_STATUS_NOT_EVALUABLE || v.status() == v1::EXPERIMENT_STATUS_WITHDRAWN ||
+             v.status() == v1::EXPERIMENT_STATUS_REJECTED) {
+    out += "not evaluated: " + ExperimentStatusText(v.status()) +
+           (v.end_reason().empty() ? "" : " (" + v.end_reason() + ")") + "\n";
   } else {
     out += "not evaluated yet\n";
   }

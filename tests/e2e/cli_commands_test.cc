@@ -64,13 +64,17 @@ TEST_F(CliTest, ExampleProgrammeRunsThroughEveryCommandVerbAndReadsMatchTheGolde
   EXPECT_NE(table.out.find("\n2025    € 70.000,00   € 65.000,00  € 58.000,00   € 5.000,00  € 12.000,00\n"),
             std::string::npos)
       << table.out;
-  EXPECT_NE(table.out.find("Experiments         7 (1 started, 4 evaluated, 1 withdrawn, 1 rejected)"),
+  EXPECT_NE(table.out.find("Experiments     7 (1 started, 4 evaluated, 1 withdrawn, 1 rejected)"),
             std::string::npos)
       << table.out;
-  EXPECT_NE(table.out.find("Council input       3 wish(es)/objection(s) (wensen en bedenkingen), none open"),
+  EXPECT_NE(table.out.find("Progress        average 96 % over the 5 selected; 6 activities, 1800 participants, 80 "
+                           "seldom-heard reached\n"),
             std::string::npos)
       << table.out;
-  EXPECT_NE(table.out.find("\nWarnings (signaleringen)\n- over spent (parkeren-rond-de-mall): experiment "
+  EXPECT_NE(table.out.find("Council input   3 wish(es)/objection(s) (wensen en bedenkingen), none open"),
+            std::string::npos)
+      << table.out;
+  EXPECT_NE(table.out.find("\nWarnings (signaleringen)\n- over-spent (parkeren-rond-de-mall): experiment "
                            "parkeren-rond-de-mall spent EUR 18250.00 of EUR 15000.00 allocated (EUR 3250.00 over)\n"
                            "  nl: experiment parkeren-rond-de-mall heeft € 18.250,00 besteed, € 3.250,00 meer dan de "
                            "toegekende € 15.000,00\n"),
@@ -85,7 +89,8 @@ TEST_F(CliTest, ExampleProgrammeRunsThroughEveryCommandVerbAndReadsMatchTheGolde
   EXPECT_NE(experiment.out.find("\nterugkoppeling  alle deelnemers binnen 6 weken      insufficient\n"),
             std::string::npos)
       << experiment.out;
-  EXPECT_NE(experiment.out.find("Evaluated on 2025-02-20: 1 good, 2 sufficient, 1 insufficient; conclusion adapt\n"),
+  EXPECT_NE(experiment.out.find("Evaluated on 2025-02-20: 1 good, 2 sufficient, 1 insufficient (sufficient overall); "
+                                  "conclusion adapt\n"),
             std::string::npos)
       << experiment.out;
   EXPECT_NE(experiment.out.find("  nl: experiment parkeren-rond-de-mall heeft € 18.250,00 besteed"), std::string::npos)

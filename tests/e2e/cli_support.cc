@@ -149,7 +149,9 @@ int CliTest::RunExampleThroughCli(absl::Time until) {
     for (const char* p : v.positionals) {
       args.push_back(action.GetReflection()->GetString(action, action.GetDescriptor()->FindFieldByName(p)));
     }
-    args.insert(args.end(), {"-f", "-", "--request-id", "example-" + step.label});
+    // The step's business date, as RunExample sends it.
+    args.insert(args.end(), {"-f", "-", "--request-id", "example-" + step.label, "--occurred-on",
+                             absl::FormatTime("%Y-%m-%d", step.at, absl::UTCTimeZone())});
     std::string json;
     (void)google::protobuf::util::MessageToJsonString(action, &json);
     CliResult r = Cli(args, step.role, json);

@@ -37,7 +37,7 @@ class CliTest : public E2eTest {
   std::string TokenFile(const std::string& role) const { return dir_.path() + "/tokens/" + role + ".token"; }
   std::string home() const { return dir_.path() + "/home"; }
   // Runs every example step dated up to `until` (default: now) through the CLI (`<noun> <verb> …
-  // -f -`); returns how many ran. Goldens use kGoldenDay, so they do not change as days pass.
+  // -f - --occurred-on <the step's date>`); returns how many ran. Goldens use kGoldenDay, so they do not change as days pass.
   int RunExampleThroughCli(absl::Time until = absl::Now());
 };
 

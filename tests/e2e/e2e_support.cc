@@ -66,8 +66,15 @@ int E2eTest::RunExample(absl::Time until) {
     if (step.at > until) break;
     EXPECT_TRUE(positions.Resolve(&step).ok()) << step.label;
     v1::CommandResult result;
-    grpc::Status s = clients::SendCommand(channel.get(), Ctx(TokenFor(step.role)).get(), step.command,
-                                          Options("example-" + step.label), &result);
+    // The step's business date, as the seed gives it: the events' occurred_on and the dates the
+    // domain takes from it (a draft's, an amendment's) do not depend on the day the test runs.
+    v1::CommandOptions options = Options("example-" + step.label);
+    const absl::CivilDay day = absl::ToCivilDay(step.at, absl::UTCTimeZone());
+    options.mutable_occurred_on()->set_year(static_cast<int32_t>(day.year()));
+    options.mutable_occurred_on()->set_month(day.month());
+    options.mutable_occurred_on()->set_day(day.day());
+    grpc::Status s =
+        clients::SendCommand(channel.get(), Ctx(TokenFor(step.role)).get(), step.command, options, &result);
     EXPECT_TRUE(s.ok()) << step.label << ": " << s.error_message();
     if (!s.ok()) break;
     if (result.stream_versions_size() > 0) {

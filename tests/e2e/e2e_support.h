@@ -30,7 +30,8 @@ class E2eTest : public ::testing::Test {
   // The token of a role name as used by domain::ExampleStep ("programme_manager", "griffie",...).
   const std::string& TokenFor(const std::string& role);
   // Runs the example programme's steps dated up to `until` (default: now) through the gRPC API,
-  // with request ids "example-<step label>"; returns how many ran.
+  // with request ids "example-<step label>" and each step's date as its business date
+  // (occurred_on); returns how many ran.
   int RunExample(absl::Time until = absl::Now());
   v1::CommandOptions Options(const std::string& request_id) const;
 
