@@ -14,7 +14,6 @@
 namespace proeftuin::eventstore::testing {
 namespace {
 
-using Kind = ExpectedVersion::Kind;
 
 class AppendTest : public ::testing::Test {
  protected:

@@ -10,7 +10,7 @@
 namespace proeftuin::eventstore::testing {
 namespace {
 
-using Kind = SubscriptionMessage::Kind;
+using MessageKind = SubscriptionMessage::Kind;
 
 void AppendMany(EventStore& store, const std::string& prefix, int n, const std::string& stream) {
   for (int i = 0; i < n; ++i) {
@@ -32,10 +32,10 @@ TEST(Subscription, CatchesUpThenGoesLiveWithNoGapOrDuplicate) {
   while (seen.size() < 2000) {
     auto m = sub->Next(absl::Now() + absl::Seconds(10));
     ASSERT_TRUE(m.ok()) << m.status();
-    if (m->kind == Kind::kCaughtUp) {
+    if (m->kind == MessageKind::kCaughtUp) {
       ++caught_up;
       caught_up_after = seen.size();
-    } else if (m->kind == Kind::kEvent) {
+    } else if (m->kind == MessageKind::kEvent) {
       seen.push_back(m->event->position());
     }
   }
@@ -64,11 +64,11 @@ TEST(Subscription, FiltersByStreamPrefixAndTypeAndSendsCheckpoints) {
   for (;;) {
     auto m = sub->Next(absl::Now() + absl::Seconds(5));
     ASSERT_TRUE(m.ok()) << m.status();
-    if (m->kind == Kind::kCaughtUp) {
+    if (m->kind == MessageKind::kCaughtUp) {
       EXPECT_EQ(m->position, 300u);
       break;
     }
-    if (m->kind == Kind::kCheckpoint) {
+    if (m->kind == MessageKind::kCheckpoint) {
       ++checkpoints;
       continue;
     }
@@ -89,11 +89,11 @@ TEST(Subscription, IdleSubscriberGetsCheckpointWhenOnlyFilteredEventsArrive) {
   auto sub = store->Subscribe(so);
   auto first = sub->Next(absl::Now() + absl::Seconds(5));
   ASSERT_TRUE(first.ok());
-  EXPECT_EQ(first->kind, Kind::kCaughtUp);
+  EXPECT_EQ(first->kind, MessageKind::kCaughtUp);
   AppendMany(*store, "other-", 5, "other");
   auto m = sub->Next(absl::Now() + absl::Seconds(5));
   ASSERT_TRUE(m.ok()) << m.status();
-  EXPECT_EQ(m->kind, Kind::kCheckpoint);
+  EXPECT_EQ(m->kind, MessageKind::kCheckpoint);
   EXPECT_EQ(m->position, 5u);
 }
 
@@ -101,7 +101,7 @@ TEST(Subscription, NextTimesOutAndCancelWakesIt) {
   TempDir dir;
   auto store = OpenStore(dir.path());
   auto sub = store->Subscribe(SubscribeOptions{});
-  ASSERT_EQ(sub->Next(absl::Now() + absl::Seconds(1))->kind, Kind::kCaughtUp);
+  ASSERT_EQ(sub->Next(absl::Now() + absl::Seconds(1))->kind, MessageKind::kCaughtUp);
   EXPECT_EQ(sub->Next(absl::Now() + absl::Milliseconds(50)).status().code(),
             absl::StatusCode::kDeadlineExceeded);
   std::thread canceller([&] {
@@ -121,12 +121,12 @@ TEST(Subscription, SlowConsumerFallsBackToDiskAndMissesNothing) {
   o.live_feed_events = 16;
   auto store = OpenStore(dir.path(), o);
   auto sub = store->Subscribe(SubscribeOptions{});
-  ASSERT_EQ(sub->Next(absl::Now() + absl::Seconds(1))->kind, Kind::kCaughtUp);
+  ASSERT_EQ(sub->Next(absl::Now() + absl::Seconds(1))->kind, MessageKind::kCaughtUp);
   AppendMany(*store, "burst-", 400, "s");  // far more than the feed holds
   for (uint64_t want = 1; want <= 400; ++want) {
     auto m = sub->Next(absl::Now() + absl::Seconds(5));
     ASSERT_TRUE(m.ok()) << m.status();
-    ASSERT_EQ(m->kind, Kind::kEvent);
+    ASSERT_EQ(m->kind, MessageKind::kEvent);
     ASSERT_EQ(m->position, want);
   }
 }
@@ -135,7 +135,7 @@ TEST(Subscription, ClosingTheStoreEndsSubscriptions) {
   TempDir dir;
   auto store = OpenStore(dir.path());
   auto sub = store->Subscribe(SubscribeOptions{});
-  ASSERT_EQ(sub->Next(absl::Now() + absl::Seconds(1))->kind, Kind::kCaughtUp);
+  ASSERT_EQ(sub->Next(absl::Now() + absl::Seconds(1))->kind, MessageKind::kCaughtUp);
   store->Close();
   EXPECT_EQ(sub->Next(absl::Now() + absl::Seconds(5)).status().code(),
             absl::StatusCode::kUnavailable);
