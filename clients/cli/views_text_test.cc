@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "cli/views.h"
+#include "domain/dates.h"
 
 namespace proeftuin::cli {
 namespace {
@@ -17,14 +18,6 @@ v1::Money Euros(int64_t euros) {
   v1::Money m;
   m.set_cents(euros * 100);
   return m;
-}
-
-v1::Date Day(int y, int m, int d) {
-  v1::Date date;
-  date.set_year(y);
-  date.set_month(m);
-  date.set_day(d);
-  return date;
 }
 
 v1::BudgetLine Line(int year, int64_t budget, int64_t allocated, int64_t spent, bool budget_year) {
@@ -63,7 +56,7 @@ v1::ProgrammeView Programme() {
   v.mutable_knowledge_sessions()->set_count(2);
   v.mutable_knowledge_sessions()->set_attendee_count(31);
   v.mutable_knowledge_sessions()->add_seldom_heard_groups_reached("mantelzorgers");
-  *v.mutable_clock()->mutable_today() = Day(2027, 2, 20);
+  *v.mutable_clock()->mutable_today() = domain::MakeDate(2027, 2, 20);
   v.mutable_clock()->set_days_to_period_end(39);
   v.mutable_clock()->set_days_to_evaluation(-5);
   v.mutable_clock()->set_evaluation_overdue(true);
@@ -126,11 +119,11 @@ v1::ExperimentView Experiment(v1::ExperimentStatus status) {
   v.set_programme_id("lv-2024-2027");
   v.set_experiment_id("uitdaagrecht");
   v.set_status(status);
-  *v.mutable_dates()->mutable_started_on() = Day(2024, 11, 1);
+  *v.mutable_dates()->mutable_started_on() = domain::MakeDate(2024, 11, 1);
   *v.mutable_budget()->mutable_allocated() = Euros(30000);
   *v.mutable_budget()->mutable_spent() = Euros(26500);
   v.set_progress_percent(80);
-  *v.mutable_clock()->mutable_today() = Day(2026, 12, 5);
+  *v.mutable_clock()->mutable_today() = domain::MakeDate(2026, 12, 5);
   v.mutable_clock()->set_days_to_planning_end(26);
   v1::CriterionEvaluation* c = v.mutable_evaluation()->add_criteria();
   c->mutable_criterion()->set_criterion_id("bereik");
@@ -164,7 +157,7 @@ TEST(ExperimentViewText, AnEvaluationGivesTheScoresTheCountsTheVerdictAndTheConc
   v1::EvaluationView* e = v.mutable_evaluation();
   e->mutable_criteria(0)->mutable_score()->set_score(v1::SCORE_INSUFFICIENT);
   e->set_evaluated(true);
-  *e->mutable_evaluated_on() = Day(2025, 2, 20);
+  *e->mutable_evaluated_on() = domain::MakeDate(2025, 2, 20);
   e->set_insufficient_count(1);
   e->set_overall_sufficient(false);
   e->set_conclusion(v1::CONCLUSION_STOP);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "domain/dates.h"
 #include "domain/example_programme.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -151,7 +152,7 @@ int CliTest::RunExampleThroughCli(absl::Time until) {
     }
     // The step's business date, as RunExample sends it.
     args.insert(args.end(), {"-f", "-", "--request-id", "example-" + step.label, "--occurred-on",
-                             absl::FormatTime("%Y-%m-%d", step.at, absl::UTCTimeZone())});
+                             domain::FormatDate(domain::DateOfUtc(step.at))});
     std::string json;
     (void)google::protobuf::util::MessageToJsonString(action, &json);
     CliResult r = Cli(args, step.role, json);

@@ -1,5 +1,6 @@
 #include "e2e/e2e_support.h"
 
+#include "domain/dates.h"
 #include "domain/example_programme.h"
 #include "lib/command_client.h"
 
@@ -69,10 +70,7 @@ int E2eTest::RunExample(absl::Time until) {
     // The step's business date, as the seed gives it: the events' occurred_on and the dates the
     // domain takes from it (a draft's, an amendment's) do not depend on the day the test runs.
     v1::CommandOptions options = Options("example-" + step.label);
-    const absl::CivilDay day = absl::ToCivilDay(step.at, absl::UTCTimeZone());
-    options.mutable_occurred_on()->set_year(static_cast<int32_t>(day.year()));
-    options.mutable_occurred_on()->set_month(day.month());
-    options.mutable_occurred_on()->set_day(day.day());
+    *options.mutable_occurred_on() = domain::DateOfUtc(step.at);
     grpc::Status s =
         clients::SendCommand(channel.get(), Ctx(TokenFor(step.role)).get(), step.command, options, &result);
     EXPECT_TRUE(s.ok()) << step.label << ": " << s.error_message();
