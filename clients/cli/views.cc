@@ -66,14 +66,6 @@ std::string ExperimentStatusText(v1::ExperimentStatus status) {
   return Spaced(ShortEnum(v1::ExperimentStatus_descriptor()->FindValueByNumber(status)));
 }
 
-// Ended after it started: done, whatever progress it last reported (the views count it so).
-bool EndedAfterStart(const v1::ExperimentView& v) {
-  const v1::ExperimentStatus s = v.status();
-  const bool ended = s == v1::EXPERIMENT_STATUS_COMPLETED || s == v1::EXPERIMENT_STATUS_STOPPED_EARLY ||
-                     s == v1::EXPERIMENT_STATUS_EVALUATED || s == v1::EXPERIMENT_STATUS_NOT_EVALUABLE;
-  return ended && v.dates().has_started_on();
-}
-
 std::string CouncilText(const v1::ProgrammeState& p) {
   if (!p.has_submission()) return "not sent to the council yet";
   int answered = 0;
@@ -284,9 +276,10 @@ std::string ExperimentViewText(const v1::ExperimentView& v, bool color) {
   std::string spending = EuroText(money.spent()) + " of " + EuroText(money.allocated()) + " allocated";
   if (money.overspent().cents() > 0) spending += ", " + EuroText(money.overspent()) + " over";
   if (money.released()) spending += " (allocation released)";
-  std::string progress = std::to_string(v.progress_percent()) + " % (last reported)";
-  if (EndedAfterStart(v)) {
-    progress = "100 % (ended; last reported " + std::to_string(v.progress_percent()) + " %)";
+  // As the programme counts it (the server's rule: 100 % once it ended after it started).
+  std::string progress = std::to_string(v.counted_progress_percent()) + " %";
+  if (v.counted_progress_percent() != v.progress_percent()) {
+    progress += " (ended; last reported " + std::to_string(v.progress_percent()) + " %)";
   }
   std::vector<std::pair<std::string, std::string>> facts = {{"Progress", progress}, {"Spending", spending}};
   if (!v.reach().seldom_heard_groups_reached().empty()) {

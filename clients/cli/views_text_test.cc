@@ -123,6 +123,7 @@ v1::ExperimentView Experiment(v1::ExperimentStatus status) {
   *v.mutable_budget()->mutable_allocated() = Euros(30000);
   *v.mutable_budget()->mutable_spent() = Euros(26500);
   v.set_progress_percent(80);
+  v.set_counted_progress_percent(80);
   *v.mutable_clock()->mutable_today() = domain::MakeDate(2026, 12, 5);
   v.mutable_clock()->set_days_to_planning_end(26);
   v1::CriterionEvaluation* c = v.mutable_evaluation()->add_criteria();
@@ -133,7 +134,7 @@ v1::ExperimentView Experiment(v1::ExperimentStatus status) {
 
 TEST(ExperimentViewText, ARunningExperimentShowsWhatItReportedAndItsPlanningEnd) {
   const std::string text = ExperimentViewText(Experiment(v1::EXPERIMENT_STATUS_STARTED), false);
-  EXPECT_THAT(text, HasSubstr("Progress            80 % (last reported)\n")) << text;
+  EXPECT_THAT(text, HasSubstr("Progress            80 %\n")) << text;
   EXPECT_THAT(text, HasSubstr("Spending            € 26.500,00 of € 30.000,00 allocated\n")) << text;
   EXPECT_THAT(text, HasSubstr("Planning end        in 26 days\n")) << text;
   EXPECT_THAT(text, HasSubstr("History             0 events (proeftuin audit log --object "
@@ -145,7 +146,8 @@ TEST(ExperimentViewText, ARunningExperimentShowsWhatItReportedAndItsPlanningEnd)
 TEST(ExperimentViewText, AnExperimentMarkedNotEvaluableIsDoneAndSaysWhyItIsNotEvaluated) {
   v1::ExperimentView v = Experiment(v1::EXPERIMENT_STATUS_NOT_EVALUABLE);
   v.set_end_reason("te weinig deelnemers");
-  // Marked not evaluable while it ran: no end date, still counted as done, no planning deadline.
+  v.set_counted_progress_percent(100);  // the server's count: it ended after it started
+  // Marked not evaluable while it ran: done, no planning deadline.
   const std::string text = ExperimentViewText(v, false);
   EXPECT_THAT(text, HasSubstr("Progress            100 % (ended; last reported 80 %)\n")) << text;
   EXPECT_THAT(text, Not(HasSubstr("Planning end"))) << text;

@@ -107,6 +107,7 @@ v1::ExperimentView Build(const ProgrammeData& d, const v1::ExperimentState& e,
   v.mutable_reach()->set_participant_count(e.participant_count());
   v.mutable_reach()->set_seldom_heard_reached_count(e.seldom_heard_reached_count());
   v.set_progress_percent(e.progress_percent());
+  v.set_counted_progress_percent(internal::CountedProgress(e));
   *v.mutable_evaluation() = internal::EvaluationOf(e, history);
   FillProgrammeParts(d, e.experiment_id(), &v);
   FillFromHistory(d, std::move(history), &v);

@@ -56,6 +56,10 @@ bool InProgramme(const v1::ExperimentState& e) {
   return e.was_selected() && e.status() != v1::EXPERIMENT_STATUS_WITHDRAWN;
 }
 
+int32_t CountedProgress(const v1::ExperimentState& e) {
+  return Ended(e.status()) && e.started() ? 100 : e.progress_percent();
+}
+
 v1::ExperimentSummary SummaryOf(const v1::ExperimentState& e) {
   v1::ExperimentSummary s;
   s.set_experiment_id(e.experiment_id());
@@ -70,7 +74,7 @@ v1::ExperimentSummary SummaryOf(const v1::ExperimentState& e) {
   s.set_criteria_count(e.design().criteria_size());
   *s.mutable_allocated() = Cents(Released(e) ? 0 : domain::TotalCents(e.allocation()));
   *s.mutable_spent() = Cents(e.spent().cents());
-  s.set_progress_percent(Ended(e.status()) && e.started() ? 100 : e.progress_percent());
+  s.set_progress_percent(CountedProgress(e));
   s.set_activity_count(e.activity_count());
   s.set_participant_count(e.participant_count());
   s.set_seldom_heard_reached_count(e.seldom_heard_reached_count());
@@ -205,9 +209,7 @@ v1::ProgressRollUp RollUp(const std::vector<v1::ExperimentState>& experiments) {
       case v1::EXPERIMENT_STATUS_NOT_EVALUABLE: r.set_not_evaluable(r.not_evaluable() + 1); break;
       default: break;  // proposed, withdrawn, rejected: not in the programme
     }
-    // As in the experiment's own summary: one that ended without starting (marked not
-    // evaluable while selected) did not get done.
-    progress += Ended(e.status()) && e.started() ? 100 : e.progress_percent();
+    progress += CountedProgress(e);
     r.set_activity_count(AddCount(r.activity_count(), e.activity_count()));
     r.set_participant_count(AddCount(r.participant_count(), e.participant_count()));
     r.set_seldom_heard_reached_count(

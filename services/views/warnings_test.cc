@@ -139,6 +139,31 @@ TEST_F(ViewsOfTestProgramme, AnExperimentThatNeverStartedCountsNoProgress) {
   EXPECT_EQ(v.progress().average_progress_percent(), 0);
 }
 
+// One marked not evaluable while it ran did get done: the programme counts it 100 %, and its own
+// view says so beside the 40 % it last reported; the one that never started counts 0 there too.
+TEST_F(ViewsOfTestProgramme, AnExperimentEndedWhileRunningCountsAsDoneInItsOwnViewToo) {
+  for (const char* e : {"e1", "e2"}) {
+    Run(tk::ProposeCmd(e));
+    Run(tk::SelectCmd(e, {tk::YearEur(2025, 1'000)}), "college");
+  }
+  Run(tk::SubmitCmd(), "council_clerk");
+  Run(tk::AdoptCmd(), "college");
+  Run(tk::StartCmd("e1"));
+  Run(tk::ProgressCmd("e1", 40, "Halverwege de werving"));
+  Run(tk::NotEvaluableCmd("e1", "Te weinig deelnemers"), "evaluator");
+  Run(tk::NotEvaluableCmd("e2", "Geen deelnemers gevonden"), "evaluator");
+  auto view = store_.store().OpenReadView();
+  ASSERT_TRUE(view.ok());
+  auto ran = GetExperimentView(**view, tk::kPid, "e1", kAll, store_.now());
+  ASSERT_TRUE(ran.ok()) << ran.status();
+  EXPECT_EQ(ran->progress_percent(), 40);
+  EXPECT_EQ(ran->counted_progress_percent(), 100);
+  auto never = GetExperimentView(**view, tk::kPid, "e2", kAll, store_.now());
+  ASSERT_TRUE(never.ok()) << never.status();
+  EXPECT_EQ(never->counted_progress_percent(), 0);
+  EXPECT_EQ(View().progress().average_progress_percent(), 50);
+}
+
 // Spending corrected out of a year the programme no longer has leaves no empty line for it.
 TEST_F(ViewsOfTestProgramme, SpendingCorrectedIntoAnotherYearLeavesNoEmptyYearLine) {
   Run(tk::ProposeCmd("e1"));

@@ -76,6 +76,9 @@ absl::StatusOr<std::vector<v1::HistoryEntry>> LoadExperimentHistory(
 
 // Parts (parts.cc).
 v1::ExperimentSummary SummaryOf(const v1::ExperimentState& e);
+// Progress as the programme counts it: 100 once the experiment ended after it started (one
+// marked not evaluable while only selected did not get done), else the last reported.
+int32_t CountedProgress(const v1::ExperimentState& e);
 v1::ExperimentBudget BudgetOf(const v1::ExperimentState& e);
 v1::BudgetView BuildBudget(const ProgrammeData& d);
 // Council inputs in the order recorded; an experiment id the reader may not see is cleared.
