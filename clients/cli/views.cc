@@ -145,11 +145,7 @@ std::string StatusText(const v1::ProgrammeState& p) {
   return ShortEnum(v1::ProgrammeStatus_descriptor()->FindValueByNumber(p.status()));
 }
 
-std::string StatusText(const v1::ExperimentState& e) {
-  std::string s = ShortEnum(v1::ExperimentStatus_descriptor()->FindValueByNumber(e.status()));
-  for (char& c : s) c = c == '_' ? ' ' : c;
-  return s;
-}
+std::string StatusText(const v1::ExperimentState& e) { return ExperimentStatusText(e.status()); }
 
 std::string LevelText(const v1::ExperimentDesign& d) {
   if (d.participation_level() != v1::PARTICIPATION_LEVEL_UNSPECIFIED) {
