@@ -17,9 +17,10 @@ step "proto checks"
 ./ops/check-protos.sh
 
 jobs="$(nproc)"
-# Tests run two per core: about half of a test's time is spent waiting (fsync, a server starting,
-# a child process). On two cores -j4 takes the release suite from 165 to 109-114 s and the
-# sanitizer suite from about 300 to 248-288 s (README, "Build time").
+# The release suite runs two tests per core: about half of a test's time is spent waiting
+# (fsync, a server starting, a child process); on two cores -j4 takes it from 165 to 109-126 s.
+# The sanitizer suite stays at one per core: at -j4 (248-288 s against about 300) one of six runs
+# had a TLS test's process abort, which no run at -j2 has shown (README, "Build time").
 test_jobs="$((2 * jobs))"
 step "normal build (g++)"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -41,7 +42,7 @@ cmake --build build/asan -j "$jobs"
 step "test suite (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp" \
-  ctest --test-dir build/asan --output-on-failure -j "$test_jobs"
+  ctest --test-dir build/asan --output-on-failure -j "$jobs"
 
 step "fuzz targets"
 ./ops/run-fuzzers.sh build/asan "${PROEFTUIN_FUZZ_SECONDS:-20}"
