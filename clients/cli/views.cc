@@ -19,12 +19,6 @@ std::string YearsText(const google::protobuf::RepeatedPtrField<v1::BudgetYearAmo
   return absl::StrJoin(parts, ", ");
 }
 
-// A short enum name with spaces: "not_evaluable" -> "not evaluable".
-std::string Spaced(std::string s) {
-  for (char& c : s) c = c == '_' ? ' ' : c;
-  return s;
-}
-
 std::string EuroText(const v1::Money& m) { return FormatEuro(m.cents()); }
 
 // Days from today, as a person says it.
@@ -62,8 +56,11 @@ std::string WarningsText(const google::protobuf::RepeatedPtrField<v1::ViewWarnin
   return out;
 }
 
+// "not evaluable", "stopped early".
 std::string ExperimentStatusText(v1::ExperimentStatus status) {
-  return Spaced(ShortEnum(v1::ExperimentStatus_descriptor()->FindValueByNumber(status)));
+  std::string s = ShortEnum(v1::ExperimentStatus_descriptor()->FindValueByNumber(status));
+  for (char& c : s) c = c == '_' ? ' ' : c;
+  return s;
 }
 
 std::string CouncilText(const v1::ProgrammeState& p) {
@@ -87,11 +84,10 @@ Outcome FetchProgramme(Cli* cli, const std::string& id, v1::GetProgrammeResponse
   return Ok();
 }
 
-Outcome FetchProgramme(Cli* cli, const std::string& id, v1::ProgrammeState* out, int64_t* as_of) {
+Outcome FetchProgramme(Cli* cli, const std::string& id, v1::ProgrammeState* out) {
   v1::GetProgrammeResponse resp;
   if (Outcome o = FetchProgramme(cli, id, &resp); o.exit_code != 0) return o;
   *out = std::move(*resp.mutable_programme());
-  if (as_of != nullptr) *as_of = static_cast<int64_t>(resp.as_of_position());
   return Ok();
 }
 

@@ -16,8 +16,8 @@ namespace proeftuin::cli {
 
 // GetProgramme: the whole answer (state, view, position).
 Outcome FetchProgramme(Cli* cli, const std::string& id, v1::GetProgrammeResponse* out);
-// GetProgramme's state only. `as_of` (optional) receives the position the answer is consistent with.
-Outcome FetchProgramme(Cli* cli, const std::string& id, v1::ProgrammeState* out, int64_t* as_of = nullptr);
+// GetProgramme's state only.
+Outcome FetchProgramme(Cli* cli, const std::string& id, v1::ProgrammeState* out);
 // GetExperiment: the whole answer (state, view, position).
 Outcome FetchExperiment(Cli* cli, const std::string& programme, const std::string& id,
                         v1::GetExperimentResponse* out);
