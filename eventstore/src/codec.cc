@@ -4,6 +4,7 @@
 #include <set>
 
 #include "eventstore/record.h"
+#include "eventstore/status_macros.h"
 
 namespace proeftuin::eventstore {
 namespace {
@@ -61,25 +62,89 @@ absl::StatusOr<StreamHead> DecodeStreamHead(std::string_view v) {
   return StreamHead{GetBigEndian64(v), GetBigEndian64(v.substr(8))};
 }
 
-absl::Status DecodeEventInto(std::string_view record, uint64_t position, RecordedEvent* e) {
+absl::StatusOr<RecordView> SplitRecord(std::string_view record, uint64_t position) {
   auto r = DecodeRecord(record);
   if (!r.ok()) {
     return absl::DataLossError("position " + std::to_string(position) + ": " +
                                std::string(r.status().message()));
   }
-  // Parsing into a message that held an event reuses its strings' memory.
-  if (!e->header.ParseFromArray(r->header_bytes.data(), static_cast<int>(r->header_bytes.size()))) {
-    return absl::DataLossError("position " + std::to_string(position) + ": header does not parse");
-  }
+  return r;
+}
+
+namespace {
+
+// The record's parts besides the header into `*e`, once its header is decoded.
+absl::Status TakeParts(const RecordView& r, uint64_t position, RecordedEvent* e) {
   if (e->header.position() != position) {
     return absl::DataLossError("position " + std::to_string(position) + ": header names position " +
                                std::to_string(e->header.position()));
   }
-  e->payload.assign(r->payload);
+  e->payload.assign(r.payload);
   e->personal.reset();
-  e->personal_digest = r->personal_digest;
-  e->hash = r->hash;
+  e->personal_digest = r.personal_digest;
+  e->hash = r.hash;
   return absl::OkStatus();
+}
+
+bool IsAscii(std::string_view s) {
+  unsigned char any = 0;  // no early exit: the loop vectorizes
+  for (char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
+}  // namespace
+
+absl::Status DecodeEventInto(std::string_view record, uint64_t position, RecordedEvent* e) {
+  ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, position));
+  // Parsing into a message that held an event reuses its strings' memory.
+  if (!e->header.ParseFromArray(r.header_bytes.data(), static_cast<int>(r.header_bytes.size()))) {
+    return absl::DataLossError("position " + std::to_string(position) + ": header does not parse");
+  }
+  return TakeParts(r, position, e);
+}
+
+bool ScanPlainHeaderPlace(std::string_view header_bytes, HeaderPlace* place) {
+  // Anything protobuf's parser would judge or combine differently (a string that is not
+  // ASCII, whose UTF-8 it checks; a date given twice) is left to the parser itself.
+  return ScanHeaderPlace(header_bytes, place) && IsAscii(place->stream) && IsAscii(place->type);
+}
+
+absl::Status DecodeEventFromPlace(const RecordView& r, const HeaderPlace& place,
+                                  uint64_t position, RecordedEvent* e) {
+  v1::EventHeader& h = e->header;
+  // Field by field rather than Clear(), which would free the date and the actor each time.
+  h.set_position(place.position);
+  h.mutable_stream()->assign(place.stream);
+  h.set_stream_version(place.stream_version);
+  h.mutable_type()->assign(place.type);
+  h.set_schema_version(place.schema_version);
+  h.set_recorded_at_us(place.recorded_at_us);
+  if (!place.has_occurred_on) {
+    h.clear_occurred_on();
+  } else if (!h.mutable_occurred_on()->ParseFromArray(place.occurred_on.data(),
+                                                      static_cast<int>(place.occurred_on.size()))) {
+    return absl::DataLossError("position " + std::to_string(position) + ": header does not parse");
+  }
+  h.set_confidentiality(static_cast<v1::Confidentiality>(place.confidentiality));
+  h.set_has_personal(place.has_personal);
+  if (!h.event_id().empty()) h.clear_event_id();
+  if (h.has_actor()) h.clear_actor();
+  if (!h.reason().empty()) h.clear_reason();
+  if (!h.request_id().empty()) h.clear_request_id();
+  if (!h.correlation_id().empty()) h.clear_correlation_id();
+  if (!h.causation_id().empty()) h.clear_causation_id();
+  if (!h.previous_hash().empty()) h.clear_previous_hash();
+  if (!h.GetReflection()->GetUnknownFields(h).empty()) {
+    h.GetReflection()->MutableUnknownFields(&h)->Clear();
+  }
+  return TakeParts(r, position, e);
+}
+
+absl::Status DecodeEventPlaceInto(std::string_view record, uint64_t position, RecordedEvent* e) {
+  ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, position));
+  HeaderPlace place;
+  if (!ScanPlainHeaderPlace(r.header_bytes, &place)) return DecodeEventInto(record, position, e);
+  return DecodeEventFromPlace(r, place, position, e);
 }
 
 absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t position) {

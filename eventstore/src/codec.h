@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "eventstore/event_store.h"
+#include "eventstore/record.h"
 
 namespace proeftuin::eventstore {
 
@@ -31,6 +32,17 @@ absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t posi
 // The same into `*e`, reusing the memory of the event it held (no allocation once its strings
 // are large enough). On error `*e` is unspecified.
 absl::Status DecodeEventInto(std::string_view record, uint64_t position, RecordedEvent* e);
+// The same with only the header's place and kind (the fields Projector::ReadsWholeHeader
+// lists as decoded for every projector); the who-and-why fields are left empty. DATA_LOSS as
+// DecodeEventInto, for the fields it reads.
+absl::Status DecodeEventPlaceInto(std::string_view record, uint64_t position, RecordedEvent* e);
+// The steps of DecodeEventPlaceInto, for a caller that routes on the header's place before it
+// decodes: DecodeRecord with DATA_LOSS naming the position; ScanHeaderPlace, false also for
+// what protobuf's parser must judge (then DecodeEventInto); the event from the scanned place.
+absl::StatusOr<RecordView> SplitRecord(std::string_view record, uint64_t position);
+bool ScanPlainHeaderPlace(std::string_view header_bytes, HeaderPlace* place);
+absl::Status DecodeEventFromPlace(const RecordView& r, const HeaderPlace& place,
+                                  uint64_t position, RecordedEvent* e);
 
 // INVALID_ARGUMENT naming the field: stream ids [a-z0-9][a-z0-9._:-]{0,199};
 // request ids [A-Za-z0-9._:-]{1,128}; every limit of an append.

@@ -1,8 +1,11 @@
 #include "src/projections.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
+#include <thread>
 #include <vector>
+
 
 #include "eventstore/record.h"
 #include "eventstore/status_macros.h"
@@ -11,7 +14,10 @@
 namespace proeftuin::eventstore {
 namespace {
 
-constexpr uint64_t kReplayChunk = 4096;
+// Events a rebuild's thread applies between writes of what it holds (a few hundred streams'
+// states each time, however many events), and positions between progress reports.
+constexpr uint64_t kReplayChunk = 16384;
+constexpr uint64_t kProgressEvery = 4096;
 
 std::string PointerKey(const std::string& name) { return kMetaProjectionPrefix + name; }
 std::string VersionKey(const std::string& name) { return kMetaProjectionVersionPrefix + name; }
@@ -27,6 +33,23 @@ std::string NextFamilyName(const std::string& name, const std::string& current) 
 }  // namespace
 
 std::string CheckpointKey(const std::string& cf_name) { return kMetaCheckpointPrefix + cf_name; }
+
+void RecentRecords::Add(uint64_t position, std::string_view record) {
+  const size_t slot = position % kCapacity;
+  if (record.size() > kMaxRecordBytes) {
+    positions_[slot] = 0;
+    std::string().swap(records_[slot]);
+    return;
+  }
+  positions_[slot] = position;
+  records_[slot].assign(record.data(), record.size());
+}
+
+const std::string* RecentRecords::Find(uint64_t position) const {
+  const size_t slot = position % kCapacity;
+  if (position == 0 || positions_[slot] != position) return nullptr;
+  return &records_[slot];
+}
 
 std::optional<std::string> OverlayWriter::Get(std::string_view key) {
   if (auto it = overlay_.find(std::string(key)); it != overlay_.end()) return it->second;
@@ -59,6 +82,14 @@ std::optional<RecordedEvent> OverlayWriter::EventAt(uint64_t position) {
       e.personal.reset();  // projectors never see personal data
       return e;
     }
+  }
+  if (const std::string* recent = recent_ != nullptr ? recent_->Find(position) : nullptr) {
+    auto e = DecodeEvent(*recent, position);
+    if (!e.ok()) {
+      if (status_.ok()) status_ = e.status();
+      return std::nullopt;
+    }
+    return *std::move(e);
   }
   auto record = db_->Get(db_->events(), PositionKey(position));
   if (!record.ok() || !record->has_value()) {
@@ -114,14 +145,22 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
   return to_build;
 }
 
+unsigned RebuildThreads() {
+  if (const char* t = std::getenv("PROEFTUIN_REBUILD_THREADS"); t != nullptr && *t != '\0') {
+    const int n = std::atoi(t);
+    if (n >= 1) return static_cast<unsigned>(std::min(n, 4));
+  }
+  return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
+
 ShadowRebuild::ShadowRebuild(Db& db) : db_(db) {}
 
 ShadowRebuild::~ShadowRebuild() {
   // Whatever way it ends, the projectors forget the rows they hold (a no-op after Flush), and
   // a rebuild that did not take effect drops its shadows: their rows, written without the WAL,
   // would otherwise hold back the WAL's deletion until the next open.
-  for (Shadow& sh : shadows_) {
-    if (sh.rows != nullptr) sh.projector->Flush(*sh.rows);
+  for (auto& w : workers_) {
+    for (Lane& lane : w->lanes) lane.projector->Flush(*lane.rows);
   }
   if (swapped_) return;
   for (Shadow& sh : shadows_) db_.DropFamily(sh.new_cf).IgnoreError();
@@ -130,6 +169,7 @@ ShadowRebuild::~ShadowRebuild() {
 absl::StatusOr<std::unique_ptr<ShadowRebuild>> ShadowRebuild::Start(
     Db& db, const std::vector<ProjectionSlot*>& slots, const std::vector<Projector*>& projectors) {
   std::unique_ptr<ShadowRebuild> r(new ShadowRebuild(db));
+  r->shadows_.reserve(slots.size());
   for (size_t i = 0; i < slots.size(); ++i) {
     Shadow& sh = r->shadows_.emplace_back();
     sh.slot = slots[i];
@@ -138,57 +178,152 @@ absl::StatusOr<std::unique_ptr<ShadowRebuild>> ShadowRebuild::Start(
     sh.new_cf = NextFamilyName(sh.slot->name, sh.old_cf);
     RETURN_IF_ERROR(db.DropFamily(sh.new_cf));  // a leftover shadow
     ASSIGN_OR_RETURN(sh.cf, db.CreateFamily(sh.new_cf));
-    sh.rows = std::make_unique<OverlayWriter>(&db, sh.cf, &r->batch_);
+  }
+  // Thread 0 applies every shadow; the others, instances of those that rebuild in parts.
+  const unsigned threads = RebuildThreads();
+  std::vector<std::vector<std::unique_ptr<Projector>>> instances(r->shadows_.size());
+  for (size_t i = 0; i < r->shadows_.size(); ++i) {
+    Projector* p = r->shadows_[i].projector;
+    if (threads < 2 || !p->RebuildsInParts()) continue;
+    for (unsigned t = 1; t < threads; ++t) instances[i].push_back(p->NewInstance());
+    if (std::any_of(instances[i].begin(), instances[i].end(),
+                    [](const auto& q) { return q == nullptr; })) {
+      instances[i].clear();  // all of it on thread 0
+    }
+  }
+  for (unsigned t = 0; t < threads; ++t) {
+    auto w = std::make_unique<Worker>();
+    for (size_t i = 0; i < r->shadows_.size(); ++i) {
+      const bool in_parts = !instances[i].empty();
+      if (t > 0 && !in_parts) continue;
+      Lane& lane = w->lanes.emplace_back();
+      if (t == 0) {
+        lane.projector = r->shadows_[i].projector;
+      } else {
+        lane.owned = std::move(instances[i][t - 1]);
+        lane.projector = lane.owned.get();
+      }
+      lane.in_parts = in_parts;
+      lane.rows =
+          std::make_unique<OverlayWriter>(&db, r->shadows_[i].cf, &w->batch, nullptr, &w->recent);
+      w->whole_headers |= lane.projector->ReadsWholeHeader();
+    }
+    if (t > 0 && w->lanes.empty()) break;
+    r->workers_.push_back(std::move(w));
   }
   return r;
 }
 
-// Ends a chunk: the projectors' held rows and the overlays into the batch, the batch written.
-// The shadows' rows skip the WAL: they are flushed to table files before the pointer records
-// make them current, and a shadow that a crash interrupts is dropped at the next open.
-absl::Status ShadowRebuild::WriteChunk() {
-  for (Shadow& sh : shadows_) {
-    sh.projector->Flush(*sh.rows);
-    RETURN_IF_ERROR(sh.rows->status());
-    sh.rows->Flush();
+// Ends a chunk of one thread: the projectors' held rows and the overlays into its batch, the
+// batch written. The shadows' rows skip the WAL: they are flushed to table files before the
+// pointer records make them current, and a shadow that a crash interrupts is dropped at the
+// next open.
+absl::Status ShadowRebuild::WriteChunk(Worker& w) {
+  w.chunk_events = 0;
+  for (Lane& lane : w.lanes) {
+    lane.projector->Flush(*lane.rows);
+    RETURN_IF_ERROR(lane.rows->status());
+    lane.rows->Flush();
   }
   if (cancel_ != nullptr && cancel_->load()) {
     return absl::UnavailableError("the store is closing: the rebuild stopped");
   }
+  if (w.batch.Count() == 0) return absl::OkStatus();
   rocksdb::WriteOptions unsynced;
   unsynced.disableWAL = true;
-  RETURN_IF_ERROR(FromRocks(db_.raw()->Write(unsynced, &batch_), "rebuild"));
-  batch_.Clear();
+  RETURN_IF_ERROR(FromRocks(db_.raw()->Write(unsynced, &w.batch), "rebuild"));
+  w.batch.Clear();
   return absl::OkStatus();
 }
 
-absl::Status ShadowRebuild::ReplayTo(uint64_t to, const RebuildProgress& progress) {
-  if (to <= replayed_) return absl::OkStatus();
+absl::Status ShadowRebuild::ReplayOn(Worker& w, size_t index, size_t threads, uint64_t from,
+                                     uint64_t to, const RebuildProgress* progress,
+                                     const std::atomic<bool>& failed) {
   rocksdb::ReadOptions scan;
   scan.fill_cache = false;  // one pass over the whole log: it would only evict the hot rows
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(scan, db_.events()));
   RecordedEvent ev;  // decoded into again and again: its memory is reused
-  for (it->Seek(PositionKey(replayed_ + 1)); it->Valid() && replayed_ < to; it->Next()) {
+  const std::hash<std::string_view> hash;
+  std::vector<bool> take;
+  for (it->Seek(PositionKey(from + 1)); it->Valid(); it->Next()) {
     if (it->key().size() != 8) continue;  // not a position (put there by hand): no event
     uint64_t pos = GetBigEndian64(std::string_view(it->key().data(), it->key().size()));
     if (pos > to) break;
-    RETURN_IF_ERROR(
-        DecodeEventInto(std::string_view(it->value().data(), it->value().size()), pos, &ev));
-    for (Shadow& sh : shadows_) sh.projector->Apply(ev, *sh.rows);
-    replayed_ = pos;
-    if (++chunk_events_ == kReplayChunk) {
-      chunk_events_ = 0;
-      RETURN_IF_ERROR(WriteChunk());
-      if (progress) progress(replayed_, to);
+    const std::string_view record(it->value().data(), it->value().size());
+    w.last = pos;
+    // Which lanes take the event, from its stream and type: most of a thread's events are
+    // another thread's, or of no interest to its projectors, and are not decoded.
+    ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, pos));
+    HeaderPlace place;
+    bool decoded = false;
+    if (!ScanPlainHeaderPlace(r.header_bytes, &place)) {
+      RETURN_IF_ERROR(DecodeEventInto(record, pos, &ev));  // the parser decides
+      place.stream = ev.header.stream();
+      place.type = ev.header.type();
+      decoded = true;
+    }
+    take.assign(w.lanes.size(), false);
+    bool any = false;
+    for (size_t i = 0; i < w.lanes.size(); ++i) {
+      const Lane& lane = w.lanes[i];
+      take[i] = (threads == 1 || !lane.in_parts ||
+                 hash(lane.projector->PartOf(place.stream)) % threads == index) &&
+                lane.projector->Wants(place.stream, place.type);
+      any |= take[i];
+    }
+    if (any) {
+      if (!decoded) {
+        RETURN_IF_ERROR(w.whole_headers ? DecodeEventInto(record, pos, &ev)
+                                        : DecodeEventFromPlace(r, place, pos, &ev));
+      }
+      w.recent.Add(pos, record);  // before Apply: an Add invalidates what EventAt found
+      for (size_t i = 0; i < w.lanes.size(); ++i) {
+        if (take[i]) w.lanes[i].projector->Apply(ev, *w.lanes[i].rows);
+      }
+      if (++w.chunk_events == kReplayChunk) RETURN_IF_ERROR(WriteChunk(w));
+    }
+    if (pos % kProgressEvery == 0) {
+      if (cancel_ != nullptr && cancel_->load()) {
+        return absl::UnavailableError("the store is closing: the rebuild stopped");
+      }
+      if (failed.load()) return absl::CancelledError("another thread of the rebuild failed");
+      if (progress != nullptr && *progress) (*progress)(pos, to);
     }
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log for a rebuild");
+  // What it holds is written at the end of each pass: the next one may give a part to another
+  // thread.
+  return WriteChunk(w);
+}
+
+absl::Status ShadowRebuild::ReplayTo(uint64_t to, const RebuildProgress& progress) {
+  if (to <= replayed_) return absl::OkStatus();
+  const uint64_t from = replayed_;
+  const size_t threads = to - from >= kParallelReplayFrom ? workers_.size() : 1;
+  threads_used_ = threads;
+  std::atomic<bool> failed{false};
+  std::vector<absl::Status> results(threads);
+  std::vector<std::thread> others;
+  for (size_t t = 1; t < threads; ++t) {
+    others.emplace_back([&, t] {
+      results[t] = ReplayOn(*workers_[t], t, threads, from, to, nullptr, failed);
+      if (!results[t].ok()) failed.store(true);
+    });
+  }
+  results[0] = ReplayOn(*workers_[0], 0, threads, from, to, &progress, failed);
+  if (!results[0].ok()) failed.store(true);
+  for (std::thread& t : others) t.join();
+  // The first error that is not another thread's stop.
+  for (const absl::Status& r : results) {
+    if (!r.ok() && !absl::IsCancelled(r)) return r;
+  }
+  for (const absl::Status& r : results) RETURN_IF_ERROR(r);
+  replayed_ = std::max(from, workers_[0]->last);
   return absl::OkStatus();
 }
 
 absl::Status ShadowRebuild::FlushShadows() {
-  chunk_events_ = 0;
-  RETURN_IF_ERROR(WriteChunk());
+  for (auto& w : workers_) RETURN_IF_ERROR(WriteChunk(*w));
   rocksdb::FlushOptions flush;
   flush.wait = true;
   flush.allow_write_stall = true;

@@ -9,9 +9,11 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -22,6 +24,24 @@
 
 namespace proeftuin::eventstore {
 
+// The stored records of the positions a rebuild replayed last, by position: a correction names
+// an event replayed a little earlier, and reading it again from the log (a point read of its
+// 16 KiB block) took an eighth of a replay's time (docs/PERFORMANCE.md, tenth session).
+class RecentRecords {
+ public:
+  static constexpr size_t kCapacity = 4096;
+  // Records larger than this are not kept (their slot is emptied): a slot's memory stays.
+  static constexpr size_t kMaxRecordBytes = 16 << 10;
+  void Add(uint64_t position, std::string_view record);
+  // The record at `position` when it is among the last kCapacity added (nullptr otherwise);
+  // valid until the next Add.
+  const std::string* Find(uint64_t position) const;
+
+ private:
+  std::vector<uint64_t> positions_ = std::vector<uint64_t>(kCapacity, 0);
+  std::vector<std::string> records_ = std::vector<std::string>(kCapacity);
+};
+
 // A projector's rows within one batch: writes are held in an overlay that reads see first, and
 // Flush() adds each row's last value to the batch once (a row a group or a rebuild chunk writes
 // many times, such as a programme's state, costs the memtable one insert, not one per event).
@@ -30,9 +50,11 @@ class OverlayWriter : public ProjectionWriter {
   // `pending`: the events of the commit group being built, applied before this one (the
   // writer's; none for a rebuild or a follower, whose events are all committed). EventAt finds
   // them there.
+  // `recent`: a rebuild's records replayed last, which EventAt reads before the log.
   OverlayWriter(Db* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch* batch,
-                const std::vector<std::shared_ptr<RecordedEvent>>* pending = nullptr)
-      : db_(db), cf_(cf), batch_(batch), pending_(pending) {}
+                const std::vector<std::shared_ptr<RecordedEvent>>* pending = nullptr,
+                const RecentRecords* recent = nullptr)
+      : db_(db), cf_(cf), batch_(batch), pending_(pending), recent_(recent) {}
   std::optional<std::string> Get(std::string_view key) override;
   void Put(std::string_view key, std::string_view value) override;
   void Delete(std::string_view key) override;
@@ -47,6 +69,7 @@ class OverlayWriter : public ProjectionWriter {
   rocksdb::ColumnFamilyHandle* cf_;
   rocksdb::WriteBatch* batch_;
   const std::vector<std::shared_ptr<RecordedEvent>>* pending_;
+  const RecentRecords* recent_;
   using Overlay = std::unordered_map<std::string, std::optional<std::string>>;
   Overlay overlay_;
   absl::Status status_;
@@ -59,12 +82,17 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
 // A rebuild of one or more projections into new generations (shadows), in steps: the shadows
 // are made, the log is replayed into them in one or more passes, and they are swapped in
 // together by one synced batch of pointer records. Each record is read and decoded once for
-// all the shadows. The projectors it is given may be the slots' own (on the thread that
-// applies them) or fresh instances (see Projector::NewInstance); Swap takes each slot's version
-// from the slot's own projector. The destructor drops shadows that were not swapped in.
+// all the shadows of a thread. The projectors it is given may be the slots' own (on the thread
+// that applies them) or fresh instances (see Projector::NewInstance); Swap takes each slot's
+// version from the slot's own projector. The destructor drops shadows that were not swapped in.
 //
-// Thread-safety: one thread at a time. Swap of an inline projection must run on the writer
-// thread (or before it starts): it changes the family the writer writes to.
+// A long replay runs on RebuildThreads() threads when a projector rebuilds in parts
+// (Projector::RebuildsInParts): each thread reads the whole log and applies, through an
+// instance of its own, the events of the parts that fall to it; the other projectors are
+// applied by the calling thread alone.
+//
+// Thread-safety: one thread at a time calls it. Swap of an inline projection must run on the
+// writer thread (or before it starts): it changes the family the writer writes to.
 class ShadowRebuild {
  public:
   // Makes the shadows: `projectors[i]` replays into a new generation of `slots[i]`.
@@ -74,10 +102,11 @@ class ShadowRebuild {
   ShadowRebuild(const ShadowRebuild&) = delete;
   ShadowRebuild& operator=(const ShadowRebuild&) = delete;
 
-  // Replays positions (replayed(), to] into the shadows. Reports (replayed, to) every few
-  // thousand events.
+  // Replays positions (replayed(), to] into the shadows, and writes what it holds. Reports
+  // (replayed, to) every few thousand events, on the calling thread.
   absl::Status ReplayTo(uint64_t to, const RebuildProgress& progress);
-  // For a rebuild beside the writer: `cancel` set stops it with UNAVAILABLE at the next chunk.
+  // For a rebuild beside the writer: `cancel` set stops it with UNAVAILABLE within a few
+  // thousand positions.
   // Its chunks are written at normal priority. RocksDB's `low_pri` writes would have it slow
   // the rebuild rather than the appends when compactions fall behind, but Debian's RocksDB 7.8
   // then asserts that each low-priority batch fits in its 1 MB/s limiter's ~100 KB refill and
@@ -86,6 +115,8 @@ class ShadowRebuild {
   void RunBesideWriter(const std::atomic<bool>* cancel) { cancel_ = cancel; }
   // The last position replayed (0 before the first).
   uint64_t replayed() const { return replayed_; }
+  // The threads the last ReplayTo ran on (for tests and benchmarks).
+  size_t threads_used() const { return threads_used_; }
   // Writes what is held and flushes the shadows to table files (Swap does it again, for what
   // was replayed since; calling it first leaves Swap little to flush).
   absl::Status FlushShadows();
@@ -99,19 +130,44 @@ class ShadowRebuild {
     Projector* projector;
     std::string old_cf, new_cf;
     rocksdb::ColumnFamilyHandle* cf;
+  };
+  // One projector instance of a shadow on one thread.
+  struct Lane {
+    Projector* projector;  // the shadow's own (thread 0) or `owned`
+    std::unique_ptr<Projector> owned;
+    bool in_parts;  // applies only the events of its thread's parts (Projector::RebuildsInParts)
     std::unique_ptr<OverlayWriter> rows;
   };
+  // One thread's share of the replay: its lanes write through its own batch.
+  struct Worker {
+    std::vector<Lane> lanes;
+    rocksdb::WriteBatch batch;
+    RecentRecords recent;
+    bool whole_headers = false;  // a lane reads the who-and-why fields (ReadsWholeHeader)
+    uint64_t chunk_events = 0;   // applied since the last chunk was written
+    uint64_t last = 0;           // the last position it replayed
+  };
   explicit ShadowRebuild(Db& db);
-  absl::Status WriteChunk();
+  // Worker `index` of `threads`: positions (from, to], the events of its parts.
+  absl::Status ReplayOn(Worker& w, size_t index, size_t threads, uint64_t from, uint64_t to,
+                        const RebuildProgress* progress, const std::atomic<bool>& failed);
+  absl::Status WriteChunk(Worker& w);
 
   Db& db_;
-  rocksdb::WriteBatch batch_;
+  rocksdb::WriteBatch batch_;  // the pointer records of Swap
   std::vector<Shadow> shadows_;
+  std::vector<std::unique_ptr<Worker>> workers_;  // [0]: a lane for every shadow
   uint64_t replayed_ = 0;
-  uint64_t chunk_events_ = 0;  // applied since the last chunk was written
+  size_t threads_used_ = 0;
   bool swapped_ = false;
   const std::atomic<bool>* cancel_ = nullptr;
 };
+
+// The threads of a long rebuild whose projectors rebuild in parts: one per core, at most 4;
+// PROEFTUIN_REBUILD_THREADS=N (1 to 4) in the environment overrides it (read at each rebuild).
+unsigned RebuildThreads();
+// Replays shorter than this stay on one thread.
+inline constexpr uint64_t kParallelReplayFrom = 1024;
 
 // Replays log positions [1, to] into a new generation of `slot` and swaps it in (pointer record
 // written with sync). Reports progress every few thousand events.

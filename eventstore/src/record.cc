@@ -87,6 +87,11 @@ absl::StatusOr<RecordView> DecodeRecord(std::string_view bytes) {
 namespace {
 
 bool ReadVarint(std::string_view& in, uint64_t* v) {
+  if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {  // one byte: most of them
+    *v = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    return true;
+  }
   *v = 0;
   for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
     uint8_t b = static_cast<uint8_t>(in.front());
@@ -100,6 +105,11 @@ bool ReadVarint(std::string_view& in, uint64_t* v) {
 // Reads a field tag as protobuf does: a varint of at most five bytes, of which the low 32 bits
 // count (a longer one fails the parse).
 bool ReadTag(std::string_view& in, uint32_t* tag) {
+  if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {  // fields 1 to 15
+    *tag = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    return true;
+  }
   uint64_t v = 0;
   for (int i = 0; i < 5 && !in.empty(); ++i) {
     uint8_t b = static_cast<uint8_t>(in.front());
@@ -172,6 +182,64 @@ bool ScanHeaderLinks(std::string_view in, HeaderLinks* out) {
         break;
       default:
         if (!SkipValue(in, field, tag & 7, 0)) return false;
+    }
+  }
+  return true;
+}
+
+bool ScanHeaderPlace(std::string_view in, HeaderPlace* out) {
+  *out = HeaderPlace{};
+  // A rebuild scans every header it replays: one switch on the whole tag (all of the store's
+  // fields have one-byte tags but has_personal), the generic reads for anything else.
+  constexpr auto kVarint = [](uint32_t field) { return field << 3; };
+  constexpr auto kBytes = [](uint32_t field) { return field << 3 | 2; };
+  while (!in.empty()) {
+    uint32_t tag = 0;
+    uint64_t v = 0;
+    if (!ReadTag(in, &tag)) return false;
+    if ((tag >> 3) == 0) return false;  // protobuf's parser decides what a zero tag means
+    switch (tag) {
+      case kVarint(1):
+        if (!ReadVarint(in, &out->position)) return false;
+        break;
+      case kVarint(3):
+        if (!ReadVarint(in, &out->stream_version)) return false;
+        break;
+      case kVarint(6):
+        if (!ReadVarint(in, &v)) return false;
+        out->schema_version = static_cast<uint32_t>(v);
+        break;
+      case kVarint(7):
+        if (!ReadVarint(in, &v)) return false;
+        out->recorded_at_us = static_cast<int64_t>(v);
+        break;
+      case kVarint(14):
+        if (!ReadVarint(in, &v)) return false;
+        out->confidentiality = static_cast<int32_t>(v);
+        break;
+      case kVarint(16):
+        if (!ReadVarint(in, &v)) return false;
+        out->has_personal = v != 0;
+        break;
+      case kBytes(2):
+      case kBytes(5):
+      case kBytes(8): {
+        if (!ReadVarint(in, &v) || v > in.size()) return false;
+        const std::string_view value = in.substr(0, v);
+        in.remove_prefix(v);
+        if (tag == kBytes(2)) {
+          out->stream = value;
+        } else if (tag == kBytes(5)) {
+          out->type = value;
+        } else {
+          if (out->has_occurred_on) return false;  // protobuf merges the two
+          out->has_occurred_on = true;
+          out->occurred_on = value;
+        }
+        break;
+      }
+      default:
+        if (!SkipValue(in, tag >> 3, tag & 7, 0)) return false;
     }
   }
   return true;

@@ -16,20 +16,9 @@ namespace {
 
 using CorrectableList = google::protobuf::RepeatedPtrField<v1::CorrectableEvent>;
 
-template <typename Event>
-bool Is(std::string_view type) {
-  // The name looked up once: descriptor() costs a call_once check each time (replay).
-  static const std::string& name = Event::descriptor()->full_name();
-  return type == name;
-}
-
 // The correctable kinds a stream may hold without bound: read from the log, a row only for one
 // a correction changed.
-bool Repeating(std::string_view type) {
-  return Is<v1::ActivityRecorded>(type) || Is<v1::ExpenditureRecorded>(type) ||
-         Is<v1::CouncilInputRecorded>(type) || Is<v1::CouncilInputAnswered>(type) ||
-         Is<v1::KnowledgeSessionHeld>(type);
-}
+bool Repeating(std::string_view type) { return domain::IsRepeatingCorrectable(type); }
 
 // "cp/<programme-id>/" or "ce/<programme-id>/<experiment-id>/".
 std::string CorrectablePrefix(std::string_view programme_id, std::string_view experiment_id) {
@@ -139,7 +128,11 @@ void Fold(const eventstore::RecordedEvent& e, const Event& event, State& state,
       }
     }
   }
-  state = domain::Evolve(std::move(state), event, EventContextOf(e));
+  // The repeating kinds are read from the log when a correction names one: Evolve need not
+  // remember each in the list for StoreRepeating to drop it again.
+  domain::EventContext context = EventContextOf(e);
+  context.remember_repeating = false;
+  domain::EvolveInPlace(&state, event, context);
   StoreRepeating(state.mutable_correctable_events(), prefix, corrected, rows);
 }
 
@@ -228,19 +221,45 @@ const DeciderStateProjector::StreamKeys& DeciderStateProjector::KeysOf(std::stri
   return keys_.emplace(std::string(stream), std::move(k)).first->second;
 }
 
+bool DeciderStateProjector::Wants(std::string_view stream, std::string_view) const {
+  return stream.starts_with(domain::kProgrammeStreamPrefix) ||
+         stream.starts_with(domain::kExperimentStreamPrefix);
+}
+
+std::string_view DeciderStateProjector::PartOf(std::string_view stream) const {
+  // The programme id of "programme-<id>" and "experiment-<id>.<experiment-id>" (ids are slugs,
+  // without dots); other streams are not decider state, and any part will do.
+  for (std::string_view prefix : {std::string_view(domain::kProgrammeStreamPrefix),
+                                  std::string_view(domain::kExperimentStreamPrefix)}) {
+    if (stream.substr(0, prefix.size()) == prefix) {
+      std::string_view id = stream.substr(prefix.size());
+      return id.substr(0, id.find('.'));
+    }
+  }
+  return stream;
+}
+
 void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
                                   eventstore::ProjectionWriter& rows) {
   const StreamKeys& k = KeysOf(e.header.stream());
   if (!k.decider_state) return;  // principal streams and others: not decider state
   stamps_[k.stamp_key] = e.header.position();
+  // The event on the arena, emptied after each one: no allocation per message of the event.
   if (k.programme) {
-    auto event = domain::DecodeProgrammeEvent(e.header.type(), e.payload);
-    if (!event.ok()) return;
-    Fold(e, *event, Current<v1::ProgrammeState>(states_, k.state_key, rows), k.prefix, rows);
+    auto* event = google::protobuf::Arena::CreateMessage<v1::ProgrammeEvent>(&arena_);
+    if (domain::DecodeProgrammeEventInto(e.header.type(), e.payload, event).ok()) {
+      Fold(e, *event, Current<v1::ProgrammeState>(states_, k.state_key, rows), k.prefix, rows);
+    }
   } else {
-    auto event = domain::DecodeExperimentEvent(e.header.type(), e.payload);
-    if (!event.ok()) return;
-    Fold(e, *event, Current<v1::ExperimentState>(states_, k.state_key, rows), k.prefix, rows);
+    auto* event = google::protobuf::Arena::CreateMessage<v1::ExperimentEvent>(&arena_);
+    if (domain::DecodeExperimentEventInto(e.header.type(), e.payload, event).ok()) {
+      Fold(e, *event, Current<v1::ExperimentState>(states_, k.state_key, rows), k.prefix, rows);
+    }
+  }
+  // Emptied every few events: a reset costs about what a few events' messages do.
+  if (++arena_events_ == kArenaEvents) {
+    arena_events_ = 0;
+    arena_.Reset();
   }
 }
 

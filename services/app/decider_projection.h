@@ -35,6 +35,7 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/arena.h"
 #include "domain/decider.h"
 #include "eventstore/event_store.h"
 #include "eventstore/projection.h"
@@ -59,6 +60,14 @@ class DeciderStateProjector : public eventstore::Projector {
   // events a correction changed.
   uint32_t Version() const override { return 5; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+  bool ReadsWholeHeader() const override { return false; }  // place and kind only
+  // Programme and experiment streams.
+  bool Wants(std::string_view stream, std::string_view type) const override;
+  // By programme: the rows of a programme and its experiments (states, corrected events, the
+  // "t/" stamp) are read and written only for events of their streams, and a correction
+  // names an event of its own stream.
+  bool RebuildsInParts() const override { return true; }
+  std::string_view PartOf(std::string_view stream) const override;
   // Serializes the states of this group (or rebuild chunk) into their rows, once each.
   void Flush(eventstore::ProjectionWriter& rows) override;
   std::unique_ptr<eventstore::Projector> NewInstance() const override {
@@ -84,6 +93,18 @@ class DeciderStateProjector : public eventstore::Projector {
   static constexpr size_t kMaxStreamKeys = 65536;
   const StreamKeys& KeysOf(std::string_view stream);
   absl::flat_hash_map<std::string, StreamKeys> keys_;
+  // Where Apply decodes each event, emptied every kArenaEvents events; its first block (64 KiB:
+  // the messages of that many events, as a rule) is kept across resets.
+  static constexpr int kArenaEvents = 16;
+  int arena_events_ = 0;
+  static google::protobuf::ArenaOptions ArenaOn(char* block, size_t size) {
+    google::protobuf::ArenaOptions o;
+    o.initial_block = block;
+    o.initial_block_size = size;
+    return o;
+  }
+  alignas(16) char arena_block_[64 << 10];
+  google::protobuf::Arena arena_{ArenaOn(arena_block_, sizeof(arena_block_))};
 };
 
 // Which correctable events a loaded state carries: every one (as Evolve built the state), or

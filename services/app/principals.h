@@ -42,6 +42,10 @@ class PrincipalsProjector : public eventstore::Projector {
   std::string Name() const override { return kPrincipalsProjection; }
   uint32_t Version() const override { return 2; }  // 2: a bound subject is not taken over
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+  bool ReadsWholeHeader() const override { return false; }  // place and kind only
+  bool Wants(std::string_view stream, std::string_view) const override {
+    return stream.starts_with(kPrincipalStreamPrefix);
+  }
   std::unique_ptr<eventstore::Projector> NewInstance() const override {
     return std::make_unique<PrincipalsProjector>();
   }

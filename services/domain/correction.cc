@@ -186,9 +186,11 @@ v1::CorrectableEvent* FindCorrectable(CorrectableList* list, uint64_t position) 
   return const_cast<v1::CorrectableEvent*>(FindCorrectable(std::as_const(*list), position));
 }
 
-v1::CorrectableEvent* RememberCorrectable(CorrectableList* list, uint64_t position,
+v1::CorrectableEvent* RememberCorrectable(CorrectableList* list, const EventContext& context,
                                           std::string_view event_type) {
+  const uint64_t position = context.global_position;
   if (CorrectableFields(event_type) == 0) return nullptr;
+  if (!context.remember_repeating && IsRepeatingCorrectable(event_type)) return nullptr;
   if (!list->empty() && list->rbegin()->position() >= position) return nullptr;  // not in order
   v1::CorrectableEvent* entry = list->Add();
   entry->set_position(position);
@@ -232,3 +234,14 @@ absl::Status DecideCommand(const v1::RecordCorrection& c, const Call& call) {
 }
 
 }  // namespace proeftuin::domain::internal
+
+namespace proeftuin::domain {
+
+bool IsRepeatingCorrectable(std::string_view type) {
+  using internal::Is;
+  return Is<v1::ActivityRecorded>(type) || Is<v1::ExpenditureRecorded>(type) ||
+         Is<v1::CouncilInputRecorded>(type) || Is<v1::CouncilInputAnswered>(type) ||
+         Is<v1::KnowledgeSessionHeld>(type);
+}
+
+}  // namespace proeftuin::domain

@@ -45,7 +45,16 @@ struct EventContext {
   absl::Time recorded_at = absl::UnixEpoch();
   // The business date the user gave (may be unset).
   v1::Date occurred_on;
+  // False: Evolve does not remember an event of a repeating kind (IsRepeatingCorrectable) in
+  // the state's correctable_events. For a caller that keeps those elsewhere (the stored
+  // deciders' state reads them from the log when a correction names one): it saves adding an
+  // entry per event only to drop it. An entry already in the list is corrected as usual.
+  bool remember_repeating = true;
 };
+
+// Whether events of this stored type are correctable kinds that a stream may hold without
+// bound: activities, expenditures, council input and its answers, knowledge sessions.
+bool IsRepeatingCorrectable(std::string_view event_type);
 
 // One event to append, with what the store keeps beside it.
 template <typename Event>
@@ -122,5 +131,12 @@ v1::ProgrammeState Evolve(v1::ProgrammeState state, const v1::ProgrammeEvent& ev
 // Folds one experiment event into the state. Never fails.
 v1::ExperimentState Evolve(v1::ExperimentState state, const v1::ExperimentEvent& event,
                            const EventContext& context);
+
+// The same, folding into `*state` where it is (no state moved in and out: a replay folds
+// every event of the log).
+void EvolveInPlace(v1::ProgrammeState* state, const v1::ProgrammeEvent& event,
+                   const EventContext& context);
+void EvolveInPlace(v1::ExperimentState* state, const v1::ExperimentEvent& event,
+                   const EventContext& context);
 
 }  // namespace proeftuin::domain

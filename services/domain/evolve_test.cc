@@ -63,6 +63,42 @@ TEST(ExperimentEvolve, KeepsCorrectablePositionsInOrder) {
   EXPECT_EQ(state.correctable_events_size(), 3);
 }
 
+// The stored deciders' state keeps the repeating kinds out of the list (they are read from the
+// log when a correction names one): Evolve told so leaves them out, and corrects an entry put
+// back in the list as it would have corrected the one it remembered.
+TEST(ExperimentEvolve, LeavesOutTheRepeatingKindsWhenToldAndStillCorrectsAnEntryPutBack) {
+  v1::ExperimentState all = Evolve(v1::ExperimentState(), ProposedEvent("a"), At(4, 0));
+  all = Evolve(std::move(all), SelectedEvent({YearEur(2025, 10)}), At(5, 1));
+  all = Evolve(std::move(all), StartedEvent(), At(8, 2));
+  v1::ExperimentState some = all;
+  EventContext without = At(11, 3);
+  without.remember_repeating = false;
+  all = Evolve(std::move(all), ExpenditureEvent(10, 2025), At(11, 3));
+  EvolveInPlace(&some, ExpenditureEvent(10, 2025), without);
+  ASSERT_EQ(all.correctable_events_size(), 3);
+  ASSERT_EQ(some.correctable_events_size(), 2);  // selection and start
+  EXPECT_TRUE(IsRepeatingCorrectable(all.correctable_events(2).event_type()));
+  EXPECT_FALSE(IsRepeatingCorrectable(some.correctable_events(1).event_type()));
+  // Apart from the list, the same state.
+  v1::ExperimentState trimmed = all;
+  trimmed.mutable_correctable_events()->RemoveLast();
+  EXPECT_EQ(trimmed.SerializeAsString(), some.SerializeAsString());
+
+  // A correction of the expenditure, with its entry put back in the list.
+  *some.add_correctable_events() = all.correctable_events(2);
+  v1::ExperimentEvent correction;
+  correction.mutable_correction_recorded()->set_corrected_position(11);
+  correction.mutable_correction_recorded()->set_corrected_event_type(
+      all.correctable_events(2).event_type());
+  *correction.mutable_correction_recorded()->mutable_fields()->mutable_amount() = Eur(7);
+  EventContext at = At(12, 4);
+  at.remember_repeating = false;
+  all = Evolve(std::move(all), correction, At(12, 4));
+  EvolveInPlace(&some, correction, at);
+  EXPECT_EQ(some.SerializeAsString(), all.SerializeAsString());
+  EXPECT_EQ(some.correctable_events(2).amount().cents(), 700);
+}
+
 TEST(ExperimentEvolve, IgnoresAnEmptyEvent) {
   v1::ExperimentState state = Evolve(v1::ExperimentState(), ProposedEvent("a"), At(1, 0));
   state = Evolve(std::move(state), v1::ExperimentEvent(), At(2, 1));

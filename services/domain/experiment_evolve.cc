@@ -183,13 +183,18 @@ void Apply(v1::ExperimentState* state, const v1::ExperimentEvent& event,
 
 }  // namespace
 
+void EvolveInPlace(v1::ExperimentState* state, const v1::ExperimentEvent& event,
+                   const EventContext& context) {
+  v1::CorrectableEvent* remembered = RememberCorrectable(
+      state->mutable_correctable_events(), context, EventTypeName(event));
+  Apply(state, event, remembered);
+  state->set_stream_version(context.stream_version);
+  state->set_last_position(context.global_position);
+}
+
 v1::ExperimentState Evolve(v1::ExperimentState state, const v1::ExperimentEvent& event,
                            const EventContext& context) {
-  v1::CorrectableEvent* remembered = RememberCorrectable(
-      state.mutable_correctable_events(), context.global_position, EventTypeName(event));
-  Apply(&state, event, remembered);
-  state.set_stream_version(context.stream_version);
-  state.set_last_position(context.global_position);
+  EvolveInPlace(&state, event, context);
   return state;
 }
 

@@ -175,14 +175,19 @@ void ApplyRecord(v1::ProgrammeState* state, const v1::ProgrammeEvent& event,
 
 }  // namespace
 
+void EvolveInPlace(v1::ProgrammeState* state, const v1::ProgrammeEvent& event,
+                   const EventContext& context) {
+  v1::CorrectableEvent* remembered = RememberCorrectable(
+      state->mutable_correctable_events(), context, EventTypeName(event));
+  ApplyLifecycle(state, event);
+  ApplyRecord(state, event, remembered);
+  state->set_stream_version(context.stream_version);
+  state->set_last_position(context.global_position);
+}
+
 v1::ProgrammeState Evolve(v1::ProgrammeState state, const v1::ProgrammeEvent& event,
                           const EventContext& context) {
-  v1::CorrectableEvent* remembered = RememberCorrectable(
-      state.mutable_correctable_events(), context.global_position, EventTypeName(event));
-  ApplyLifecycle(&state, event);
-  ApplyRecord(&state, event, remembered);
-  state.set_stream_version(context.stream_version);
-  state.set_last_position(context.global_position);
+  EvolveInPlace(&state, event, context);
   return state;
 }
 

@@ -63,18 +63,24 @@ std::string_view EventCaseTypeName(const Wrapper& wrapper) {
 }
 
 template <typename Wrapper>
-absl::StatusOr<Wrapper> Decode(std::string_view type, std::string_view payload) {
-  Wrapper event;
-  if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+absl::Status DecodeInto(std::string_view type, std::string_view payload, Wrapper* event) {
+  if (!event->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return absl::InvalidArgumentError(absl::StrCat("payload of type ", std::string(type),
                                                    " does not parse as ",
                                                    Wrapper::descriptor()->full_name()));
   }
-  if (EventCaseTypeName(event) != type) {
+  if (EventCaseTypeName(*event) != type) {
     return absl::InvalidArgumentError(absl::StrCat("payload holds ",
-                                                   std::string(EventCaseTypeName(event)),
+                                                   std::string(EventCaseTypeName(*event)),
                                                    ", the stored type is ", std::string(type)));
   }
+  return absl::OkStatus();
+}
+
+template <typename Wrapper>
+absl::StatusOr<Wrapper> Decode(std::string_view type, std::string_view payload) {
+  Wrapper event;
+  if (absl::Status s = DecodeInto(type, payload, &event); !s.ok()) return s;
   return event;
 }
 
@@ -155,6 +161,16 @@ absl::StatusOr<v1::ProgrammeEvent> DecodeProgrammeEvent(std::string_view type,
 absl::StatusOr<v1::ExperimentEvent> DecodeExperimentEvent(std::string_view type,
                                                           std::string_view payload) {
   return Decode<v1::ExperimentEvent>(type, payload);
+}
+
+absl::Status DecodeProgrammeEventInto(std::string_view type, std::string_view payload,
+                                      v1::ProgrammeEvent* event) {
+  return DecodeInto(type, payload, event);
+}
+
+absl::Status DecodeExperimentEventInto(std::string_view type, std::string_view payload,
+                                       v1::ExperimentEvent* event) {
+  return DecodeInto(type, payload, event);
 }
 
 v1::Command CommandOf(const Message& action) {

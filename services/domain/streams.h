@@ -63,6 +63,13 @@ std::string_view EventTypeName(const v1::ExperimentEvent& event);
                                                                       std::string_view payload);
 [[nodiscard]] absl::StatusOr<v1::ExperimentEvent> DecodeExperimentEvent(std::string_view type,
                                                                         std::string_view payload);
+// The same into `*event` (e.g. a message on an arena); on error `*event` is unspecified.
+[[nodiscard]] absl::Status DecodeProgrammeEventInto(std::string_view type,
+                                                    std::string_view payload,
+                                                    v1::ProgrammeEvent* event);
+[[nodiscard]] absl::Status DecodeExperimentEventInto(std::string_view type,
+                                                     std::string_view payload,
+                                                     v1::ExperimentEvent* event);
 
 // Wraps one action message (e.g. a v1::AdoptProgramme) in a v1::Command; the Command is left
 // empty when the message is not one of its actions.

@@ -29,11 +29,15 @@ void UpdateChain(eventstore::ProjectionWriter& rows, const std::string& programm
 
 std::string ChainProjector::Name() const { return kProgrammeRowsProjection; }
 
-void ChainProjector::Apply(const eventstore::RecordedEvent& e, eventstore::ProjectionWriter& rows) {
+bool ChainProjector::Wants(std::string_view, std::string_view type) const {
   static const std::string& drafted = v1::ProgrammeDrafted::descriptor()->full_name();
   static const std::string& amended = v1::ProgrammeAmended::descriptor()->full_name();
+  return type == drafted || type == amended;
+}
+
+void ChainProjector::Apply(const eventstore::RecordedEvent& e, eventstore::ProjectionWriter& rows) {
   const std::string& type = e.header.type();
-  if (type != drafted && type != amended) return;  // the only events that name a predecessor
+  if (!Wants(e.header.stream(), type)) return;  // the only events that name a predecessor
   std::optional<domain::StreamIds> ids = domain::ParseStream(e.header.stream());
   if (!ids.has_value() || !ids->experiment_id.empty()) return;
   auto event = domain::DecodeProgrammeEvent(type, e.payload);

@@ -2,7 +2,8 @@
 // reads untrusted stored bytes.
 // It must never crash, and whenever protobuf parses the same bytes as an EventHeader, the scan
 // must agree with it on every field the scan reads (position, stream, type, confidentiality,
-// previous hash, has_personal).
+// previous hash, has_personal); so must the rebuild's scan of the header's place
+// (ScanHeaderPlace) on the fields it reads, whenever it reads the bytes at all.
 #include <google/protobuf/stubs/logging.h>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +30,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (links.position != h.position() || links.previous_hash != h.previous_hash() ||
         links.has_personal != h.has_personal() || links.stream != h.stream() ||
         links.type != h.type() || links.confidentiality != h.confidentiality()) {
+      std::abort();
+    }
+  }
+  // The rebuild's scan of the header's place: whenever both read the bytes, the same values.
+  proeftuin::eventstore::HeaderPlace place;
+  if (proeftuin::eventstore::ScanHeaderPlace(bytes, &place) && h.ParseFromArray(data, static_cast<int>(size))) {
+    proeftuin::v1::Date date;
+    if (place.has_occurred_on != h.has_occurred_on() ||
+        (place.has_occurred_on &&
+         (!date.ParseFromArray(place.occurred_on.data(), static_cast<int>(place.occurred_on.size())) ||
+          date.SerializeAsString() != h.occurred_on().SerializeAsString()))) {
+      std::abort();
+    }
+    if (place.position != h.position() || place.stream != h.stream() ||
+        place.stream_version != h.stream_version() || place.type != h.type() ||
+        place.schema_version != h.schema_version() || place.recorded_at_us != h.recorded_at_us() ||
+        place.confidentiality != h.confidentiality() || place.has_personal != h.has_personal()) {
       std::abort();
     }
   }

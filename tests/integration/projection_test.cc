@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <future>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "eventstore/record.h"
@@ -793,6 +794,167 @@ TEST(Projections, AsyncProjectionFollowsTheLogAndCanBeWaitedFor) {
   EXPECT_EQ(again->applied.load(), 1);
   EXPECT_EQ(*(*store->OpenReadView())->Get("audit", "count/s").value(), "51");
 }
+
+// Rebuilds in parts (Projector::RebuildsInParts): the part of a stream is its name. Counts the
+// events of each stream, keeps the type of the stream's previous event as EventAt reads it (the
+// records a rebuild replayed last, or the log), and leaves out the streams it does not want.
+// Each instance notes the positions it applied and the headers it saw.
+class PartsProjector : public Projector {
+ public:
+  struct Seen {
+    absl::Mutex mu;
+    std::map<int, std::vector<uint64_t>> positions;       // by instance
+    std::map<int, std::set<std::string>> streams;         // by instance
+    bool whole_headers_in_rebuild = false;
+  };
+  explicit PartsProjector(std::string name) : name_(std::move(name)), seen_(std::make_shared<Seen>()) {}
+  std::string Name() const override { return name_; }
+  uint32_t Version() const override { return 1; }
+  bool ReadsWholeHeader() const override { return false; }
+  bool Wants(std::string_view stream, std::string_view) const override {
+    return !stream.starts_with("skip-");
+  }
+  bool RebuildsInParts() const override { return true; }
+  std::string_view PartOf(std::string_view stream) const override { return stream; }
+  std::unique_ptr<Projector> NewInstance() const override {
+    auto p = std::make_unique<PartsProjector>(name_);
+    p->seen_ = seen_;
+    p->instance_ = ++*instances_;
+    p->instances_ = instances_;
+    return p;
+  }
+  void Apply(const RecordedEvent& e, ProjectionWriter& rows) override {
+    const std::string& stream = e.header.stream();
+    if (stream.starts_with("skip-")) return;
+    {
+      absl::MutexLock l(&seen_->mu);
+      seen_->positions[instance_].push_back(e.header.position());
+      seen_->streams[instance_].insert(stream);
+      if (instance_ > 0 && (!e.header.request_id().empty() || e.header.has_actor())) {
+        seen_->whole_headers_in_rebuild = true;
+      }
+    }
+    const std::string count_key = "count/" + stream, last_key = "lastpos/" + stream;
+    auto count = rows.Get(count_key);
+    rows.Put(count_key, std::to_string(count ? std::stoull(*count) + 1 : 1));
+    if (auto last = rows.Get(last_key)) {
+      std::optional<RecordedEvent> previous = rows.EventAt(std::stoull(*last));
+      rows.Put("prev/" + stream, previous.has_value() ? previous->header.type() + "@" +
+                                                            std::to_string(previous->position())
+                                                      : "missing");
+    }
+    rows.Put(last_key, std::to_string(e.header.position()));
+    rows.Put("version/" + stream, std::to_string(e.header.stream_version()));
+  }
+  std::shared_ptr<Seen> seen() const { return seen_; }
+  std::shared_ptr<std::atomic<int>> instances_ = std::make_shared<std::atomic<int>>(0);
+
+ private:
+  std::string name_;
+  std::shared_ptr<Seen> seen_;
+  int instance_ = 0;  // 0: the live one
+};
+
+// 20 streams of 100-event batches (each stream's previous event a few thousand positions
+// back at most), one event of "rare" every 60 batches (its previous event further back than
+// the records a rebuild keeps), and batches of "skip-x", which the projector does not want.
+void AppendForParts(EventStore& store, int batches) {
+  for (int i = 0; i < batches; ++i) {
+    const std::string stream = i % 60 == 0 ? "rare" : i % 10 == 5 ? "skip-x" : "s-" + std::to_string(i % 20);
+    AppendRequest r = OneStream("b" + std::to_string(i), stream, ExpectedVersion::Any(), {});
+    for (int k = 0; k < (stream == "rare" ? 1 : 100); ++k) {
+      r.appends[0].events.push_back(Event("p", "test.Kind" + std::to_string(k % 3)));
+    }
+    ASSERT_TRUE(store.Append(r).ok());
+  }
+}
+
+class RebuildThreads : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override { setenv("PROEFTUIN_REBUILD_THREADS", std::to_string(GetParam()).c_str(), 1); }
+  void TearDown() override { unsetenv("PROEFTUIN_REBUILD_THREADS"); }
+};
+
+TEST_P(RebuildThreads, PartsAreSplitOverTheThreadsAndTheRowsEqualLive) {
+  const int threads = GetParam();
+  TempDir dir;
+  RocksStoreOptions o;
+  auto parts = std::make_shared<PartsProjector>("parts");
+  o.inline_projectors = {parts, std::make_shared<CountingProjector>("counts")};
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_NO_FATAL_FAILURE(AppendForParts(*store, 300));
+  const auto live = Rows(*store, "parts");
+  ASSERT_EQ(live.at("count/rare"), "5");
+  // Its previous event is more than RecentRecords::kCapacity positions back: read from the log.
+  const std::string prev_rare = live.at("prev/rare");
+  ASSERT_EQ(prev_rare.substr(0, prev_rare.find('@')), "test.Kind0") << prev_rare;
+  ASSERT_GT(std::stoull(live.at("lastpos/rare")) - std::stoull(prev_rare.substr(prev_rare.find('@') + 1)),
+            4096u);
+  ASSERT_EQ(live.count("count/skip-x"), 0u);
+  uint64_t wanted = 0;
+  size_t streams = 0;
+  for (const auto& [key, value] : live) {
+    if (!key.starts_with("count/")) continue;
+    wanted += std::stoull(value);
+    ++streams;
+  }
+  parts->instances_->store(0);  // those of the rebuild at open
+  {
+    absl::MutexLock l(&parts->seen()->mu);
+    parts->seen()->positions.clear();
+    parts->seen()->streams.clear();
+  }
+  const auto counts = Rows(*store, "counts");
+
+  ASSERT_TRUE(store->RebuildAll(nullptr).ok());
+
+  EXPECT_EQ(Rows(*store, "parts"), live);
+  EXPECT_EQ(Rows(*store, "counts"), counts);
+  auto seen = parts->seen();
+  absl::MutexLock l(&seen->mu);
+  EXPECT_FALSE(seen->whole_headers_in_rebuild) << "a rebuild passes only the header's place";
+  // The rebuild's instance and one more per extra thread, each with its own streams.
+  EXPECT_EQ(parts->instances_->load(), threads);
+  EXPECT_EQ(seen->positions.size(), static_cast<size_t>(threads));
+  std::vector<uint64_t> all;
+  std::map<std::string, int> owner;
+  for (const auto& [instance, positions] : seen->positions) {
+    EXPECT_GT(positions.size(), 0u) << "instance " << instance << " got no part";
+    EXPECT_TRUE(std::is_sorted(positions.begin(), positions.end())) << "instance " << instance;
+    all.insert(all.end(), positions.begin(), positions.end());
+    for (const std::string& stream : seen->streams[instance]) {
+      EXPECT_TRUE(owner.emplace(stream, instance).second) << stream << " went to two instances";
+    }
+  }
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "an event applied twice";
+  EXPECT_EQ(all.size(), wanted) << "every event but skip-x's, once";
+  EXPECT_EQ(owner.size(), streams);
+}
+
+TEST_P(RebuildThreads, ABrokenRecordFailsTheRebuildOnAnyThreadAndDropsItsShadows) {
+  TempDir dir;
+  RocksStoreOptions o;
+  o.inline_projectors = {std::make_shared<PartsProjector>("parts")};
+  std::map<std::string, std::string> live;
+  {
+    auto store = OpenStore(dir.path(), o);
+    ASSERT_NO_FATAL_FAILURE(AppendForParts(*store, 120));
+    live = Rows(*store, "parts");
+  }
+  const std::vector<std::string> before = Families(dir.path());
+  BreakRecord(dir.path(), 7000);
+  o.inline_projectors = {std::make_shared<PartsProjector>("parts")};
+  auto store = OpenStore(dir.path(), o);
+  absl::Status s = store->Rebuild("parts", nullptr);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("position 7000"), std::string::npos) << s;
+  EXPECT_EQ(Rows(*store, "parts"), live);
+  store.reset();
+  EXPECT_EQ(Families(dir.path()), before);
+}
+
+INSTANTIATE_TEST_SUITE_P(OneTwoThree, RebuildThreads, ::testing::Values(1, 2, 3));
 
 }  // namespace
 }  // namespace proeftuin::eventstore::testing

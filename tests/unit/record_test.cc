@@ -118,5 +118,72 @@ TEST(Record, HeaderScanAgreesWithProtobufOnGroups) {
   EXPECT_FALSE(parsed.ParseFromString(std::string("\x23\x08\x01", 3)));
 }
 
+// What a rebuild passes projectors that read only the header's place (HeaderPlace): every
+// field it reads as protobuf reads it, multi-byte varints and a later copy of a field included.
+TEST(Record, HeaderPlaceScanReadsEveryPlaceFieldAsProtobufDoes) {
+  v1::EventHeader h;
+  h.set_position(300000);  // three-byte varint
+  h.set_stream("experiment-lv.buurtgesprek");
+  h.set_stream_version(129);
+  h.set_event_id("a3c2");
+  h.set_type("proeftuin.v1.ActivityRecorded");
+  h.set_schema_version(2);
+  h.set_recorded_at_us(1796520819337291);
+  h.mutable_occurred_on()->set_year(2025);
+  h.mutable_occurred_on()->set_month(3);
+  h.mutable_occurred_on()->set_day(14);
+  h.mutable_actor()->set_principal_id("pm");
+  h.set_reason("toelichting");
+  h.set_confidentiality(v1::CONFIDENTIALITY_GEHEIM);
+  h.set_previous_hash(std::string(32, 'p'));
+  h.set_has_personal(true);  // field 16: a two-byte tag
+  std::string bytes = h.SerializeAsString();
+  HeaderPlace place;
+  ASSERT_TRUE(ScanHeaderPlace(bytes, &place));
+  EXPECT_EQ(place.position, h.position());
+  EXPECT_EQ(place.stream, h.stream());
+  EXPECT_EQ(place.stream_version, h.stream_version());
+  EXPECT_EQ(place.type, h.type());
+  EXPECT_EQ(place.schema_version, h.schema_version());
+  EXPECT_EQ(place.recorded_at_us, h.recorded_at_us());
+  ASSERT_TRUE(place.has_occurred_on);
+  v1::Date date;
+  ASSERT_TRUE(date.ParseFromArray(place.occurred_on.data(), static_cast<int>(place.occurred_on.size())));
+  EXPECT_EQ(date.SerializeAsString(), h.occurred_on().SerializeAsString());
+  EXPECT_EQ(place.confidentiality, h.confidentiality());
+  EXPECT_TRUE(place.has_personal);
+  // A later stream and version count, as protobuf counts them.
+  bytes += std::string("\x12\x03" "abc" "\x18\x05", 7);
+  v1::EventHeader parsed;
+  ASSERT_TRUE(parsed.ParseFromString(bytes));
+  ASSERT_TRUE(ScanHeaderPlace(bytes, &place));
+  EXPECT_EQ(place.stream, parsed.stream());
+  EXPECT_EQ(place.stream_version, parsed.stream_version());
+  // Without a date: none.
+  h.clear_occurred_on();
+  ASSERT_TRUE(ScanHeaderPlace(h.SerializeAsString(), &place));
+  EXPECT_FALSE(place.has_occurred_on);
+}
+
+// What protobuf would read other than as "the last one counts" is left to protobuf: a date
+// given twice (merged), a zero tag; broken wire format is refused.
+TEST(Record, HeaderPlaceScanLeavesToProtobufWhatItCombines) {
+  v1::EventHeader h;
+  h.set_position(1);
+  h.mutable_occurred_on()->set_year(2025);
+  v1::EventHeader later;
+  later.mutable_occurred_on()->set_month(4);
+  const std::string twice = h.SerializeAsString() + later.SerializeAsString();
+  v1::EventHeader parsed;
+  ASSERT_TRUE(parsed.ParseFromString(twice));
+  EXPECT_EQ(parsed.occurred_on().year(), 2025);  // merged: year from the first, month from the second
+  EXPECT_EQ(parsed.occurred_on().month(), 4);
+  HeaderPlace place;
+  EXPECT_FALSE(ScanHeaderPlace(twice, &place));
+  EXPECT_FALSE(ScanHeaderPlace(std::string("\x00\x01", 2), &place));
+  EXPECT_FALSE(ScanHeaderPlace(std::string("\x12\x05" "ab", 4), &place));  // past the end
+  EXPECT_FALSE(ScanHeaderPlace(std::string("\x08\xff", 2), &place));        // varint cut off
+}
+
 }  // namespace
 }  // namespace proeftuin::eventstore

@@ -48,6 +48,31 @@ class Projector {
   // Applies one committed event. Must not fail: an event has happened. Unknown types are
   // ignored.
   virtual void Apply(const RecordedEvent& event, ProjectionWriter& rows) = 0;
+  // Whether Apply reads the header's who-and-why fields: event_id, actor, reason, request_id,
+  // correlation_id, causation_id, previous_hash. A rebuild whose projectors all answer false
+  // decodes only the other fields of each header (position, stream, stream_version, type,
+  // schema_version, recorded_at_us, occurred_on, confidentiality, has_personal) and passes
+  // these empty: parsing whole headers was a fifth of a replay's time (docs/PERFORMANCE.md).
+  // The writer and an async projection's follower always pass whole headers.
+  virtual bool ReadsWholeHeader() const { return true; }
+  // Whether an event of this stream and type can change this projector's rows. A rebuild
+  // decodes and applies only the events some projector wants; Apply must leave the rows as
+  // they are for the others (the writer still passes them). True (the default): every event.
+  virtual bool Wants(std::string_view stream, std::string_view type) const {
+    (void)stream;
+    (void)type;
+    return true;
+  }
+  // Rebuilding on several threads (ShadowRebuild in the store): a projector whose rows fall
+  // apart by a part of the stream name answers true and names that part in PartOf. A long
+  // rebuild then gives each of its threads an instance (NewInstance) and, in log order, the
+  // events of the parts that fall to that thread, so the instances must read and write only
+  // rows of their own parts and EventAt only events of their own parts. The deciders' state
+  // does so by programme: a programme's streams and its experiments' touch only its own rows.
+  // False (the default): one instance gets every event, on one thread.
+  virtual bool RebuildsInParts() const { return false; }
+  // The part of `stream` (a view into it); any value for a stream the projector ignores.
+  virtual std::string_view PartOf(std::string_view stream) const { return stream; }
   // Called after the events of one commit group (or one rebuild chunk, or one step of an async
   // follower) were applied and before their rows are written: a projector that keeps rows in
   // memory between Apply calls (parsed states, so that a stream's state is parsed and

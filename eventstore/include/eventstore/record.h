@@ -54,6 +54,28 @@ struct HeaderLinks {
 // False when the bytes are not well-formed protobuf wire format.
 bool ScanHeaderLinks(std::string_view header_bytes, HeaderLinks* out);
 
+// The header fields every projector gets in a rebuild (Projector::ReadsWholeHeader), read
+// straight from the stored bytes: field 1 position, 2 stream, 3 stream_version, 5 type,
+// 6 schema_version, 7 recorded_at_us, 8 occurred_on (its bytes, a proeftuin.v1.Date), 14
+// confidentiality, 16 has_personal, the last of a field given twice as protobuf counts it.
+// Views point into `header_bytes`.
+struct HeaderPlace {
+  uint64_t position = 0;
+  std::string_view stream;
+  uint64_t stream_version = 0;
+  std::string_view type;
+  uint32_t schema_version = 0;
+  int64_t recorded_at_us = 0;
+  bool has_occurred_on = false;
+  std::string_view occurred_on;
+  int32_t confidentiality = 0;
+  bool has_personal = false;
+};
+// False when the bytes are not well-formed protobuf wire format, and for what protobuf would
+// treat other than as the last value (occurred_on given twice, which it merges): the caller
+// then parses the whole header.
+bool ScanHeaderPlace(std::string_view header_bytes, HeaderPlace* out);
+
 // Big-endian fixed-width integers: keys sort numerically under RocksDB's bytewise comparator.
 void PutBigEndian64(std::string* out, uint64_t v);
 void PutBigEndian32(std::string* out, uint32_t v);

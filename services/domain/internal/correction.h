@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "domain/decider.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "proeftuin/v1/state.pb.h"
 
@@ -39,9 +40,10 @@ using CorrectableList = google::protobuf::RepeatedPtrField<v1::CorrectableEvent>
 const v1::CorrectableEvent* FindCorrectable(const CorrectableList& list, uint64_t position);
 v1::CorrectableEvent* FindCorrectable(CorrectableList* list, uint64_t position);
 
-// Remembers an event of a correctable type (no-op for other types) and returns the entry to
-// fill with its current values, or null.
-v1::CorrectableEvent* RememberCorrectable(CorrectableList* list, uint64_t position,
+// Remembers an event of a correctable type at the context's position (no-op for other types,
+// and for the repeating kinds when the context says so) and returns the entry to fill with
+// its current values, or null.
+v1::CorrectableEvent* RememberCorrectable(CorrectableList* list, const EventContext& context,
                                           std::string_view event_type);
 
 }  // namespace proeftuin::domain::internal

@@ -24,6 +24,9 @@ class ChainProjector : public eventstore::Projector {
   // 2: the history rows went (the views read a stream's history from the log).
   uint32_t Version() const override { return 2; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
+  bool ReadsWholeHeader() const override { return false; }  // place and kind only
+  // ProgrammeDrafted and ProgrammeAmended: the only events that name a predecessor.
+  bool Wants(std::string_view stream, std::string_view type) const override;
   std::unique_ptr<eventstore::Projector> NewInstance() const override {
     return std::make_unique<ChainProjector>();
   }
