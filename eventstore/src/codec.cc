@@ -140,12 +140,6 @@ absl::Status DecodeEventFromPlace(const RecordView& r, const HeaderPlace& place,
   return TakeParts(r, position, e);
 }
 
-absl::Status DecodeEventPlaceInto(std::string_view record, uint64_t position, RecordedEvent* e) {
-  ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, position));
-  HeaderPlace place;
-  if (!ScanPlainHeaderPlace(r.header_bytes, &place)) return DecodeEventInto(record, position, e);
-  return DecodeEventFromPlace(r, place, position, e);
-}
 
 absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t position) {
   RecordedEvent e;

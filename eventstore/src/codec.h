@@ -32,13 +32,13 @@ absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t posi
 // The same into `*e`, reusing the memory of the event it held (no allocation once its strings
 // are large enough). On error `*e` is unspecified.
 absl::Status DecodeEventInto(std::string_view record, uint64_t position, RecordedEvent* e);
-// The same with only the header's place and kind (the fields Projector::ReadsWholeHeader
-// lists as decoded for every projector); the who-and-why fields are left empty. DATA_LOSS as
-// DecodeEventInto, for the fields it reads.
-absl::Status DecodeEventPlaceInto(std::string_view record, uint64_t position, RecordedEvent* e);
-// The steps of DecodeEventPlaceInto, for a caller that routes on the header's place before it
-// decodes: DecodeRecord with DATA_LOSS naming the position; ScanHeaderPlace, false also for
-// what protobuf's parser must judge (then DecodeEventInto); the event from the scanned place.
+// Decoding only the header's place and kind (the fields Projector::ReadsWholeHeader lists as
+// decoded for every projector), in steps, for a rebuild that routes on them first:
+// SplitRecord: DecodeRecord, with DATA_LOSS naming the position. ScanPlainHeaderPlace:
+// ScanHeaderPlace, false also for what protobuf's parser must judge (a stream or type that is
+// not ASCII; the caller then uses DecodeEventInto). DecodeEventFromPlace: the event, its
+// who-and-why fields left empty (neither read nor checked: `audit verify` checks every record's
+// hash). DATA_LOSS as DecodeEventInto, for the fields it reads.
 absl::StatusOr<RecordView> SplitRecord(std::string_view record, uint64_t position);
 bool ScanPlainHeaderPlace(std::string_view header_bytes, HeaderPlace* place);
 absl::Status DecodeEventFromPlace(const RecordView& r, const HeaderPlace& place,

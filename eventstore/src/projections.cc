@@ -7,6 +7,7 @@
 #include <vector>
 
 
+#include "absl/cleanup/cleanup.h"
 #include "eventstore/record.h"
 #include "eventstore/status_macros.h"
 #include "src/codec.h"
@@ -241,6 +242,9 @@ absl::Status ShadowRebuild::ReplayOn(Worker& w, size_t index, size_t threads, ui
                                      const std::atomic<bool>& failed) {
   rocksdb::ReadOptions scan;
   scan.fill_cache = false;  // one pass over the whole log: it would only evict the hot rows
+  // Read in 1 MiB steps rather than a system call per 16 KiB block: each thread of a rebuild
+  // reads the whole log (about 6 % faster on 1M events, docs/PERFORMANCE.md).
+  scan.readahead_size = 1 << 20;
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(scan, db_.events()));
   RecordedEvent ev;  // decoded into again and again: its memory is reused
   const std::hash<std::string_view> hash;
@@ -261,6 +265,9 @@ absl::Status ShadowRebuild::ReplayOn(Worker& w, size_t index, size_t threads, ui
       place.stream = ev.header.stream();
       place.type = ev.header.type();
       decoded = true;
+    } else if (place.position != pos) {  // checked for every record, wanted or not
+      return absl::DataLossError("position " + std::to_string(pos) + ": header names position " +
+                                 std::to_string(place.position));
     }
     take.assign(w.lanes.size(), false);
     bool any = false;
@@ -304,6 +311,12 @@ absl::Status ShadowRebuild::ReplayTo(uint64_t to, const RebuildProgress& progres
   std::atomic<bool> failed{false};
   std::vector<absl::Status> results(threads);
   std::vector<std::thread> others;
+  // Joined however this returns (a thread that fails to start throws).
+  absl::Cleanup join = [&others] {
+    for (std::thread& t : others) {
+      if (t.joinable()) t.join();
+    }
+  };
   for (size_t t = 1; t < threads; ++t) {
     others.emplace_back([&, t] {
       results[t] = ReplayOn(*workers_[t], t, threads, from, to, nullptr, failed);
@@ -312,7 +325,7 @@ absl::Status ShadowRebuild::ReplayTo(uint64_t to, const RebuildProgress& progres
   }
   results[0] = ReplayOn(*workers_[0], 0, threads, from, to, &progress, failed);
   if (!results[0].ok()) failed.store(true);
-  for (std::thread& t : others) t.join();
+  std::move(join).Invoke();
   // The first error that is not another thread's stop.
   for (const absl::Status& r : results) {
     if (!r.ok() && !absl::IsCancelled(r)) return r;

@@ -31,7 +31,7 @@ class RecentRecords {
  public:
   static constexpr size_t kCapacity = 4096;
   // Records larger than this are not kept (their slot is emptied): a slot's memory stays.
-  static constexpr size_t kMaxRecordBytes = 16 << 10;
+  static constexpr size_t kMaxRecordBytes = 4 << 10;
   void Add(uint64_t position, std::string_view record);
   // The record at `position` when it is among the last kCapacity added (nullptr otherwise);
   // valid until the next Add.

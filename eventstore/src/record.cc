@@ -193,38 +193,51 @@ bool ScanHeaderPlace(std::string_view in, HeaderPlace* out) {
   // fields have one-byte tags but has_personal), the generic reads for anything else.
   constexpr auto kVarint = [](uint32_t field) { return field << 3; };
   constexpr auto kBytes = [](uint32_t field) { return field << 3 | 2; };
+  // Inline for the one-byte varints and tags nearly all are; the general reads otherwise.
+  auto varint = [&in](uint64_t* v) {
+    if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {
+      *v = static_cast<uint8_t>(in.front());
+      in.remove_prefix(1);
+      return true;
+    }
+    return ReadVarint(in, v);
+  };
   while (!in.empty()) {
-    uint32_t tag = 0;
+    uint32_t tag = static_cast<uint8_t>(in.front());
     uint64_t v = 0;
-    if (!ReadTag(in, &tag)) return false;
+    if (tag < 0x80) {
+      in.remove_prefix(1);
+    } else if (!ReadTag(in, &tag)) {
+      return false;
+    }
     if ((tag >> 3) == 0) return false;  // protobuf's parser decides what a zero tag means
     switch (tag) {
       case kVarint(1):
-        if (!ReadVarint(in, &out->position)) return false;
+        if (!varint(&out->position)) return false;
         break;
       case kVarint(3):
-        if (!ReadVarint(in, &out->stream_version)) return false;
+        if (!varint(&out->stream_version)) return false;
         break;
       case kVarint(6):
-        if (!ReadVarint(in, &v)) return false;
+        if (!varint(&v)) return false;
         out->schema_version = static_cast<uint32_t>(v);
         break;
       case kVarint(7):
-        if (!ReadVarint(in, &v)) return false;
+        if (!varint(&v)) return false;
         out->recorded_at_us = static_cast<int64_t>(v);
         break;
       case kVarint(14):
-        if (!ReadVarint(in, &v)) return false;
+        if (!varint(&v)) return false;
         out->confidentiality = static_cast<int32_t>(v);
         break;
       case kVarint(16):
-        if (!ReadVarint(in, &v)) return false;
+        if (!varint(&v)) return false;
         out->has_personal = v != 0;
         break;
       case kBytes(2):
       case kBytes(5):
       case kBytes(8): {
-        if (!ReadVarint(in, &v) || v > in.size()) return false;
+        if (!varint(&v) || v > in.size()) return false;
         const std::string_view value = in.substr(0, v);
         in.remove_prefix(v);
         if (tag == kBytes(2)) {

@@ -133,7 +133,8 @@ void Fold(const eventstore::RecordedEvent& e, const Event& event, State& state,
   domain::EventContext context = EventContextOf(e);
   context.remember_repeating = false;
   domain::EvolveInPlace(&state, event, context);
-  StoreRepeating(state.mutable_correctable_events(), prefix, corrected, rows);
+  // Without a correction of a repeating kind the list holds none of them: nothing to take out.
+  if (corrected != 0) StoreRepeating(state.mutable_correctable_events(), prefix, corrected, rows);
 }
 
 // Adds every stored correctable event of the repeating kinds of a stream to `list`, with its

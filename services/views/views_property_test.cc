@@ -301,6 +301,12 @@ void CheckAgainstTheDeciders(testing::ViewsStore& store, int* corrected) {
   }
 }
 
+// PROEFTUIN_REBUILD_THREADS for as long as it lives.
+struct RebuildThreadsForTest {
+  explicit RebuildThreadsForTest(const char* threads) { setenv("PROEFTUIN_REBUILD_THREADS", threads, 1); }
+  ~RebuildThreadsForTest() { unsetenv("PROEFTUIN_REBUILD_THREADS"); }
+};
+
 TEST(ViewsProperty, RebuildEqualsLiveWhateverTheGroupingOfCommits) {
   int total_corrections = 0;
   std::set<std::string> types;
@@ -347,17 +353,18 @@ TEST(ViewsProperty, RebuildEqualsLiveWhateverTheGroupingOfCommits) {
     for (const std::string& p : testing::AllProjections()) live[p] = store.Rows(p);
     const std::map<std::string, std::string> views = AllViews(store);
     EXPECT_GT(views.size(), 10u);
-    // On one thread, and with the deciders' state split by programme over three (a history
-    // of over 1,024 events is long enough for a rebuild to use them).
+    // On one thread, and with the deciders' state split by programme over three: a rebuild
+    // uses them for a replay of at least 1,024 positions (kParallelReplayFrom,
+    // eventstore/src/projections.h).
+    ASSERT_GE(store.store().LastPosition(), 1024u) << "seed " << seed << ": too short to split";
     for (const char* threads : {"1", "3"}) {
-      setenv("PROEFTUIN_REBUILD_THREADS", threads, 1);
+      const RebuildThreadsForTest use(threads);
       for (const std::string& p : testing::AllProjections()) {
         ASSERT_TRUE(store.store().Rebuild(p, nullptr).ok()) << p;
         EXPECT_TRUE(store.Rows(p) == live[p])
             << "seed " << seed << ": " << p << " differs after a rebuild on " << threads << " threads";
       }
     }
-    unsetenv("PROEFTUIN_REBUILD_THREADS");
     EXPECT_TRUE(AllViews(store) == views) << "seed " << seed;
     CheckAgainstTheDeciders(store, &total_corrections);
     for (const auto& e : eventstore::testing::ReadEverything(store.store())) types.insert(e.header.type());
