@@ -87,9 +87,9 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
 // version from the slot's own projector. The destructor drops shadows that were not swapped in.
 //
 // A long replay runs on RebuildThreads() threads when a projector rebuilds in parts
-// (Projector::RebuildsInParts): each thread reads the whole log and applies, through an
-// instance of its own, the events of the parts that fall to it; the other projectors are
-// applied by the calling thread alone.
+// (Projector::RebuildsInParts): the calling thread (0) reads the log, applies the other
+// projectors and the parts that fall to it, and passes the records of the other parts to the
+// threads they fall to, in batches; each applies them through an instance of its own.
 //
 // Thread-safety: one thread at a time calls it. Swap of an inline projection must run on the
 // writer thread (or before it starts): it changes the family the writer writes to.
@@ -145,12 +145,27 @@ class ShadowRebuild {
     RecentRecords recent;
     bool whole_headers = false;  // a lane reads the who-and-why fields (ReadsWholeHeader)
     uint64_t chunk_events = 0;   // applied since the last chunk was written
-    uint64_t last = 0;           // the last position it replayed
+    uint64_t last = 0;           // the last position it replayed (thread 0)
+    RecordedEvent event;         // decoded into again and again: its memory is reused
+    std::vector<bool> take;      // of the record being applied, by lane
   };
   explicit ShadowRebuild(Db& db);
-  // Worker `index` of `threads`: positions (from, to], the events of its parts.
-  absl::Status ReplayOn(Worker& w, size_t index, size_t threads, uint64_t from, uint64_t to,
-                        const RebuildProgress* progress, const std::atomic<bool>& failed);
+  struct Batch;
+  class BatchQueue;
+  static constexpr size_t kBatchRecords = 256;
+  // Thread 0: reads positions (from, to], applies what falls to it and passes the records of
+  // the others' parts to their queues, in batches.
+  absl::Status ReadAndApply(uint64_t from, uint64_t to, size_t threads,
+                            const RebuildProgress& progress, const std::vector<BatchQueue*>& queues,
+                            const std::atomic<bool>& failed);
+  // Thread `index` > 0: applies the records thread 0 passed it, until the queue is closed.
+  absl::Status ApplyBatches(size_t index, size_t threads, BatchQueue& queue,
+                            const std::atomic<bool>& failed);
+  // One record on thread `index`: the lanes that take it apply it; on thread 0 (`queues` set)
+  // the record goes into `batches` for each other thread that takes it.
+  absl::Status ApplyRecord(Worker& w, size_t index, size_t threads, uint64_t pos,
+                           std::string_view record, const std::vector<BatchQueue*>* queues,
+                           std::vector<Batch>* batches);
   absl::Status WriteChunk(Worker& w);
 
   Db& db_;

@@ -69,7 +69,8 @@ class Projector {
   // events of the parts that fall to that thread, so the instances must read and write only
   // rows of their own parts and EventAt only events of their own parts. The deciders' state
   // does so by programme: a programme's streams and its experiments' touch only its own rows.
-  // False (the default): one instance gets every event, on one thread.
+  // False (the default): one instance gets every event, on one thread. Wants and PartOf must
+  // answer alike on every instance (the rebuild asks one of them for all).
   virtual bool RebuildsInParts() const { return false; }
   // The part of `stream` (a view into it); any value for a stream the projector ignores.
   virtual std::string_view PartOf(std::string_view stream) const { return stream; }
