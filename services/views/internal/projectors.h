@@ -37,13 +37,9 @@ class AuditIndexProjector : public eventstore::Projector {
   std::string Name() const override;
   uint32_t Version() const override { return 1; }
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
-  // Every row it writes is an event's own (its keys end in the event's position) and it reads
-  // none: any split of the log rebuilds it, here by stream.
-  bool RebuildsInParts() const override { return true; }
-  std::string_view PartOf(std::string_view stream) const override { return stream; }
-  std::unique_ptr<eventstore::Projector> NewInstance() const override {
-    return std::make_unique<AuditIndexProjector>();
-  }
+  // Not rebuilt in parts, though any split would do (each of its rows is one event's): its
+  // rebuild is bound by writing five rows an event, and on two threads it took 12.0 s against
+  // 10.7 s on one (1M events, `views_bench --phases audit`).
 };
 
 // Applies a correction's fields to the event an entry holds, per the table of
