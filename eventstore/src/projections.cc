@@ -360,7 +360,7 @@ absl::Status ShadowRebuild::ApplyRecord(Worker& w, size_t index, size_t threads,
       Batch& b = (*batches)[t];
       b.bytes.append(record);
       b.ends.emplace_back(pos, b.bytes.size());
-      if (b.ends.size() == kBatchRecords) {
+      if (b.ends.size() == kBatchRecords || b.bytes.size() >= kBatchBytes) {
         if (!(*queues)[t]->Push(std::move(b))) {
           return absl::CancelledError("another thread of the rebuild failed");
         }
@@ -394,15 +394,17 @@ absl::Status ShadowRebuild::ReadAndApply(uint64_t from, uint64_t to, size_t thre
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(scan, db_.events()));
   std::vector<Batch> batches(threads);
   for (size_t t = 1; t < threads; ++t) batches[t] = queues[t]->Take();
+  uint64_t read = 0;
   for (it->Seek(PositionKey(from + 1)); it->Valid(); it->Next()) {
     if (it->key().size() != 8) continue;  // not a position (put there by hand): no event
     uint64_t pos = GetBigEndian64(std::string_view(it->key().data(), it->key().size()));
     if (pos > to) break;
     w.last = pos;
+    ++read;
     RETURN_IF_ERROR(ApplyRecord(w, 0, threads, pos,
                                 std::string_view(it->value().data(), it->value().size()),
                                 threads > 1 ? &queues : nullptr, &batches));
-    if (pos % kProgressEvery == 0) {
+    if (read % kProgressEvery == 0) {
       if (cancel_ != nullptr && cancel_->load()) {
         return absl::UnavailableError("the store is closing: the rebuild stopped");
       }
@@ -435,10 +437,12 @@ absl::Status ShadowRebuild::ApplyBatches(size_t index, size_t threads, BatchQueu
     }
     queue.Give(*std::move(b));
   }
+  if (failed.load()) return absl::CancelledError("another thread of the rebuild failed");
   return WriteChunk(w);
 }
 
 absl::Status ShadowRebuild::ReplayTo(uint64_t to, const RebuildProgress& progress) {
+  if (broken_) return absl::FailedPreconditionError("a pass of this rebuild failed");
   if (to <= replayed_) return absl::OkStatus();
   const uint64_t from = replayed_;
   const size_t threads = to - from >= kParallelReplayFrom ? workers_.size() : 1;
@@ -471,16 +475,26 @@ absl::Status ShadowRebuild::ReplayTo(uint64_t to, const RebuildProgress& progres
   results[0] = ReadAndApply(from, to, threads, progress, queues, failed);
   if (!results[0].ok()) failed.store(true);
   std::move(join).Invoke();
-  // The first error that is not another thread's stop.
+  // The first error that is not another thread's stop. The shadows then hold part of a pass:
+  // the rebuild can neither go on nor be swapped in.
   for (const absl::Status& r : results) {
-    if (!r.ok() && !absl::IsCancelled(r)) return r;
+    if (!r.ok() && !absl::IsCancelled(r)) {
+      broken_ = true;
+      return r;
+    }
   }
-  for (const absl::Status& r : results) RETURN_IF_ERROR(r);
+  for (const absl::Status& r : results) {
+    if (!r.ok()) {
+      broken_ = true;
+      return r;
+    }
+  }
   replayed_ = std::max(from, workers_[0]->last);
   return absl::OkStatus();
 }
 
 absl::Status ShadowRebuild::FlushShadows() {
+  if (broken_) return absl::FailedPreconditionError("a pass of this rebuild failed");
   for (auto& w : workers_) RETURN_IF_ERROR(WriteChunk(*w));
   rocksdb::FlushOptions flush;
   flush.wait = true;

@@ -152,7 +152,9 @@ class ShadowRebuild {
   explicit ShadowRebuild(Db& db);
   struct Batch;
   class BatchQueue;
+  // A batch goes when it holds this many records or bytes (events may be large).
   static constexpr size_t kBatchRecords = 256;
+  static constexpr size_t kBatchBytes = 1 << 20;
   // Thread 0: reads positions (from, to], applies what falls to it and passes the records of
   // the others' parts to their queues, in batches.
   absl::Status ReadAndApply(uint64_t from, uint64_t to, size_t threads,
@@ -175,6 +177,7 @@ class ShadowRebuild {
   uint64_t replayed_ = 0;
   size_t threads_used_ = 0;
   bool swapped_ = false;
+  bool broken_ = false;  // a pass failed: its shadows hold part of it
   const std::atomic<bool>* cancel_ = nullptr;
 };
 
