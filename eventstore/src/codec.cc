@@ -140,7 +140,6 @@ absl::Status DecodeEventFromPlace(const RecordView& r, const HeaderPlace& place,
   return TakeParts(r, position, e);
 }
 
-
 absl::StatusOr<RecordedEvent> DecodeEvent(std::string_view record, uint64_t position) {
   RecordedEvent e;
   if (absl::Status s = DecodeEventInto(record, position, &e); !s.ok()) return s;

@@ -18,7 +18,8 @@ namespace proeftuin::eventstore {
 namespace {
 
 // Events a rebuild's thread applies between writes of what it holds (a few hundred streams'
-// states each time, however many events), and positions between progress reports.
+// states each time, however many events), and records read between progress reports (and
+// checks for a stop).
 constexpr uint64_t kReplayChunk = 16384;
 constexpr uint64_t kProgressEvery = 4096;
 

@@ -16,10 +16,6 @@ namespace {
 
 using CorrectableList = google::protobuf::RepeatedPtrField<v1::CorrectableEvent>;
 
-// The correctable kinds a stream may hold without bound: read from the log, a row only for one
-// a correction changed.
-bool Repeating(std::string_view type) { return domain::IsRepeatingCorrectable(type); }
-
 // "cp/<programme-id>/" or "ce/<programme-id>/<experiment-id>/".
 std::string CorrectablePrefix(std::string_view programme_id, std::string_view experiment_id) {
   if (experiment_id.empty()) return "cp/" + std::string(programme_id) + "/";
@@ -49,7 +45,9 @@ void InsertInOrder(CorrectableList* list, v1::CorrectableEvent entry) {
 // Nullopt when the event is not of `stream` or not of a repeating kind.
 std::optional<v1::CorrectableEvent> RecordedCorrectable(const eventstore::RecordedEvent& e,
                                                         std::string_view stream) {
-  if (e.header.stream() != stream || !Repeating(e.header.type())) return std::nullopt;
+  if (e.header.stream() != stream || !domain::IsRepeatingCorrectable(e.header.type())) {
+    return std::nullopt;
+  }
   auto ids = domain::ParseStream(stream);
   if (!ids.has_value()) return std::nullopt;
   CorrectableList list;
@@ -81,7 +79,7 @@ void StoreRepeating(CorrectableList* list, const std::string& prefix, uint64_t c
   int kept = 0;
   for (int i = 0; i < list->size(); ++i) {
     const v1::CorrectableEvent& e = list->Get(i);
-    if (Repeating(e.event_type())) {
+    if (domain::IsRepeatingCorrectable(e.event_type())) {
       if (corrected != 0 && e.position() == corrected) {
         rows.Put(CorrectableKey(prefix, e.position()), e.SerializeAsString());
       }
@@ -113,7 +111,7 @@ void Fold(const eventstore::RecordedEvent& e, const Event& event, State& state,
           const std::string& prefix, eventstore::ProjectionWriter& rows) {
   uint64_t corrected = 0;
   if (event.has_correction_recorded() &&
-      Repeating(event.correction_recorded().corrected_event_type()) &&
+      domain::IsRepeatingCorrectable(event.correction_recorded().corrected_event_type()) &&
       event.correction_recorded().corrected_position() < e.header.position()) {
     corrected = event.correction_recorded().corrected_position();
     v1::CorrectableEvent target;
@@ -157,7 +155,7 @@ absl::Status LoadAllCorrectable(eventstore::ReadView& view, std::string_view pro
   if (corrupt) return absl::DataLossError("a correctable event under " + prefix + " is corrupt");
   const std::string stream = StreamOf(programme_id, experiment_id);
   RETURN_IF_ERROR(view.ReadStream(stream, [&](const eventstore::RecordedEvent& e) {
-    if (!Repeating(e.header.type())) return true;
+    if (!domain::IsRepeatingCorrectable(e.header.type())) return true;
     if (auto it = corrected.find(e.header.position()); it != corrected.end()) {
       InsertInOrder(list, std::move(it->second));
     } else if (auto recorded = RecordedCorrectable(e, stream)) {
@@ -245,7 +243,7 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
   const StreamKeys& k = KeysOf(e.header.stream());
   if (!k.decider_state) return;  // principal streams and others: not decider state
   stamps_[k.stamp_key] = e.header.position();
-  // The event on the arena, emptied after each one: no allocation per message of the event.
+  // The event on the arena (emptied every kArenaEvents events): no allocation per message.
   if (k.programme) {
     auto* event = google::protobuf::Arena::CreateMessage<v1::ProgrammeEvent>(&arena_);
     if (domain::DecodeProgrammeEventInto(e.header.type(), e.payload, event).ok()) {
