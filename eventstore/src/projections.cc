@@ -1,6 +1,7 @@
 #include "src/projections.h"
 
 #include <algorithm>
+#include <ctime>
 #include <cstdlib>
 #include <deque>
 #include <memory>
@@ -149,6 +150,39 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
   return to_build;
 }
 
+namespace {
+
+// A pass on several threads goes in rounds (ShadowRebuild::ReplayTo): the first a sixteenth of
+// the pass, at least this many positions; each next one twice as long as the one before.
+constexpr uint64_t kFirstRound = 1024;
+
+// The share of the parts (of 1,000 slots of a part's hash) thread 0 starts a rebuild with: it
+// also reads the log for all. The rounds then balance it.
+size_t FirstShare(size_t threads) { return 100 / threads; }
+
+// The thread a part falls to: thread 0 for the first `share0` slots of its hash, the other
+// slots spread evenly over the other threads.
+size_t ThreadOfPart(size_t hash, size_t threads, size_t share0) {
+  if (threads <= 1) return 0;
+  const size_t slot = hash % 1000;
+  return slot < share0 ? 0 : 1 + (slot - share0) % (threads - 1);
+}
+
+double ThreadCpuSeconds() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+}  // namespace
+
+size_t BalancedShare(double read, double parts, size_t threads) {
+  if (threads < 2 || !(parts > 0) || !(read >= 0)) return 0;
+  const double n = static_cast<double>(threads);
+  const double balanced = (parts - (n - 1) * read) / (n * parts);
+  return static_cast<size_t>(std::clamp(balanced, 0.0, 1 / n) * 1000 + 0.5);
+}
+
 unsigned RebuildThreads() {
   if (const char* t = std::getenv("PROEFTUIN_REBUILD_THREADS"); t != nullptr && *t != '\0') {
     const int n = std::atoi(t);
@@ -185,22 +219,28 @@ absl::StatusOr<std::unique_ptr<ShadowRebuild>> ShadowRebuild::Start(
   }
   // Thread 0 applies every shadow; the others, instances of those that rebuild in parts.
   const unsigned threads = RebuildThreads();
+  // (At most 32 of them: a passed record names the lanes that take it in one word.)
   std::vector<std::vector<std::unique_ptr<Projector>>> instances(r->shadows_.size());
+  size_t in_parts = 0;
   for (size_t i = 0; i < r->shadows_.size(); ++i) {
     Projector* p = r->shadows_[i].projector;
-    if (threads < 2 || !p->RebuildsInParts()) continue;
+    if (threads < 2 || !p->RebuildsInParts() || in_parts == 32) continue;
     for (unsigned t = 1; t < threads; ++t) instances[i].push_back(p->NewInstance());
     if (std::any_of(instances[i].begin(), instances[i].end(),
                     [](const auto& q) { return q == nullptr; })) {
       instances[i].clear();  // all of it on thread 0
+    } else {
+      ++in_parts;
     }
   }
   for (unsigned t = 0; t < threads; ++t) {
     auto w = std::make_unique<Worker>();
+    size_t part_lanes = 0;
     for (size_t i = 0; i < r->shadows_.size(); ++i) {
       const bool in_parts = !instances[i].empty();
       if (t > 0 && !in_parts) continue;
       Lane& lane = w->lanes.emplace_back();
+      if (in_parts) lane.part_lane = part_lanes++;
       if (t == 0) {
         lane.projector = r->shadows_[i].projector;
       } else {
@@ -215,6 +255,8 @@ absl::StatusOr<std::unique_ptr<ShadowRebuild>> ShadowRebuild::Start(
     if (t > 0 && w->lanes.empty()) break;
     r->workers_.push_back(std::move(w));
   }
+  r->share0_ = rebuild_share_for_test != nullptr ? rebuild_share_for_test(0, r->workers_.size())
+                                                 : FirstShare(r->workers_.size());
   return r;
 }
 
@@ -240,24 +282,68 @@ absl::Status ShadowRebuild::WriteChunk(Worker& w) {
   return absl::OkStatus();
 }
 
-namespace {
 
-// The thread a part falls to. Thread 0 reads the log for all of them and passes the others
-// their records: it gets a smaller share of the parts (of 1,000 slots of a part's hash: 30 %
-// of two threads, 20 % of three, 15 % of four). On 1M events, interleaved runs: an equal share
-// 1.28 s, 30 % 1.11 to 1.12 s, 20 % 1.08 s (noisy).
-size_t ThreadOfPart(size_t hash, size_t threads) {
-  if (threads <= 1) return 0;
-  const size_t slot = hash % 1000, share0 = 600 / threads;
-  return slot < share0 ? 0 : 1 + (slot - share0) % (threads - 1);
-}
+// A record thread 0 passes to another thread: the lanes there that take it (the receiver does
+// not ask the projectors again; the share of the parts changes only between rounds) and, when
+// it fits, the place of its header that thread 0 scanned, its views as offsets into the record
+// (the receiver does not scan it again). One cache line: thread 0 writes one for each record
+// it passes, and each write to a line the receiver read before waits for the other core.
+struct alignas(64) ShadowRebuild::Passed {
+  uint64_t position = 0;
+  uint64_t stream_version = 0;
+  int64_t recorded_at_us = 0;
+  size_t end = 0;      // of its record in the batch's bytes
+  uint32_t lanes = 0;  // bit i: the receiver's lane i takes it
+  uint32_t schema_version = 0;
+  int32_t confidentiality = 0;
+  uint32_t stream_at = 0, type_at = 0, occurred_on_at = 0;
+  uint8_t stream_size = 0, type_size = 0, occurred_on_size = 0;
+  bool placed = false;  // the fields above hold the place; else the receiver scans the header
+  bool has_occurred_on = false, has_personal = false;
 
-}  // namespace
+  // Whether the place fits; then it is kept.
+  bool Keep(std::string_view record, const HeaderPlace& p) {
+    auto at = [&](std::string_view part, uint32_t* offset, uint8_t* size) {
+      if (part.size() > 255) return false;
+      *offset = part.empty() ? 0 : static_cast<uint32_t>(part.data() - record.data());
+      *size = static_cast<uint8_t>(part.size());
+      return true;
+    };
+    if (record.size() > UINT32_MAX || !at(p.stream, &stream_at, &stream_size) ||
+        !at(p.type, &type_at, &type_size) ||
+        !at(p.occurred_on, &occurred_on_at, &occurred_on_size)) {
+      return false;
+    }
+    stream_version = p.stream_version;
+    recorded_at_us = p.recorded_at_us;
+    schema_version = p.schema_version;
+    confidentiality = p.confidentiality;
+    has_occurred_on = p.has_occurred_on;
+    has_personal = p.has_personal;
+    return placed = true;
+  }
+  HeaderPlace Place(std::string_view record) const {
+    HeaderPlace p;
+    p.position = position;
+    p.stream = record.substr(stream_at, stream_size);
+    p.stream_version = stream_version;
+    p.type = record.substr(type_at, type_size);
+    p.schema_version = schema_version;
+    p.recorded_at_us = recorded_at_us;
+    p.has_occurred_on = has_occurred_on;
+    p.occurred_on = record.substr(occurred_on_at, occurred_on_size);
+    p.confidentiality = confidentiality;
+    p.has_personal = has_personal;
+    return p;
+  }
+};
 
-// Records thread 0 read for another thread: their bytes one after another.
+// Records thread 0 read for another thread: their bytes one after another. The last batch of a
+// round says so.
 struct ShadowRebuild::Batch {
   std::string bytes;
-  std::vector<std::pair<uint64_t, size_t>> ends;  // position, end of its record in `bytes`
+  std::vector<Passed> passed;
+  bool round_end = false;
 };
 
 // From thread 0 to one other thread, at most kInFlight batches waiting; emptied batches go back
@@ -292,7 +378,8 @@ class ShadowRebuild::BatchQueue {
   }
   void Give(Batch&& b) {
     b.bytes.clear();
-    b.ends.clear();
+    b.passed.clear();
+    b.round_end = false;
     absl::MutexLock l(&mu_);
     free_.push_back(std::move(b));
   }
@@ -302,6 +389,24 @@ class ShadowRebuild::BatchQueue {
     Batch b = std::move(free_.back());
     free_.pop_back();
     return b;
+  }
+  // The consumer, when it has applied a round and written its chunk: the CPU time it took.
+  void EndRound(double cpu_seconds) {
+    absl::MutexLock l(&mu_);
+    round_cpu_ = cpu_seconds;
+    round_done_ = true;
+  }
+  // Thread 0: waits for the consumer's EndRound. Nullopt when the consumer stopped.
+  std::optional<double> AwaitRound() {
+    absl::MutexLock l(&mu_);
+    mu_.Await(absl::Condition(
+        +[](BatchQueue* q) ABSL_EXCLUSIVE_LOCKS_REQUIRED(q->mu_) {
+          return q->stopped_ || q->round_done_;
+        },
+        this));
+    if (stopped_) return std::nullopt;
+    round_done_ = false;
+    return round_cpu_;
   }
   void Close() {
     absl::MutexLock l(&mu_);
@@ -318,14 +423,16 @@ class ShadowRebuild::BatchQueue {
   std::vector<Batch> free_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool round_done_ ABSL_GUARDED_BY(mu_) = false;
+  double round_cpu_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-absl::Status ShadowRebuild::ApplyRecord(Worker& w, size_t index, size_t threads, uint64_t pos,
+absl::Status ShadowRebuild::ApplyRecord(Worker& w, size_t threads, uint64_t pos,
                                         std::string_view record,
                                         const std::vector<BatchQueue*>* queues,
                                         std::vector<Batch>* batches) {
-  // Which lanes take the event, from its stream and type: most of a thread's events are
-  // another thread's, or of no interest to its projectors, and are not decoded.
+  // Which lanes take the event, from its stream and type: most of the events are another
+  // thread's, or of no interest to the projectors here, and are not decoded here.
   ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, pos));
   HeaderPlace place;
   bool decoded = false;
@@ -340,45 +447,112 @@ absl::Status ShadowRebuild::ApplyRecord(Worker& w, size_t index, size_t threads,
   }
   const std::hash<std::string_view> hash;
   w.take.assign(w.lanes.size(), false);
+  w.passed_lanes.assign(threads, 0);
   bool any = false;
-  uint32_t others = 0;  // the other threads to pass it to (thread 0 only)
+  uint32_t others = 0;  // the other threads to pass it to
   for (size_t i = 0; i < w.lanes.size(); ++i) {
     const Lane& lane = w.lanes[i];
     if (!lane.projector->Wants(place.stream, place.type)) continue;
-    const size_t t = threads == 1 || !lane.in_parts
-                         ? index
-                         : ThreadOfPart(hash(lane.projector->PartOf(place.stream)), threads);
-    if (t == index) {
+    size_t t = 0;
+    if (threads > 1 && lane.in_parts) {
+      // Two threads and none of the parts here: no need to find the part.
+      t = threads == 2 && share0_ == 0
+              ? 1
+              : ThreadOfPart(hash(lane.projector->PartOf(place.stream)), threads, share0_);
+    }
+    if (t == 0) {
       w.take[i] = true;
       any = true;
     } else {
       others |= 1u << t;
+      w.passed_lanes[t] |= uint32_t{1} << lane.part_lane;
     }
   }
-  if (queues != nullptr) {
-    for (size_t t = 1; t < threads; ++t) {
-      if ((others & (1u << t)) == 0) continue;
-      Batch& b = (*batches)[t];
-      b.bytes.append(record);
-      b.ends.emplace_back(pos, b.bytes.size());
-      if (b.ends.size() == kBatchRecords || b.bytes.size() >= kBatchBytes) {
-        if (!(*queues)[t]->Push(std::move(b))) {
-          return absl::CancelledError("another thread of the rebuild failed");
-        }
-        b = (*queues)[t]->Take();
+  for (size_t t = 1; t < threads && others != 0; ++t) {
+    if ((others & (1u << t)) == 0) continue;
+    Batch& b = (*batches)[t];
+    b.bytes.append(record);
+    Passed& p = b.passed.emplace_back();
+    p.position = pos;
+    p.end = b.bytes.size();
+    p.lanes = w.passed_lanes[t];
+    if (!decoded) p.Keep(record, place);
+    if (b.passed.size() == kBatchRecords || b.bytes.size() >= kBatchBytes) {
+      if (!(*queues)[t]->Push(std::move(b))) {
+        return absl::CancelledError("another thread of the rebuild failed");
       }
+      b = (*queues)[t]->Take();
     }
   }
   if (!any) return absl::OkStatus();
-  if (!decoded) {
+  return ApplyTaken(w, pos, record, r, decoded ? nullptr : &place);
+}
+
+absl::Status ShadowRebuild::ApplyPassed(Worker& w, const Passed& p, std::string_view record) {
+  static_assert(sizeof(Passed) == 64);
+  w.take.resize(w.lanes.size());
+  for (size_t i = 0; i < w.lanes.size(); ++i) w.take[i] = ((p.lanes >> i) & 1) != 0;
+  ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, p.position));
+  if (p.placed) {
+    const HeaderPlace place = p.Place(record);
+    return ApplyTaken(w, p.position, record, r, &place);
+  }
+  HeaderPlace place;
+  if (!ScanPlainHeaderPlace(r.header_bytes, &place)) {  // as thread 0 did: the parser decides
+    RETURN_IF_ERROR(DecodeEventInto(record, p.position, &w.event));
+    return ApplyTaken(w, p.position, record, r, nullptr);
+  }
+  return ApplyTaken(w, p.position, record, r, &place);
+}
+
+absl::Status ShadowRebuild::ApplyTaken(Worker& w, uint64_t pos, std::string_view record,
+                                       const RecordView& r, const HeaderPlace* place) {
+  if (place != nullptr) {
     RETURN_IF_ERROR(w.whole_headers ? DecodeEventInto(record, pos, &w.event)
-                                    : DecodeEventFromPlace(r, place, pos, &w.event));
+                                    : DecodeEventFromPlace(r, *place, pos, &w.event));
   }
   w.recent.Add(pos, record);  // before Apply: an Add invalidates what EventAt found
   for (size_t i = 0; i < w.lanes.size(); ++i) {
     if (w.take[i]) w.lanes[i].projector->Apply(w.event, *w.lanes[i].rows);
   }
   if (++w.chunk_events == kReplayChunk) RETURN_IF_ERROR(WriteChunk(w));
+  return absl::OkStatus();
+}
+
+absl::Status ShadowRebuild::EndRound(size_t threads, const std::vector<BatchQueue*>& queues,
+                                     std::vector<Batch>& batches, uint64_t positions,
+                                     double* cpu_start) {
+  for (size_t t = 1; t < threads; ++t) {
+    batches[t].round_end = true;
+    if (!queues[t]->Push(std::move(batches[t]))) {
+      return absl::CancelledError("another thread of the rebuild failed");
+    }
+    batches[t] = queues[t]->Take();
+  }
+  RETURN_IF_ERROR(WriteChunk(*workers_[0]));
+  const double cpu0 = ThreadCpuSeconds() - *cpu_start;
+  double others = 0;
+  for (size_t t = 1; t < threads; ++t) {
+    std::optional<double> cpu = queues[t]->AwaitRound();
+    if (!cpu.has_value()) return absl::CancelledError("another thread of the rebuild failed");
+    others += *cpu;
+  }
+  // What the round cost per position: the parts, from what the other threads took for their
+  // (1 - s) of them; thread 0's reading and routing, from what it took beyond its s of them.
+  // Averaged with the rounds before (the last one weighing half): the cost drifts as the
+  // shadows' memtables fill.
+  const double s = static_cast<double>(share0_) / 1000, n = static_cast<double>(positions);
+  if (positions > 0 && others > 0 && s < 1) {
+    const double parts = others / (1 - s) / n, read = std::max(0.0, cpu0 / n - s * parts);
+    const bool first = cost_parts_ < 0;
+    cost_parts_ = first ? parts : (cost_parts_ + parts) / 2;
+    cost_read_ = first ? read : (cost_read_ + read) / 2;
+    // Every part's rows are written: any part may go to another thread from here on.
+    share0_ = BalancedShare(cost_read_, cost_parts_, threads);
+  }
+  ++rounds_;
+  if (rebuild_share_for_test != nullptr) share0_ = rebuild_share_for_test(rounds_, threads);
+  *cpu_start = ThreadCpuSeconds();
   return absl::OkStatus();
 }
 
@@ -395,14 +569,22 @@ absl::Status ShadowRebuild::ReadAndApply(uint64_t from, uint64_t to, size_t thre
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(scan, db_.events()));
   std::vector<Batch> batches(threads);
   for (size_t t = 1; t < threads; ++t) batches[t] = queues[t]->Take();
-  uint64_t read = 0;
+  uint64_t read = 0, round_read = 0;  // records read: in all, and before this round
+  uint64_t round = std::max(kFirstRound, (to - from) / 16), round_end = from + round;
+  double cpu_start = ThreadCpuSeconds();
   for (it->Seek(PositionKey(from + 1)); it->Valid(); it->Next()) {
     if (it->key().size() != 8) continue;  // not a position (put there by hand): no event
     uint64_t pos = GetBigEndian64(std::string_view(it->key().data(), it->key().size()));
     if (pos > to) break;
+    if (threads > 1 && pos > round_end) {
+      RETURN_IF_ERROR(EndRound(threads, queues, batches, read - round_read, &cpu_start));
+      round_read = read;
+      round *= 2;
+      round_end = pos - 1 + round;
+    }
     w.last = pos;
     ++read;
-    RETURN_IF_ERROR(ApplyRecord(w, 0, threads, pos,
+    RETURN_IF_ERROR(ApplyRecord(w, threads, pos,
                                 std::string_view(it->value().data(), it->value().size()),
                                 threads > 1 ? &queues : nullptr, &batches));
     if (read % kProgressEvery == 0) {
@@ -415,7 +597,7 @@ absl::Status ShadowRebuild::ReadAndApply(uint64_t from, uint64_t to, size_t thre
   }
   if (!it->status().ok()) return FromRocks(it->status(), "reading the log for a rebuild");
   for (size_t t = 1; t < threads; ++t) {
-    if (!batches[t].ends.empty() && !queues[t]->Push(std::move(batches[t]))) {
+    if (!batches[t].passed.empty() && !queues[t]->Push(std::move(batches[t]))) {
       return absl::CancelledError("another thread of the rebuild failed");
     }
   }
@@ -424,19 +606,25 @@ absl::Status ShadowRebuild::ReadAndApply(uint64_t from, uint64_t to, size_t thre
   return WriteChunk(w);
 }
 
-absl::Status ShadowRebuild::ApplyBatches(size_t index, size_t threads, BatchQueue& queue,
+absl::Status ShadowRebuild::ApplyBatches(size_t index, BatchQueue& queue,
                                          const std::atomic<bool>& failed) {
   Worker& w = *workers_[index];
+  double cpu_start = ThreadCpuSeconds();
   while (std::optional<Batch> b = queue.Pop()) {
     if (failed.load()) return absl::CancelledError("another thread of the rebuild failed");
     size_t begin = 0;
-    for (const auto& [pos, end] : b->ends) {
-      RETURN_IF_ERROR(ApplyRecord(w, index, threads, pos,
-                                  std::string_view(b->bytes).substr(begin, end - begin), nullptr,
-                                  nullptr));
-      begin = end;
+    for (const Passed& p : b->passed) {
+      RETURN_IF_ERROR(ApplyPassed(w, p, std::string_view(b->bytes).substr(begin, p.end - begin)));
+      begin = p.end;
     }
+    const bool round_end = b->round_end;
     queue.Give(*std::move(b));
+    if (round_end) {
+      RETURN_IF_ERROR(WriteChunk(w));
+      const double now = ThreadCpuSeconds();
+      queue.EndRound(now - cpu_start);
+      cpu_start = now;
+    }
   }
   if (failed.load()) return absl::CancelledError("another thread of the rebuild failed");
   return WriteChunk(w);
@@ -466,7 +654,7 @@ absl::Status ShadowRebuild::ReplayTo(uint64_t to, const RebuildProgress& progres
   };
   for (size_t t = 1; t < threads; ++t) {
     others.emplace_back([&, t] {
-      results[t] = ApplyBatches(t, threads, *queues[t], failed);
+      results[t] = ApplyBatches(t, *queues[t], failed);
       if (!results[t].ok()) {
         failed.store(true);
         queues[t]->Stop();  // thread 0 waits for it no longer

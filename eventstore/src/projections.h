@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "eventstore/record.h"
 #include "rocksdb/write_batch.h"
 #include "src/core.h"
 
@@ -89,7 +90,10 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
 // A long replay runs on RebuildThreads() threads when a projector rebuilds in parts
 // (Projector::RebuildsInParts): the calling thread (0) reads the log, applies the other
 // projectors and the parts that fall to it, and passes the records of the other parts to the
-// threads they fall to, in batches; each applies them through an instance of its own.
+// threads they fall to, in batches; each applies them through an instance of its own. Such a
+// pass goes in rounds (the first a sixteenth of it, each next one twice as long): at the end of
+// each, every thread writes what it holds and thread 0 sets anew how many of the parts it keeps,
+// from the CPU time each thread took, so that neither waits for the other.
 //
 // Thread-safety: one thread at a time calls it. Swap of an inline projection must run on the
 // writer thread (or before it starts): it changes the family the writer writes to.
@@ -136,6 +140,7 @@ class ShadowRebuild {
     Projector* projector;  // the shadow's own (thread 0) or `owned`
     std::unique_ptr<Projector> owned;
     bool in_parts;  // applies only the events of its thread's parts (Projector::RebuildsInParts)
+    size_t part_lane = 0;  // in_parts: its index among the lanes of every other thread
     std::unique_ptr<OverlayWriter> rows;
   };
   // One thread's share of the replay: its lanes write through its own batch.
@@ -148,26 +153,37 @@ class ShadowRebuild {
     uint64_t last = 0;           // the last position it replayed (thread 0)
     RecordedEvent event;         // decoded into again and again: its memory is reused
     std::vector<bool> take;      // of the record being applied, by lane
+    std::vector<uint32_t> passed_lanes;  // thread 0: by thread, the lanes there that take it
   };
   explicit ShadowRebuild(Db& db);
+  struct Passed;
   struct Batch;
   class BatchQueue;
   // A batch goes when it holds this many records or bytes (events may be large).
   static constexpr size_t kBatchRecords = 256;
   static constexpr size_t kBatchBytes = 1 << 20;
   // Thread 0: reads positions (from, to], applies what falls to it and passes the records of
-  // the others' parts to their queues, in batches.
+  // the others' parts to their queues, in batches, round by round (see the class comment).
   absl::Status ReadAndApply(uint64_t from, uint64_t to, size_t threads,
                             const RebuildProgress& progress, const std::vector<BatchQueue*>& queues,
                             const std::atomic<bool>& failed);
+  // Thread 0 at the end of a round: the other threads' batches sent and applied, every thread's
+  // chunk written, and the share of the parts thread 0 keeps set anew from the CPU time each
+  // thread took in the round.
+  absl::Status EndRound(size_t threads, const std::vector<BatchQueue*>& queues,
+                        std::vector<Batch>& batches, uint64_t positions, double* cpu_start);
   // Thread `index` > 0: applies the records thread 0 passed it, until the queue is closed.
-  absl::Status ApplyBatches(size_t index, size_t threads, BatchQueue& queue,
-                            const std::atomic<bool>& failed);
-  // One record on thread `index`: the lanes that take it apply it; on thread 0 (`queues` set)
-  // the record goes into `batches` for each other thread that takes it.
-  absl::Status ApplyRecord(Worker& w, size_t index, size_t threads, uint64_t pos,
-                           std::string_view record, const std::vector<BatchQueue*>* queues,
-                           std::vector<Batch>* batches);
+  absl::Status ApplyBatches(size_t index, BatchQueue& queue, const std::atomic<bool>& failed);
+  // One record read by thread 0: the lanes there that take it apply it; it goes into `batches`
+  // for each other thread that takes it (`queues` set).
+  absl::Status ApplyRecord(Worker& w, size_t threads, uint64_t pos, std::string_view record,
+                           const std::vector<BatchQueue*>* queues, std::vector<Batch>* batches);
+  // One record thread 0 passed on, to the lanes it named.
+  absl::Status ApplyPassed(Worker& w, const Passed& p, std::string_view record);
+  // Decodes a record whose taking lanes are marked in `w.take` and applies it to them. `place`
+  // is its header's place, or nullptr when `w.event` already holds the decoded event.
+  absl::Status ApplyTaken(Worker& w, uint64_t pos, std::string_view record, const RecordView& r,
+                          const HeaderPlace* place);
   absl::Status WriteChunk(Worker& w);
 
   Db& db_;
@@ -176,10 +192,26 @@ class ShadowRebuild {
   std::vector<std::unique_ptr<Worker>> workers_;  // [0]: a lane for every shadow
   uint64_t replayed_ = 0;
   size_t threads_used_ = 0;
+  // Of 1,000 slots of a part's hash, those whose parts thread 0 applies itself (ThreadOfPart);
+  // the rest are spread evenly over the other threads. Set at the end of each round.
+  size_t share0_ = 0;
+  size_t rounds_ = 0;  // the rounds ended so far, over all passes
+  // CPU seconds per position of the rounds so far (-1: none yet): thread 0's reading and
+  // routing, and all the parts.
+  double cost_read_ = -1, cost_parts_ = -1;
   bool swapped_ = false;
   bool broken_ = false;  // a pass failed: its shadows hold part of it
   const std::atomic<bool>* cancel_ = nullptr;
 };
+
+// The share of the parts (of 1,000 slots of a part's hash) that thread 0 of a rebuild in parts
+// keeps for itself so that n threads take as long: when thread 0's reading and routing cost
+// `read` and all the parts cost `parts` (CPU time per position), thread 0 takes read + s * parts
+// and each other thread (1 - s) * parts / (n - 1). At most an equal share (1,000 / n).
+size_t BalancedShare(double read, double parts, size_t threads);
+// Tests only: when set, the share thread 0 keeps in each round of a pass (0: the first one of
+// the rebuild) instead of the balanced one.
+inline size_t (*rebuild_share_for_test)(size_t round, size_t threads) = nullptr;
 
 // The threads of a long rebuild whose projectors rebuild in parts: one per core, at most 4;
 // PROEFTUIN_REBUILD_THREADS=N (1 to 4) in the environment overrides it (read at each rebuild).

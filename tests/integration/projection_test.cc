@@ -13,9 +13,11 @@
 #include <set>
 #include <thread>
 
+#include "absl/cleanup/cleanup.h"
 #include "eventstore/record.h"
 #include "integration/store_fixture.h"
 #include "rocksdb/db.h"
+#include "src/projections.h"
 
 namespace proeftuin::eventstore::testing {
 namespace {
@@ -805,6 +807,8 @@ class PartsProjector : public Projector {
     absl::Mutex mu;
     std::map<int, std::vector<uint64_t>> positions;       // by instance
     std::map<int, std::set<std::string>> streams;         // by instance
+    // By stream: each event's position and the instance that applied it, in the order applied.
+    std::map<std::string, std::vector<std::pair<uint64_t, int>>> applied;
     bool whole_headers_in_rebuild = false;
   };
   explicit PartsProjector(std::string name) : name_(std::move(name)), seen_(std::make_shared<Seen>()) {}
@@ -830,6 +834,7 @@ class PartsProjector : public Projector {
       absl::MutexLock l(&seen_->mu);
       seen_->positions[instance_].push_back(e.header.position());
       seen_->streams[instance_].insert(stream);
+      seen_->applied[stream].emplace_back(e.header.position(), instance_);
       if (instance_ > 0 && (!e.header.request_id().empty() || e.header.has_actor())) {
         seen_->whole_headers_in_rebuild = true;
       }
@@ -847,6 +852,13 @@ class PartsProjector : public Projector {
     rows.Put("version/" + stream, std::to_string(e.header.stream_version()));
   }
   std::shared_ptr<Seen> seen() const { return seen_; }
+  // Forgets what the instances saw so far.
+  void Forget() {
+    absl::MutexLock l(&seen_->mu);
+    seen_->positions.clear();
+    seen_->streams.clear();
+    seen_->applied.clear();
+  }
   std::shared_ptr<std::atomic<int>> instances_ = std::make_shared<std::atomic<int>>(0);
 
  private:
@@ -869,28 +881,13 @@ void AppendForParts(EventStore& store, int batches, const std::string& ids = "b"
   }
 }
 
-class RebuildThreads : public ::testing::TestWithParam<int> {
- protected:
-  void SetUp() override { setenv("PROEFTUIN_REBUILD_THREADS", std::to_string(GetParam()).c_str(), 1); }
-  void TearDown() override { unsetenv("PROEFTUIN_REBUILD_THREADS"); }
-};
-
-TEST_P(RebuildThreads, PartsAreSplitOverTheThreadsAndTheRowsEqualLive) {
-  const int threads = GetParam();
-  TempDir dir;
-  RocksStoreOptions o;
-  auto parts = std::make_shared<PartsProjector>("parts");
-  o.inline_projectors = {parts};
-  auto store = OpenStore(dir.path(), o);
-  ASSERT_NO_FATAL_FAILURE(AppendForParts(*store, 300));
-  const auto live = Rows(*store, "parts");
-  ASSERT_EQ(live.at("count/rare"), "5");
-  // Its previous event is more than RecentRecords::kCapacity positions back: read from the log.
-  const std::string prev_rare = live.at("prev/rare");
-  ASSERT_EQ(prev_rare.substr(0, prev_rare.find('@')), "test.Kind0") << prev_rare;
-  ASSERT_GT(std::stoull(live.at("lastpos/rare")) - std::stoull(prev_rare.substr(prev_rare.find('@') + 1)),
-            4096u);
-  ASSERT_EQ(live.count("count/skip-x"), 0u);
+// Every wanted event applied once, and each stream's events applied in log order, whichever
+// instances applied them (a part may move to another thread from round to round). Returns how
+// many streams more than one instance applied.
+// `live`: the rows of a projector that was never rebuilt (its "count/<stream>" rows).
+size_t ExpectEachEventOnceAndEachStreamInLogOrder(PartsProjector::Seen& seen,
+                                                  const std::map<std::string, std::string>& live)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(seen.mu) {
   uint64_t wanted = 0;
   size_t streams = 0;
   for (const auto& [key, value] : live) {
@@ -898,12 +895,80 @@ TEST_P(RebuildThreads, PartsAreSplitOverTheThreadsAndTheRowsEqualLive) {
     wanted += std::stoull(value);
     ++streams;
   }
-  parts->instances_->store(0);  // those of the rebuild at open
-  {
-    absl::MutexLock l(&parts->seen()->mu);
-    parts->seen()->positions.clear();
-    parts->seen()->streams.clear();
+  std::vector<uint64_t> all;
+  for (const auto& [instance, positions] : seen.positions) {
+    EXPECT_TRUE(std::is_sorted(positions.begin(), positions.end())) << "instance " << instance;
+    all.insert(all.end(), positions.begin(), positions.end());
   }
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "an event applied twice";
+  EXPECT_EQ(all.size(), wanted) << "every event but skip-x's, once";
+  EXPECT_EQ(seen.applied.size(), streams);
+  size_t moved = 0;
+  for (const auto& [stream, applied] : seen.applied) {
+    std::set<int> instances;
+    for (size_t i = 0; i < applied.size(); ++i) {
+      instances.insert(applied[i].second);
+      if (i > 0) {
+        EXPECT_LT(applied[i - 1].first, applied[i].first)
+            << stream << ": position " << applied[i].first << " (instance " << applied[i].second
+            << ") applied after " << applied[i - 1].first << " (instance " << applied[i - 1].second << ")";
+      }
+    }
+    if (instances.size() > 1) ++moved;
+  }
+  return moved;
+}
+
+TEST(RebuildShare, ThreadZeroKeepsWhatBalancesItsReadingAgainstTheParts) {
+  // Two threads: reading 0.5 and parts 1 per position -> 0.5 + 0.25 = 0.75 each.
+  EXPECT_EQ(BalancedShare(0.5, 1.0, 2), 250u);
+  // Reading alone takes as long as all the parts: thread 0 keeps none.
+  EXPECT_EQ(BalancedShare(1.0, 1.0, 2), 0u);
+  EXPECT_EQ(BalancedShare(3.0, 1.0, 2), 0u);
+  // Reading for free: an equal share, no more.
+  EXPECT_EQ(BalancedShare(0.0, 1.0, 2), 500u);
+  EXPECT_EQ(BalancedShare(0.0, 1.0, 4), 250u);
+  // Three threads: 0.2 + 0.2 = 0.8 / 2 = 0.4 each.
+  EXPECT_EQ(BalancedShare(0.2, 1.0, 3), 200u);
+  // Nothing measured, or one thread: none.
+  EXPECT_EQ(BalancedShare(0.2, 0.0, 2), 0u);
+  EXPECT_EQ(BalancedShare(0.2, 1.0, 1), 0u);
+}
+
+class RebuildThreads : public ::testing::TestWithParam<int> {
+ protected:
+  void SetUp() override { setenv("PROEFTUIN_REBUILD_THREADS", std::to_string(GetParam()).c_str(), 1); }
+  void TearDown() override { unsetenv("PROEFTUIN_REBUILD_THREADS"); }
+  // Opens a store whose only projector is `parts_`, appends 300 batches of AppendForParts, and
+  // returns the rows the live projector made of them.
+  std::map<std::string, std::string> OpenWithHistory() {
+    RocksStoreOptions o;
+    o.inline_projectors = {parts_};
+    store_ = OpenStore(dir_.path(), o);
+    AppendForParts(*store_, 300);
+    return Rows(*store_, "parts");
+  }
+  TempDir dir_;
+  std::shared_ptr<PartsProjector> parts_ = std::make_shared<PartsProjector>("parts");
+  std::unique_ptr<RocksStore> store_;
+};
+
+TEST_P(RebuildThreads, PartsAreSplitOverTheThreadsAndTheRowsEqualLive) {
+  const int threads = GetParam();
+  auto& parts = parts_;
+  const auto live = OpenWithHistory();
+  ASSERT_FALSE(HasFatalFailure());
+  auto& store = store_;
+  ASSERT_EQ(live.at("count/rare"), "5");
+  // Its previous event is more than RecentRecords::kCapacity positions back: read from the log.
+  const std::string prev_rare = live.at("prev/rare");
+  ASSERT_EQ(prev_rare.substr(0, prev_rare.find('@')), "test.Kind0") << prev_rare;
+  ASSERT_GT(std::stoull(live.at("lastpos/rare")) - std::stoull(prev_rare.substr(prev_rare.find('@') + 1)),
+            4096u);
+  ASSERT_EQ(live.count("count/skip-x"), 0u);
+  parts->instances_->store(0);  // those of the rebuild at open
+  parts->Forget();
 
   // Beside the writer: fresh instances, the parts on `threads` threads.
   ASSERT_TRUE(store->RebuildAll(nullptr).ok());
@@ -916,20 +981,10 @@ TEST_P(RebuildThreads, PartsAreSplitOverTheThreadsAndTheRowsEqualLive) {
   // one, 0, applied nothing meanwhile).
   EXPECT_EQ(parts->instances_->load(), threads);
   EXPECT_EQ(seen->positions.size(), static_cast<size_t>(threads));
-  std::vector<uint64_t> all;
-  std::map<std::string, int> owner;
   for (const auto& [instance, positions] : seen->positions) {
     EXPECT_GT(positions.size(), 0u) << "instance " << instance << " got no part";
-    EXPECT_TRUE(std::is_sorted(positions.begin(), positions.end())) << "instance " << instance;
-    all.insert(all.end(), positions.begin(), positions.end());
-    for (const std::string& stream : seen->streams[instance]) {
-      EXPECT_TRUE(owner.emplace(stream, instance).second) << stream << " went to two instances";
-    }
   }
-  std::sort(all.begin(), all.end());
-  EXPECT_EQ(std::adjacent_find(all.begin(), all.end()), all.end()) << "an event applied twice";
-  EXPECT_EQ(all.size(), wanted) << "every event but skip-x's, once";
-  EXPECT_EQ(owner.size(), streams);
+  ExpectEachEventOnceAndEachStreamInLogOrder(*seen, live);
 }
 
 // Events appended during a rebuild beside the writer are replayed by later, shorter passes: the
@@ -963,6 +1018,35 @@ TEST_P(RebuildThreads, PartsMoveBetweenThreadsFromPassToPassAndTheRowsEqualLive)
   EXPECT_EQ(Rows(*store, "parts"), reference);
   ASSERT_TRUE(store->Append(OneEvent("after", "s-1")).ok());
   EXPECT_EQ(Rows(*store, "parts"), Rows(*store, "reference"));
+}
+
+// A pass goes in rounds; at the end of each, every thread writes what it holds and thread 0
+// sets its share of the parts anew, so parts move between threads within one pass. Here the
+// share swings between all of thread 0's fair share and none at every round: the rows still
+// equal live, and each stream's events are applied once each, in log order.
+TEST_P(RebuildThreads, PartsMoveBetweenThreadsFromRoundToRoundAndTheRowsEqualLive) {
+  const size_t threads = static_cast<size_t>(GetParam());
+  const auto live = OpenWithHistory();
+  ASSERT_FALSE(HasFatalFailure());
+  auto& parts = parts_;
+  auto& store = store_;
+  parts->Forget();
+  rebuild_share_for_test = [](size_t round, size_t n) -> size_t { return round % 2 == 0 ? 1000 / n : 0; };
+  const absl::Cleanup reset = [] { rebuild_share_for_test = nullptr; };
+
+  ASSERT_TRUE(store->RebuildAll(nullptr).ok());
+
+  EXPECT_EQ(Rows(*store, "parts"), live);
+  auto seen = parts->seen();
+  absl::MutexLock l(&seen->mu);
+  const size_t moved = ExpectEachEventOnceAndEachStreamInLogOrder(*seen, live);
+  if (threads > 1) {
+    // About 29,500 positions: four rounds end within the pass, and every stream whose part
+    // falls to thread 0 in the even rounds (about half of them) goes to another in the odd.
+    EXPECT_GE(moved, 3u) << "parts moved between threads within the pass";
+  } else {
+    EXPECT_EQ(moved, 0u);
+  }
 }
 
 TEST_P(RebuildThreads, ABrokenRecordFailsTheRebuildOnAnyThreadAndDropsItsShadows) {
