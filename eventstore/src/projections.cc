@@ -1,10 +1,12 @@
 #include "src/projections.h"
 
 #include <algorithm>
-#include <ctime>
+#include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -152,12 +154,13 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
 
 namespace {
 
-// A pass on several threads goes in rounds (ShadowRebuild::ReplayTo): the first a sixteenth of
+// A pass on several threads goes in rounds (ReadAndApply, EndRound): the first a sixteenth of
 // the pass, at least this many positions; each next one twice as long as the one before.
 constexpr uint64_t kFirstRound = 1024;
 
-// The share of the parts (of 1,000 slots of a part's hash) thread 0 starts a rebuild with: it
-// also reads the log for all. The rounds then balance it.
+// The share of the parts (of 1,000 slots of a part's hash) thread 0 starts a rebuild with. Low:
+// it also reads the log for all, and on two cores that alone costs about what all the parts do
+// (docs/PERFORMANCE.md, eleventh session). The rounds then balance it.
 size_t FirstShare(size_t threads) { return 100 / threads; }
 
 // The thread a part falls to: thread 0 for the first `share0` slots of its hash, the other
@@ -255,8 +258,8 @@ absl::StatusOr<std::unique_ptr<ShadowRebuild>> ShadowRebuild::Start(
     if (t > 0 && w->lanes.empty()) break;
     r->workers_.push_back(std::move(w));
   }
-  r->share0_ = rebuild_share_for_test != nullptr ? rebuild_share_for_test(0, r->workers_.size())
-                                                 : FirstShare(r->workers_.size());
+  auto* const pinned = rebuild_share_for_test.load();
+  r->share0_ = pinned != nullptr ? pinned(0, r->workers_.size()) : FirstShare(r->workers_.size());
   return r;
 }
 
@@ -281,7 +284,6 @@ absl::Status ShadowRebuild::WriteChunk(Worker& w) {
   w.batch.Clear();
   return absl::OkStatus();
 }
-
 
 // A record thread 0 passes to another thread: the lanes there that take it (the receiver does
 // not ask the projectors again; the share of the parts changes only between rounds) and, when
@@ -538,12 +540,13 @@ absl::Status ShadowRebuild::EndRound(size_t threads, const std::vector<BatchQueu
     others += *cpu;
   }
   // What the round cost per position: the parts, from what the other threads took for their
-  // (1 - s) of them; thread 0's reading and routing, from what it took beyond its s of them.
-  // Averaged with the rounds before (the last one weighing half): the cost drifts as the
-  // shadows' memtables fill.
-  const double s = static_cast<double>(share0_) / 1000, n = static_cast<double>(positions);
+  // (1 - s) of them; thread 0's own work, from what it took beyond its s of them. Averaged with
+  // the rounds before (the last one weighing half): the cost drifts as the shadows' memtables
+  // fill.
+  const double s = static_cast<double>(share0_) / 1000, count = static_cast<double>(positions);
   if (positions > 0 && others > 0 && s < 1) {
-    const double parts = others / (1 - s) / n, read = std::max(0.0, cpu0 / n - s * parts);
+    const double parts = others / (1 - s) / count;
+    const double read = std::max(0.0, cpu0 / count - s * parts);
     const bool first = cost_parts_ < 0;
     cost_parts_ = first ? parts : (cost_parts_ + parts) / 2;
     cost_read_ = first ? read : (cost_read_ + read) / 2;
@@ -551,7 +554,7 @@ absl::Status ShadowRebuild::EndRound(size_t threads, const std::vector<BatchQueu
     share0_ = BalancedShare(cost_read_, cost_parts_, threads);
   }
   ++rounds_;
-  if (rebuild_share_for_test != nullptr) share0_ = rebuild_share_for_test(rounds_, threads);
+  if (auto* const pinned = rebuild_share_for_test.load()) share0_ = pinned(rounds_, threads);
   *cpu_start = ThreadCpuSeconds();
   return absl::OkStatus();
 }

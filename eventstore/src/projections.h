@@ -91,9 +91,10 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
 // (Projector::RebuildsInParts): the calling thread (0) reads the log, applies the other
 // projectors and the parts that fall to it, and passes the records of the other parts to the
 // threads they fall to, in batches; each applies them through an instance of its own. Such a
-// pass goes in rounds (the first a sixteenth of it, each next one twice as long): at the end of
-// each, every thread writes what it holds and thread 0 sets anew how many of the parts it keeps,
-// from the CPU time each thread took, so that neither waits for the other.
+// pass goes in rounds (the first a sixteenth of it, at least 1,024 positions; each next one
+// twice as long): at the end of each, every thread writes what it holds and thread 0 sets anew
+// how many of the parts it keeps, from the CPU time each thread took, so that no thread waits
+// for another.
 //
 // Thread-safety: one thread at a time calls it. Swap of an inline projection must run on the
 // writer thread (or before it starts): it changes the family the writer writes to.
@@ -172,7 +173,8 @@ class ShadowRebuild {
   // thread took in the round.
   absl::Status EndRound(size_t threads, const std::vector<BatchQueue*>& queues,
                         std::vector<Batch>& batches, uint64_t positions, double* cpu_start);
-  // Thread `index` > 0: applies the records thread 0 passed it, until the queue is closed.
+  // Thread `index` > 0: applies the records thread 0 passed it until the queue is closed; at
+  // each round's end it writes what it holds and reports the CPU time it took (EndRound).
   absl::Status ApplyBatches(size_t index, BatchQueue& queue, const std::atomic<bool>& failed);
   // One record read by thread 0: the lanes there that take it apply it; it goes into `batches`
   // for each other thread that takes it (`queues` set).
@@ -196,8 +198,8 @@ class ShadowRebuild {
   // the rest are spread evenly over the other threads. Set at the end of each round.
   size_t share0_ = 0;
   size_t rounds_ = 0;  // the rounds ended so far, over all passes
-  // CPU seconds per position of the rounds so far (-1: none yet): thread 0's reading and
-  // routing, and all the parts.
+  // CPU seconds per position of the rounds so far (-1: none yet): thread 0's own work (reading,
+  // routing, the projectors it applies whole, writing its chunks), and all the parts.
   double cost_read_ = -1, cost_parts_ = -1;
   bool swapped_ = false;
   bool broken_ = false;  // a pass failed: its shadows hold part of it
@@ -205,13 +207,14 @@ class ShadowRebuild {
 };
 
 // The share of the parts (of 1,000 slots of a part's hash) that thread 0 of a rebuild in parts
-// keeps for itself so that n threads take as long: when thread 0's reading and routing cost
-// `read` and all the parts cost `parts` (CPU time per position), thread 0 takes read + s * parts
+// keeps for itself so that n threads take as long: when thread 0's own work (reading the log,
+// routing, the projectors it applies whole) costs `read` and all the parts cost `parts` (CPU
+// time per position), thread 0 takes read + s * parts
 // and each other thread (1 - s) * parts / (n - 1). At most an equal share (1,000 / n).
 size_t BalancedShare(double read, double parts, size_t threads);
-// Tests only: when set, the share thread 0 keeps in each round of a pass (0: the first one of
-// the rebuild) instead of the balanced one.
-inline size_t (*rebuild_share_for_test)(size_t round, size_t threads) = nullptr;
+// Tests only: when set, the share thread 0 keeps in each round instead of the balanced one, by
+// the rounds ended so far in the rebuild (0: from its start).
+inline std::atomic<size_t (*)(size_t round, size_t threads)> rebuild_share_for_test{nullptr};
 
 // The threads of a long rebuild whose projectors rebuild in parts: one per core, at most 4;
 // PROEFTUIN_REBUILD_THREADS=N (1 to 4) in the environment overrides it (read at each rebuild).

@@ -13,7 +13,6 @@
 #include <set>
 #include <thread>
 
-#include "absl/cleanup/cleanup.h"
 #include "eventstore/record.h"
 #include "integration/store_fixture.h"
 #include "rocksdb/db.h"
@@ -475,7 +474,7 @@ std::vector<std::string> Families(const std::string& path) {
 
 // Overwrites the stored record at `position` with bytes that are not a record (the store must
 // be closed).
-void BreakRecord(const std::string& path, uint64_t position) {
+void PutRecord(const std::string& path, uint64_t position, const std::string& record) {
   std::vector<std::string> names = Families(path);
   std::vector<rocksdb::ColumnFamilyDescriptor> descs;
   for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
@@ -485,10 +484,14 @@ void BreakRecord(const std::string& path, uint64_t position) {
   std::unique_ptr<rocksdb::DB> db(raw);
   for (size_t i = 0; i < names.size(); ++i) {
     if (names[i] == "events") {
-      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], PositionKey(position), "not a record").ok());
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i], PositionKey(position), record).ok());
     }
   }
   for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+}
+
+void BreakRecord(const std::string& path, uint64_t position) {
+  PutRecord(path, position, "not a record");
 }
 
 // Closing the store stops a rebuild that replays beside the writer at its next chunk: Close
@@ -800,28 +803,29 @@ TEST(Projections, AsyncProjectionFollowsTheLogAndCanBeWaitedFor) {
 // Rebuilds in parts (Projector::RebuildsInParts): the part of a stream is its name. Counts the
 // events of each stream, keeps the type of the stream's previous event as EventAt reads it (the
 // records a rebuild replayed last, or the log), and leaves out the streams it does not want.
-// Each instance notes the positions it applied and the headers it saw.
+// Each instance notes the positions it applied and the headers it saw. With `in_parts` false
+// it is rebuilt whole, on thread 0.
 class PartsProjector : public Projector {
  public:
   struct Seen {
     absl::Mutex mu;
     std::map<int, std::vector<uint64_t>> positions;       // by instance
-    std::map<int, std::set<std::string>> streams;         // by instance
     // By stream: each event's position and the instance that applied it, in the order applied.
     std::map<std::string, std::vector<std::pair<uint64_t, int>>> applied;
     bool whole_headers_in_rebuild = false;
   };
-  explicit PartsProjector(std::string name) : name_(std::move(name)), seen_(std::make_shared<Seen>()) {}
+  explicit PartsProjector(std::string name, bool in_parts = true)
+      : name_(std::move(name)), in_parts_(in_parts), seen_(std::make_shared<Seen>()) {}
   std::string Name() const override { return name_; }
   uint32_t Version() const override { return 1; }
   bool ReadsWholeHeader() const override { return false; }
   bool Wants(std::string_view stream, std::string_view) const override {
     return !stream.starts_with("skip-");
   }
-  bool RebuildsInParts() const override { return true; }
+  bool RebuildsInParts() const override { return in_parts_; }
   std::string_view PartOf(std::string_view stream) const override { return stream; }
   std::unique_ptr<Projector> NewInstance() const override {
-    auto p = std::make_unique<PartsProjector>(name_);
+    auto p = std::make_unique<PartsProjector>(name_, in_parts_);
     p->seen_ = seen_;
     p->instance_ = ++*instances_;
     p->instances_ = instances_;
@@ -833,7 +837,6 @@ class PartsProjector : public Projector {
     {
       absl::MutexLock l(&seen_->mu);
       seen_->positions[instance_].push_back(e.header.position());
-      seen_->streams[instance_].insert(stream);
       seen_->applied[stream].emplace_back(e.header.position(), instance_);
       if (instance_ > 0 && (!e.header.request_id().empty() || e.header.has_actor())) {
         seen_->whole_headers_in_rebuild = true;
@@ -856,13 +859,13 @@ class PartsProjector : public Projector {
   void Forget() {
     absl::MutexLock l(&seen_->mu);
     seen_->positions.clear();
-    seen_->streams.clear();
     seen_->applied.clear();
   }
   std::shared_ptr<std::atomic<int>> instances_ = std::make_shared<std::atomic<int>>(0);
 
  private:
   std::string name_;
+  bool in_parts_;
   std::shared_ptr<Seen> seen_;
   int instance_ = 0;  // 0: the live one
 };
@@ -912,7 +915,8 @@ size_t ExpectEachEventOnceAndEachStreamInLogOrder(PartsProjector::Seen& seen,
       if (i > 0) {
         EXPECT_LT(applied[i - 1].first, applied[i].first)
             << stream << ": position " << applied[i].first << " (instance " << applied[i].second
-            << ") applied after " << applied[i - 1].first << " (instance " << applied[i - 1].second << ")";
+            << ") applied after " << applied[i - 1].first << " (instance "
+            << applied[i - 1].second << ")";
       }
     }
     if (instances.size() > 1) ++moved;
@@ -939,15 +943,23 @@ TEST(RebuildShare, ThreadZeroKeepsWhatBalancesItsReadingAgainstTheParts) {
 class RebuildThreads : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override { setenv("PROEFTUIN_REBUILD_THREADS", std::to_string(GetParam()).c_str(), 1); }
-  void TearDown() override { unsetenv("PROEFTUIN_REBUILD_THREADS"); }
-  // Opens a store whose only projector is `parts_`, appends 300 batches of AppendForParts, and
-  // returns the rows the live projector made of them.
-  std::map<std::string, std::string> OpenWithHistory() {
+  // Opens a store with `before` and then `parts_` as its projectors, appends 300 batches of
+  // AppendForParts, and returns the rows the live `parts_` made of them.
+  std::map<std::string, std::string> OpenWithHistory(
+      std::vector<std::shared_ptr<Projector>> before = {}) {
     RocksStoreOptions o;
-    o.inline_projectors = {parts_};
+    o.inline_projectors = std::move(before);
+    o.inline_projectors.push_back(parts_);
     store_ = OpenStore(dir_.path(), o);
     AppendForParts(*store_, 300);
     return Rows(*store_, "parts");
+  }
+  // Thread 0's share of the parts in each round, instead of the balanced one, until the end of
+  // the test.
+  void PinShare(size_t (*share)(size_t round, size_t threads)) { rebuild_share_for_test = share; }
+  void TearDown() override {
+    rebuild_share_for_test = nullptr;
+    unsetenv("PROEFTUIN_REBUILD_THREADS");
   }
   TempDir dir_;
   std::shared_ptr<PartsProjector> parts_ = std::make_shared<PartsProjector>("parts");
@@ -969,6 +981,8 @@ TEST_P(RebuildThreads, PartsAreSplitOverTheThreadsAndTheRowsEqualLive) {
   ASSERT_EQ(live.count("count/skip-x"), 0u);
   parts->instances_->store(0);  // those of the rebuild at open
   parts->Forget();
+  // A fixed share, so that every thread gets parts (the balanced one may leave thread 0 none).
+  PinShare([](size_t, size_t n) -> size_t { return 600 / n; });
 
   // Beside the writer: fresh instances, the parts on `threads` threads.
   ASSERT_TRUE(store->RebuildAll(nullptr).ok());
@@ -977,8 +991,8 @@ TEST_P(RebuildThreads, PartsAreSplitOverTheThreadsAndTheRowsEqualLive) {
   auto seen = parts->seen();
   absl::MutexLock l(&seen->mu);
   EXPECT_FALSE(seen->whole_headers_in_rebuild) << "a rebuild passes only the header's place";
-  // The rebuild's instance and one more per extra thread, each with its own streams (the live
-  // one, 0, applied nothing meanwhile).
+  // The rebuild's instance and one more per extra thread, each applying some of the parts (the
+  // live one, 0, applied nothing meanwhile).
   EXPECT_EQ(parts->instances_->load(), threads);
   EXPECT_EQ(seen->positions.size(), static_cast<size_t>(threads));
   for (const auto& [instance, positions] : seen->positions) {
@@ -1024,18 +1038,21 @@ TEST_P(RebuildThreads, PartsMoveBetweenThreadsFromPassToPassAndTheRowsEqualLive)
 // sets its share of the parts anew, so parts move between threads within one pass. Here the
 // share swings between all of thread 0's fair share and none at every round: the rows still
 // equal live, and each stream's events are applied once each, in log order.
+// A projector rebuilt whole comes first, so that the parts' lane is not thread 0's first.
 TEST_P(RebuildThreads, PartsMoveBetweenThreadsFromRoundToRoundAndTheRowsEqualLive) {
   const size_t threads = static_cast<size_t>(GetParam());
-  const auto live = OpenWithHistory();
+  const auto live =
+      OpenWithHistory({std::make_shared<PartsProjector>("whole", /*in_parts=*/false)});
   ASSERT_FALSE(HasFatalFailure());
+  const auto whole = Rows(*store_, "whole");
   auto& parts = parts_;
   auto& store = store_;
   parts->Forget();
-  rebuild_share_for_test = [](size_t round, size_t n) -> size_t { return round % 2 == 0 ? 1000 / n : 0; };
-  const absl::Cleanup reset = [] { rebuild_share_for_test = nullptr; };
+  PinShare([](size_t round, size_t n) -> size_t { return round % 2 == 0 ? 1000 / n : 0; });
 
   ASSERT_TRUE(store->RebuildAll(nullptr).ok());
 
+  EXPECT_EQ(Rows(*store, "whole"), whole);
   EXPECT_EQ(Rows(*store, "parts"), live);
   auto seen = parts->seen();
   absl::MutexLock l(&seen->mu);
@@ -1047,6 +1064,47 @@ TEST_P(RebuildThreads, PartsMoveBetweenThreadsFromRoundToRoundAndTheRowsEqualLiv
   } else {
     EXPECT_EQ(moved, 0u);
   }
+}
+
+// A record thread 0 scans and passes on, but whose date does not parse: the thread that decodes
+// it fails (thread 0 keeps no parts here, so with two or three threads that is another one),
+// and the rebuild fails with its error. It is the last record of the second round (the first is
+// a sixteenth of the pass, the second twice that): thread 0 has sent the round's end and waits
+// for the others' reports, which a failed thread never sends.
+TEST_P(RebuildThreads, ARecordThatFailsOnAnotherThreadFailsTheRebuildAndDropsItsShadows) {
+  std::map<std::string, std::string> live;
+  uint64_t at = 0;
+  {
+    const auto rows = OpenWithHistory();
+    ASSERT_FALSE(HasFatalFailure());
+    live = rows;
+    at = 3 * std::max<uint64_t>(1024, store_->LastPosition() / 16);
+    store_.reset();
+  }
+  const std::vector<std::string> before = Families(dir_.path());
+  v1::EventHeader h;
+  h.set_position(at);
+  h.set_stream("s-3");
+  h.set_stream_version(1);
+  h.set_type("test.Kind0");
+  // occurred_on (field 8): two bytes that are no proeftuin.v1.Date.
+  const std::string header = h.SerializeAsString() + std::string("\x42\x02\xff\xff", 4);
+  // Thread 0 scans its place (and passes it on); only the thread that decodes it parses the date.
+  HeaderPlace place;
+  ASSERT_TRUE(ScanHeaderPlace(header, &place));
+  ASSERT_TRUE(place.has_occurred_on);
+  ASSERT_FALSE(v1::Date().ParseFromString(std::string(place.occurred_on)));
+  PutRecord(dir_.path(), at, EncodeRecord(header, "", Digest{}, Digest{}));
+  RocksStoreOptions o;
+  o.inline_projectors = {std::make_shared<PartsProjector>("parts")};
+  store_ = OpenStore(dir_.path(), o);
+  PinShare([](size_t, size_t n) -> size_t { return n == 1 ? 1000 : 0; });
+  absl::Status s = store_->Rebuild("parts", nullptr);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << s;
+  EXPECT_NE(s.message().find("position " + std::to_string(at)), std::string::npos) << s;
+  EXPECT_EQ(Rows(*store_, "parts"), live);
+  store_.reset();
+  EXPECT_EQ(Families(dir_.path()), before);
 }
 
 TEST_P(RebuildThreads, ABrokenRecordFailsTheRebuildOnAnyThreadAndDropsItsShadows) {
