@@ -209,8 +209,8 @@ class ShadowRebuild {
 // The share of the parts (of 1,000 slots of a part's hash) that thread 0 of a rebuild in parts
 // keeps for itself so that n threads take as long: when thread 0's own work (reading the log,
 // routing, the projectors it applies whole) costs `read` and all the parts cost `parts` (CPU
-// time per position), thread 0 takes read + s * parts
-// and each other thread (1 - s) * parts / (n - 1). At most an equal share (1,000 / n).
+// time per position), thread 0 takes read + s * parts and each other thread
+// (1 - s) * parts / (n - 1). At most an equal share (1,000 / n).
 size_t BalancedShare(double read, double parts, size_t threads);
 // Tests only: when set, the share thread 0 keeps in each round instead of the balanced one, by
 // the rounds ended so far in the rebuild (0: from its start).
