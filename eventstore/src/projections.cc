@@ -494,16 +494,12 @@ absl::Status ShadowRebuild::ApplyPassed(Worker& w, const Passed& p, std::string_
   static_assert(sizeof(Passed) == 64);
   w.take.resize(w.lanes.size());
   for (size_t i = 0; i < w.lanes.size(); ++i) w.take[i] = ((p.lanes >> i) & 1) != 0;
-  ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, p.position));
-  if (p.placed) {
-    const HeaderPlace place = p.Place(record);
-    return ApplyTaken(w, p.position, record, r, &place);
-  }
-  HeaderPlace place;
-  if (!ScanPlainHeaderPlace(r.header_bytes, &place)) {  // as thread 0 did: the parser decides
+  if (!p.placed) {  // the parser decided on thread 0, or a view was too long to pass: rare
     RETURN_IF_ERROR(DecodeEventInto(record, p.position, &w.event));
-    return ApplyTaken(w, p.position, record, r, nullptr);
+    return ApplyTaken(w, p.position, record, RecordView(), nullptr);
   }
+  ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, p.position));
+  const HeaderPlace place = p.Place(record);
   return ApplyTaken(w, p.position, record, r, &place);
 }
 
