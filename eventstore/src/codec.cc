@@ -1,6 +1,7 @@
 #include "src/codec.h"
 
 #include <chrono>
+#include <cstring>
 #include <set>
 
 #include "eventstore/record.h"
@@ -62,13 +63,12 @@ absl::StatusOr<StreamHead> DecodeStreamHead(std::string_view v) {
   return StreamHead{GetBigEndian64(v), GetBigEndian64(v.substr(8))};
 }
 
-absl::StatusOr<RecordView> SplitRecord(std::string_view record, uint64_t position) {
-  auto r = DecodeRecord(record);
-  if (!r.ok()) {
+absl::Status SplitRecord(std::string_view record, uint64_t position, RecordView* r) {
+  if (const char* problem = SplitRecordParts(record, r)) {
     return absl::DataLossError("position " + std::to_string(position) + ": " +
-                               std::string(r.status().message()));
+                               RecordProblem(record, problem));
   }
-  return r;
+  return absl::OkStatus();
 }
 
 namespace {
@@ -87,15 +87,24 @@ absl::Status TakeParts(const RecordView& r, uint64_t position, RecordedEvent* e)
 }
 
 bool IsAscii(std::string_view s) {
-  unsigned char any = 0;  // no early exit: the loop vectorizes
-  for (char c : s) any |= static_cast<unsigned char>(c);
-  return any < 0x80;
+  // Eight bytes at a time (-O2 does not vectorize the byte loop): a stream name and a type are
+  // checked for every event of a replay.
+  uint64_t any = 0;
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word = 0;
+    std::memcpy(&word, s.data() + i, 8);
+    any |= word;
+  }
+  for (; i < s.size(); ++i) any |= static_cast<unsigned char>(s[i]);
+  return (any & 0x8080808080808080ull) == 0;
 }
 
 }  // namespace
 
 absl::Status DecodeEventInto(std::string_view record, uint64_t position, RecordedEvent* e) {
-  ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, position));
+  RecordView r;
+  RETURN_IF_ERROR(SplitRecord(record, position, &r));
   // Parsing into a message that held an event reuses its strings' memory.
   if (!e->header.ParseFromArray(r.header_bytes.data(), static_cast<int>(r.header_bytes.size()))) {
     return absl::DataLossError("position " + std::to_string(position) + ": header does not parse");
@@ -119,8 +128,15 @@ absl::Status DecodeEventFromPlace(const RecordView& r, const HeaderPlace& place,
   h.mutable_type()->assign(place.type);
   h.set_schema_version(place.schema_version);
   h.set_recorded_at_us(place.recorded_at_us);
+  int32_t ymd[3];
   if (!place.has_occurred_on) {
     h.clear_occurred_on();
+  } else if (ReadPlainDate(place.occurred_on, ymd)) {  // protobuf's parser costs 5 times as much
+    v1::Date* d = h.mutable_occurred_on();
+    d->Clear();
+    d->set_year(ymd[0]);
+    d->set_month(ymd[1]);
+    d->set_day(ymd[2]);
   } else if (!h.mutable_occurred_on()->ParseFromArray(place.occurred_on.data(),
                                                       static_cast<int>(place.occurred_on.size()))) {
     return absl::DataLossError("position " + std::to_string(position) + ": header does not parse");
@@ -134,9 +150,9 @@ absl::Status DecodeEventFromPlace(const RecordView& r, const HeaderPlace& place,
   if (!h.correlation_id().empty()) h.clear_correlation_id();
   if (!h.causation_id().empty()) h.clear_causation_id();
   if (!h.previous_hash().empty()) h.clear_previous_hash();
-  if (!h.GetReflection()->GetUnknownFields(h).empty()) {
-    h.GetReflection()->MutableUnknownFields(&h)->Clear();
-  }
+  // Reflection found once: GetReflection() looks the message's metadata up again each time.
+  static const google::protobuf::Reflection* const reflection = v1::EventHeader::GetReflection();
+  if (!reflection->GetUnknownFields(h).empty()) reflection->MutableUnknownFields(&h)->Clear();
   return TakeParts(r, position, e);
 }
 

@@ -39,7 +39,7 @@ absl::Status DecodeEventInto(std::string_view record, uint64_t position, Recorde
 // not ASCII; the caller then uses DecodeEventInto). DecodeEventFromPlace: the event, its
 // who-and-why fields left empty (neither read nor checked: `audit verify` checks every record's
 // hash). DATA_LOSS as DecodeEventInto, for the fields it reads.
-absl::StatusOr<RecordView> SplitRecord(std::string_view record, uint64_t position);
+absl::Status SplitRecord(std::string_view record, uint64_t position, RecordView* r);
 bool ScanPlainHeaderPlace(std::string_view header_bytes, HeaderPlace* place);
 absl::Status DecodeEventFromPlace(const RecordView& r, const HeaderPlace& place,
                                   uint64_t position, RecordedEvent* e);

@@ -435,7 +435,8 @@ absl::Status ShadowRebuild::ApplyRecord(Worker& w, size_t threads, uint64_t pos,
                                         std::vector<Batch>* batches) {
   // Which lanes take the event, from its stream and type: most of the events are another
   // thread's, or of no interest to the projectors here, and are not decoded here.
-  ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, pos));
+  RecordView r;
+  RETURN_IF_ERROR(SplitRecord(record, pos, &r));
   HeaderPlace place;
   bool decoded = false;
   if (!ScanPlainHeaderPlace(r.header_bytes, &place)) {
@@ -498,7 +499,8 @@ absl::Status ShadowRebuild::ApplyPassed(Worker& w, const Passed& p, std::string_
     RETURN_IF_ERROR(DecodeEventInto(record, p.position, &w.event));
     return ApplyTaken(w, p.position, record, RecordView(), nullptr);
   }
-  ASSIGN_OR_RETURN(const RecordView r, SplitRecord(record, p.position));
+  RecordView r;
+  RETURN_IF_ERROR(SplitRecord(record, p.position, &r));
   const HeaderPlace place = p.Place(record);
   return ApplyTaken(w, p.position, record, r, &place);
 }

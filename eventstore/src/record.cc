@@ -26,14 +26,14 @@ void PutBigEndian32(std::string* out, uint32_t v) {
 
 uint64_t GetBigEndian64(std::string_view in) {
   uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = v << 8 | static_cast<uint8_t>(in[i]);
-  return v;
+  std::memcpy(&v, in.data(), 8);
+  return __builtin_bswap64(v);  // a load and a byte swap, not eight shifts
 }
 
 uint32_t GetBigEndian32(std::string_view in) {
   uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = v << 8 | static_cast<uint8_t>(in[i]);
-  return v;
+  std::memcpy(&v, in.data(), 4);
+  return __builtin_bswap32(v);
 }
 
 std::string PositionKey(uint64_t position) {
@@ -56,54 +56,62 @@ std::string EncodeRecord(std::string_view header_bytes, std::string_view payload
   return out;
 }
 
-absl::StatusOr<RecordView> DecodeRecord(std::string_view bytes) {
-  auto corrupt = [&](const std::string& what) {
-    return absl::DataLossError("corrupt event record: " + what);
-  };
-  if (bytes.empty()) return corrupt("empty");
-  if (static_cast<uint8_t>(bytes[0]) != kRecordFormat) {
-    return corrupt(absl::StrCat("unknown record format ", static_cast<int>(bytes[0])));
-  }
+const char* SplitRecordParts(std::string_view bytes, RecordView* r) {
+  if (bytes.empty()) return "empty";
+  if (static_cast<uint8_t>(bytes[0]) != kRecordFormat) return kUnknownRecordFormat;
   std::string_view rest = bytes.substr(1);
-  RecordView r;
-  if (rest.size() < 4) return corrupt("truncated header length");
-  uint32_t h = GetBigEndian32(rest);
+  if (rest.size() < 4) return "truncated header length";
+  const uint32_t h = GetBigEndian32(rest);
   rest.remove_prefix(4);
-  if (rest.size() < h) return corrupt("header past the end");
-  r.header_bytes = rest.substr(0, h);
+  if (rest.size() < h) return "header past the end";
+  r->header_bytes = rest.substr(0, h);
   rest.remove_prefix(h);
-  if (rest.size() < 4) return corrupt("truncated payload length");
-  uint32_t p = GetBigEndian32(rest);
+  if (rest.size() < 4) return "truncated payload length";
+  const uint32_t p = GetBigEndian32(rest);
   rest.remove_prefix(4);
-  if (rest.size() < p) return corrupt("payload past the end");
-  r.payload = rest.substr(0, p);
+  if (rest.size() < p) return "payload past the end";
+  r->payload = rest.substr(0, p);
   rest.remove_prefix(p);
-  if (rest.size() != 64) return corrupt("digests missing or trailing bytes");
-  std::memcpy(r.personal_digest.data(), rest.data(), 32);
-  std::memcpy(r.hash.data(), rest.data() + 32, 32);
+  if (rest.size() != 64) return "digests missing or trailing bytes";
+  std::memcpy(r->personal_digest.data(), rest.data(), 32);
+  std::memcpy(r->hash.data(), rest.data() + 32, 32);
+  return nullptr;
+}
+
+std::string RecordProblem(std::string_view bytes, const char* problem) {
+  if (problem == kUnknownRecordFormat) {
+    return absl::StrCat("corrupt event record: unknown record format ",
+                        static_cast<int>(static_cast<uint8_t>(bytes[0])));
+  }
+  return absl::StrCat("corrupt event record: ", problem);
+}
+
+absl::StatusOr<RecordView> DecodeRecord(std::string_view bytes) {
+  RecordView r;
+  if (const char* problem = SplitRecordParts(bytes, &r)) {
+    return absl::DataLossError(RecordProblem(bytes, problem));
+  }
   return r;
 }
 
 namespace {
 
 bool ReadVarint(std::string_view& in, uint64_t* v) {
-  if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {  // one byte: most of them
-    *v = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    return true;
-  }
-  *v = 0;
-  for (int shift = 0; shift < 64 && !in.empty(); shift += 7) {
-    uint8_t b = static_cast<uint8_t>(in.front());
-    in.remove_prefix(1);
-    *v |= uint64_t{b & 0x7fu} << shift;
-    if ((b & 0x80) == 0) return true;
+  // At most ten bytes, bits past the 64th dropped, as protobuf reads one.
+  const auto* b = reinterpret_cast<const uint8_t*>(in.data());
+  const size_t n = in.size() < 10 ? in.size() : 10;
+  uint64_t r = 0;
+  for (size_t i = 0; i < n; ++i) {
+    r |= uint64_t{b[i] & 0x7fu} << (7 * i);
+    if (b[i] < 0x80) {
+      *v = r;
+      in.remove_prefix(i + 1);
+      return true;
+    }
   }
   return false;
 }
 
-// Reads a field tag as protobuf does: a varint of at most five bytes, of which the low 32 bits
-// count (a longer one fails the parse).
 bool ReadTag(std::string_view& in, uint32_t* tag) {
   if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {  // fields 1 to 15
     *tag = static_cast<uint8_t>(in.front());
@@ -183,6 +191,20 @@ bool ScanHeaderLinks(std::string_view in, HeaderLinks* out) {
       default:
         if (!SkipValue(in, field, tag & 7, 0)) return false;
     }
+  }
+  return true;
+}
+
+bool ReadPlainDate(std::string_view in, int32_t ymd[3]) {
+  ymd[0] = ymd[1] = ymd[2] = 0;
+  while (!in.empty()) {
+    const auto tag = static_cast<uint8_t>(in.front());
+    uint64_t v = 0;
+    // 0x08, 0x10, 0x18: fields 1 to 3, varints.
+    if ((tag & 7) != 0 || tag < 0x08 || tag > 0x18) return false;
+    in.remove_prefix(1);
+    if (!ReadVarint(in, &v)) return false;
+    ymd[(tag >> 3) - 1] = static_cast<int32_t>(static_cast<uint32_t>(v));
   }
   return true;
 }

@@ -251,7 +251,8 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
     }
   } else {
     auto* event = google::protobuf::Arena::CreateMessage<v1::ExperimentEvent>(&arena_);
-    if (domain::DecodeExperimentEventInto(e.header.type(), e.payload, event).ok()) {
+    // Fold does not remember the repeating kinds: only what Evolve then reads is decoded.
+    if (domain::DecodeExperimentEventForFold(e.header.type(), e.payload, event).ok()) {
       Fold(e, *event, Current<v1::ExperimentState>(states_, k.state_key, rows), k.prefix, rows);
     }
   }

@@ -70,6 +70,14 @@ std::string_view EventTypeName(const v1::ExperimentEvent& event);
 [[nodiscard]] absl::Status DecodeExperimentEventInto(std::string_view type,
                                                      std::string_view payload,
                                                      v1::ExperimentEvent* event);
+// For EvolveInPlace with context.remember_repeating false only: the same into an empty
+// `*event`, but of an activity or an expenditure it sets only what Evolve then reads (the
+// participant and seldom-heard counts; the amount and budget year), without parsing the texts,
+// dates and document. The same status as DecodeExperimentEventInto for the same bytes (a
+// payload of another shape than this build writes is parsed whole). fold_decode.cc.
+[[nodiscard]] absl::Status DecodeExperimentEventForFold(std::string_view type,
+                                                        std::string_view payload,
+                                                        v1::ExperimentEvent* event);
 
 // Wraps one action message (e.g. a v1::AdoptProgramme) in a v1::Command; the Command is left
 // empty when the message is not one of its actions.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "eventstore/sha256.h"
 #include "proeftuin/v1/store.pb.h"
 
@@ -183,6 +185,64 @@ TEST(Record, HeaderPlaceScanLeavesToProtobufWhatItCombines) {
   EXPECT_FALSE(ScanHeaderPlace(std::string("\x00\x01", 2), &place));
   EXPECT_FALSE(ScanHeaderPlace(std::string("\x12\x05" "ab", 4), &place));  // past the end
   EXPECT_FALSE(ScanHeaderPlace(std::string("\x08\xff", 2), &place));        // varint cut off
+}
+
+TEST(Record, SplitWithoutAStatusNamesWhatIsWrongAsDecodeRecordDoes) {
+  const std::string bytes = EncodeRecord("h", "p", EmptyDigest(), kZeroDigest);
+  RecordView r;
+  EXPECT_EQ(SplitRecordParts(bytes, &r), nullptr);
+  EXPECT_EQ(r.header_bytes, "h");
+  EXPECT_EQ(r.payload, "p");
+  std::string other = bytes;
+  other[0] = 7;
+  for (const std::string& bad : {bytes.substr(0, bytes.size() - 1), bytes + "x", other,
+                                 std::string(), bytes.substr(0, 3), bytes.substr(0, 7)}) {
+    const char* problem = SplitRecordParts(bad, &r);
+    ASSERT_NE(problem, nullptr);
+    EXPECT_EQ(RecordProblem(bad, problem), DecodeRecord(bad).status().message());
+  }
+  EXPECT_EQ(RecordProblem(other, SplitRecordParts(other, &r)),
+            "corrupt event record: unknown record format 7");
+}
+
+// ReadPlainDate against protobuf's parser: the same fields whenever it reads the bytes, and it
+// leaves to the parser every shape other than varints of fields 1 to 3.
+TEST(Record, PlainDateReadsWhatProtobufParses) {
+  std::mt19937_64 rng(1206);
+  auto check = [](const std::string& bytes) {
+    int32_t ymd[3];
+    v1::Date parsed;
+    const bool parses = parsed.ParseFromString(bytes);
+    if (!ReadPlainDate(bytes, ymd)) return false;
+    EXPECT_TRUE(parses) << testing::PrintToString(bytes);
+    EXPECT_EQ(ymd[0], parsed.year());
+    EXPECT_EQ(ymd[1], parsed.month());
+    EXPECT_EQ(ymd[2], parsed.day());
+    EXPECT_TRUE(parsed.GetReflection()->GetUnknownFields(parsed).empty());
+    return true;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    v1::Date d;
+    if (rng() % 4 != 0) d.set_year(static_cast<int32_t>(rng() % 3000) - (rng() % 8 == 0 ? 5000 : 0));
+    if (rng() % 4 != 0) d.set_month(static_cast<int32_t>(rng() % 13));
+    if (rng() % 4 != 0) d.set_day(static_cast<int32_t>(rng() % 32));
+    std::string bytes = d.SerializeAsString();
+    EXPECT_TRUE(check(bytes));  // every date this build writes is read
+    for (int flips = 1 + static_cast<int>(rng() % 2); flips > 0; --flips) {
+      if (!bytes.empty() && rng() % 2 == 0) {
+        bytes[rng() % bytes.size()] = static_cast<char>(rng());
+      } else {
+        bytes.insert(rng() % (bytes.size() + 1), 1, static_cast<char>(rng() % 0x20));
+      }
+    }
+    check(bytes);
+  }
+  int32_t ymd[3];
+  EXPECT_TRUE(ReadPlainDate(std::string("\x08\x01\x08\x02", 4), ymd));  // the last counts
+  EXPECT_EQ(ymd[0], 2);
+  EXPECT_FALSE(ReadPlainDate(std::string("\x20\x01", 2), ymd));  // field 4: unknown
+  EXPECT_FALSE(ReadPlainDate(std::string("\x0a\x00", 2), ymd));  // field 1 as bytes
+  EXPECT_FALSE(ReadPlainDate(std::string("\x08\x80", 2), ymd));  // varint cut off
 }
 
 }  // namespace

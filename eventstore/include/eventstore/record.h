@@ -28,6 +28,12 @@ std::string EncodeRecord(std::string_view header_bytes, std::string_view payload
 // Splits a record into its parts. DATA_LOSS when the bytes are not a well-formed record of a
 // known format (wrong format byte, lengths past the end, trailing bytes).
 absl::StatusOr<RecordView> DecodeRecord(std::string_view bytes);
+// The same without a status: null, or what is wrong (kUnknownRecordFormat for a format byte this
+// build does not know; RecordProblem makes the message DecodeRecord gives). For a loop over
+// every record of the log, where a returned StatusOr<RecordView> is copied twice.
+inline constexpr char kUnknownRecordFormat[] = "unknown record format";
+const char* SplitRecordParts(std::string_view bytes, RecordView* r);
+std::string RecordProblem(std::string_view bytes, const char* problem);
 
 // hash[n] = SHA-256(previous || BE32(len(header)) || header || payload_digest || personal_digest)
 Digest ChainHash(const Digest& previous, std::string_view header_bytes,
@@ -75,6 +81,10 @@ struct HeaderPlace {
 // treat other than as the last value (occurred_on given twice, which it merges): the caller
 // then parses the whole header.
 bool ScanHeaderPlace(std::string_view header_bytes, HeaderPlace* out);
+// A proeftuin.v1.Date's fields (year 1, month 2, day 3) from its bytes, as protobuf's parser
+// gives them (absent: 0; given twice: the last), when the bytes hold only those fields as
+// varints; false for anything else (the caller then parses them).
+bool ReadPlainDate(std::string_view date_bytes, int32_t ymd[3]);
 
 // Big-endian fixed-width integers: keys sort numerically under RocksDB's bytewise comparator.
 void PutBigEndian64(std::string* out, uint64_t v);
