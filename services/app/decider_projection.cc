@@ -50,20 +50,25 @@ std::optional<v1::CorrectableEvent> RecordedCorrectable(const eventstore::Record
   }
   auto ids = domain::ParseStream(stream);
   if (!ids.has_value()) return std::nullopt;
-  CorrectableList list;
+  // Folded in place into an empty state, whose list then holds the one entry (no state or list
+  // copied out of Evolve).
+  auto entry = [&e](auto* state, const auto& event) -> std::optional<v1::CorrectableEvent> {
+    domain::EvolveInPlace(state, event, EventContextOf(e));
+    for (v1::CorrectableEvent& c : *state->mutable_correctable_events()) {
+      if (c.position() == e.header.position()) return std::move(c);
+    }
+    return std::nullopt;
+  };
   if (ids->experiment_id.empty()) {
     auto event = domain::DecodeProgrammeEvent(e.header.type(), e.payload);
     if (!event.ok()) return std::nullopt;
-    list = domain::Evolve(v1::ProgrammeState(), *event, EventContextOf(e)).correctable_events();
-  } else {
-    auto event = domain::DecodeExperimentEvent(e.header.type(), e.payload);
-    if (!event.ok()) return std::nullopt;
-    list = domain::Evolve(v1::ExperimentState(), *event, EventContextOf(e)).correctable_events();
+    v1::ProgrammeState state;
+    return entry(&state, *event);
   }
-  for (v1::CorrectableEvent& c : list) {
-    if (c.position() == e.header.position()) return std::move(c);
-  }
-  return std::nullopt;
+  auto event = domain::DecodeExperimentEvent(e.header.type(), e.payload);
+  if (!event.ok()) return std::nullopt;
+  v1::ExperimentState state;
+  return entry(&state, *event);
 }
 
 std::string StreamOf(std::string_view programme_id, std::string_view experiment_id) {

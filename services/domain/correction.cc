@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -13,7 +14,9 @@
 #include "domain/internal/deciders.h"
 #include "domain/internal/validation.h"
 #include "domain/rules.h"
+#include "domain/streams.h"
 #include "eventstore/status_macros.h"
+#include "google/protobuf/descriptor.h"
 
 namespace proeftuin::domain::internal {
 namespace {
@@ -171,6 +174,40 @@ uint32_t CorrectableEntry(std::string_view type) {
   return it == table.end() ? 0 : it->second;
 }
 
+// CorrectableEntry of the type set in an event wrapper, by its oneof case from a table made
+// once: Evolve asks for every event of a replay, and hashing the type's name each time was
+// 2.5 % of a replay's instructions.
+template <typename Wrapper>
+uint32_t CorrectableEntryOf(const Wrapper& event) {
+  static const std::vector<uint32_t> entries = [] {
+    std::vector<uint32_t> e;
+    const google::protobuf::Descriptor* d = Wrapper::descriptor();
+    for (int i = 0; i < d->field_count(); ++i) {
+      const google::protobuf::FieldDescriptor* f = d->field(i);
+      if (f->containing_oneof() == nullptr || f->message_type() == nullptr) continue;
+      if (e.size() <= static_cast<size_t>(f->number())) e.resize(f->number() + 1);
+      e[f->number()] = CorrectableEntry(f->message_type()->full_name());
+    }
+    return e;
+  }();
+  const size_t c = static_cast<size_t>(event.event_case());
+  return c < entries.size() ? entries[c] : 0;
+}
+
+template <typename Wrapper>
+v1::CorrectableEvent* Remember(CorrectableList* list, const EventContext& context,
+                               const Wrapper& event) {
+  const uint64_t position = context.global_position;
+  const uint32_t kind = CorrectableEntryOf(event);
+  if (kind == 0) return nullptr;
+  if (!context.remember_repeating && (kind & kRepeating) != 0) return nullptr;
+  if (!list->empty() && list->rbegin()->position() >= position) return nullptr;  // not in order
+  v1::CorrectableEvent* entry = list->Add();
+  entry->set_position(position);
+  entry->set_event_type(std::string(EventTypeName(event)));
+  return entry;
+}
+
 }  // namespace
 
 uint32_t CorrectableFields(std::string_view type) { return CorrectableEntry(type) & ~kRepeating; }
@@ -212,16 +249,13 @@ v1::CorrectableEvent* FindCorrectable(CorrectableList* list, uint64_t position) 
 }
 
 v1::CorrectableEvent* RememberCorrectable(CorrectableList* list, const EventContext& context,
-                                          std::string_view event_type) {
-  const uint64_t position = context.global_position;
-  const uint32_t kind = CorrectableEntry(event_type);
-  if (kind == 0) return nullptr;
-  if (!context.remember_repeating && (kind & kRepeating) != 0) return nullptr;
-  if (!list->empty() && list->rbegin()->position() >= position) return nullptr;  // not in order
-  v1::CorrectableEvent* entry = list->Add();
-  entry->set_position(position);
-  entry->set_event_type(std::string(event_type));
-  return entry;
+                                          const v1::ProgrammeEvent& event) {
+  return Remember(list, context, event);
+}
+
+v1::CorrectableEvent* RememberCorrectable(CorrectableList* list, const EventContext& context,
+                                          const v1::ExperimentEvent& event) {
+  return Remember(list, context, event);
 }
 
 absl::Status DecideCommand(const v1::RecordCorrection& c, const Call& call) {

@@ -185,8 +185,8 @@ void Apply(v1::ExperimentState* state, const v1::ExperimentEvent& event,
 
 void EvolveInPlace(v1::ExperimentState* state, const v1::ExperimentEvent& event,
                    const EventContext& context) {
-  v1::CorrectableEvent* remembered = RememberCorrectable(
-      state->mutable_correctable_events(), context, EventTypeName(event));
+  v1::CorrectableEvent* remembered =
+      RememberCorrectable(state->mutable_correctable_events(), context, event);
   Apply(state, event, remembered);
   state->set_stream_version(context.stream_version);
   state->set_last_position(context.global_position);

@@ -177,8 +177,8 @@ void ApplyRecord(v1::ProgrammeState* state, const v1::ProgrammeEvent& event,
 
 void EvolveInPlace(v1::ProgrammeState* state, const v1::ProgrammeEvent& event,
                    const EventContext& context) {
-  v1::CorrectableEvent* remembered = RememberCorrectable(
-      state->mutable_correctable_events(), context, EventTypeName(event));
+  v1::CorrectableEvent* remembered =
+      RememberCorrectable(state->mutable_correctable_events(), context, event);
   ApplyLifecycle(state, event);
   ApplyRecord(state, event, remembered);
   state->set_stream_version(context.stream_version);

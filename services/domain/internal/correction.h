@@ -9,6 +9,8 @@
 
 #include "domain/decider.h"
 #include "google/protobuf/repeated_ptr_field.h"
+#include "proeftuin/v1/experiment_events.pb.h"
+#include "proeftuin/v1/programme_events.pb.h"
 #include "proeftuin/v1/state.pb.h"
 
 namespace proeftuin::domain::internal {
@@ -44,6 +46,8 @@ v1::CorrectableEvent* FindCorrectable(CorrectableList* list, uint64_t position);
 // and for the repeating kinds when the context says so) and returns the entry to fill with
 // its current values, or null.
 v1::CorrectableEvent* RememberCorrectable(CorrectableList* list, const EventContext& context,
-                                          std::string_view event_type);
+                                          const v1::ProgrammeEvent& event);
+v1::CorrectableEvent* RememberCorrectable(CorrectableList* list, const EventContext& context,
+                                          const v1::ExperimentEvent& event);
 
 }  // namespace proeftuin::domain::internal
