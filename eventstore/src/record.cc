@@ -273,8 +273,15 @@ bool ScanHeaderPlace(std::string_view in, HeaderPlace* out) {
         }
         break;
       }
-      default:
-        if (!SkipValue(in, tag >> 3, tag & 7, 0)) return false;
+      default:  // the fields a projector is not given: strings and varints here, as a rule
+        if ((tag & 7) == 2) {
+          if (!varint(&v) || v > in.size()) return false;
+          in.remove_prefix(v);
+        } else if ((tag & 7) == 0) {
+          if (!varint(&v)) return false;
+        } else if (!SkipValue(in, tag >> 3, tag & 7, 0)) {
+          return false;
+        }
     }
   }
   return true;
