@@ -155,7 +155,10 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
 namespace {
 
 // A pass on several threads goes in rounds (ReadAndApply, EndRound): the first a sixteenth of
-// the pass, at least this many positions; each next one twice as long as the one before.
+// the pass, each next one an eighth, at least this many positions each. Eighths, not rounds
+// twice as long as the one before: the share set after a quarter of the pass held for its
+// second half, whatever the costs did meanwhile (the first rounds of the first rebuild in a
+// process pay for first touches of memory on thread 0). A round's end costs a few ms.
 constexpr uint64_t kFirstRound = 1024;
 
 // The share of the parts (of 1,000 slots of a part's hash) thread 0 starts a rebuild with. Low:
@@ -539,15 +542,15 @@ absl::Status ShadowRebuild::EndRound(size_t threads, const std::vector<BatchQueu
   }
   // What the round cost per position: the parts, from what the other threads took for their
   // (1 - s) of them; thread 0's own work, from what it took beyond its s of them. Averaged with
-  // the rounds before (the last one weighing half): the cost drifts as the shadows' memtables
-  // fill.
+  // the rounds before, the last one weighing three quarters: the costs drift as the shadows'
+  // memtables fill, and one round may be slow on a busy machine.
   const double s = static_cast<double>(share0_) / 1000, count = static_cast<double>(positions);
   if (positions > 0 && others > 0 && s < 1) {
     const double parts = others / (1 - s) / count;
     const double read = std::max(0.0, cpu0 / count - s * parts);
     const bool first = cost_parts_ < 0;
-    cost_parts_ = first ? parts : (cost_parts_ + parts) / 2;
-    cost_read_ = first ? read : (cost_read_ + read) / 2;
+    cost_parts_ = first ? parts : (cost_parts_ + 3 * parts) / 4;
+    cost_read_ = first ? read : (cost_read_ + 3 * read) / 4;
     // Every part's rows are written: any part may go to another thread from here on.
     share0_ = BalancedShare(cost_read_, cost_parts_, threads);
   }
@@ -580,7 +583,7 @@ absl::Status ShadowRebuild::ReadAndApply(uint64_t from, uint64_t to, size_t thre
     if (threads > 1 && pos > round_end) {
       RETURN_IF_ERROR(EndRound(threads, queues, batches, read - round_read, &cpu_start));
       round_read = read;
-      round *= 2;
+      round = std::max(kFirstRound, (to - from) / 8);
       round_end = pos - 1 + round;
     }
     w.last = pos;

@@ -91,8 +91,8 @@ absl::StatusOr<std::vector<ProjectionSlot*>> AttachProjections(StoreCore& core, 
 // (Projector::RebuildsInParts): the calling thread (0) reads the log, applies the other
 // projectors and the parts that fall to it, and passes the records of the other parts to the
 // threads they fall to, in batches; each applies them through an instance of its own. Such a
-// pass goes in rounds (the first a sixteenth of it, at least 1,024 positions; each next one
-// twice as long): at the end of each, every thread writes what it holds and thread 0 sets anew
+// pass goes in rounds (the first a sixteenth of it, each next one an eighth, at least 1,024
+// positions each): at the end of each, every thread writes what it holds and thread 0 sets anew
 // how many of the parts it keeps, from the CPU time each thread took, so that no thread waits
 // for another.
 //

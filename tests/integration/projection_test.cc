@@ -1058,7 +1058,7 @@ TEST_P(RebuildThreads, PartsMoveBetweenThreadsFromRoundToRoundAndTheRowsEqualLiv
   absl::MutexLock l(&seen->mu);
   const size_t moved = ExpectEachEventOnceAndEachStreamInLogOrder(*seen, live);
   if (threads > 1) {
-    // About 29,500 positions: four rounds end within the pass, and every stream whose part
+    // About 29,500 positions: eight rounds end within the pass, and every stream whose part
     // falls to thread 0 in the even rounds (about half of them) goes to another in the odd.
     EXPECT_GE(moved, 3u) << "parts moved between threads within the pass";
   } else {
@@ -1069,7 +1069,7 @@ TEST_P(RebuildThreads, PartsMoveBetweenThreadsFromRoundToRoundAndTheRowsEqualLiv
 // A record thread 0 scans and passes on, but whose date does not parse: the thread that decodes
 // it fails (thread 0 keeps no parts here, so with two or three threads that is another one),
 // and the rebuild fails with its error. It is the last record of the second round (the first is
-// a sixteenth of the pass, the second twice that): thread 0 has sent the round's end and waits
+// a sixteenth of the pass, the second an eighth): thread 0 has sent the round's end and waits
 // for the others' reports, which a failed thread never sends.
 TEST_P(RebuildThreads, ARecordThatFailsOnAnotherThreadFailsTheRebuildAndDropsItsShadows) {
   std::map<std::string, std::string> live;
