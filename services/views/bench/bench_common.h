@@ -21,7 +21,7 @@ struct Config {
   std::string dir = "./var/views-bench";
   uint64_t events = 1'000'000;
   int rounds = 50;
-  std::string phases = "generate,replay,replay_in_memory,floor,rebuild_wait,query,audit,cold_start,get_programme";
+  std::string phases = "generate,replay,replay_in_memory,floor,rebuild_wait,query,audit,cold_start,get_programme,stalls";
   bool quick = false;
   int queries = 2000;
   // Cold starts of proeftuind (each of the two kinds) and the GetProgramme load over gRPC.
@@ -29,6 +29,7 @@ struct Config {
   double rate = 2000;          // GetProgramme requests per second, open loop
   double load_seconds = 10;    // measured, after `warmup_seconds`
   double warmup_seconds = 2;
+  double stall_seconds = 3;     // stalls: how long each spin lasts
   int client_threads = 4;      // each with its own connection, firing on its own schedule
   bool reuse_server = false;   // keep <dir>/server from an earlier run (profiling)
 };

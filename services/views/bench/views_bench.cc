@@ -23,6 +23,10 @@
 //                     and after kill -9 under writes (RESULT cold_start_s, cold_start_after_kill_s)
 //   get_programme     GetProgramme over loopback, open loop at --rate/s, no writes
 //                     (RESULT get_programme_p99_ms); bench/serve_phases.h
+//   stalls            how the machine itself takes CPUs away: threads that only read the clock,
+//                     one alone and then one per core; a gap over 1 ms between two readings is
+//                     time the thread was not run (RESULT stalls_*). Last: the figures above
+//                     are read against it (docs/PERFORMANCE.md, twelfth session)
 //
 // A program, not a test (ENGINEERING.md §7). Ends with `RESULT <name>=<value>` lines.
 #include <atomic>
@@ -378,6 +382,57 @@ void Audit(Context& c) {
   store->Close();
 }
 
+// One spinning thread per `threads` for `seconds`: the gaps over 1 ms between two of its
+// clock readings (the longest, how many over 10 ms, and the share of the time in them).
+struct Stalled {
+  double longest_ms = 0, share = 0;
+  int over_10ms = 0;
+};
+Stalled Spin(unsigned threads, double seconds) {
+  std::vector<Stalled> each(threads);
+  std::vector<std::thread> spinners;
+  for (unsigned t = 0; t < threads; ++t) {
+    spinners.emplace_back([&each, t, seconds] {
+      Stalled& s = each[t];
+      const auto start = Clock::now();
+      double gaps = 0;
+      for (auto last = start;;) {
+        const auto now = Clock::now();
+        const double gap = std::chrono::duration<double, std::milli>(now - last).count();
+        last = now;
+        if (gap > 1) {
+          gaps += gap;
+          s.longest_ms = std::max(s.longest_ms, gap);
+          if (gap > 10) ++s.over_10ms;
+        }
+        if (Since(start) >= seconds) break;
+      }
+      s.share = gaps / (seconds * 1000);
+    });
+  }
+  for (auto& t : spinners) t.join();
+  Stalled all;
+  for (const Stalled& s : each) {
+    all.longest_ms = std::max(all.longest_ms, s.longest_ms);
+    all.over_10ms += s.over_10ms;
+    all.share += s.share / threads;
+  }
+  return all;
+}
+
+void Stalls(Context& c) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned threads : {1u, cores}) {
+    const Stalled s = Spin(threads, c.config.stall_seconds);
+    std::printf("stalls: %u spinning thread(s) for %.1f s: longest gap %.1f ms, %d over 10 ms, %.1f %% "
+                "of the time in gaps over 1 ms\n", threads, c.config.stall_seconds, s.longest_ms,
+                s.over_10ms, 100 * s.share);
+    const std::string which = threads == 1 ? "one_thread" : "every_core";
+    c.results["stalls_longest_ms_" + which] = s.longest_ms;
+    c.results["stalls_share_" + which] = s.share;
+  }
+}
+
 struct Phase {
   const char* name;
   std::function<void(Context&)> run;
@@ -391,7 +446,8 @@ const std::vector<Phase> kPhases = {{"generate", Generate},
                                     {"query", Query},
                                     {"audit", Audit},
                                     {"cold_start", ColdStart},
-                                    {"get_programme", GetProgrammeLoad}};
+                                    {"get_programme", GetProgrammeLoad},
+                                    {"stalls", Stalls}};
 
 void PrepareDir(const std::string& dir) {
   std::error_code ec;
@@ -409,6 +465,7 @@ int Main(Config config) {
     config.starts = 1;
     config.load_seconds = std::min(config.load_seconds, 2.0);
     config.warmup_seconds = std::min(config.warmup_seconds, 0.5);
+    config.stall_seconds = std::min(config.stall_seconds, 0.5);
   }
   Context c;
   c.config = config;
@@ -449,6 +506,7 @@ int main(int argc, char** argv) {
   app.add_option("--rate", config.rate, "get_programme: requests per second (open loop)");
   app.add_option("--load-seconds", config.load_seconds, "get_programme: seconds measured");
   app.add_option("--warmup-seconds", config.warmup_seconds, "get_programme: seconds of load before measuring");
+  app.add_option("--stall-seconds", config.stall_seconds, "stalls: seconds each spin lasts");
   app.add_option("--client-threads", config.client_threads, "get_programme: sending threads (one connection each)");
   app.add_flag("--reuse-server", config.reuse_server,
                "cold_start, get_programme: reuse <dir>/server from an earlier run instead of rebuilding it");
