@@ -194,7 +194,6 @@ domain::EventContext EventContextOf(const eventstore::RecordedEvent& e) {
   c.global_position = e.header.position();
   c.stream_version = e.header.stream_version();
   c.recorded_at = absl::FromUnixMicros(e.header.recorded_at_us());
-  c.occurred_on = e.header.occurred_on();
   return c;
 }
 

@@ -41,10 +41,9 @@ struct EventContext {
   uint64_t global_position = 0;
   // Version within its stream (from 0).
   uint64_t stream_version = 0;
-  // Server time it was recorded.
+  // Server time it was recorded. (Not the business date: the events that keep one carry it
+  // in their own fields, which a correction may change.)
   absl::Time recorded_at = absl::UnixEpoch();
-  // The business date the user gave (may be unset).
-  v1::Date occurred_on;
   // False: Evolve does not remember an event of a repeating kind (IsRepeatingCorrectable) in
   // the state's correctable_events. For a caller that keeps those elsewhere (the stored
   // deciders' state reads them from the log when a correction names one): it saves adding an

@@ -24,7 +24,6 @@ EventContext ContextOf(const LoggedEvent& e) {
   context.global_position = e.position;
   context.stream_version = e.stream_version;
   context.recorded_at = absl::FromUnixSeconds(1'700'000'000 + static_cast<int64_t>(e.position));
-  context.occurred_on = e.occurred_on;
   return context;
 }
 
