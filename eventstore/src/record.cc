@@ -1,8 +1,10 @@
 #include "eventstore/record.h"
 
+#include <bit>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "eventstore/wire.h"
 
 namespace proeftuin::eventstore {
 
@@ -26,14 +28,16 @@ void PutBigEndian32(std::string* out, uint32_t v) {
 
 uint64_t GetBigEndian64(std::string_view in) {
   uint64_t v = 0;
-  std::memcpy(&v, in.data(), 8);
-  return __builtin_bswap64(v);  // a load and a byte swap, not eight shifts
+  std::memcpy(&v, in.data(), 8);  // a load and a byte swap, not eight shifts
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+  return v;
 }
 
 uint32_t GetBigEndian32(std::string_view in) {
   uint32_t v = 0;
   std::memcpy(&v, in.data(), 4);
-  return __builtin_bswap32(v);
+  if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap32(v);
+  return v;
 }
 
 std::string PositionKey(uint64_t position) {
@@ -96,21 +100,8 @@ absl::StatusOr<RecordView> DecodeRecord(std::string_view bytes) {
 
 namespace {
 
-bool ReadVarint(std::string_view& in, uint64_t* v) {
-  // At most ten bytes, bits past the 64th dropped, as protobuf reads one.
-  const auto* b = reinterpret_cast<const uint8_t*>(in.data());
-  const size_t n = in.size() < 10 ? in.size() : 10;
-  uint64_t r = 0;
-  for (size_t i = 0; i < n; ++i) {
-    r |= uint64_t{b[i] & 0x7fu} << (7 * i);
-    if (b[i] < 0x80) {
-      *v = r;
-      in.remove_prefix(i + 1);
-      return true;
-    }
-  }
-  return false;
-}
+using wire::ReadLength;
+using wire::ReadVarint;
 
 bool ReadTag(std::string_view& in, uint32_t* tag) {
   if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {  // fields 1 to 15
@@ -145,7 +136,7 @@ bool SkipValue(std::string_view& in, uint32_t field, uint64_t wire, int depth) {
       in.remove_prefix(8);
       return true;
     case 2:
-      if (!ReadVarint(in, &v) || v > in.size()) return false;
+      if (!ReadLength(in, &v) || v > in.size()) return false;
       in.remove_prefix(v);
       return true;
     case 3:  // start group: skip to the matching end group
@@ -182,7 +173,7 @@ bool ScanHeaderLinks(std::string_view in, HeaderLinks* out) {
         if (field == 16) out->has_personal = v != 0;
         break;
       case 2:  // length-delimited
-        if (!ReadVarint(in, &v) || v > in.size()) return false;
+        if (!ReadLength(in, &v) || v > in.size()) return false;
         if (field == 2) out->stream = in.substr(0, v);
         if (field == 5) out->type = in.substr(0, v);
         if (field == 15) out->previous_hash = in.substr(0, v);
@@ -259,7 +250,7 @@ bool ScanHeaderPlace(std::string_view in, HeaderPlace* out) {
       case kBytes(2):
       case kBytes(5):
       case kBytes(8): {
-        if (!varint(&v) || v > in.size()) return false;
+        if (!ReadLength(in, &v) || v > in.size()) return false;
         const std::string_view value = in.substr(0, v);
         in.remove_prefix(v);
         if (tag == kBytes(2)) {
@@ -275,7 +266,7 @@ bool ScanHeaderPlace(std::string_view in, HeaderPlace* out) {
       }
       default:  // the fields a projector is not given: strings and varints here, as a rule
         if ((tag & 7) == 2) {
-          if (!varint(&v) || v > in.size()) return false;
+          if (!ReadLength(in, &v) || v > in.size()) return false;
           in.remove_prefix(v);
         } else if ((tag & 7) == 0) {
           if (!varint(&v)) return false;

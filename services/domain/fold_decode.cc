@@ -5,8 +5,9 @@
 // string copy) was a third of the deciders' state's share of a replay (docs/PERFORMANCE.md,
 // twelfth session). This reads the wire format itself, and only a payload of the exact shape
 // this build writes: the wrapper holds the one event field, every field inside is one this
-// build knows, with its own wire type and a one-byte tag, every text is valid UTF-8 (what
-// protobuf checks), and no message field comes twice. For such a payload protobuf's parse
+// build knows, with its own wire type and a one-byte tag, every length as protobuf reads one
+// (eventstore/wire.h), every text is valid UTF-8 (what protobuf checks), and no message field
+// comes twice. For such a payload protobuf's parse
 // would succeed and give the values read here. Anything else takes the full parse, which then
 // decides (and fails) exactly as DecodeExperimentEventInto.
 #include <cstdint>
@@ -15,6 +16,7 @@
 
 #include "domain/decider.h"
 #include "domain/streams.h"
+#include "eventstore/wire.h"
 #include "google/protobuf/stubs/common.h"
 
 namespace proeftuin::domain {
@@ -38,23 +40,10 @@ class Wire {
     *type = b & 7;
     return true;
   }
-  // As protobuf reads a varint: at most ten bytes, bits past the 64th dropped.
-  bool Varint(uint64_t* v) {
-    uint64_t r = 0;
-    for (int i = 0; i < 10 && !in_.empty(); ++i) {
-      const auto b = static_cast<uint8_t>(in_.front());
-      in_.remove_prefix(1);
-      r |= uint64_t{b & 0x7fu} << (7 * i);
-      if (b < 0x80) {
-        *v = r;
-        return true;
-      }
-    }
-    return false;
-  }
+  bool Varint(uint64_t* v) { return eventstore::wire::ReadVarint(in_, v); }
   bool Length(std::string_view* out) {
     uint64_t n = 0;
-    if (!Varint(&n) || n > in_.size()) return false;
+    if (!eventstore::wire::ReadLength(in_, &n) || n > in_.size()) return false;
     *out = in_.substr(0, n);
     in_.remove_prefix(n);
     return true;

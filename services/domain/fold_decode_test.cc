@@ -196,7 +196,20 @@ TEST(FoldDecode, PayloadsOfAnotherShapeGetTheWholeParsesAnswer) {
       std::string("\x3a\x02\x1a\x00", 4),            // participant_count with the wrong wire type
       std::string("\x3a\x03\x80\x01\x00", 5),        // a two-byte tag
       std::string("\x3a\x02\x08\x01\x0a\x00", 6),    // then another event in the wrapper
+      // Lengths: protobuf reads at most five bytes, the fifth below 8.
+      std::string("\x3a\x80\x80\x80\x80\x80\x00", 7),                  // six bytes for 0
+      std::string("\x3a\x07\x0a\x80\x80\x80\x80\x80\x00", 9),        // held_on's, six bytes
+      std::string("\x3a\x80\x80\x80\x80\x08", 6),                       // the fifth byte 8
+      std::string("\x3a\x82\x80\x80\x80\x00\x18\x05", 8),              // five bytes for 2: read
   };
+  v1::ExperimentEvent probe;
+  EXPECT_FALSE(probe.ParseFromString(std::string("\x3a\x80\x80\x80\x80\x80\x00", 7)));
+  ASSERT_TRUE(probe.ParseFromString(std::string("\x3a\x82\x80\x80\x80\x00\x18\x05", 8)));
+  EXPECT_EQ(probe.activity_recorded().participant_count(), 5);
+  v1::ExperimentEvent slim;
+  ASSERT_TRUE(DecodeExperimentEventForFold(kActivity, std::string("\x3a\x82\x80\x80\x80\x00\x18\x05", 8),
+                                           &slim).ok());
+  EXPECT_EQ(slim.activity_recorded().participant_count(), 5);
   for (const std::string& payload : cases) {
     SCOPED_TRACE(testing::PrintToString(payload));
     ExpectSameAsWhole(kActivity, payload);

@@ -1078,7 +1078,8 @@ TEST_P(RebuildThreads, ARecordThatFailsOnAnotherThreadFailsTheRebuildAndDropsIts
     const auto rows = OpenWithHistory();
     ASSERT_FALSE(HasFatalFailure());
     live = rows;
-    at = 3 * std::max<uint64_t>(1024, store_->LastPosition() / 16);
+    const uint64_t n = store_->LastPosition();
+    at = std::max<uint64_t>(1024, n / 16) + std::max<uint64_t>(1024, n / 8);
     store_.reset();
   }
   const std::vector<std::string> before = Families(dir_.path());

@@ -187,6 +187,35 @@ TEST(Record, HeaderPlaceScanLeavesToProtobufWhatItCombines) {
   EXPECT_FALSE(ScanHeaderPlace(std::string("\x08\xff", 2), &place));        // varint cut off
 }
 
+// A length takes at most five bytes, the fifth below 8, as protobuf's parser reads it; a value
+// varint up to ten.
+TEST(Record, HeaderScansReadLengthsAsProtobufDoes) {
+  const std::string five("\x12\x82\x80\x80\x80\x00" "ab", 8);           // stream "ab"
+  const std::string six("\x12\x82\x80\x80\x80\x80\x00" "ab", 9);
+  const std::string fifth_too_big("\x12\x80\x80\x80\x80\x08", 6);
+  const std::string ten_byte_value("\x08\x81\x80\x80\x80\x80\x80\x80\x80\x80\x00", 11);
+  v1::EventHeader parsed;
+  HeaderPlace place;
+  HeaderLinks links;
+  ASSERT_TRUE(parsed.ParseFromString(five));
+  EXPECT_EQ(parsed.stream(), "ab");
+  EXPECT_TRUE(ScanHeaderPlace(five, &place));
+  EXPECT_EQ(place.stream, "ab");
+  EXPECT_TRUE(ScanHeaderLinks(five, &links));
+  EXPECT_EQ(links.stream, "ab");
+  for (const std::string& bad : {six, fifth_too_big}) {
+    EXPECT_FALSE(parsed.ParseFromString(bad));
+    EXPECT_FALSE(ScanHeaderPlace(bad, &place));
+    EXPECT_FALSE(ScanHeaderLinks(bad, &links));
+  }
+  const std::string skipped_six("\x22\x80\x80\x80\x80\x80\x00", 7);  // event_id: skipped
+  EXPECT_FALSE(parsed.ParseFromString(skipped_six));
+  EXPECT_FALSE(ScanHeaderPlace(skipped_six, &place));
+  ASSERT_TRUE(parsed.ParseFromString(ten_byte_value));
+  EXPECT_TRUE(ScanHeaderPlace(ten_byte_value, &place));
+  EXPECT_EQ(place.position, parsed.position());
+}
+
 TEST(Record, SplitWithoutAStatusNamesWhatIsWrongAsDecodeRecordDoes) {
   const std::string bytes = EncodeRecord("h", "p", EmptyDigest(), kZeroDigest);
   RecordView r;

@@ -422,14 +422,14 @@ Stalled Spin(unsigned threads, double seconds) {
 
 void Stalls(Context& c) {
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned threads : {1u, cores}) {
+  for (const char* which : {"one_thread", "every_core"}) {
+    const unsigned threads = std::string_view(which) == "one_thread" ? 1 : cores;
     const Stalled s = Spin(threads, c.config.stall_seconds);
     std::printf("stalls: %u spinning thread(s) for %.1f s: longest gap %.1f ms, %d over 10 ms, %.1f %% "
                 "of the time in gaps over 1 ms\n", threads, c.config.stall_seconds, s.longest_ms,
                 s.over_10ms, 100 * s.share);
-    const std::string which = threads == 1 ? "one_thread" : "every_core";
-    c.results["stalls_longest_ms_" + which] = s.longest_ms;
-    c.results["stalls_share_" + which] = s.share;
+    c.results[std::string("stalls_longest_ms_") + which] = s.longest_ms;
+    c.results[std::string("stalls_share_") + which] = s.share;
   }
 }
 
