@@ -103,6 +103,8 @@ namespace {
 using wire::ReadLength;
 using wire::ReadVarint;
 
+// Reads a field tag as protobuf does: a varint of at most five bytes, of which the low 32 bits
+// count (a longer one fails the parse).
 bool ReadTag(std::string_view& in, uint32_t* tag) {
   if (!in.empty() && static_cast<uint8_t>(in.front()) < 0x80) {  // fields 1 to 15
     *tag = static_cast<uint8_t>(in.front());
