@@ -5,6 +5,7 @@
 
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
+#include "rocksdb/perf_level.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "src/uuid.h"
@@ -104,6 +105,8 @@ void SeekToLastPosition(rocksdb::Iterator& it) {
   it.SeekToLast();
   while (it.Valid() && it.key().size() != 8) it.Prev();
 }
+
+void QuietPerfCounters() { rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable); }
 
 absl::StatusOr<std::shared_ptr<Db>> Db::Open(const DbOptions& o) {
   std::shared_ptr<Db> db(new Db());

@@ -47,6 +47,13 @@ struct DbOptions {
   size_t write_buffer_bytes = 0;
 };
 
+// RocksDB counts into a thread-local perf context by default (PerfLevel::kEnableCount): several
+// counts per iterator step, point read and memtable insert. Nothing in the store reads them, and
+// with Debian's shared librocksdb every count is a call to __tls_get_addr (about 2 % of a rebuild's
+// instructions). The store's own threads turn counting off for themselves; a caller that wants
+// the counts sets the level on its own thread.
+void QuietPerfCounters();
+
 class Db {
  public:
   // Opens every column family present (and creates the fixed ones). Checks the format version

@@ -19,6 +19,7 @@ constexpr absl::Duration kGather = absl::Milliseconds(10);
 void AsyncFollower::Start() {
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "pt-follower");
+    QuietPerfCounters();
     Loop();
   });
 }

@@ -110,6 +110,7 @@ absl::Status Writer::Start() {
   });
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "pt-writer");
+    QuietPerfCounters();
     // The single writer is the serial point of every append: let it win the CPU from caller
     // threads when the process may raise a thread's priority (root, CAP_SYS_NICE); harmless
     // otherwise.
