@@ -24,3 +24,17 @@ if(PROEFTUIN_TCMALLOC AND NOT PROEFTUIN_SANITIZE)
   target_compile_options(proeftuin_malloc INTERFACE -fno-builtin-malloc -fno-builtin-calloc
                                                     -fno-builtin-realloc -fno-builtin-free)
 endif()
+
+# RocksDB: Debian's static library (librocksdb.a, in librocksdb-dev beside the shared one) by
+# default. Through the shared library every thread-local RocksDB touches (its perf and I/O
+# context, counted at every iterator step, point read and memtable insert) is a call to
+# __tls_get_addr, and every call into it goes through the PLT; the static archive is built
+# position-independent with initial-exec thread-locals, which cost a load each
+# (docs/PERFORMANCE.md, thirteenth session).
+option(PROEFTUIN_STATIC_ROCKSDB "Link RocksDB's static library (librocksdb.a) instead of the shared one" ON)
+add_library(proeftuin_rocksdb INTERFACE)
+if(PROEFTUIN_STATIC_ROCKSDB)
+  target_link_libraries(proeftuin_rocksdb INTERFACE RocksDB::rocksdb)
+else()
+  target_link_libraries(proeftuin_rocksdb INTERFACE RocksDB::rocksdb-shared)
+endif()
