@@ -69,6 +69,7 @@ PacedResult RunPaced(int threads, double rate, double seconds, const Fire& fire)
     ++(answers->ok[i] ? r.ok : r.failed);
     r.latency_ms.push_back(answers->latency_ms[i]);
   }
+  r.latency_by_send_ms = r.latency_ms;
   std::sort(r.latency_ms.begin(), r.latency_ms.end());
   r.first_error = answers->first_error;
   r.max_late_ms = *std::max_element(late_ms.begin(), late_ms.end());

@@ -19,6 +19,8 @@ struct PacedResult {
   // Of every request, sorted; a failed one counts with the time it took to fail (its deadline,
   // when the server fell behind), so failures never make the percentiles look better.
   std::vector<double> latency_ms;
+  // The same latencies in the order of their scheduled sends (request i at i / rate).
+  std::vector<double> latency_by_send_ms;
   uint64_t sent = 0, ok = 0, failed = 0;
   std::string first_error;
   double seconds = 0;      // from the first scheduled send to the last answer

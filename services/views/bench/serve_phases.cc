@@ -209,6 +209,38 @@ void Report(Context& c, const PacedResult& r, int threads, double load_before) {
     std::printf("get_programme: %llu requests failed (counted with their time to fail), the first: %s\n",
                 static_cast<unsigned long long>(r.failed), r.first_error.c_str());
   }
+  // Whether the slow answers come one by one or in episodes (a stall of the machine delays every
+  // request scheduled during it and the queue behind): answers over the target, grouped while
+  // their scheduled sends lie within 10 ms of each other.
+  constexpr double kTargetMs = 2.0, kEpisodeGapMs = 10.0;
+  std::vector<std::pair<uint64_t, double>> episodes;  // requests, span of scheduled sends (ms)
+  double last_slow_ms = -1e9, first_ms = 0;
+  for (size_t i = 0; i < r.latency_by_send_ms.size(); ++i) {
+    if (r.latency_by_send_ms[i] <= kTargetMs) continue;
+    const double at_ms = static_cast<double>(i) * 1000.0 / c.config.rate;
+    if (at_ms - last_slow_ms > kEpisodeGapMs) {
+      episodes.emplace_back(0, 0);
+      first_ms = at_ms;
+    }
+    ++episodes.back().first;
+    episodes.back().second = at_ms - first_ms;
+    last_slow_ms = at_ms;
+  }
+  std::sort(episodes.begin(), episodes.end(), std::greater<>());
+  uint64_t slow = 0, top3 = 0;
+  for (size_t e = 0; e < episodes.size(); ++e) {
+    slow += episodes[e].first;
+    if (e < 3) top3 += episodes[e].first;
+  }
+  std::printf("get_programme: %llu answers over %.0f ms (1%% is %llu), in %zu episodes; the three largest hold %llu",
+              static_cast<unsigned long long>(slow), kTargetMs,
+              static_cast<unsigned long long>(r.latency_by_send_ms.size() / 100), episodes.size(),
+              static_cast<unsigned long long>(top3));
+  if (!episodes.empty()) {
+    std::printf(" (the largest: %llu requests sent over %.1f ms)", static_cast<unsigned long long>(episodes[0].first),
+                episodes[0].second);
+  }
+  std::printf("\n");
   c.results["get_programme_failed"] = static_cast<double>(r.failed);
   c.results["get_programme_p50_ms"] = Quantile(r.latency_ms, 0.5);
   c.results["get_programme_p99_ms"] = Quantile(r.latency_ms, 0.99);
