@@ -28,11 +28,16 @@ endif()
 # RocksDB: Debian's static library (librocksdb.a, in librocksdb-dev beside the shared one) by
 # default. Through the shared library every thread-local RocksDB touches (its perf and I/O
 # context, counted at every iterator step, point read and memtable insert) is a call to
-# __tls_get_addr, and every call into it goes through the PLT; the static archive is built
-# position-independent with initial-exec thread-locals, which cost a load each
+# __tls_get_addr, and every call into it goes through the PLT; the static archive is built for
+# position-independent executables (-fPIE: initial-exec and local-exec thread-locals, which cost
+# a load each), so it links into our executables but not into a shared library
 # (docs/PERFORMANCE.md, thirteenth session).
 option(PROEFTUIN_STATIC_ROCKSDB "Link RocksDB's static library (librocksdb.a) instead of the shared one" ON)
 add_library(proeftuin_rocksdb INTERFACE)
+if(PROEFTUIN_STATIC_ROCKSDB AND BUILD_SHARED_LIBS)
+  message(FATAL_ERROR "librocksdb.a is built for executables only: with BUILD_SHARED_LIBS set "
+                      "-DPROEFTUIN_STATIC_ROCKSDB=OFF")
+endif()
 if(PROEFTUIN_STATIC_ROCKSDB)
   target_link_libraries(proeftuin_rocksdb INTERFACE RocksDB::rocksdb)
 else()

@@ -108,6 +108,14 @@ void SeekToLastPosition(rocksdb::Iterator& it) {
 
 void QuietPerfCounters() { rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable); }
 
+QuietPerfCountersHere::QuietPerfCountersHere() : saved_(static_cast<int>(rocksdb::GetPerfLevel())) {
+  QuietPerfCounters();
+}
+
+QuietPerfCountersHere::~QuietPerfCountersHere() {
+  rocksdb::SetPerfLevel(static_cast<rocksdb::PerfLevel>(saved_));
+}
+
 absl::StatusOr<std::shared_ptr<Db>> Db::Open(const DbOptions& o) {
   std::shared_ptr<Db> db(new Db());
   db->read_only_ = o.read_only;

@@ -49,10 +49,23 @@ struct DbOptions {
 
 // RocksDB counts into a thread-local perf context by default (PerfLevel::kEnableCount): several
 // counts per iterator step, point read and memtable insert. Nothing in the store reads them, and
-// with Debian's shared librocksdb every count is a call to __tls_get_addr (about 2 % of a rebuild's
-// instructions). The store's own threads turn counting off for themselves; a caller that wants
-// the counts sets the level on its own thread.
+// through a shared librocksdb every count is a call to __tls_get_addr (2.4 % of a single-thread
+// rebuild's instructions). The store's own threads turn counting off for themselves
+// (QuietPerfCounters); work the store does on a caller's thread turns it off while it runs and
+// then restores the caller's level (QuietPerfCountersHere). A caller that wants the counts sets
+// the level on its own thread.
 void QuietPerfCounters();
+
+class QuietPerfCountersHere {
+ public:
+  QuietPerfCountersHere();
+  ~QuietPerfCountersHere();
+  QuietPerfCountersHere(const QuietPerfCountersHere&) = delete;
+  QuietPerfCountersHere& operator=(const QuietPerfCountersHere&) = delete;
+
+ private:
+  int saved_;  // the caller's rocksdb::PerfLevel
+};
 
 class Db {
  public:

@@ -169,6 +169,50 @@ TEST(PointReads, AMissIsAnsweredByTheMemtablesBloomFilter) {
   EXPECT_GE(skipped, 18u);
 }
 
+// The same rows at a new version: a store opened with it rebuilds them at open.
+class RowProjectorV2 : public RowProjector {
+ public:
+  uint32_t Version() const override { return 2; }
+};
+
+// The store turns RocksDB's perf counting off for the work it does (db.h, QuietPerfCounters), but
+// on a caller's thread (opening, with its check of the log's tail and a rebuild of a projection
+// whose version changed; a short Verify) it gives the caller's level back: a caller that counts
+// goes on counting.
+TEST(PointReads, TheStoresWorkOnACallersThreadLeavesItsPerfLevelAsItWas) {
+  TempDir dir;
+  RocksStoreOptions o;
+  o.inline_projectors = {std::make_shared<RowProjector>()};
+  {
+    auto store = OpenStore(dir.path(), o);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(store->Append(OneEvent("p" + std::to_string(i), "s-" + std::to_string(i))).ok());
+    }
+  }
+  o.inline_projectors = {std::make_shared<RowProjectorV2>()};
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableTimeExceptForMutex);
+  auto store = OpenStore(dir.path(), o);
+  const rocksdb::PerfLevel after_open = rocksdb::GetPerfLevel();
+  const bool verified = store != nullptr && store->Verify(1, 0).ok();
+  const rocksdb::PerfLevel after_verify = rocksdb::GetPerfLevel();
+  const bool rebuilt = store != nullptr && store->RebuildAll(nullptr).ok();
+  const rocksdb::PerfLevel after_rebuild = rocksdb::GetPerfLevel();
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);  // before any assertion can return
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(verified);
+  EXPECT_TRUE(rebuilt);
+  EXPECT_EQ(after_open, rocksdb::PerfLevel::kEnableTimeExceptForMutex);
+  EXPECT_EQ(after_verify, rocksdb::PerfLevel::kEnableTimeExceptForMutex);
+  EXPECT_EQ(after_rebuild, rocksdb::PerfLevel::kEnableTimeExceptForMutex);
+  auto view = store->OpenReadView();
+  ASSERT_TRUE(view.ok());
+  auto row = (*view)->Get("rows", "row/s-7");  // the rows were rebuilt at the new version
+  ASSERT_TRUE(row.ok());
+  ASSERT_TRUE(row->has_value());
+  EXPECT_EQ(**row, "payload of p7");
+}
+
 }  // namespace
 }  // namespace proeftuin::eventstore::testing
 
