@@ -190,6 +190,7 @@ size_t BalancedShare(double read, double parts, size_t threads) {
 }
 
 unsigned RebuildThreads() {
+  if (const unsigned n = rebuild_threads_for_test.load(); n != 0) return std::min(n, 4u);
   if (const char* t = std::getenv("PROEFTUIN_REBUILD_THREADS"); t != nullptr && *t != '\0') {
     const int n = std::atoi(t);
     if (n >= 1) return static_cast<unsigned>(std::min(n, 4));

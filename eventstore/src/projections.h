@@ -219,6 +219,10 @@ inline std::atomic<size_t (*)(size_t round, size_t threads)> rebuild_share_for_t
 // The threads of a long rebuild whose projectors rebuild in parts: one per core, at most 4;
 // PROEFTUIN_REBUILD_THREADS=N (1 to 4) in the environment overrides it (read at each rebuild).
 unsigned RebuildThreads();
+// Tests only: when not 0, the threads of a rebuild (at most 4), before the environment. Tests set
+// this instead of the environment: setenv while the store's threads may read the environment is
+// a data race.
+inline std::atomic<unsigned> rebuild_threads_for_test{0};
 // Replays shorter than this stay on one thread.
 inline constexpr uint64_t kParallelReplayFrom = 1024;
 

@@ -17,6 +17,7 @@
 #include "app/decider_projection.h"
 #include "domain/dates.h"
 #include "domain/testing/builders.h"
+#include "src/projections.h"
 #include "views/testing/views_testing.h"
 #include "views/views.h"
 
@@ -301,10 +302,11 @@ void CheckAgainstTheDeciders(testing::ViewsStore& store, int* corrected) {
   }
 }
 
-// PROEFTUIN_REBUILD_THREADS for as long as it lives.
+// The threads of every rebuild for as long as it lives (the store's test hook, not the
+// environment: setenv while the store's threads run would race with them).
 struct RebuildThreadsForTest {
-  explicit RebuildThreadsForTest(const char* threads) { setenv("PROEFTUIN_REBUILD_THREADS", threads, 1); }
-  ~RebuildThreadsForTest() { unsetenv("PROEFTUIN_REBUILD_THREADS"); }
+  explicit RebuildThreadsForTest(unsigned threads) { eventstore::rebuild_threads_for_test = threads; }
+  ~RebuildThreadsForTest() { eventstore::rebuild_threads_for_test = 0; }
 };
 
 TEST(ViewsProperty, RebuildEqualsLiveWhateverTheGroupingOfCommits) {
@@ -357,7 +359,7 @@ TEST(ViewsProperty, RebuildEqualsLiveWhateverTheGroupingOfCommits) {
     // uses them for a replay of at least 1,024 positions (kParallelReplayFrom,
     // eventstore/src/projections.h).
     ASSERT_GE(store.store().LastPosition(), 1024u) << "seed " << seed << ": too short to split";
-    for (const char* threads : {"1", "3"}) {
+    for (unsigned threads : {1u, 3u}) {
       const RebuildThreadsForTest use(threads);
       for (const std::string& p : testing::AllProjections()) {
         ASSERT_TRUE(store.store().Rebuild(p, nullptr).ok()) << p;

@@ -942,7 +942,7 @@ TEST(RebuildShare, ThreadZeroKeepsWhatBalancesItsReadingAgainstTheParts) {
 
 class RebuildThreads : public ::testing::TestWithParam<int> {
  protected:
-  void SetUp() override { setenv("PROEFTUIN_REBUILD_THREADS", std::to_string(GetParam()).c_str(), 1); }
+  void SetUp() override { rebuild_threads_for_test = static_cast<unsigned>(GetParam()); }
   // Opens a store with `before` and then `parts_` as its projectors, appends 300 batches of
   // AppendForParts, and returns the rows the live `parts_` made of them.
   std::map<std::string, std::string> OpenWithHistory(
@@ -959,7 +959,7 @@ class RebuildThreads : public ::testing::TestWithParam<int> {
   void PinShare(size_t (*share)(size_t round, size_t threads)) { rebuild_share_for_test = share; }
   void TearDown() override {
     rebuild_share_for_test = nullptr;
-    unsetenv("PROEFTUIN_REBUILD_THREADS");
+    rebuild_threads_for_test = 0;
   }
   TempDir dir_;
   std::shared_ptr<PartsProjector> parts_ = std::make_shared<PartsProjector>("parts");
