@@ -274,6 +274,7 @@ class RocksStoreImpl : public RocksStore {
     return core_->Health();
   }
   StoreStats Stats() const override;
+  StoreStats Counters() const override;
 
   void Close() override;
   void StopRebuilds() override { core_->rebuilds_stopped.store(true); }

@@ -290,7 +290,7 @@ absl::Status RocksStoreImpl::WaitForProjection(std::string_view name, uint64_t p
                                      " has not reached position " + std::to_string(position));
 }
 
-StoreStats RocksStoreImpl::Stats() const {
+StoreStats RocksStoreImpl::Counters() const {
   StoreStats s;
   s.last_position = core_->committed_position.load();
   s.appends = core_->appends.load();
@@ -301,6 +301,11 @@ StoreStats RocksStoreImpl::Stats() const {
   s.read_views_seeked = core_->read_views_seeked.load();
   s.answers_picked_up_awake = core_->answers_picked_up_awake.load();
   s.write_health = WriteHealth();
+  return s;
+}
+
+StoreStats RocksStoreImpl::Stats() const {
+  StoreStats s = Counters();
   std::error_code ec;
   for (const auto& f : std::filesystem::recursive_directory_iterator(core_->options.path, ec)) {
     if (f.is_regular_file(ec)) s.size_on_disk_bytes += f.file_size(ec);

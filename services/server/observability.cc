@@ -90,7 +90,7 @@ void Observability::Attach(eventstore::RocksStore* store, std::vector<std::pair<
   store_ = store;
   projections_ = std::move(projections);
   tls_ = tls;
-  eventstore::StoreStats s = store_->Stats();
+  eventstore::StoreStats s = store_->Counters();
   sampled_groups_ = s.groups_committed;
   sampled_events_ = s.events_appended;
   sampler_ = std::thread([this] {
@@ -102,7 +102,9 @@ void Observability::Attach(eventstore::RocksStore* store, std::vector<std::pair<
 }
 
 void Observability::SampleGroups() {
-  eventstore::StoreStats s = store_->Stats();
+  // Counters, not Stats: four times a second, the walk of the store's folder for its size was
+  // a burst of system calls that delayed the queries answered meanwhile (docs/PERFORMANCE.md).
+  eventstore::StoreStats s = store_->Counters();
   uint64_t groups = s.groups_committed - sampled_groups_, events = s.events_appended - sampled_events_;
   sampled_groups_ = s.groups_committed;
   sampled_events_ = s.events_appended;

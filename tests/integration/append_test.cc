@@ -234,6 +234,30 @@ TEST(AckSpin, OffWhenItsLimitIsZero) {
   EXPECT_EQ(store->Stats().answers_picked_up_awake, 0u);
 }
 
+// Counters() is Stats() without the walk of the store's folder (the observability sampler calls
+// it four times a second).
+TEST(StoreStatsTest, CountersAreStatsWithoutTheSizeOnDisk) {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(store->Append(OneEvent("c-" + std::to_string(i), "c")).ok());
+  const StoreStats counters = store->Counters();
+  const StoreStats stats = store->Stats();
+  EXPECT_EQ(counters.size_on_disk_bytes, 0u);
+  EXPECT_GT(stats.size_on_disk_bytes, 0u);
+  EXPECT_EQ(counters.last_position, 5u);
+  EXPECT_EQ(counters.last_position, stats.last_position);
+  EXPECT_EQ(counters.appends, stats.appends);
+  EXPECT_EQ(counters.events_appended, stats.events_appended);
+  EXPECT_EQ(counters.groups_committed, stats.groups_committed);
+  EXPECT_GE(counters.groups_committed, 1u);
+  EXPECT_EQ(counters.live_subscriptions, stats.live_subscriptions);
+  EXPECT_EQ(counters.read_views_during_write, stats.read_views_during_write);
+  EXPECT_EQ(counters.read_views_seeked, stats.read_views_seeked);
+  EXPECT_EQ(counters.answers_picked_up_awake, stats.answers_picked_up_awake);
+  EXPECT_EQ(counters.write_health, stats.write_health);
+}
+
 TEST_F(AppendTest, RejectsMalformedRequestsNamingTheField) {
   auto code_and_field = [&](AppendRequest r, const std::string& field) {
     auto s = store_->Append(std::move(r));
