@@ -32,6 +32,7 @@ struct Config {
   double stall_seconds = 3;     // stalls: how long each spin lasts
   int client_threads = 4;      // each with its own connection, firing on its own schedule
   bool reuse_server = false;   // keep <dir>/server from an earlier run (profiling)
+  bool list_episodes = false;  // get_programme: print every episode of slow answers
 };
 
 // Filled by the phases that prepare and start proeftuind (serve_phases.cc).

@@ -6,6 +6,7 @@
 # Usage: cmake -DBENCH=<views_bench> -DDIR=<work dir> -P check_all_phases.cmake
 execute_process(COMMAND "${BENCH}" --dir "${DIR}" --events 3000 --starts 1 --queries 50 --rate 200
                         --load-seconds 1 --warmup-seconds 0.2 --stall-seconds 0.3
+                        --list-episodes
                 RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT code EQUAL 0)
   message(FATAL_ERROR "views_bench exited with ${code}\n${out}\n${err}")
@@ -29,6 +30,9 @@ foreach(result rebuild_all_longest_append_wait_s_on_writer rebuild_all_longest_a
     message(FATAL_ERROR "no ${result} in:\n${out}\n${err}")
   endif()
 endforeach()
+if(NOT out MATCHES "get_programme: the schedule began at [0-9]+\\.[0-9]+ s on CLOCK_MONOTONIC")
+  message(FATAL_ERROR "--list-episodes printed no schedule start:\n${out}\n${err}")
+endif()
 if(NOT out MATCHES "RESULT get_programme_failed=0\\.000\n")
   message(FATAL_ERROR "GetProgramme requests failed:\n${out}\n${err}")
 endif()

@@ -64,6 +64,7 @@ PacedResult RunPaced(int threads, double rate, double seconds, const Fire& fire)
   }
   PacedResult r;
   r.seconds = Since(start);
+  r.start_monotonic_s = std::chrono::duration<double>(start.time_since_epoch()).count();
   r.sent = total;
   for (uint64_t i = 0; i < total; ++i) {
     ++(answers->ok[i] ? r.ok : r.failed);

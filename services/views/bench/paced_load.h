@@ -25,6 +25,7 @@ struct PacedResult {
   std::string first_error;
   double seconds = 0;      // from the first scheduled send to the last answer
   double max_late_ms = 0;  // how far behind its schedule a send went out at worst
+  double start_monotonic_s = 0;  // the first scheduled send, on CLOCK_MONOTONIC (steady_clock)
   double achieved_per_s() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
 };
 

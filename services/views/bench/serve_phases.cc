@@ -214,17 +214,29 @@ void Report(Context& c, const PacedResult& r, int threads, double load_before) {
   // their scheduled sends lie within 10 ms of each other.
   constexpr double kTargetMs = 2.0, kEpisodeGapMs = 10.0;
   std::vector<std::pair<uint64_t, double>> episodes;  // requests, span of scheduled sends (ms)
+  std::vector<std::pair<double, double>> starts;      // of each episode: first send (ms), slowest answer (ms)
   double last_slow_ms = -1e9, first_ms = 0;
   for (size_t i = 0; i < r.latency_by_send_ms.size(); ++i) {
     if (r.latency_by_send_ms[i] <= kTargetMs) continue;
     const double at_ms = static_cast<double>(i) * 1000.0 / c.config.rate;
     if (at_ms - last_slow_ms > kEpisodeGapMs) {
       episodes.emplace_back(0, 0);
+      starts.emplace_back(at_ms, 0);
       first_ms = at_ms;
     }
     ++episodes.back().first;
     episodes.back().second = at_ms - first_ms;
+    starts.back().second = std::max(starts.back().second, r.latency_by_send_ms[i]);
     last_slow_ms = at_ms;
+  }
+  if (c.config.list_episodes) {
+    std::printf("get_programme: the schedule began at %.6f s on CLOCK_MONOTONIC; episodes (first send in ms from "
+                "there, answers over %.0f ms, slowest):\n",
+                r.start_monotonic_s, kTargetMs);
+    for (size_t e = 0; e < starts.size(); ++e) {
+      std::printf("  episode at %9.1f ms: %3llu answers, slowest %.2f ms\n", starts[e].first,
+                  static_cast<unsigned long long>(episodes[e].first), starts[e].second);
+    }
   }
   std::sort(episodes.begin(), episodes.end(), std::greater<>());
   uint64_t slow = 0, top3 = 0;

@@ -510,6 +510,9 @@ int main(int argc, char** argv) {
   app.add_option("--client-threads", config.client_threads, "get_programme: sending threads (one connection each)");
   app.add_flag("--reuse-server", config.reuse_server,
                "cold_start, get_programme: reuse <dir>/server from an earlier run instead of rebuilding it");
+  app.add_flag("--list-episodes", config.list_episodes,
+               "get_programme: print each episode of answers over 2 ms, with the schedule's start on "
+               "CLOCK_MONOTONIC (to line them up with `perf record -k CLOCK_MONOTONIC`)");
   app.add_flag("--quick", config.quick, "At most 100k events, one start of each kind, 2 s of load");
   CLI11_PARSE(app, argc, argv);
   return proeftuin::views::bench::Main(config);
