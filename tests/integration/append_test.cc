@@ -236,7 +236,7 @@ TEST(AckSpin, OffWhenItsLimitIsZero) {
 
 // Counters() is Stats() without the walk of the store's folder (the observability sampler calls
 // it four times a second).
-TEST(StoreStatsTest, CountersAreStatsWithoutTheSizeOnDisk) {
+TEST(StoreStats, CountersAreStatsWithoutTheSizeOnDisk) {
   TempDir dir;
   auto store = OpenStore(dir.path());
   ASSERT_NE(store, nullptr);

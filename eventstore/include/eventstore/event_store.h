@@ -320,8 +320,8 @@ class EventStore {
   // OK when appends can be written; otherwise the reason (UNAVAILABLE / RESOURCE_EXHAUSTED).
   virtual absl::Status WriteHealth() const = 0;
   virtual StoreStats Stats() const = 0;
-  // Stats() without size_on_disk_bytes (left 0), which walks the store's folder with a stat of
-  // every file: milliseconds of system calls on a store of a million events. For callers that
+  // Stats() without size_on_disk_bytes (left 0), which walks the store's folder with two stats
+  // of every file (about 160 system calls on a store of a million events). For callers that
   // sample several times a second.
   virtual StoreStats Counters() const = 0;
 };

@@ -2,12 +2,14 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <tuple>
 
 #include "app/decider_projection.h"
 #include "domain/testing/builders.h"
@@ -197,6 +199,65 @@ void PrintResponseSize(v1::ProgrammeService::Stub& stub, const std::string& toke
               answer.programme().ByteSizeLong(), answer.view().ByteSizeLong());
 }
 
+// Answers over the target that came close together: a stall of the machine delays every request
+// scheduled during it and the queue behind.
+struct Episode {
+  double first_ms = 0;   // the first slow answer's scheduled send, from the schedule's start
+  double span_ms = 0;    // from its scheduled send to the last slow one's
+  uint64_t answers = 0;  // over the target
+  double slowest_ms = 0;
+};
+constexpr double kTargetMs = 2.0, kEpisodeGapMs = 10.0;
+
+// The answers over kTargetMs, grouped while their scheduled sends lie within kEpisodeGapMs of
+// each other, in the order of their sends.
+std::vector<Episode> FindEpisodes(const PacedResult& r, double rate) {
+  std::vector<Episode> episodes;
+  for (size_t i = 0; i < r.latency_by_send_ms.size(); ++i) {
+    if (r.latency_by_send_ms[i] <= kTargetMs) continue;
+    const double at_ms = static_cast<double>(i) * 1000.0 / rate;
+    if (episodes.empty() || at_ms - (episodes.back().first_ms + episodes.back().span_ms) > kEpisodeGapMs) {
+      episodes.push_back(Episode{at_ms});
+    }
+    Episode& e = episodes.back();
+    ++e.answers;
+    e.span_ms = at_ms - e.first_ms;
+    e.slowest_ms = std::max(e.slowest_ms, r.latency_by_send_ms[i]);
+  }
+  return episodes;
+}
+
+// How many answers were slow, in how many episodes, the largest; with `list`, each episode and
+// the schedule's start on CLOCK_MONOTONIC (to line them up with `perf record -k CLOCK_MONOTONIC`).
+void ReportEpisodes(std::vector<Episode> episodes, const PacedResult& r, bool list) {
+  if (list) {
+    std::printf("get_programme: the schedule began at %.6f s on CLOCK_MONOTONIC; episodes (first send in ms from "
+                "there, answers over %.0f ms, slowest):\n",
+                r.start_monotonic_s, kTargetMs);
+    for (const Episode& e : episodes) {
+      std::printf("  episode at %9.1f ms: %3llu answers, slowest %.2f ms\n", e.first_ms,
+                  static_cast<unsigned long long>(e.answers), e.slowest_ms);
+    }
+  }
+  std::sort(episodes.begin(), episodes.end(), [](const Episode& a, const Episode& b) {
+    return std::tie(a.answers, a.span_ms) > std::tie(b.answers, b.span_ms);
+  });
+  uint64_t slow = 0, top3 = 0;
+  for (size_t e = 0; e < episodes.size(); ++e) {
+    slow += episodes[e].answers;
+    if (e < 3) top3 += episodes[e].answers;
+  }
+  std::printf("get_programme: %llu answers over %.0f ms (1%% is %llu), in %zu episodes; the three largest hold %llu",
+              static_cast<unsigned long long>(slow), kTargetMs,
+              static_cast<unsigned long long>(r.latency_by_send_ms.size() / 100), episodes.size(),
+              static_cast<unsigned long long>(top3));
+  if (!episodes.empty()) {
+    std::printf(" (the largest: %llu requests sent over %.1f ms)", static_cast<unsigned long long>(episodes[0].answers),
+                episodes[0].span_ms);
+  }
+  std::printf("\n");
+}
+
 void Report(Context& c, const PacedResult& r, int threads, double load_before) {
   std::printf("get_programme: %.0f/s scheduled from %d threads for %.1f s (after %.1f s warm-up), load average %.2f: "
               "%llu ok, %llu failed, achieved %.0f/s; latency from the scheduled send p50 %.2f ms, p90 %.2f ms, "
@@ -209,50 +270,7 @@ void Report(Context& c, const PacedResult& r, int threads, double load_before) {
     std::printf("get_programme: %llu requests failed (counted with their time to fail), the first: %s\n",
                 static_cast<unsigned long long>(r.failed), r.first_error.c_str());
   }
-  // Whether the slow answers come one by one or in episodes (a stall of the machine delays every
-  // request scheduled during it and the queue behind): answers over the target, grouped while
-  // their scheduled sends lie within 10 ms of each other.
-  constexpr double kTargetMs = 2.0, kEpisodeGapMs = 10.0;
-  std::vector<std::pair<uint64_t, double>> episodes;  // requests, span of scheduled sends (ms)
-  std::vector<std::pair<double, double>> starts;      // of each episode: first send (ms), slowest answer (ms)
-  double last_slow_ms = -1e9, first_ms = 0;
-  for (size_t i = 0; i < r.latency_by_send_ms.size(); ++i) {
-    if (r.latency_by_send_ms[i] <= kTargetMs) continue;
-    const double at_ms = static_cast<double>(i) * 1000.0 / c.config.rate;
-    if (at_ms - last_slow_ms > kEpisodeGapMs) {
-      episodes.emplace_back(0, 0);
-      starts.emplace_back(at_ms, 0);
-      first_ms = at_ms;
-    }
-    ++episodes.back().first;
-    episodes.back().second = at_ms - first_ms;
-    starts.back().second = std::max(starts.back().second, r.latency_by_send_ms[i]);
-    last_slow_ms = at_ms;
-  }
-  if (c.config.list_episodes) {
-    std::printf("get_programme: the schedule began at %.6f s on CLOCK_MONOTONIC; episodes (first send in ms from "
-                "there, answers over %.0f ms, slowest):\n",
-                r.start_monotonic_s, kTargetMs);
-    for (size_t e = 0; e < starts.size(); ++e) {
-      std::printf("  episode at %9.1f ms: %3llu answers, slowest %.2f ms\n", starts[e].first,
-                  static_cast<unsigned long long>(episodes[e].first), starts[e].second);
-    }
-  }
-  std::sort(episodes.begin(), episodes.end(), std::greater<>());
-  uint64_t slow = 0, top3 = 0;
-  for (size_t e = 0; e < episodes.size(); ++e) {
-    slow += episodes[e].first;
-    if (e < 3) top3 += episodes[e].first;
-  }
-  std::printf("get_programme: %llu answers over %.0f ms (1%% is %llu), in %zu episodes; the three largest hold %llu",
-              static_cast<unsigned long long>(slow), kTargetMs,
-              static_cast<unsigned long long>(r.latency_by_send_ms.size() / 100), episodes.size(),
-              static_cast<unsigned long long>(top3));
-  if (!episodes.empty()) {
-    std::printf(" (the largest: %llu requests sent over %.1f ms)", static_cast<unsigned long long>(episodes[0].first),
-                episodes[0].second);
-  }
-  std::printf("\n");
+  ReportEpisodes(FindEpisodes(r, c.config.rate), r, c.config.list_episodes);
   c.results["get_programme_failed"] = static_cast<double>(r.failed);
   c.results["get_programme_p50_ms"] = Quantile(r.latency_ms, 0.5);
   c.results["get_programme_p99_ms"] = Quantile(r.latency_ms, 0.99);
