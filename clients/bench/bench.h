@@ -34,6 +34,10 @@ struct Options {
   int subscribe_batch = 100;  // SubscribeRequest.max_batch (1: one event per message)
   int subscribe_delay_ms = 0;  // SubscribeRequest.max_delay_ms
   int channels = 2;          // gRPC connections the clients share
+  // How the timed loops drive their clients (commands, empty calls, queries): "callback", gRPC's
+  // callback API, where gRPC's threads start each client's next call (bench/callers.h); or
+  // "threads", a thread per client blocked in each call.
+  std::string driver = "callback";
   // The phases to run, in their fixed order: commands (with the raw reference), queries,
   // subscribe. The end phase (server memory) always runs.
   std::set<std::string> phases = {"commands", "queries", "subscribe"};

@@ -126,6 +126,11 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(CLI::IsMember({"commands", "queries", "subscribe"}));
   app.add_option("--channels", o.channels, "gRPC connections")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--driver", o.driver,
+                 "How clients wait for answers: callback (gRPC's callback API starts each client's next call) "
+                 "or threads (a thread per client, blocked in each call)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"callback", "threads"}));
   CLI11_PARSE(app, argc, argv);
   return proeftuin::bench::Main(o);
 }

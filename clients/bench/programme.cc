@@ -132,14 +132,10 @@ BenchProgramme CreateBenchProgramme(Server& server, int experiments) {
   return p;
 }
 
-bool RecordActivity(Server& server, const BenchProgramme& p, int channel, size_t e, const std::string& request_id) {
-  v1::CommandOptions options;
-  options.set_request_id(request_id);
-  v1::CommandResult result;
-  auto ctx = server.Context(p.pm_token);
-  grpc::Status s = clients::SendCommand(server.channel(channel), ctx.get(), p.activities[e], options, &result);
+bool CountedActivity(Server& server, const std::string& request_id, const grpc::Status& s,
+                     const grpc::ClientContext& ctx, const v1::CommandResult& result) {
   if (!s.ok()) {
-    ReportFailure("RecordActivity " + request_id, s, *ctx);
+    ReportFailure("RecordActivity " + request_id, s, ctx);
     return false;
   }
   if (result.first_position() == 0 || result.duplicate()) {
@@ -148,6 +144,15 @@ bool RecordActivity(Server& server, const BenchProgramme& p, int channel, size_t
   }
   server.CountWrite();
   return true;
+}
+
+bool RecordActivity(Server& server, const BenchProgramme& p, int channel, size_t e, const std::string& request_id) {
+  v1::CommandOptions options;
+  options.set_request_id(request_id);
+  v1::CommandResult result;
+  auto ctx = server.Context(p.pm_token);
+  grpc::Status s = clients::SendCommand(server.channel(channel), ctx.get(), p.activities[e], options, &result);
+  return CountedActivity(server, request_id, s, *ctx, result);
 }
 
 std::string ExperimentStreamPrefix(const BenchProgramme& p) {

@@ -9,6 +9,7 @@
 
 #include "bench/bench.h"
 #include "proeftuin/v1/commands.pb.h"
+#include "proeftuin/v1/programme_service.pb.h"
 
 namespace proeftuin::bench {
 
@@ -32,6 +33,11 @@ BenchProgramme CreateBenchProgramme(Server& server, int experiments);
 // Records an activity on experiment `e` as the programme manager, on connection `channel`.
 // False (after printing the status and the rule) when the server refused it or wrote nothing.
 bool RecordActivity(Server& server, const BenchProgramme& p, int channel, size_t e, const std::string& request_id);
+
+// Whether an answer to RecordActivity `request_id` wrote events: prints the status and the rule,
+// or that it wrote nothing, when not; counts the write when it did.
+bool CountedActivity(Server& server, const std::string& request_id, const grpc::Status& s,
+                     const grpc::ClientContext& ctx, const v1::CommandResult& result);
 
 // The stream prefix of the programme's experiments: "experiment-<programme id>.".
 std::string ExperimentStreamPrefix(const BenchProgramme& p);

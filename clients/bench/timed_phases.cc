@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/callers.h"
 #include "bench/phases.h"
 #include "bench/workload.h"
 #include "domain/streams.h"
@@ -31,15 +32,52 @@ double ServerCpuUs(const v1::GetStatisticsResponse& before, const v1::GetStatist
   return ops > 0 ? cpu * 1e6 / static_cast<double>(ops) : 0;
 }
 
-// `clients` threads recording activities, thread t on experiment t; events per fsync from the
+// One client's call in flight, for the callback driver: its request (the activity, with the
+// request id set per call), response and context, kept until the answer has run.
+template <typename Request, typename Response>
+struct CallSlot {
+  Request request;
+  Response response;
+  std::unique_ptr<grpc::ClientContext> ctx;
+};
+
+// `clients` clients recording activities, client t on experiment t; events per fsync from the
 // server's statistics (exact when nothing else writes meanwhile). The server's CPU is set by the
 // caller, which reads it after the raw run that follows (see DurablePhase).
-wl::RunResult CommandRun(Server& server, const BenchProgramme& p, int clients, double seconds,
+wl::RunResult CommandRun(Server& server, const BenchProgramme& p, const Options& options, int clients,
                          const std::string& tag, const v1::GetStatisticsResponse& before) {
-  wl::RunResult r = wl::RunWriters(clients, seconds, [&](int t, uint64_t n) {
-    std::string id = p.run_id + "-" + tag + "-" + std::to_string(t) + "-" + std::to_string(n);
-    return RecordActivity(server, p, t, static_cast<size_t>(t) % p.experiments.size(), id);
-  });
+  auto request_id = [&](int t, uint64_t n) {
+    return p.run_id + "-" + tag + "-" + std::to_string(t) + "-" + std::to_string(n);
+  };
+  wl::RunResult r;
+  if (options.driver == "threads") {
+    r = wl::RunWriters(clients, options.seconds, [&](int t, uint64_t n) {
+      return RecordActivity(server, p, t, static_cast<size_t>(t) % p.experiments.size(), request_id(t, n));
+    });
+  } else {
+    std::vector<std::unique_ptr<v1::ProgrammeService::Stub>> stubs;
+    for (int c = 0; c < server.channel_count(); ++c) {
+      stubs.push_back(v1::ProgrammeService::NewStub(server.shared_channel(c)));
+    }
+    using Slot = CallSlot<v1::RecordActivityRequest, v1::RecordActivityResponse>;
+    std::vector<Slot> slots(static_cast<size_t>(clients));
+    for (int t = 0; t < clients; ++t) {
+      const v1::Command& activity = p.activities[static_cast<size_t>(t) % p.experiments.size()];
+      *slots[static_cast<size_t>(t)].request.mutable_command() = activity.record_activity();
+    }
+    r = RunCallers(clients, options.seconds, [&](int t, uint64_t n, std::function<void(bool)> done) {
+      Slot& slot = slots[static_cast<size_t>(t)];
+      slot.request.mutable_options()->set_request_id(request_id(t, n));
+      slot.response.Clear();
+      slot.ctx = server.Context(p.pm_token);  // the previous call, if any, has ended
+      stubs[static_cast<size_t>(t) % stubs.size()]->async()->RecordActivity(
+          slot.ctx.get(), &slot.request, &slot.response,
+          [&server, &slot, done = std::move(done)](grpc::Status s) {
+            done(CountedActivity(server, slot.request.options().request_id(), s, *slot.ctx,
+                                 slot.response.result()));
+          });
+    });
+  }
   v1::GetStatisticsResponse after = server.Statistics();
   uint64_t groups = after.groups_committed() - before.groups_committed();
   uint64_t events = after.events_appended() - before.events_appended();
@@ -47,25 +85,43 @@ wl::RunResult CommandRun(Server& server, const BenchProgramme& p, int clients, d
   return r;
 }
 
-// `clients` threads calling grpc.health.v1.Health/Check (answered by gRPC's own health service)
+// `clients` clients calling grpc.health.v1.Health/Check (answered by gRPC's own health service)
 // over the same connections, sending the same metadata as a command (which the health service
-// ignores: no token check, no log line): the cost of a call before the service does anything.
-// Raw bytes through the generic stub, each call on its own completion queue as a blocking
-// stub's is.
-wl::RunResult EmptyCallRun(Server& server, const BenchProgramme& p, int clients, double seconds,
+// ignores: no token check, no log line), driven as the commands are: the cost of a call before
+// the service does anything. Raw bytes through the generic stub.
+wl::RunResult EmptyCallRun(Server& server, const BenchProgramme& p, const Options& options, int clients,
                            const v1::GetStatisticsResponse& before) {
   std::vector<std::unique_ptr<grpc::GenericStub>> stubs;
   for (int c = 0; c < std::max(1, server.channel_count()); ++c) {
     stubs.push_back(std::make_unique<grpc::GenericStub>(server.shared_channel(c)));
   }
-  wl::RunResult r = wl::RunWriters(clients, seconds, [&](int t, uint64_t) {
-    auto ctx = server.Context(p.reader_token);
-    grpc::ByteBuffer response;
-    const grpc::Status status =
-        clients::HealthCheck(*stubs[static_cast<size_t>(t) % stubs.size()], ctx.get(), &response);
-    if (!status.ok()) ReportFailure("grpc.health.v1.Health/Check", status, *ctx);
-    return status.ok();
-  });
+  wl::RunResult r;
+  if (options.driver == "threads") {
+    r = wl::RunWriters(clients, options.seconds, [&](int t, uint64_t) {
+      auto ctx = server.Context(p.reader_token);
+      grpc::ByteBuffer response;
+      const grpc::Status status =
+          clients::HealthCheck(*stubs[static_cast<size_t>(t) % stubs.size()], ctx.get(), &response);
+      if (!status.ok()) ReportFailure("grpc.health.v1.Health/Check", status, *ctx);
+      return status.ok();
+    });
+  } else {
+    grpc::Slice empty("");
+    const grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}: the whole server
+    using Slot = CallSlot<grpc::ByteBuffer, grpc::ByteBuffer>;
+    std::vector<Slot> slots(static_cast<size_t>(clients));
+    r = RunCallers(clients, options.seconds, [&](int t, uint64_t, std::function<void(bool)> done) {
+      Slot& slot = slots[static_cast<size_t>(t)];
+      slot.ctx = server.Context(p.reader_token);  // the previous call, if any, has ended
+      slot.response.Clear();
+      stubs[static_cast<size_t>(t) % stubs.size()]->UnaryCall(
+          slot.ctx.get(), clients::kHealthCheckMethod, grpc::StubOptions(), &request, &slot.response,
+          [&slot, done = std::move(done)](grpc::Status s) {
+            if (!s.ok()) ReportFailure("grpc.health.v1.Health/Check", s, *slot.ctx);
+            done(s.ok());
+          });
+    });
+  }
   r.server_cpu_us = ServerCpuUs(before, server.Statistics(), r.ops);
   return r;
 }
@@ -165,11 +221,11 @@ void DurablePhase(Server& server, const BenchProgramme& p, const Options& option
       // flushes and compactions the commands set off, and the audit index catching up, run
       // meanwhile, and nothing else uses the server then. The empty calls follow.
       const v1::GetStatisticsResponse before_commands = server.Statistics();
-      commands[n].push_back(CommandRun(server, p, n, options.seconds, tag, before_commands));
+      commands[n].push_back(CommandRun(server, p, options, n, tag, before_commands));
       raws[n].push_back(wl::RawRun(raw_dir + "/raw-" + tag, n, options.seconds, raw_value));
       const v1::GetStatisticsResponse after_raw = server.Statistics();
       commands[n].back().server_cpu_us = ServerCpuUs(before_commands, after_raw, commands[n].back().ops);
-      empties[n].push_back(EmptyCallRun(server, p, n, options.seconds, after_raw));
+      empties[n].push_back(EmptyCallRun(server, p, options, n, after_raw));
       std::printf("  run %d, %2d clients: commands %8.0f/s (%5.1f events/fsync)   raw %8.0f/s (%5.1f puts/fsync)"
                   "   empty calls %8.0f/s\n",
                   rep + 1, n, commands[n].back().per_s, commands[n].back().per_fsync, raws[n].back().per_s,
@@ -189,13 +245,31 @@ void QueryPhase(Server& server, const BenchProgramme& p, const Options& options,
   }
   v1::GetProgrammeRequest req;
   req.set_programme_id(p.programme_id);
-  wl::RunResult r = wl::RunWriters(options.clients, options.seconds, [&](int t, uint64_t) {
-    v1::GetProgrammeResponse resp;
-    auto ctx = server.Context(p.reader_token);
-    grpc::Status s = stubs[static_cast<size_t>(t) % stubs.size()]->GetProgramme(ctx.get(), req, &resp);
-    if (!s.ok()) ReportFailure("GetProgramme " + p.programme_id, s, *ctx);
+  auto check = [&](const grpc::Status& s, const grpc::ClientContext& ctx, const v1::GetProgrammeResponse& resp) {
+    if (!s.ok()) ReportFailure("GetProgramme " + p.programme_id, s, ctx);
     return s.ok() && resp.programme().programme_id() == p.programme_id;
-  });
+  };
+  wl::RunResult r;
+  if (options.driver == "threads") {
+    r = wl::RunWriters(options.clients, options.seconds, [&](int t, uint64_t) {
+      v1::GetProgrammeResponse resp;
+      auto ctx = server.Context(p.reader_token);
+      grpc::Status s = stubs[static_cast<size_t>(t) % stubs.size()]->GetProgramme(ctx.get(), req, &resp);
+      return check(s, *ctx, resp);
+    });
+  } else {
+    using Slot = CallSlot<v1::GetProgrammeRequest, v1::GetProgrammeResponse>;
+    std::vector<Slot> slots(static_cast<size_t>(options.clients));
+    r = RunCallers(options.clients, options.seconds, [&](int t, uint64_t, std::function<void(bool)> done) {
+      Slot& slot = slots[static_cast<size_t>(t)];
+      slot.ctx = server.Context(p.reader_token);  // the previous call, if any, has ended
+      slot.response.Clear();
+      stubs[static_cast<size_t>(t) % stubs.size()]->async()->GetProgramme(
+          slot.ctx.get(), &req, &slot.response, [&check, &slot, done = std::move(done)](grpc::Status s) {
+            done(check(s, *slot.ctx, slot.response));
+          });
+    });
+  }
   std::printf("\nqueries                      clients      per s   p50 ms   p95 ms   p99 ms\n");
   PrintRow("GetProgramme", options.clients, r);
   out["get_programme_per_s"] = r.per_s;

@@ -7,7 +7,7 @@ grpc::Status HealthCheck(grpc::GenericStub& stub, grpc::ClientContext* ctx,
   grpc::CompletionQueue cq;
   grpc::Slice empty("");
   grpc::ByteBuffer request(&empty, 1);  // HealthCheckRequest{service: ""}: the whole server
-  auto call = stub.PrepareUnaryCall(ctx, "/grpc.health.v1.Health/Check", request, &cq);
+  auto call = stub.PrepareUnaryCall(ctx, kHealthCheckMethod, request, &cq);
   call->StartCall();
   grpc::Status status;
   call->Finish(response, &status, reinterpret_cast<void*>(1));

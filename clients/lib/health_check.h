@@ -13,6 +13,9 @@ namespace proeftuin::clients {
 
 // Sends the Check on `stub` with `ctx` (deadline, metadata) and waits for the answer. The
 // status is the call's; `response` holds the serialized HealthCheckResponse on success.
+// The method gRPC's own health service answers.
+inline constexpr char kHealthCheckMethod[] = "/grpc.health.v1.Health/Check";
+
 grpc::Status HealthCheck(grpc::GenericStub& stub, grpc::ClientContext* ctx,
                          grpc::ByteBuffer* response);
 

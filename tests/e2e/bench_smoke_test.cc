@@ -2,13 +2,16 @@
 // runs and prints its RESULT lines with positive figures (the empty-call reference and the CPU
 // per operation among them), the writes it reports equal the appends
 // the server counted, the raw reference cleans up after itself, and a refused call ends the run
-// with the server's status instead of being counted.
+// with the server's status instead of being counted, also when the server goes away while the
+// clients are in their timed loop.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "e2e/pki.h"
 #include "e2e/server_process.h"
@@ -47,10 +50,14 @@ class BenchSmokeTest : public ::testing::Test {
     return stats;
   }
 
-  Output RunBench(const std::string& token_file) {
-    return RunCommand({PROEFTUIN_BENCH_BINARY, "--server", server_->address(), "--token-file", token_file,
-                       "--raw-dir", dir_.Sub("raw"), "--clients", std::to_string(kClients), "--seconds", "0.5",
-                       "--repeats", "1", "--subscribers", "5", "--subscribe-rate", "200"});
+  Output RunBench(const std::string& token_file, std::vector<std::string> more = {},
+                  const std::string& seconds = "0.5") {
+    std::vector<std::string> args = {PROEFTUIN_BENCH_BINARY, "--server", server_->address(), "--token-file",
+                                     token_file, "--raw-dir", dir_.Sub("raw"), "--clients",
+                                     std::to_string(kClients), "--seconds", seconds, "--repeats", "1",
+                                     "--subscribers", "5", "--subscribe-rate", "200"};
+    args.insert(args.end(), more.begin(), more.end());
+    return RunCommand(args);
   }
 
   eventstore::testing::TempDir dir_;
@@ -110,9 +117,39 @@ TEST_F(BenchSmokeTest, EveryPhaseReportsPositiveFiguresAndTheServerCountedEveryW
   EXPECT_LT(run.out.find("RecordActivity (command)"), run.out.find("RESULT ")) << "table first";
   EXPECT_FALSE(std::filesystem::exists(dir_.Sub("raw"))) << "the raw reference's folder is removed";
 
-  // Names carry a run id: a second run against the same server works too.
-  Output again = RunBench(server_->data_dir() + "/admin.token");
-  EXPECT_EQ(again.exit_code, 0) << again.out;
+  // Names carry a run id: a second run against the same server works too, here with a blocked
+  // thread per client instead of the callback API.
+  const v1::GetStatisticsResponse before_again = Statistics();
+  Output again = RunBench(server_->data_dir() + "/admin.token", {"--driver", "threads", "--phases", "commands,queries"});
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  std::map<std::string, double> r2 = Results(again.out);
+  for (const std::string& name : {"command_per_s" + n, "empty_call_per_s" + n, std::string("get_programme_per_s")}) {
+    EXPECT_GT(r2[name], 0) << name << "\n" << again.out;
+  }
+  EXPECT_EQ(r2["writes_acknowledged"], static_cast<double>(Statistics().appends() - before_again.appends()))
+      << again.out;
+}
+
+// The server goes away while the callback driver's clients are recording activities: the calls in
+// flight fail, each client stops, and the run ends with exit code 1 and the status, no figures.
+TEST_F(BenchSmokeTest, AServerThatGoesAwayMidRunEndsTheRunWithAFailure) {
+  const uint64_t appends = Statistics().appends();
+  Output run;
+  std::thread bench([&] {
+    run = RunBench(server_->data_dir() + "/admin.token", {"--phases", "commands"}, "30");
+  });
+  // The setup writes about 25 events; past 200 the clients are in the timed loop.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Statistics().appends() < appends + 200 && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  server_->Kill();
+  bench.join();
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_NE(run.out.find("RecordActivity"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("UNAVAILABLE"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("a call failed during the measurement"), std::string::npos) << run.out;
+  EXPECT_EQ(run.out.find("RESULT "), std::string::npos) << run.out;
 }
 
 TEST_F(BenchSmokeTest, ARefusedCallEndsTheRunWithTheServersStatus) {
