@@ -121,7 +121,7 @@ absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std:
   absl::StatusOr<app::Authenticated> who = absl::UnauthenticatedError(
       "credentials required: send \"authorization: Bearer <token>\" or a client certificate");
   if (auth.rfind("Bearer ", 0) == 0) {
-    who = app::AuthenticateToken(*view, std::string_view(auth).substr(7), clock_());
+    who = tokens_.Authenticate(*view, std::string_view(auth).substr(7), clock_());
   } else if (std::string subject = CertificateSubject(ctx); !subject.empty()) {
     who = app::AuthenticateCertificate(*view, subject);
   }

@@ -18,6 +18,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "app/principals.h"
 #include "eventstore/event_store.h"
 #include "proeftuin/v1/audit_service.pb.h"
 
@@ -75,6 +76,7 @@ class Guard {
   eventstore::EventStore* store_;
   std::function<absl::Time()> clock_;
   Observer observer_;
+  mutable app::TokenCache tokens_;  // of store_'s principals
 };
 
 // "/proeftuin.v1.<Service>/<Method>"

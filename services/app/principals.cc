@@ -171,17 +171,74 @@ void PrincipalsProjector::Apply(const eventstore::RecordedEvent& e, eventstore::
   }
 }
 
+namespace {
+
+// The principal and token id a token's SHA-256 names in `view`: nullopt (with no principal) when
+// the token is unknown.
+struct TokenHolder {
+  std::optional<v1::Principal> principal;
+  std::string token_id;
+};
+
+absl::StatusOr<std::optional<TokenHolder>> ReadTokenHolder(eventstore::ReadView& view,
+                                                           const eventstore::Digest& digest) {
+  ASSIGN_OR_RETURN(auto row, view.Get(kPrincipalsProjection, "t/" + HexBytes(eventstore::AsStringView(digest))));
+  if (!row.has_value()) return std::nullopt;
+  size_t space = row->find(' ');
+  if (space == std::string::npos) return std::nullopt;
+  TokenHolder h;
+  ASSIGN_OR_RETURN(h.principal, LoadPrincipal(view, row->substr(0, space)));
+  h.token_id = row->substr(space + 1);
+  return h;
+}
+
+bool PlausibleToken(std::string_view token) { return token.size() >= 10 && token.size() <= 200; }
+
+}  // namespace
+
 absl::StatusOr<Authenticated> AuthenticateToken(eventstore::ReadView& view, std::string_view token,
                                                 absl::Time now) {
   auto denied = absl::UnauthenticatedError("unknown, expired or revoked credentials");
-  if (token.size() < 10 || token.size() > 200) return denied;
-  ASSIGN_OR_RETURN(auto row, view.Get(kPrincipalsProjection, "t/" + HexBytes(eventstore::AsStringView(eventstore::Sha256Of(token)))));
-  if (!row.has_value()) return denied;
-  size_t space = row->find(' ');
-  if (space == std::string::npos) return denied;
-  ASSIGN_OR_RETURN(auto p, LoadPrincipal(view, row->substr(0, space)));
-  return Usable(std::move(p), row->substr(space + 1), now);
+  if (!PlausibleToken(token)) return denied;
+  ASSIGN_OR_RETURN(std::optional<TokenHolder> holder, ReadTokenHolder(view, eventstore::Sha256Of(token)));
+  if (!holder.has_value()) return denied;
+  return Usable(std::move(holder->principal), std::move(holder->token_id), now);
 }
+
+absl::StatusOr<Authenticated> TokenCache::Authenticate(eventstore::ReadView& view, std::string_view token,
+                                                       absl::Time now) {
+  if (!PlausibleToken(token)) return absl::UnauthenticatedError("unknown, expired or revoked credentials");
+  const eventstore::Digest digest = eventstore::Sha256Of(token);
+  const std::string key(eventstore::AsStringView(digest));
+  // Read after the caller opened `view`: every principal event at or before view.position() was
+  // applied before the view could see it, so it is counted here.
+  const uint64_t changed = LastPrincipalChange();
+  std::shared_ptr<const Entry> entry;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (auto it = entries_.find(key); it != entries_.end()) entry = it->second;
+  }
+  if (entry != nullptr && changed <= entry->position && entry->position <= view.position()) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    return Usable(entry->principal, entry->token_id, now);
+  }
+  misses_.fetch_add(1, std::memory_order_relaxed);
+  ASSIGN_OR_RETURN(std::optional<TokenHolder> holder, ReadTokenHolder(view, digest));
+  if (!holder.has_value()) return absl::UnauthenticatedError("unknown, expired or revoked credentials");
+  absl::StatusOr<Authenticated> who = Usable(holder->principal, holder->token_id, now);
+  // Kept only when it authenticated and no principal event newer than the view was applied
+  // meanwhile (such an entry could never answer).
+  if (who.ok() && changed <= view.position()) {
+    auto fresh = std::make_shared<const Entry>(Entry{view.position(), *holder->principal, holder->token_id});
+    absl::MutexLock lock(&mu_);
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    entries_[key] = std::move(fresh);
+  }
+  return who;
+}
+
+uint64_t TokenCache::hits() const { return hits_.load(); }
+uint64_t TokenCache::misses() const { return misses_.load(); }
 
 absl::StatusOr<Authenticated> AuthenticateCertificate(eventstore::ReadView& view,
                                                       std::string_view subject) {

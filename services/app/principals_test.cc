@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "integration/store_fixture.h"
 
 namespace proeftuin::app {
@@ -150,6 +152,123 @@ TEST_F(CertificatePrincipalsTest, RolesAndClearancesOutsideTheEnumsAreRefused) {
   auto changed = principals_->ChangeClearance(clearance, admin_);
   EXPECT_EQ(changed.status().code(), absl::StatusCode::kInvalidArgument) << changed.status();
   EXPECT_NE(changed.status().message().find("clearance: "), absl::string_view::npos);
+}
+
+}  // namespace
+}  // namespace proeftuin::app
+
+namespace proeftuin::app {
+namespace {
+
+// TokenCache answers as AuthenticateToken does for the same view, without reading the rows again
+// while no principal event has been applied since it read them.
+class TokenCacheTest : public CertificatePrincipalsTest {
+ protected:
+  // Creates a principal with a token; returns the token.
+  std::string CreateWithToken(const std::string& id, v1::Role role) {
+    absl::StatusOr<v1::CreatePrincipalResponse> r = Create(id, role, "");
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return "";
+    token_ids_[id] = r->token_id();
+    return r->token();
+  }
+
+  std::shared_ptr<eventstore::ReadView> View() {
+    auto view = store_->OpenReadView();
+    EXPECT_TRUE(view.ok()) << view.status();
+    return view.ok() ? std::shared_ptr<eventstore::ReadView>(*std::move(view)) : nullptr;
+  }
+
+  // The principal and role the cache authenticates `token` as in a view opened now, or the
+  // status code's name.
+  std::string Who(const std::string& token, absl::Time now = absl::Now()) {
+    auto view = View();
+    if (view == nullptr) return "?";
+    return Describe(cache_.Authenticate(*view, token, now));
+  }
+
+  static std::string Describe(const absl::StatusOr<app::Authenticated>& who) {
+    if (!who.ok()) return absl::StatusCodeToString(who.status().code());
+    return who->principal.principal_id() + "/" + RoleName(who->principal.role()) + "/" + who->token_id;
+  }
+
+  TokenCache cache_;
+  std::map<std::string, std::string> token_ids_;
+};
+
+TEST_F(TokenCacheTest, AKnownTokenIsAnsweredWithoutReadingItsRowsAgain) {
+  const std::string token = CreateWithToken("zaaksysteem", v1::ROLE_INTEGRATION_READER);
+  const std::string expected = "zaaksysteem/integration_reader/" + token_ids_["zaaksysteem"];
+  auto view = View();
+  ASSERT_NE(view, nullptr);
+  EXPECT_EQ(Describe(AuthenticateToken(*view, token, absl::Now())), expected);
+  EXPECT_EQ(Who(token), expected);
+  EXPECT_EQ(cache_.misses(), 1u);
+  EXPECT_EQ(Who(token), expected);
+  EXPECT_EQ(Who(token), expected);
+  EXPECT_EQ(cache_.hits(), 2u);
+  EXPECT_EQ(cache_.misses(), 1u);
+}
+
+TEST_F(TokenCacheTest, ARevokedTokenIsRefusedAtTheNextCall) {
+  const std::string token = CreateWithToken("zaaksysteem", v1::ROLE_INTEGRATION_READER);
+  ASSERT_EQ(Who(token), "zaaksysteem/integration_reader/" + token_ids_["zaaksysteem"]);
+  v1::RevokeTokenRequest revoke;
+  revoke.set_request_id("revoke-1");
+  revoke.set_principal_id("zaaksysteem");
+  revoke.set_token_id(token_ids_["zaaksysteem"]);
+  revoke.set_reason("leaked");
+  ASSERT_TRUE(principals_->RevokeToken(revoke, admin_).ok());
+  EXPECT_EQ(Who(token), "UNAUTHENTICATED");
+  EXPECT_EQ(Who(token), "UNAUTHENTICATED");
+  EXPECT_EQ(cache_.hits(), 0u) << "after the revocation every call reads the rows";
+}
+
+TEST_F(TokenCacheTest, AChangedRoleIsSeenAtTheNextCall) {
+  const std::string token = CreateWithToken("zaaksysteem", v1::ROLE_INTEGRATION_READER);
+  ASSERT_EQ(Who(token), "zaaksysteem/integration_reader/" + token_ids_["zaaksysteem"]);
+  v1::ChangeRoleRequest change;
+  change.set_request_id("role-1");
+  change.set_principal_id("zaaksysteem");
+  change.set_role(v1::ROLE_AUDITOR);
+  change.set_reason("now audits");
+  ASSERT_TRUE(principals_->ChangeRole(change, admin_).ok());
+  EXPECT_EQ(Who(token), "zaaksysteem/auditor/" + token_ids_["zaaksysteem"]);
+  // Read once more after the change, then answered from the cache again.
+  EXPECT_EQ(Who(token), "zaaksysteem/auditor/" + token_ids_["zaaksysteem"]);
+  EXPECT_EQ(cache_.hits(), 1u);
+}
+
+TEST_F(TokenCacheTest, AViewOlderThanTheEntryReadsItsOwnRows) {
+  auto before = View();  // before the principal exists
+  ASSERT_NE(before, nullptr);
+  const std::string token = CreateWithToken("zaaksysteem", v1::ROLE_INTEGRATION_READER);
+  ASSERT_EQ(Who(token), "zaaksysteem/integration_reader/" + token_ids_["zaaksysteem"]);
+  EXPECT_EQ(Describe(cache_.Authenticate(*before, token, absl::Now())), "UNAUTHENTICATED");
+  EXPECT_EQ(cache_.hits(), 0u);
+}
+
+TEST_F(TokenCacheTest, ExpiryIsCheckedAtEveryCall) {
+  const std::string token = CreateWithToken("zaaksysteem", v1::ROLE_INTEGRATION_READER);
+  v1::SetTokenExpiryRequest expiry;
+  expiry.set_request_id("expiry-1");
+  expiry.set_principal_id("zaaksysteem");
+  expiry.set_token_id(token_ids_["zaaksysteem"]);
+  const absl::Time expires = absl::Now() + absl::Hours(1);
+  expiry.set_expires_at_us(absl::ToUnixMicros(expires));
+  expiry.set_reason("one hour");
+  ASSERT_TRUE(principals_->SetTokenExpiry(expiry, admin_).ok());
+  ASSERT_EQ(Who(token), "zaaksysteem/integration_reader/" + token_ids_["zaaksysteem"]);
+  EXPECT_EQ(Who(token, expires + absl::Seconds(1)), "UNAUTHENTICATED");
+  EXPECT_EQ(cache_.hits(), 1u) << "the entry answered, and its expiry refused";
+}
+
+TEST_F(TokenCacheTest, RefusedTokensAreNotKept) {
+  CreateWithToken("zaaksysteem", v1::ROLE_INTEGRATION_READER);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Who("pt_not-a-token-of-anyone-at-all"), "UNAUTHENTICATED");
+  EXPECT_EQ(Who("short"), "UNAUTHENTICATED");
+  EXPECT_EQ(cache_.hits(), 0u);
+  EXPECT_EQ(cache_.misses(), 3u) << "too short a token is refused before the cache";
 }
 
 }  // namespace
