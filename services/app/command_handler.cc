@@ -110,10 +110,11 @@ class CommandHandler::Retrier {
   std::thread thread_;
 };
 
-CommandHandler::CommandHandler(eventstore::EventStore* store, std::function<absl::Time()> clock)
+CommandHandler::CommandHandler(eventstore::EventStore* store, std::function<absl::Time()> clock,
+                               std::shared_ptr<DeciderStateCaches> caches)
     : store_(store),
       clock_(std::move(clock)),
-      programme_states_(std::make_unique<ProgrammeStateCache>()),
+      states_(caches != nullptr ? std::move(caches) : std::make_shared<DeciderStateCaches>()),
       retrier_(std::make_unique<Retrier>()) {}
 
 CommandHandler::~CommandHandler() = default;
@@ -181,17 +182,20 @@ void CommandHandler::Attempt(std::shared_ptr<Job> job) {
 absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
                                                               eventstore::ReadView& view) {
   ASSIGN_OR_RETURN(domain::CommandTarget target, domain::TargetOf(job.command));
-  // The deciders read no correctable event but the one a correction names. The programme's
-  // state is shared (ProgrammeStateCache); a correction of the programme changes a copy.
+  // The deciders read no correctable event but the one a correction names. The states are
+  // shared (DeciderStateCaches); a correction changes a copy.
   ASSIGN_OR_RETURN(std::shared_ptr<const v1::ProgrammeState> shared_programme,
-                   programme_states_->Load(view, target.programme_id));
+                   states_->programmes.Load(view, target.programme_id));
   const v1::ProgrammeState* programme = shared_programme.get();
   std::optional<v1::ProgrammeState> corrected_programme;
-  std::optional<v1::ExperimentState> experiment;
+  std::shared_ptr<const v1::ExperimentState> shared_experiment;
+  const v1::ExperimentState* experiment = nullptr;
+  std::optional<v1::ExperimentState> corrected_experiment;
   std::vector<v1::ExperimentState> experiments;
   if (target.is_experiment_command()) {
-    ASSIGN_OR_RETURN(experiment, LoadExperiment(view, target.programme_id, target.experiment_id,
-                                                Correctables::kOneOff));
+    ASSIGN_OR_RETURN(shared_experiment,
+                     states_->experiments.Load(view, target.programme_id, target.experiment_id));
+    experiment = shared_experiment.get();
   }
   // Above the caller's clearance: decided as if absent (NOT_FOUND, as for an unknown id), except
   // where the id itself is what the command would create.
@@ -199,18 +203,19 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   if (programme != nullptr && !Cleared(programme->confidentiality(), clearance) &&
       !job.command.has_draft_programme()) {
     programme = nullptr;
-    shared_programme.reset();
-    experiment.reset();
+    experiment = nullptr;
   }
-  if (experiment.has_value() && !Cleared(experiment->confidentiality(), clearance) &&
+  if (experiment != nullptr && !Cleared(experiment->confidentiality(), clearance) &&
       !job.command.has_propose_experiment()) {
-    experiment.reset();
+    experiment = nullptr;
   }
   if (job.command.has_record_correction()) {
     const v1::RecordCorrection& c = job.command.record_correction();
     google::protobuf::RepeatedPtrField<v1::CorrectableEvent>* list = nullptr;
-    if (experiment.has_value()) {
-      list = experiment->mutable_correctable_events();
+    if (experiment != nullptr) {
+      corrected_experiment = *experiment;
+      experiment = &*corrected_experiment;
+      list = corrected_experiment->mutable_correctable_events();
     } else if (programme != nullptr && c.experiment_id().empty()) {
       corrected_programme = *programme;
       programme = &*corrected_programme;
@@ -230,7 +235,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   const v1::CommandOptions& options = job.call.options;
   RETURN_IF_ERROR(CheckOccurredOn(options.occurred_on(), clock_()));
   if (options.has_expected_version()) {
-    bool exists = target.is_experiment_command() ? experiment.has_value() : programme != nullptr;
+    bool exists = target.is_experiment_command() ? experiment != nullptr : programme != nullptr;
     uint64_t current = target.is_experiment_command() ? (exists ? experiment->stream_version() : 0)
                                                       : (exists ? programme->stream_version() : 0);
     if (!exists || current != options.expected_version()) {
@@ -245,7 +250,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   }
   domain::DecisionContext ctx;
   ctx.programme = programme;
-  ctx.experiment = experiment.has_value() ? &*experiment : nullptr;
+  ctx.experiment = experiment;
   for (const auto& e : experiments) {
     ctx.experiments.push_back(&e);
     if (!Cleared(e.confidentiality(), clearance)) ctx.hidden_experiments.push_back(e.experiment_id());
@@ -270,8 +275,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
     req.checks.push_back({decision.programme_stream, VersionOf(programme)});
   }
   if (!decision.experiment_events.empty()) {
-    eventstore::StreamAppend a{decision.experiment_stream,
-                               VersionOf(experiment.has_value() ? &*experiment : nullptr), {}};
+    eventstore::StreamAppend a{decision.experiment_stream, VersionOf(experiment), {}};
     for (const auto& e : decision.experiment_events) a.events.push_back(ToNewEvent(e));
     req.appends.push_back(std::move(a));
   }

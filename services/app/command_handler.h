@@ -27,7 +27,7 @@
 
 namespace proeftuin::app {
 
-class ProgrammeStateCache;
+struct DeciderStateCaches;
 
 // Who sends the command and how (from the authenticated call).
 struct CallContext {
@@ -44,7 +44,10 @@ using CommandDone = std::function<void(absl::StatusOr<eventstore::AppendResult>)
 
 class CommandHandler {
  public:
-  CommandHandler(eventstore::EventStore* store, std::function<absl::Time()> clock);
+  // `caches`: those the store's DeciderStateProjector fills (decider_projection.h); without,
+  // the handler keeps caches of its own, which it fills as it parses.
+  CommandHandler(eventstore::EventStore* store, std::function<absl::Time()> clock,
+                 std::shared_ptr<DeciderStateCaches> caches = nullptr);
   ~CommandHandler();
 
   // Executes `command` and calls `done` once with what was written (first/last position 0 for
@@ -72,7 +75,7 @@ class CommandHandler {
 
   eventstore::EventStore* store_;
   std::function<absl::Time()> clock_;
-  std::unique_ptr<ProgrammeStateCache> programme_states_;
+  std::shared_ptr<DeciderStateCaches> states_;
   std::unique_ptr<Retrier> retrier_;
   std::function<void(const std::string& request_id)> after_lookup_for_testing_;
 };

@@ -1,6 +1,7 @@
 #include "app/decider_projection.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
@@ -98,12 +99,23 @@ void StoreRepeating(CorrectableList* list, const std::string& prefix, uint64_t c
 
 // The state at `key` as the events since the last Flush left it: from `states` or, at its
 // first event of a group, parsed from its row.
+// The state of `key` this group (or rebuild chunk) folds into: parsed from its row at the
+// stream's first event, or taken back from `cache` when the writer offered the parse of that
+// very row after an earlier group.
 template <typename State, typename Map>
-State& Current(Map& states, const std::string& key, eventstore::ProjectionWriter& rows) {
+State& Current(Map& states, const std::string& key, eventstore::ProjectionWriter& rows,
+               StateRowCache<State>* cache) {
   auto [it, added] = states.try_emplace(key, std::in_place_type<State>);
   State& state = std::get<State>(it->second);
   if (added) {
-    if (auto bytes = rows.Get(key); bytes.has_value()) state.ParseFromString(*bytes);
+    if (auto bytes = rows.Get(key); bytes.has_value()) {
+      std::optional<State> taken = cache != nullptr ? cache->Take(key, *bytes) : std::nullopt;
+      if (taken.has_value()) {
+        state = *std::move(taken);
+      } else {
+        state.ParseFromString(*bytes);
+      }
+    }
   }
   return state;
 }
@@ -251,13 +263,15 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
   if (k.programme) {
     auto* event = google::protobuf::Arena::CreateMessage<v1::ProgrammeEvent>(&arena_);
     if (domain::DecodeProgrammeEventInto(e.header.type(), e.payload, event).ok()) {
-      Fold(e, *event, Current<v1::ProgrammeState>(states_, k.state_key, rows), k.prefix, rows);
+      Fold(e, *event, Current<v1::ProgrammeState>(states_, k.state_key, rows,
+                                                            caches_ ? &caches_->programmes : nullptr), k.prefix, rows);
     }
   } else {
     auto* event = google::protobuf::Arena::CreateMessage<v1::ExperimentEvent>(&arena_);
     // Fold does not remember the repeating kinds: only what Evolve then reads is decoded.
     if (domain::DecodeExperimentEventForFold(e.header.type(), e.payload, event).ok()) {
-      Fold(e, *event, Current<v1::ExperimentState>(states_, k.state_key, rows), k.prefix, rows);
+      Fold(e, *event, Current<v1::ExperimentState>(states_, k.state_key, rows,
+                                                             caches_ ? &caches_->experiments : nullptr), k.prefix, rows);
     }
   }
   // Emptied every few events: a reset costs about what a few events' messages do.
@@ -269,9 +283,18 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
 
 void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
   std::string bytes;
-  for (const auto& [key, state] : states_) {
-    std::visit([&bytes](const auto& s) { s.SerializeToString(&bytes); }, state);
-    rows.Put(key, bytes);
+  for (auto& [key, state] : states_) {
+    std::visit([&](auto& s) {
+      s.SerializeToString(&bytes);
+      rows.Put(key, bytes);
+      if (caches_ == nullptr) return;
+      using State = std::decay_t<decltype(s)>;
+      if constexpr (std::is_same_v<State, v1::ProgrammeState>) {
+        caches_->programmes.Offer(key, bytes, std::move(s));
+      } else {
+        caches_->experiments.Offer(key, bytes, std::move(s));
+      }
+    }, state);
   }
   states_.clear();
   for (const auto& [key, position] : stamps_) {
@@ -288,32 +311,79 @@ absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(eventstore::Read
   return Load<v1::ProgrammeState>(view, ProgrammeKey(programme_id), programme_id, "", which);
 }
 
-absl::StatusOr<std::shared_ptr<const v1::ProgrammeState>> ProgrammeStateCache::Load(
-    eventstore::ReadView& view, std::string_view programme_id) {
-  const std::string key = ProgrammeKey(programme_id);
+template <typename State>
+absl::StatusOr<std::shared_ptr<const State>> StateRowCache<State>::LoadRow(eventstore::ReadView& view,
+                                                                          const std::string& key) {
   ASSIGN_OR_RETURN(std::optional<std::string> row, view.Get(kDeciderStateProjection, key));
-  if (!row.has_value()) return std::shared_ptr<const v1::ProgrammeState>();
+  if (!row.has_value()) return std::shared_ptr<const State>();
   std::shared_ptr<const Entry> cached;
   {
     absl::MutexLock l(&mu_);
     if (auto it = entries_.find(key); it != entries_.end()) cached = it->second;
   }
   if (cached != nullptr && cached->row == *row) return cached->state;
-  auto state = std::make_shared<v1::ProgrammeState>();
+  auto state = std::make_shared<State>();
   if (!state->ParseFromString(*row)) return absl::DataLossError("decider state " + key + " is corrupt");
-  auto entry = std::make_shared<const Entry>(Entry{*std::move(row), state});
-  absl::MutexLock l(&mu_);
-  ++parses_;
-  if (entries_.size() >= kMaxEntries && !entries_.contains(key)) entries_.clear();
-  // An older view may parse an older row after a newer one was cached: either may stay, as a
-  // lookup compares the bytes before it uses an entry.
-  entries_[key] = std::move(entry);
-  return std::shared_ptr<const v1::ProgrammeState>(std::move(state));
+  {
+    absl::MutexLock l(&mu_);
+    ++parses_;
+  }
+  Keep(key, std::make_shared<const Entry>(Entry{*std::move(row), state}));
+  return std::shared_ptr<const State>(std::move(state));
 }
 
-uint64_t ProgrammeStateCache::parses() const {
+template <typename State>
+void StateRowCache<State>::Offer(const std::string& key, std::string row, State state) {
+  Keep(key, std::make_shared<const Entry>(Entry{std::move(row), std::make_shared<State>(std::move(state))}));
+}
+
+template <typename State>
+std::optional<State> StateRowCache<State>::Take(const std::string& key, std::string_view row) {
+  std::shared_ptr<const Entry> taken;
+  {
+    absl::MutexLock l(&mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end() || it->second->row != row) return std::nullopt;
+    // Copies of the entry and of its state are made only under mu_: with the map's the only
+    // ones, nobody else can reach the state once the entry is out of the map.
+    if (it->second.use_count() != 1 || it->second->state.use_count() != 1) return std::nullopt;
+    taken = std::move(it->second);
+    entries_.erase(it);
+  }
+  return std::optional<State>(std::move(*taken->state));
+}
+
+template <typename State>
+void StateRowCache<State>::Keep(const std::string& key, std::shared_ptr<const Entry> entry) {
+  absl::MutexLock l(&mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    if (entries_.size() >= max_entries_) entries_.clear();
+    entries_.emplace(key, std::move(entry));
+    return;
+  }
+  // An older view may parse an older row after the writer offered a newer one: the newer
+  // stays. (Either would be correct, as a lookup compares the bytes before it uses an entry.)
+  if (it->second->state->stream_version() <= entry->state->stream_version()) it->second = std::move(entry);
+}
+
+template <typename State>
+uint64_t StateRowCache<State>::parses() const {
   absl::MutexLock l(&mu_);
   return parses_;
+}
+
+template class StateRowCache<v1::ProgrammeState>;
+template class StateRowCache<v1::ExperimentState>;
+
+absl::StatusOr<std::shared_ptr<const v1::ProgrammeState>> ProgrammeStateCache::Load(
+    eventstore::ReadView& view, std::string_view programme_id) {
+  return LoadRow(view, ProgrammeKey(programme_id));
+}
+
+absl::StatusOr<std::shared_ptr<const v1::ExperimentState>> ExperimentStateCache::Load(
+    eventstore::ReadView& view, std::string_view programme_id, std::string_view experiment_id) {
+  return LoadRow(view, ExperimentKey(programme_id, experiment_id));
 }
 
 absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(eventstore::ReadView& view,

@@ -52,8 +52,14 @@ std::string ProgrammeKey(std::string_view programme_id);
 std::string ExperimentKey(std::string_view programme_id, std::string_view experiment_id);
 std::string ExperimentPrefix(std::string_view programme_id);
 
+struct DeciderStateCaches;
+
 class DeciderStateProjector : public eventstore::Projector {
  public:
+  // With `caches`, Flush offers each state it serializes to them (the store's own writer; a
+  // rebuild's instances, NewInstance, offer nothing).
+  explicit DeciderStateProjector(std::shared_ptr<DeciderStateCaches> caches = nullptr)
+      : caches_(std::move(caches)) {}
   std::string Name() const override { return kDeciderStateProjection; }
   // 2: correctable events of repeating types in rows of their own; 3: "t/" rows; 4: council
   // inputs keep the dates they were received and answered on; 5: rows only for the repeating
@@ -90,6 +96,7 @@ class DeciderStateProjector : public eventstore::Projector {
     std::string prefix;     // of its correctable rows
     std::string stamp_key;  // "t/<programme-id>"
   };
+  std::shared_ptr<DeciderStateCaches> caches_;
   static constexpr size_t kMaxStreamKeys = 65536;
   const StreamKeys& KeysOf(std::string_view stream);
   absl::flat_hash_map<std::string, StreamKeys> keys_;
@@ -121,31 +128,68 @@ absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(
     eventstore::ReadView& view, std::string_view programme_id, std::string_view experiment_id,
     Correctables which = Correctables::kAll);
 
-// The programme states commands decide on (kOneOff), each parsed once per version of its row.
-// Every experiment command reads its programme's state, which changes only at programme
-// events; parsing it (an allocation per budget line of every experiment) cost ~8 % of the
-// server's CPU per command at 64 clients (docs/PERFORMANCE.md). A lookup still reads the row
-// from the caller's view and compares the bytes, so it answers exactly what LoadProgramme
-// would for that view. Holds at most kMaxEntries programmes.
+// Decider states as commands decide on them (kOneOff: the row as stored), each kept with the
+// row it is the parse of. Every experiment command reads its programme's state, which changes
+// only at programme events; parsing it (an allocation per budget line of every experiment)
+// cost ~8 % of the server's CPU per command at 64 clients. An experiment's state changes at
+// every command on it, so the writer offers each state it has just serialized
+// (DeciderStateProjector::Flush) and the next command on that experiment reads its row and
+// finds it parsed: ~3 % of the server's CPU per command at 64 clients (docs/PERFORMANCE.md).
+// A lookup always reads the row from the caller's view and compares the bytes, so it answers
+// exactly what LoadProgramme / LoadExperiment would for that view, whoever cached the entry
+// and whether or not the write it was offered for was committed. An entry is replaced only by
+// a state of the same or a newer stream version. Holds at most max_entries, all dropped when
+// full.
 //
 // Thread-safety: thread-safe; the states it returns are shared and immutable.
-class ProgrammeStateCache {
+template <typename State>
+class StateRowCache {
  public:
-  static constexpr size_t kMaxEntries = 64;
-  // nullptr when the programme does not exist. DATA_LOSS when its row does not parse.
-  absl::StatusOr<std::shared_ptr<const v1::ProgrammeState>> Load(eventstore::ReadView& view,
-                                                                 std::string_view programme_id);
-  // Parses of a row: misses, for tests and benchmarks.
+  explicit StateRowCache(size_t max_entries) : max_entries_(max_entries) {}
+  // nullptr when there is no row under `key`. DATA_LOSS when the row does not parse.
+  absl::StatusOr<std::shared_ptr<const State>> LoadRow(eventstore::ReadView& view, const std::string& key);
+  // `state` is the parse of `row`, stored under `key` (or about to be).
+  void Offer(const std::string& key, std::string row, State state);
+  // The writer takes back the state it offered under `key` when it is the parse of `row` and
+  // no reader holds it, to fold the next events into instead of parsing the row again; the
+  // entry leaves the cache until the writer offers it again. nullopt otherwise.
+  std::optional<State> Take(const std::string& key, std::string_view row);
+  // Parses of a row by LoadRow (misses), for tests and benchmarks.
   uint64_t parses() const;
 
  private:
   struct Entry {
     std::string row;
-    std::shared_ptr<const v1::ProgrammeState> state;
+    std::shared_ptr<State> state;  // handed out as const; only Take moves it out
   };
+  void Keep(const std::string& key, std::shared_ptr<const Entry> entry) ABSL_LOCKS_EXCLUDED(mu_);
+  const size_t max_entries_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mu_);
   uint64_t parses_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class ProgrammeStateCache : public StateRowCache<v1::ProgrammeState> {
+ public:
+  static constexpr size_t kMaxEntries = 64;
+  ProgrammeStateCache() : StateRowCache(kMaxEntries) {}
+  absl::StatusOr<std::shared_ptr<const v1::ProgrammeState>> Load(eventstore::ReadView& view,
+                                                                 std::string_view programme_id);
+};
+
+class ExperimentStateCache : public StateRowCache<v1::ExperimentState> {
+ public:
+  static constexpr size_t kMaxEntries = 1024;
+  ExperimentStateCache() : StateRowCache(kMaxEntries) {}
+  absl::StatusOr<std::shared_ptr<const v1::ExperimentState>> Load(eventstore::ReadView& view,
+                                                                  std::string_view programme_id,
+                                                                  std::string_view experiment_id);
+};
+
+// The caches one store's writer (DeciderStateProjector) fills and its command handler reads.
+struct DeciderStateCaches {
+  ProgrammeStateCache programmes;
+  ExperimentStateCache experiments;
 };
 
 // Adds the stored correctable event at `position` of the programme (or, with an experiment id,

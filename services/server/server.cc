@@ -255,14 +255,16 @@ absl::Status ProeftuinServer::Start() {
   std::filesystem::create_directories(d.options.data_dir, ec);
   if (ec) return absl::InvalidArgumentError("--data-dir: cannot create " + d.options.data_dir);
   d.obs = std::make_unique<Observability>(d.options.data_dir);
-  eventstore::RocksStoreOptions so = StoreOptions(d.options);
+  // The decider states the store's writer serializes, for the command handler to find parsed.
+  auto caches = std::make_shared<app::DeciderStateCaches>();
+  eventstore::RocksStoreOptions so = StoreOptions(d.options, caches);
   so.env = d.options.wrap_store_env ? d.options.wrap_store_env(d.obs->env()) : d.obs->env();
   ASSIGN_OR_RETURN(d.store, eventstore::RocksStore::Open(std::move(so)));
   if (!d.store->StartupCheck().ok) {
     spdlog::error(R"j("event":"chain_check_failed","first_bad_position":{},"problem":{})j",
                   d.store->StartupCheck().first_bad_position, JsonString(d.store->StartupCheck().problem));
   }
-  d.services = MakeServices(d.store.get(), d.options.view_cache_mb << 20);
+  d.services = MakeServices(d.store.get(), d.options.view_cache_mb << 20, std::move(caches));
   RpcObserver* rpcs = d.obs->rpcs();
   d.services->guard->set_observer([rpcs](const grpc::ServerContextBase& ctx, std::string_view principal,
                                          const absl::Status& outcome) { rpcs->OnCheck(ctx, principal, outcome); });

@@ -20,8 +20,10 @@
 
 namespace proeftuin::server {
 
-// The store's options for a server: data dir, memory budget, every projection.
-eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o);
+// The store's options for a server: data dir, memory budget, every projection. `caches`: what
+// the decider state projector offers the states it writes to (give the same to MakeServices).
+eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o,
+                                           std::shared_ptr<app::DeciderStateCaches> caches = nullptr);
 // Every projection of the store: name, and whether it is inline.
 std::vector<std::pair<std::string, bool>> ProjectionNames();
 
@@ -41,6 +43,7 @@ struct Services {
   void Stop() { events->Stop(); }
 };
 
-std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store, size_t view_cache_bytes);
+std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store, size_t view_cache_bytes,
+                                       std::shared_ptr<app::DeciderStateCaches> caches = nullptr);
 
 }  // namespace proeftuin::server

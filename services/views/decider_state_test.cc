@@ -242,6 +242,62 @@ TEST_F(DeciderState, ProgrammeStateCacheParsesEachVersionOnceAndAnswersAsLoadPro
   EXPECT_EQ(*absent, nullptr);
 }
 
+// The experiment states commands decide on: the writer offers each state it serializes, so a
+// command on an experiment finds the state the previous one left parsed; a lookup answers as
+// LoadExperiment for its own view, also for a view older than the offered row; the writer takes
+// a state back to fold into only when no reader holds it.
+TEST_F(DeciderState, TheWriterOffersEachExperimentStateItWritesSoTheNextCommandFindsItParsed) {
+  app::ExperimentStateCache& cache = store_.caches().experiments;
+  auto expect_as_load = [](eventstore::ReadView& view, const std::shared_ptr<const v1::ExperimentState>& got) {
+    auto want = app::LoadExperiment(view, tk::kPid, "e1", Correctables::kOneOff);
+    ASSERT_TRUE(want.ok()) << want.status();
+    ASSERT_TRUE(want->has_value());
+    ASSERT_NE(got, nullptr);
+    EXPECT_EQ(got->SerializeAsString(), (*want)->SerializeAsString());
+  };
+  auto before = store_.store().OpenReadView();
+  ASSERT_TRUE(before.ok());
+  const uint64_t parses = cache.parses();
+  for (int i = 0; i < 5; ++i) Run(tk::ActivityCmd("e1", 10 + i, 1));
+  EXPECT_EQ(cache.parses(), parses) << "each activity's command found the state the writer offered";
+
+  auto now = store_.store().OpenReadView();
+  ASSERT_TRUE(now.ok());
+  auto got = cache.Load(**now, tk::kPid, "e1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  expect_as_load(**now, *got);
+  EXPECT_EQ(cache.parses(), parses);
+
+  // A view from before the activities reads its own, older row and parses it.
+  auto old = cache.Load(**before, tk::kPid, "e1");
+  ASSERT_TRUE(old.ok()) << old.status();
+  expect_as_load(**before, *old);
+  EXPECT_EQ((*got)->stream_version(), (*old)->stream_version() + 5);
+  EXPECT_EQ(cache.parses(), parses + 1);
+  // The older state did not take the newer one's place.
+  auto again = cache.Load(**now, tk::kPid, "e1");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->get(), got->get());
+  EXPECT_EQ(cache.parses(), parses + 1);
+
+  auto absent = cache.Load(**now, tk::kPid, "no-such-experiment");
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_EQ(*absent, nullptr);
+
+  // While a reader holds the state, the writer does not take it back to fold into: the state
+  // the reader holds stays as it was, and the next command still finds the new one parsed.
+  const std::string held = (*got)->SerializeAsString();
+  Run(tk::ActivityCmd("e1", 20, 2));
+  EXPECT_EQ((*got)->SerializeAsString(), held);
+  auto latest = store_.store().OpenReadView();
+  ASSERT_TRUE(latest.ok());
+  auto newer = cache.Load(**latest, tk::kPid, "e1");
+  ASSERT_TRUE(newer.ok()) << newer.status();
+  expect_as_load(**latest, *newer);
+  EXPECT_EQ((*newer)->stream_version(), (*got)->stream_version() + 1);
+  EXPECT_EQ(cache.parses(), parses + 1);
+}
+
 // A view whose only row is the given bytes.
 class OneRowView : public eventstore::ReadView {
  public:
@@ -266,6 +322,14 @@ class OneRowView : public eventstore::ReadView {
  private:
   std::string row_;
 };
+
+TEST(ExperimentStateCache, ARowThatDoesNotParseIsDataLossNamingIt) {
+  app::ExperimentStateCache cache;
+  OneRowView view(std::string("\xff\xff\xff", 3));
+  auto got = cache.Load(view, "lv-2024-2027", "e1");
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(std::string(got.status().message()), ::testing::HasSubstr("e/lv-2024-2027/e1"));
+}
 
 TEST(ProgrammeStateCache, ARowThatDoesNotParseIsDataLossNamingIt) {
   app::ProgrammeStateCache cache;

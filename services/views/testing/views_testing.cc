@@ -14,7 +14,9 @@ ViewsStore::ViewsStore()
                                                  absl::UTCTimeZone()))) {
   eventstore::RocksStoreOptions o;
   o.path = dir_.path();
-  o.inline_projectors = {std::make_shared<app::DeciderStateProjector>(),
+  // The writer offers the states it writes to the handler's caches, as in proeftuind.
+  caches_ = std::make_shared<app::DeciderStateCaches>();
+  o.inline_projectors = {std::make_shared<app::DeciderStateProjector>(caches_),
                          std::make_shared<app::PrincipalsProjector>()};
   for (auto& p : InlineViewProjectors()) o.inline_projectors.push_back(p);
   o.async_projectors = AsyncViewProjectors();
@@ -22,7 +24,7 @@ ViewsStore::ViewsStore()
   auto store = eventstore::RocksStore::Open(std::move(o));
   EXPECT_TRUE(store.ok()) << store.status();
   if (store.ok()) store_ = *std::move(store);
-  handler_ = std::make_unique<app::CommandHandler>(store_.get(), [this] { return now(); });
+  handler_ = std::make_unique<app::CommandHandler>(store_.get(), [this] { return now(); }, caches_);
 }
 
 ViewsStore::~ViewsStore() {

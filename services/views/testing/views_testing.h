@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "app/command_handler.h"
+#include "app/decider_projection.h"
 #include "domain/example_programme.h"
 #include "eventstore/rocks_store.h"
 #include "integration/store_fixture.h"
@@ -38,6 +39,8 @@ class ViewsStore {
 
   eventstore::RocksStore& store() { return *store_; }
   app::CommandHandler& handler() { return *handler_; }
+  // The decider states the writer offers and the handler reads (app/decider_projection.h).
+  app::DeciderStateCaches& caches() { return *caches_; }
   void SetNow(absl::Time t) { now_us_.store(absl::ToUnixMicros(t)); }
   absl::Time now() const { return absl::FromUnixMicros(now_us_.load()); }
 
@@ -58,6 +61,7 @@ class ViewsStore {
   eventstore::testing::TempDir dir_;
   std::atomic<int64_t> now_us_;
   std::atomic<int> requests_{0};
+  std::shared_ptr<app::DeciderStateCaches> caches_;
   std::unique_ptr<eventstore::RocksStore> store_;
   std::unique_ptr<app::CommandHandler> handler_;
 };
