@@ -334,7 +334,9 @@ void Writer::AckLoop() {
     if (awake) core_->answers_picked_up_awake.fetch_add(1, std::memory_order_relaxed);
     awake = false;
     may_spin = true;
+    if (core_->options.before_acks) core_->options.before_acks();
     for (auto& a : batch) a.done(std::move(a.result));
+    if (core_->options.after_acks) core_->options.after_acks();
   }
 }
 

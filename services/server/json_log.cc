@@ -1,9 +1,13 @@
 #include "server/json_log.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <memory>
+#include <mutex>
 
 namespace proeftuin::server {
 namespace {
@@ -19,13 +23,65 @@ size_t Utf8Length(std::string_view s, size_t i) {
   return n;
 }
 
+void WriteAll(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere to report a failed log write
+    }
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+}
+
+thread_local int batch_depth = 0;
+thread_local std::string batch_lines;
+
+// Lines to a file descriptor (stderr), one write each; on a thread inside a log batch, kept and
+// written together when the batch ends. Writes never interleave within a line.
+class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit LineSink(int fd) : fd_(fd) {}
+  void WriteBatch(const std::string& lines) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    WriteAll(fd_, lines.data(), lines.size());
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    if (batch_depth > 0) {
+      batch_lines.append(formatted.data(), formatted.size());
+      return;
+    }
+    WriteAll(fd_, formatted.data(), formatted.size());
+  }
+  void flush_() override {}  // nothing is buffered outside a batch
+
+ private:
+  const int fd_;
+};
+
+std::shared_ptr<LineSink> json_sink;  // set once, before any thread logs
+
 }  // namespace
 
-void SetUpJsonLogging() {
-  auto logger = spdlog::stderr_logger_mt("proeftuind");
+void SetUpJsonLogging(int fd) {
+  json_sink = std::make_shared<LineSink>(fd);
+  auto logger = std::make_shared<spdlog::logger>("proeftuind", json_sink);
   logger->set_pattern(R"j({"time":"%Y-%m-%dT%H:%M:%S.%fZ","level":"%l",%v})j", spdlog::pattern_time_type::utc);
   spdlog::set_default_logger(logger);
   spdlog::flush_on(spdlog::level::info);
+}
+
+void BeginLogBatch() { ++batch_depth; }
+
+void EndLogBatch() {
+  if (batch_depth == 0 || --batch_depth > 0 || batch_lines.empty()) return;
+  if (json_sink != nullptr) json_sink->WriteBatch(batch_lines);
+  batch_lines.clear();
 }
 
 std::string JsonString(std::string_view s) {

@@ -6,7 +6,7 @@
 // personal data about residents), display names. What is: principal ids, method names, status
 // codes and rule ids, latencies, positions, paths of configured files.
 //
-// Thread-safety: thread-safe (spdlog's stderr logger).
+// Thread-safety: thread-safe; a log batch belongs to the thread that began it.
 #pragma once
 
 #include <string>
@@ -14,9 +14,18 @@
 
 namespace proeftuin::server {
 
-// Installs the JSON-lines stderr logger as spdlog's default (flushes every line of level info
-// and above).
-void SetUpJsonLogging();
+// Installs the JSON-lines logger as spdlog's default: each line goes to `fd` (stderr) in one
+// write as it is logged (none waits in a buffer), except on a thread inside a log batch.
+void SetUpJsonLogging(int fd = 2);
+
+// A log batch on the calling thread: the lines it logs from BeginLogBatch until the matching
+// EndLogBatch are written together, in one write, at EndLogBatch (batches nest; the outermost
+// writes). proeftuind's acknowledger runs the answers of a committed group inside one, so the
+// per-RPC lines of a group cost one system call instead of one each. They reach the log file
+// after the group's answers were handed to gRPC, microseconds later: a kill -9 in between
+// loses that group's lines, never an event (the event log is the record).
+void BeginLogBatch();
+void EndLogBatch();
 
 // `s` as a JSON string literal, quotes included; control characters escaped, invalid UTF-8
 // bytes replaced by U+FFFD.

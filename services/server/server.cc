@@ -258,6 +258,9 @@ absl::Status ProeftuinServer::Start() {
   // The decider states the store's writer serializes, for the command handler to find parsed.
   auto caches = std::make_shared<app::DeciderStateCaches>();
   eventstore::RocksStoreOptions so = StoreOptions(d.options, caches);
+  // The answers of a committed group log their lines in one write (json_log.h).
+  so.before_acks = BeginLogBatch;
+  so.after_acks = EndLogBatch;
   so.env = d.options.wrap_store_env ? d.options.wrap_store_env(d.obs->env()) : d.obs->env();
   ASSIGN_OR_RETURN(d.store, eventstore::RocksStore::Open(std::move(so)));
   if (!d.store->StartupCheck().ok) {

@@ -47,6 +47,11 @@ struct RocksStoreOptions {
   // At low load the acknowledger waits for a lone caller's answer spinning, at most this long
   // (docs/DESIGN.md, "Acknowledger at low load"); 0: never. Off on a single CPU.
   int64_t ack_spin_limit_us = 2000;
+  // Called on the acknowledger thread before and after it runs the callbacks of one committed
+  // group (proeftuind writes the log lines those callbacks make in one write). Either may be
+  // empty. They must not block or append.
+  std::function<void()> before_acks;
+  std::function<void()> after_acks;
 };
 
 class RocksStore : public EventStore {
