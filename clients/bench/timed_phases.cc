@@ -56,7 +56,7 @@ wl::RunResult CommandRun(Server& server, const BenchProgramme& p, const Options&
     });
   } else {
     std::vector<std::unique_ptr<v1::ProgrammeService::Stub>> stubs;
-    for (int c = 0; c < server.channel_count(); ++c) {
+    for (int c = 0; c < std::max(1, server.channel_count()); ++c) {
       stubs.push_back(v1::ProgrammeService::NewStub(server.shared_channel(c)));
     }
     using Slot = CallSlot<v1::RecordActivityRequest, v1::RecordActivityResponse>;

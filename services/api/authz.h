@@ -45,8 +45,10 @@ struct Caller {
 
 class Guard {
  public:
-  Guard(eventstore::EventStore* store, std::function<absl::Time()> clock)
-      : store_(store), clock_(std::move(clock)) {}
+  // `principal_changes`: the store's (app::PrincipalsProjector), for the token cache.
+  Guard(eventstore::EventStore* store, std::function<absl::Time()> clock,
+        std::shared_ptr<const app::PrincipalChanges> principal_changes = nullptr)
+      : store_(store), clock_(std::move(clock)), tokens_(std::move(principal_changes)) {}
   // UNAUTHENTICATED, PERMISSION_DENIED (names the roles needed), INTERNAL for a method missing
   // from the matrix (a programming error: fail closed). With `view`, hands over the read view the
   // authentication used, for a query to read from (api/queries.h); a long-lived call must not

@@ -1,6 +1,7 @@
 #include "app/decider_projection.h"
 
 #include <algorithm>
+#include <atomic>
 #include <type_traits>
 
 #include <google/protobuf/io/coded_stream.h>
@@ -328,13 +329,16 @@ absl::StatusOr<std::shared_ptr<const State>> StateRowCache<State>::LoadRow(event
     absl::MutexLock l(&mu_);
     ++parses_;
   }
-  Keep(key, std::make_shared<const Entry>(Entry{*std::move(row), state}));
+  Keep(key, std::make_shared<const Entry>(Entry{*std::move(row), state}), /*newest=*/false);
   return std::shared_ptr<const State>(std::move(state));
 }
 
 template <typename State>
 void StateRowCache<State>::Offer(const std::string& key, std::string row, State state) {
-  Keep(key, std::make_shared<const Entry>(Entry{std::move(row), std::make_shared<State>(std::move(state))}));
+  // The writer's state is the newest (even one whose write then fails: its bytes never match a
+  // view's row, and the next offer replaces it).
+  Keep(key, std::make_shared<const Entry>(Entry{std::move(row), std::make_shared<State>(std::move(state))}),
+       /*newest=*/true);
 }
 
 template <typename State>
@@ -349,12 +353,16 @@ std::optional<State> StateRowCache<State>::Take(const std::string& key, std::str
     if (it->second.use_count() != 1 || it->second->state.use_count() != 1) return std::nullopt;
     taken = std::move(it->second);
     entries_.erase(it);
+    ++takes_;
   }
+  // use_count() is a relaxed load: the last reader's release of its copy (an acq_rel decrement)
+  // must happen before the state is changed here.
+  std::atomic_thread_fence(std::memory_order_acquire);
   return std::optional<State>(std::move(*taken->state));
 }
 
 template <typename State>
-void StateRowCache<State>::Keep(const std::string& key, std::shared_ptr<const Entry> entry) {
+void StateRowCache<State>::Keep(const std::string& key, std::shared_ptr<const Entry> entry, bool newest) {
   absl::MutexLock l(&mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
@@ -364,13 +372,21 @@ void StateRowCache<State>::Keep(const std::string& key, std::shared_ptr<const En
   }
   // An older view may parse an older row after the writer offered a newer one: the newer
   // stays. (Either would be correct, as a lookup compares the bytes before it uses an entry.)
-  if (it->second->state->stream_version() <= entry->state->stream_version()) it->second = std::move(entry);
+  if (newest || it->second->state->stream_version() <= entry->state->stream_version()) {
+    it->second = std::move(entry);
+  }
 }
 
 template <typename State>
 uint64_t StateRowCache<State>::parses() const {
   absl::MutexLock l(&mu_);
   return parses_;
+}
+
+template <typename State>
+uint64_t StateRowCache<State>::takes() const {
+  absl::MutexLock l(&mu_);
+  return takes_;
 }
 
 template class StateRowCache<v1::ProgrammeState>;

@@ -56,8 +56,9 @@ struct DeciderStateCaches;
 
 class DeciderStateProjector : public eventstore::Projector {
  public:
-  // With `caches`, Flush offers each state it serializes to them (the store's own writer; a
-  // rebuild's instances, NewInstance, offer nothing).
+  // With `caches`, Flush offers each state it serializes to them, and the first event of a
+  // stream in a group takes its state back (the store's own projector: on the writer, and in
+  // a rebuild at open; a rebuild beside the writer runs a NewInstance, which has none).
   explicit DeciderStateProjector(std::shared_ptr<DeciderStateCaches> caches = nullptr)
       : caches_(std::move(caches)) {}
   std::string Name() const override { return kDeciderStateProjection; }
@@ -138,8 +139,8 @@ absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(
 // A lookup always reads the row from the caller's view and compares the bytes, so it answers
 // exactly what LoadProgramme / LoadExperiment would for that view, whoever cached the entry
 // and whether or not the write it was offered for was committed. An entry is replaced only by
-// a state of the same or a newer stream version. Holds at most max_entries, all dropped when
-// full.
+// a state of the same or a newer stream version, or by the writer's next offer. Holds at most
+// max_entries, all dropped when full.
 //
 // Thread-safety: thread-safe; the states it returns are shared and immutable.
 template <typename State>
@@ -154,19 +155,23 @@ class StateRowCache {
   // no reader holds it, to fold the next events into instead of parsing the row again; the
   // entry leaves the cache until the writer offers it again. nullopt otherwise.
   std::optional<State> Take(const std::string& key, std::string_view row);
-  // Parses of a row by LoadRow (misses), for tests and benchmarks.
+  // Parses of a row by LoadRow (misses), and states the writer took back, for tests.
   uint64_t parses() const;
+  uint64_t takes() const;
 
  private:
   struct Entry {
     std::string row;
     std::shared_ptr<State> state;  // handed out as const; only Take moves it out
   };
-  void Keep(const std::string& key, std::shared_ptr<const Entry> entry) ABSL_LOCKS_EXCLUDED(mu_);
+  // `newest`: replaces whatever is cached (the writer's offer); else only a state of the same
+  // or an older stream version.
+  void Keep(const std::string& key, std::shared_ptr<const Entry> entry, bool newest) ABSL_LOCKS_EXCLUDED(mu_);
   const size_t max_entries_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mu_);
   uint64_t parses_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t takes_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class ProgrammeStateCache : public StateRowCache<v1::ProgrammeState> {

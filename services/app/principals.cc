@@ -140,9 +140,11 @@ void PrincipalsProjector::Apply(const eventstore::RecordedEvent& e, eventstore::
   const std::string& stream = e.header.stream();
   if (stream.rfind(kPrincipalStreamPrefix, 0) != 0) return;
   // A rebuild applies old positions: the newest stays.
-  uint64_t seen = last_principal_change.load(std::memory_order_relaxed);
-  while (seen < e.position() &&
-         !last_principal_change.compare_exchange_weak(seen, e.position(), std::memory_order_release)) {
+  for (std::atomic<uint64_t>* last : {&last_principal_change, changes_.get()}) {
+    if (last == nullptr) continue;
+    uint64_t seen = last->load(std::memory_order_relaxed);
+    while (seen < e.position() && !last->compare_exchange_weak(seen, e.position(), std::memory_order_release)) {
+    }
   }
   v1::PrincipalEvent event;
   if (!event.ParseFromString(e.payload)) return;
@@ -212,7 +214,7 @@ absl::StatusOr<Authenticated> TokenCache::Authenticate(eventstore::ReadView& vie
   const std::string key(eventstore::AsStringView(digest));
   // Read after the caller opened `view`: every principal event at or before view.position() was
   // applied before the view could see it, so it is counted here.
-  const uint64_t changed = LastPrincipalChange();
+  const uint64_t changed = changes_ != nullptr ? changes_->load(std::memory_order_acquire) : LastPrincipalChange();
   std::shared_ptr<const Entry> entry;
   {
     absl::ReaderMutexLock lock(&mu_);

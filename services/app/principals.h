@@ -40,8 +40,15 @@ std::string RoleName(v1::Role role);
 // The stored type name of a principal event, e.g. "proeftuin.v1.TokenIssued".
 std::string PrincipalEventType(const v1::PrincipalEvent& e);
 
+// The position of the newest principal event one store's principals projector applied (see
+// LastPrincipalChange), shared with the TokenCache of the same store.
+using PrincipalChanges = std::atomic<uint64_t>;
+
 class PrincipalsProjector : public eventstore::Projector {
  public:
+  // `changes`: also kept there (and by the instances it makes for rebuilds).
+  explicit PrincipalsProjector(std::shared_ptr<PrincipalChanges> changes = nullptr)
+      : changes_(std::move(changes)) {}
   std::string Name() const override { return kPrincipalsProjection; }
   uint32_t Version() const override { return 2; }  // 2: a bound subject is not taken over
   void Apply(const eventstore::RecordedEvent& event, eventstore::ProjectionWriter& rows) override;
@@ -50,8 +57,11 @@ class PrincipalsProjector : public eventstore::Projector {
     return stream.starts_with(kPrincipalStreamPrefix);
   }
   std::unique_ptr<eventstore::Projector> NewInstance() const override {
-    return std::make_unique<PrincipalsProjector>();
+    return std::make_unique<PrincipalsProjector>(changes_);
   }
+
+ private:
+  std::shared_ptr<PrincipalChanges> changes_;
 };
 
 // The position of the newest principal event (a token issued, rotated or revoked, a role or a
@@ -81,11 +91,15 @@ absl::StatusOr<Authenticated> AuthenticateToken(eventstore::ReadView& view, std:
 // each is a principal event, so the next call reads the rows again. Expiry is checked at every
 // call. Only authentications that succeeded are kept, by the token's SHA-256; at most
 // kMaxEntries, all dropped when full. One cache per store: its positions are that store's.
+// `changes`: the store's own count (PrincipalsProjector); without it, the process's
+// LastPrincipalChange(), which is as safe but, with several stores in one process, makes a
+// store whose positions are below another's last principal event miss every time.
 //
 // Thread-safety: thread-safe.
 class TokenCache {
  public:
   static constexpr size_t kMaxEntries = 4096;
+  explicit TokenCache(std::shared_ptr<const PrincipalChanges> changes = nullptr) : changes_(std::move(changes)) {}
   absl::StatusOr<Authenticated> Authenticate(eventstore::ReadView& view, std::string_view token,
                                              absl::Time now);
   // Calls answered from the cache, and calls that read the rows (for tests and benchmarks).
@@ -98,6 +112,7 @@ class TokenCache {
     v1::Principal principal;
     std::string token_id;
   };
+  const std::shared_ptr<const PrincipalChanges> changes_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mu_);
   std::atomic<uint64_t> hits_{0}, misses_{0};

@@ -17,7 +17,7 @@ class CertificatePrincipalsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     eventstore::RocksStoreOptions o;
-    o.inline_projectors = {std::make_shared<PrincipalsProjector>()};
+    o.inline_projectors = {std::make_shared<PrincipalsProjector>(changes_)};
     store_ = eventstore::testing::OpenStore(dir_.Sub("store"), std::move(o));
     ASSERT_NE(store_, nullptr);
     principals_ = std::make_unique<PrincipalAdmin>(store_.get(), [] { return absl::Now(); });
@@ -66,6 +66,9 @@ class CertificatePrincipalsTest : public ::testing::Test {
   }
 
   eventstore::testing::TempDir dir_;
+  // This store's newest principal event (the process-wide LastPrincipalChange() counts every
+  // store a test binary opens).
+  std::shared_ptr<PrincipalChanges> changes_ = std::make_shared<PrincipalChanges>(0);
   std::unique_ptr<eventstore::RocksStore> store_;
   std::unique_ptr<PrincipalAdmin> principals_;
   v1::Actor admin_;
@@ -192,7 +195,7 @@ class TokenCacheTest : public CertificatePrincipalsTest {
     return who->principal.principal_id() + "/" + RoleName(who->principal.role()) + "/" + who->token_id;
   }
 
-  TokenCache cache_;
+  TokenCache cache_{changes_};
   std::map<std::string, std::string> token_ids_;
 };
 

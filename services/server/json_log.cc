@@ -39,7 +39,8 @@ thread_local int batch_depth = 0;
 thread_local std::string batch_lines;
 
 // Lines to a file descriptor (stderr), one write each; on a thread inside a log batch, kept and
-// written together when the batch ends. Writes never interleave within a line.
+// written together when the batch ends. This logger's writes do not interleave with each other
+// (one at a time); other writers of the descriptor (gRPC, abseil) are not held back.
 class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   explicit LineSink(int fd) : fd_(fd) {}

@@ -255,9 +255,10 @@ absl::Status ProeftuinServer::Start() {
   std::filesystem::create_directories(d.options.data_dir, ec);
   if (ec) return absl::InvalidArgumentError("--data-dir: cannot create " + d.options.data_dir);
   d.obs = std::make_unique<Observability>(d.options.data_dir);
-  // The decider states the store's writer serializes, for the command handler to find parsed.
-  auto caches = std::make_shared<app::DeciderStateCaches>();
-  eventstore::RocksStoreOptions so = StoreOptions(d.options, caches);
+  // The decider states the store's writer serializes, for the command handler to find parsed;
+  // the newest principal event, for the token cache.
+  const StoreShared shared;
+  eventstore::RocksStoreOptions so = StoreOptions(d.options, &shared);
   // The answers of a committed group log their lines in one write (json_log.h).
   so.before_acks = BeginLogBatch;
   so.after_acks = EndLogBatch;
@@ -267,7 +268,7 @@ absl::Status ProeftuinServer::Start() {
     spdlog::error(R"j("event":"chain_check_failed","first_bad_position":{},"problem":{})j",
                   d.store->StartupCheck().first_bad_position, JsonString(d.store->StartupCheck().problem));
   }
-  d.services = MakeServices(d.store.get(), d.options.view_cache_mb << 20, std::move(caches));
+  d.services = MakeServices(d.store.get(), d.options.view_cache_mb << 20, &shared);
   RpcObserver* rpcs = d.obs->rpcs();
   d.services->guard->set_observer([rpcs](const grpc::ServerContextBase& ctx, std::string_view principal,
                                          const absl::Status& outcome) { rpcs->OnCheck(ctx, principal, outcome); });

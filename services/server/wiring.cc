@@ -5,15 +5,15 @@
 
 namespace proeftuin::server {
 
-eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o,
-                                           std::shared_ptr<app::DeciderStateCaches> caches) {
+eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o, const StoreShared* shared) {
   eventstore::RocksStoreOptions so;
   so.path = o.data_dir;
   so.block_cache_bytes = o.rocksdb_memory_mb * 3 / 4 << 20;
   so.write_buffer_bytes = o.rocksdb_memory_mb / 4 << 20;
   so.ack_spin_limit_us = o.ack_spin_us;
-  so.inline_projectors = {std::make_shared<app::DeciderStateProjector>(std::move(caches)),
-                          std::make_shared<app::PrincipalsProjector>()};
+  so.inline_projectors = {
+      std::make_shared<app::DeciderStateProjector>(shared != nullptr ? shared->decider_states : nullptr),
+      std::make_shared<app::PrincipalsProjector>(shared != nullptr ? shared->principal_changes : nullptr)};
   for (auto& p : views::InlineViewProjectors()) so.inline_projectors.push_back(std::move(p));
   so.async_projectors = views::AsyncViewProjectors();
   return so;
@@ -28,11 +28,12 @@ std::vector<std::pair<std::string, bool>> ProjectionNames() {
 }
 
 std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store, size_t view_cache_bytes,
-                                       std::shared_ptr<app::DeciderStateCaches> caches) {
+                                       const StoreShared* shared) {
   auto s = std::make_unique<Services>();
   auto clock = [] { return absl::Now(); };
-  s->guard = std::make_unique<api::Guard>(store, clock);
-  s->commands = std::make_unique<app::CommandHandler>(store, clock, std::move(caches));
+  s->guard = std::make_unique<api::Guard>(store, clock, shared != nullptr ? shared->principal_changes : nullptr);
+  s->commands =
+      std::make_unique<app::CommandHandler>(store, clock, shared != nullptr ? shared->decider_states : nullptr);
   s->queries = std::make_unique<api::Queries>(store, view_cache_bytes);
   s->principals = std::make_unique<app::PrincipalAdmin>(store, clock);
   s->programme = std::make_unique<api::ProgrammeServiceImpl>(s->guard.get(), s->commands.get(),

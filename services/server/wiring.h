@@ -13,6 +13,7 @@
 #include "api/event_service.h"
 #include "api/programme_service.h"
 #include "app/command_handler.h"
+#include "app/decider_projection.h"
 #include "app/principals.h"
 #include "api/queries.h"
 #include "eventstore/rocks_store.h"
@@ -20,10 +21,17 @@
 
 namespace proeftuin::server {
 
-// The store's options for a server: data dir, memory budget, every projection. `caches`: what
-// the decider state projector offers the states it writes to (give the same to MakeServices).
-eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o,
-                                           std::shared_ptr<app::DeciderStateCaches> caches = nullptr);
+// What one store's projectors share with the services in front of it: the decider states the
+// writer offers the command handler, and the position of the newest principal event for the
+// token cache.
+struct StoreShared {
+  std::shared_ptr<app::DeciderStateCaches> decider_states = std::make_shared<app::DeciderStateCaches>();
+  std::shared_ptr<app::PrincipalChanges> principal_changes = std::make_shared<app::PrincipalChanges>(0);
+};
+
+// The store's options for a server: data dir, memory budget, every projection. `shared`: what
+// the projectors share with the services (give the same to MakeServices).
+eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o, const StoreShared* shared = nullptr);
 // Every projection of the store: name, and whether it is inline.
 std::vector<std::pair<std::string, bool>> ProjectionNames();
 
@@ -44,6 +52,6 @@ struct Services {
 };
 
 std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store, size_t view_cache_bytes,
-                                       std::shared_ptr<app::DeciderStateCaches> caches = nullptr);
+                                       const StoreShared* shared = nullptr);
 
 }  // namespace proeftuin::server

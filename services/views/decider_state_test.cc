@@ -258,8 +258,10 @@ TEST_F(DeciderState, TheWriterOffersEachExperimentStateItWritesSoTheNextCommandF
   auto before = store_.store().OpenReadView();
   ASSERT_TRUE(before.ok());
   const uint64_t parses = cache.parses();
+  const uint64_t takes = cache.takes();
   for (int i = 0; i < 5; ++i) Run(tk::ActivityCmd("e1", 10 + i, 1));
   EXPECT_EQ(cache.parses(), parses) << "each activity's command found the state the writer offered";
+  EXPECT_EQ(cache.takes(), takes + 5) << "and the writer folded each into the state it offered before";
 
   auto now = store_.store().OpenReadView();
   ASSERT_TRUE(now.ok());
@@ -289,6 +291,7 @@ TEST_F(DeciderState, TheWriterOffersEachExperimentStateItWritesSoTheNextCommandF
   const std::string held = (*got)->SerializeAsString();
   Run(tk::ActivityCmd("e1", 20, 2));
   EXPECT_EQ((*got)->SerializeAsString(), held);
+  EXPECT_EQ(cache.takes(), takes + 5) << "the writer parsed the row instead";
   auto latest = store_.store().OpenReadView();
   ASSERT_TRUE(latest.ok());
   auto newer = cache.Load(**latest, tk::kPid, "e1");
