@@ -284,7 +284,8 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
 
 void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
   std::string bytes;
-  for (auto& [key, state] : states_) {
+  for (auto& entry : states_) {
+    const std::string& key = entry.first;  // not a structured binding: clang's lambdas cannot capture one
     std::visit([&](auto& s) {
       s.SerializeToString(&bytes);
       rows.Put(key, bytes);
@@ -295,7 +296,7 @@ void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
       } else {
         caches_->experiments.Offer(key, bytes, std::move(s));
       }
-    }, state);
+    }, entry.second);
   }
   states_.clear();
   for (const auto& [key, position] : stamps_) {
