@@ -164,8 +164,8 @@ class StateRowCache {
     std::string row;
     std::shared_ptr<State> state;  // handed out as const; only Take moves it out
   };
-  // `newest`: replaces whatever is cached (the writer's offer); else only a state of the same
-  // or an older stream version.
+  // `newest`: replaces whatever is cached (the writer's offer); else replaces only a state of
+  // the same or an older stream version.
   void Keep(const std::string& key, std::shared_ptr<const Entry> entry, bool newest) ABSL_LOCKS_EXCLUDED(mu_);
   const size_t max_entries_;
   mutable absl::Mutex mu_;
