@@ -195,17 +195,22 @@ TEST_F(DeciderState, ACorrectionNamingNoEventIsStillNotFound) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound) << r.status();
 }
 
+// A cached state is the one a Load… of the same view gives.
+template <typename State>
+void ExpectSameState(const std::shared_ptr<const State>& got, const absl::StatusOr<std::optional<State>>& want) {
+  ASSERT_TRUE(want.ok()) << want.status();
+  ASSERT_TRUE(want->has_value());
+  ASSERT_NE(got, nullptr);
+  EXPECT_EQ(got->SerializeAsString(), (*want)->SerializeAsString());
+}
+
 // The programme states commands decide on: parsed once per version of the row, and always what
 // LoadProgramme gives for the same view, also for a view older than the cached row.
 TEST_F(DeciderState, ProgrammeStateCacheParsesEachVersionOnceAndAnswersAsLoadProgramme) {
   app::ProgrammeStateCache cache;
   auto expect_as_load = [](eventstore::ReadView& view,
                            const std::shared_ptr<const v1::ProgrammeState>& got) {
-    auto want = app::LoadProgramme(view, tk::kPid, Correctables::kOneOff);
-    ASSERT_TRUE(want.ok()) << want.status();
-    ASSERT_TRUE(want->has_value());
-    ASSERT_NE(got, nullptr);
-    EXPECT_EQ(got->SerializeAsString(), (*want)->SerializeAsString());
+    ExpectSameState(got, app::LoadProgramme(view, tk::kPid, Correctables::kOneOff));
   };
   auto before = store_.store().OpenReadView();
   ASSERT_TRUE(before.ok());
@@ -249,11 +254,7 @@ TEST_F(DeciderState, ProgrammeStateCacheParsesEachVersionOnceAndAnswersAsLoadPro
 TEST_F(DeciderState, TheWriterOffersEachExperimentStateItWritesSoTheNextCommandFindsItParsed) {
   app::ExperimentStateCache& cache = store_.caches().experiments;
   auto expect_as_load = [](eventstore::ReadView& view, const std::shared_ptr<const v1::ExperimentState>& got) {
-    auto want = app::LoadExperiment(view, tk::kPid, "e1", Correctables::kOneOff);
-    ASSERT_TRUE(want.ok()) << want.status();
-    ASSERT_TRUE(want->has_value());
-    ASSERT_NE(got, nullptr);
-    EXPECT_EQ(got->SerializeAsString(), (*want)->SerializeAsString());
+    ExpectSameState(got, app::LoadExperiment(view, tk::kPid, "e1", Correctables::kOneOff));
   };
   auto before = store_.store().OpenReadView();
   ASSERT_TRUE(before.ok());
