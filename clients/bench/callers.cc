@@ -48,7 +48,7 @@ class Loop {
   }
 
   bool failed() const { return failed_.load(); }
-  std::vector<std::vector<double>>& latency() { return latency_; }
+  const std::vector<std::vector<double>>& latency() const { return latency_; }
 
  private:
   void Finished() {
@@ -79,12 +79,7 @@ wl::RunResult RunCallers(int clients, double seconds, const StartCall& start) {
   const double elapsed = wl::Seconds(began, wl::Clock::now());
   const double cpu = wl::ThreadTime::Now().process_cpu - cpu_before;
   if (loop.failed()) wl::Die("a call failed during the measurement");
-  wl::RunResult r;
-  for (auto& v : loop.latency()) r.latency_us.insert(r.latency_us.end(), v.begin(), v.end());
-  r.ops = r.latency_us.size();
-  r.per_s = static_cast<double>(r.ops) / elapsed;
-  r.process_cpu_us = r.ops > 0 ? cpu * 1e6 / static_cast<double>(r.ops) : 0;
-  return r;
+  return wl::ResultOf(loop.latency(), elapsed, cpu);
 }
 
 }  // namespace proeftuin::bench

@@ -180,11 +180,15 @@ RunResult RunWriters(int threads, double seconds, const std::function<bool(int, 
   double elapsed = Seconds(start, Clock::now());
   const double cpu = ThreadTime::Now().process_cpu - cpu_before;
   if (failed) Die("an operation failed during the measurement");
+  return ResultOf(lat, elapsed, cpu);
+}
+
+RunResult ResultOf(const std::vector<std::vector<double>>& latency_us, double elapsed_s, double process_cpu_s) {
   RunResult r;
-  for (auto& v : lat) r.latency_us.insert(r.latency_us.end(), v.begin(), v.end());
+  for (const auto& v : latency_us) r.latency_us.insert(r.latency_us.end(), v.begin(), v.end());
   r.ops = r.latency_us.size();
-  r.per_s = static_cast<double>(r.ops) / elapsed;
-  r.process_cpu_us = r.ops > 0 ? cpu * 1e6 / static_cast<double>(r.ops) : 0;
+  r.per_s = static_cast<double>(r.ops) / elapsed_s;
+  r.process_cpu_us = r.ops > 0 ? process_cpu_s * 1e6 / static_cast<double>(r.ops) : 0;
   return r;
 }
 

@@ -72,6 +72,10 @@ struct RunResult {
 // the program when an op returns false.
 RunResult RunWriters(int threads, double seconds, const std::function<bool(int, uint64_t)>& op);
 
+// The RunResult of a timed loop: every latency of every client, operations per second over
+// `elapsed_s`, and `process_cpu_s` of this process per operation.
+RunResult ResultOf(const std::vector<std::vector<double>>& latency_us, double elapsed_s, double process_cpu_s);
+
 double Percentile(std::vector<double> v, double q);
 
 // The element with the median `key` (of an odd count: the middle one).
