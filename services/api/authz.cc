@@ -96,10 +96,12 @@ const std::vector<MethodRoles>& RoleMatrix() {
 }
 
 absl::StatusOr<Caller> Guard::Check(const grpc::ServerContextBase& ctx, std::string_view method,
-                                    std::shared_ptr<eventstore::ReadView>* view) const {
-  std::string principal_id;
-  absl::StatusOr<Caller> caller = Authorize(ctx, method, &principal_id, view);
-  if (observer_) observer_(ctx, principal_id, caller.status());
+                                    std::shared_ptr<eventstore::ReadView>* view,
+                                    std::string* principal_id) const {
+  std::string id;
+  absl::StatusOr<Caller> caller = Authorize(ctx, method, &id, view);
+  if (observer_) observer_(ctx, id, caller.status());
+  if (principal_id != nullptr) *principal_id = std::move(id);
   return caller;
 }
 

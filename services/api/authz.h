@@ -52,9 +52,11 @@ class Guard {
   // UNAUTHENTICATED, PERMISSION_DENIED (names the roles needed), INTERNAL for a method missing
   // from the matrix (a programming error: fail closed). With `view`, hands over the read view the
   // authentication used, for a query to read from (api/queries.h); a long-lived call must not
-  // keep it, as it holds a RocksDB snapshot.
+  // keep it, as it holds a RocksDB snapshot. With `principal_id`, sets who the caller turned out
+  // to be, also when the role or clearance refused it ("" when not authenticated).
   absl::StatusOr<Caller> Check(const grpc::ServerContextBase& ctx, std::string_view method,
-                               std::shared_ptr<eventstore::ReadView>* view = nullptr) const;
+                               std::shared_ptr<eventstore::ReadView>* view = nullptr,
+                               std::string* principal_id = nullptr) const;
 
   // Check again for a call that is still open (a Subscribe stream), against the credentials as
   // they are now; not told to the observer (the call was logged when it began).

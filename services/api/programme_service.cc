@@ -12,30 +12,45 @@ absl::Time CallDeadline(const grpc::ServerContextBase& ctx, absl::Duration cap) 
   return std::min(capped, absl::FromChrono(d));
 }
 
+void ProgrammeServiceImpl::End(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
+                               std::string_view method, std::chrono::steady_clock::time_point start,
+                               std::string_view principal_id, const absl::Status& s) const {
+  const grpc::Status status = Finish(ctx, s);
+  if (call_observer_) {
+    const std::string rule =
+        s.ok() ? std::string() : RuleIdOf(std::string_view(s.message().data(), s.message().size()));
+    call_observer_(EndedCall{*ctx, method, start, principal_id, status, rule});
+  }
+  reactor->Finish(status);
+}
+
 grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext* ctx,
                                                     std::string_view method,
                                                     const v1::CommandOptions& options,
                                                     v1::Command command,
                                                     v1::CommandResult* result) {
+  const auto start = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  auto caller = guard_->Check(*ctx, method);
+  std::string principal_id;
+  auto caller = guard_->Check(*ctx, method, nullptr, &principal_id);
   if (!caller.ok()) {
-    reactor->Finish(Finish(ctx, caller.status()));
+    End(ctx, reactor, method, start, principal_id, caller.status());
     return reactor;
   }
   if (command.has_record_correction() && !command.record_correction().experiment_id().empty() &&
       !WritesExperimentStreams(caller->principal.role())) {
-    reactor->Finish(Finish(
-        ctx, absl::PermissionDeniedError(
-                 std::string(method) +
-                 " of an experiment's event requires a role that writes experiment streams; "
-                 "principal " + caller->principal.principal_id() + " has role " +
-                 caller->actor.role() + ", which may correct programme events only")));
+    End(ctx, reactor, method, start, principal_id,
+        absl::PermissionDeniedError(
+            std::string(method) +
+            " of an experiment's event requires a role that writes experiment streams; "
+            "principal " + caller->principal.principal_id() + " has role " +
+            caller->actor.role() + ", which may correct programme events only"));
     return reactor;
   }
   app::CallContext call{caller->actor, options, caller->clearance()};
   commands_->Execute(std::move(command), std::move(call),
-                     [ctx, reactor, result](absl::StatusOr<eventstore::AppendResult> r) {
+                     [this, ctx, reactor, result, method, start, principal_id = std::move(principal_id)](
+                         absl::StatusOr<eventstore::AppendResult> r) {
                        if (r.ok()) {
                          result->set_first_position(r->first_position);
                          result->set_last_position(r->last_position);
@@ -43,7 +58,7 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
                            *result->add_stream_versions() = sv;
                          result->set_duplicate(r->duplicate);
                        }
-                       reactor->Finish(Finish(ctx, r.status()));
+                       End(ctx, reactor, method, start, principal_id, r.status());
                      });
   return reactor;
 }
@@ -51,21 +66,27 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
 template <typename Query>
 grpc::ServerUnaryReactor* ProgrammeServiceImpl::Read(grpc::CallbackServerContext* ctx,
                                                      std::string_view method, Query query) {
+  const auto start = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   std::shared_ptr<eventstore::ReadView> view;
-  auto caller = guard_->Check(*ctx, method, &view);
+  std::string principal_id;
+  auto caller = guard_->Check(*ctx, method, &view, &principal_id);
   absl::Status s = caller.ok()
                        ? query(QueryScope{caller->clearance(), CallDeadline(*ctx), std::move(view)})
                        : caller.status();
-  reactor->Finish(Finish(ctx, s));
+  End(ctx, reactor, method, start, principal_id, s);
   return reactor;
 }
+
+// "/proeftuin.v1.ProgrammeService/<Method>" (as api::MethodName builds it), a literal: a call
+// keeps a view of it until it ends.
+#define PT_METHOD(Name) std::string_view("/proeftuin.v1.ProgrammeService/" #Name)
 
 #define PT_COMMAND_RPC(Name)                                                                      \
   grpc::ServerUnaryReactor* ProgrammeServiceImpl::Name(                                           \
       grpc::CallbackServerContext* ctx, const v1::Name##Request* req, v1::Name##Response* resp) { \
-    return Run(ctx, MethodName("ProgrammeService", #Name), req->options(),                        \
-               domain::CommandOf(req->command()), resp->mutable_result());                        \
+    return Run(ctx, PT_METHOD(Name), req->options(), domain::CommandOf(req->command()),           \
+               resp->mutable_result());                                                           \
   }
 PT_PROGRAMME_COMMAND_RPCS(PT_COMMAND_RPC)
 #undef PT_COMMAND_RPC
@@ -73,7 +94,7 @@ PT_PROGRAMME_COMMAND_RPCS(PT_COMMAND_RPC)
 #define PT_QUERY_RPC(Name)                                                                        \
   grpc::ServerUnaryReactor* ProgrammeServiceImpl::Name(                                           \
       grpc::CallbackServerContext* ctx, const v1::Name##Request* req, v1::Name##Response* resp) { \
-    return Read(ctx, MethodName("ProgrammeService", #Name),                                       \
+    return Read(ctx, PT_METHOD(Name),                                                             \
                 [&](const QueryScope& scope) -> absl::Status {                                    \
                   auto r = queries_->Name(*req, scope);                                           \
                   if (r.ok()) *resp = *std::move(r);                                              \
@@ -91,9 +112,11 @@ PT_QUERY_RPC(GetProgrammeChain)
 grpc::ServerUnaryReactor* ProgrammeServiceImpl::GetProgramme(grpc::CallbackServerContext* ctx,
                                                              const v1::GetProgrammeRequest* req,
                                                              v1::GetProgrammeResponse* resp) {
-  return Read(ctx, MethodName("ProgrammeService", "GetProgramme"), [&](const QueryScope& scope) {
+  return Read(ctx, PT_METHOD(GetProgramme), [&](const QueryScope& scope) {
     return queries_->GetProgrammeToSend(*req, scope, resp);
   });
 }
+
+#undef PT_METHOD
 
 }  // namespace proeftuin::api

@@ -1,10 +1,18 @@
 // ProgrammeService over the callback (async) gRPC API: a command's handler never blocks a gRPC
 // thread on the fsync, so every command in flight lands in one commit group.
 //
+// Its calls are not seen by a gRPC server interceptor: with one, gRPC passes each of a call's
+// batches through its completion queue once more, which cost a command about 15 µs of the
+// server's CPU (docs/PERFORMANCE.md, "What changed on 2026-12-06 (sixteenth session)"). The
+// service tells its call observer (set_call_observer) of every call it ends instead.
+//
 // Thread-safety: thread-safe (gRPC calls it concurrently).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <string_view>
 
 #include "api/authz.h"
 #include "app/command_handler.h"
@@ -40,6 +48,17 @@
 
 namespace proeftuin::api {
 
+// One call ProgrammeService ends, as it sends the status: for proeftuind's per-RPC log line and
+// metrics. Valid only during the observer's call.
+struct EndedCall {
+  const grpc::ServerContextBase& ctx;
+  std::string_view method;                      // "/proeftuin.v1.ProgrammeService/<Method>"
+  std::chrono::steady_clock::time_point start;  // when the handler was called
+  std::string_view principal_id;                // "" when the caller was not authenticated
+  const grpc::Status& status;
+  std::string_view rule;  // the rule id of a refused command ("PT-..."), or ""
+};
+
 class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService {
  public:
   ProgrammeServiceImpl(const Guard* guard, app::CommandHandler* commands, Queries* queries)
@@ -70,8 +89,13 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
                                               const v1::GetProgrammeChainRequest* req,
                                               v1::GetProgrammeChainResponse* resp) override;
 
+  // Told of every call as it ends. Set before serving; it must be cheap and thread-safe.
+  using CallObserver = std::function<void(const EndedCall&)>;
+  void set_call_observer(CallObserver observer) { call_observer_ = std::move(observer); }
+
  private:
   // Authenticates, checks the role, runs the command, finishes the call with its result.
+  // `method` must outlive the call (the RPCs pass a static string).
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, std::string_view method,
                                 const v1::CommandOptions& options, v1::Command command,
                                 v1::CommandResult* result);
@@ -81,9 +105,15 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
   grpc::ServerUnaryReactor* Read(grpc::CallbackServerContext* ctx, std::string_view method,
                                  Query query);
 
+  // Sends `s` (api::Finish: with its rule trailer) and tells the call observer first.
+  void End(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor, std::string_view method,
+           std::chrono::steady_clock::time_point start, std::string_view principal_id,
+           const absl::Status& s) const;
+
   const Guard* guard_;
   app::CommandHandler* commands_;
   Queries* queries_;
+  CallObserver call_observer_;
 };
 
 // The deadline of a call, capped so a query never waits longer than `cap`.

@@ -17,6 +17,7 @@ namespace {
 constexpr std::string_view kSubscribe = "/proeftuin.v1.EventService/Subscribe";
 constexpr std::string_view kBackup = "/proeftuin.v1.AdminService/Backup";
 constexpr std::string_view kHealth = "/grpc.health.v1.Health/";
+constexpr std::string_view kProgrammeService = "/proeftuin.v1.ProgrammeService/";  // told by Ended
 
 // "/pkg.Service/Method" -> {"pkg.Service", "Method"}
 std::pair<std::string, std::string> SplitMethod(std::string_view full) {
@@ -35,7 +36,6 @@ bool ServerSide(grpc::StatusCode c) {
 
 struct RpcObserver::Call {
   std::string method;
-  std::string peer;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   bool subscribe = false;
   bool ended = false;
@@ -80,6 +80,10 @@ class Factory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   explicit Factory(RpcObserver* observer) : observer_(observer) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
+    // No interceptor at all (nullptr) keeps gRPC's call on its direct path.
+    if (info->method() != nullptr && std::string_view(info->method()).rfind(kProgrammeService, 0) == 0) {
+      return nullptr;
+    }
     return new CallInterceptor(observer_, info);
   }
 
@@ -108,7 +112,6 @@ void RpcObserver::OnCheck(const grpc::ServerContextBase& ctx, std::string_view p
   auto it = calls_.find(&ctx);
   if (it == calls_.end()) return;
   it->second->principal_id = std::string(principal_id);
-  it->second->peer = ctx.peer();
 }
 
 void RpcObserver::OnSent(const grpc::ServerContextBase& ctx, uint64_t position) {
@@ -130,25 +133,35 @@ void RpcObserver::End(const grpc::ServerContextBase* ctx, Call* call, const grpc
     if (auto it = calls_.find(ctx); it != calls_.end() && it->second == call) calls_.erase(it);
     if (call->method == kBackup && status.ok()) last_backup_ = absl::Now();
   }
-  auto [service, method] = SplitMethod(call->method);
+  Record(ctx, call->method, took.count(), principal, status, rule);
+}
+
+void RpcObserver::Ended(const api::EndedCall& call) {
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - call.start;
+  Record(&call.ctx, call.method, took.count(), call.principal_id, call.status, call.rule);
+}
+
+void RpcObserver::Record(const grpc::ServerContextBase* ctx, std::string_view full_method, double seconds,
+                         std::string_view principal, const grpc::Status& status, std::string_view rule) {
+  auto [service, method] = SplitMethod(full_method);
   std::string_view code = CodeName(status.error_code());
   rpcs_total_->Add({service, method, std::string(code)});
-  rpc_seconds_->Observe({service, method}, took.count());
+  rpc_seconds_->Observe({service, method}, seconds);
 
   bool denied = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                 status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
   std::string fields = std::string(R"j("event":)j") + (denied ? "\"denied\"" : "\"rpc\"") +
-                       ",\"method\":" + JsonString(call->method) + ",\"code\":\"" + std::string(code) + "\"" +
+                       ",\"method\":" + JsonString(full_method) + ",\"code\":\"" + std::string(code) + "\"" +
                        ",\"principal\":" + (principal.empty() ? std::string("null") : JsonString(principal)) +
-                       ",\"latency_ms\":" + absl::StrFormat("%.3f", took.count() * 1000);  // to the µs
+                       ",\"latency_ms\":" + absl::StrFormat("%.3f", seconds * 1000);  // to the µs
   if (!rule.empty()) fields += ",\"rule\":" + JsonString(rule);
   if (ServerSide(status.error_code())) fields += ",\"error\":" + JsonString(status.error_message().substr(0, 300));
   if (denied) {
-    fields += ",\"peer\":" + JsonString(call->peer);
+    fields += ",\"peer\":" + JsonString(ctx != nullptr ? ctx->peer() : "");
     spdlog::warn("{}", fields);
   } else if (ServerSide(status.error_code())) {
     spdlog::error("{}", fields);
-  } else if (call->method.rfind(kHealth, 0) == 0) {
+  } else if (full_method.rfind(kHealth, 0) == 0) {
     spdlog::debug("{}", fields);  // probes every few seconds: not worth a line each
   } else {
     spdlog::info("{}", fields);

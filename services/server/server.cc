@@ -272,6 +272,7 @@ absl::Status ProeftuinServer::Start() {
   RpcObserver* rpcs = d.obs->rpcs();
   d.services->guard->set_observer([rpcs](const grpc::ServerContextBase& ctx, std::string_view principal,
                                          const absl::Status& outcome) { rpcs->OnCheck(ctx, principal, outcome); });
+  d.services->programme->set_call_observer([rpcs](const api::EndedCall& call) { rpcs->Ended(call); });
   d.services->events->set_sent_observer(
       [rpcs](const grpc::ServerContextBase& ctx, uint64_t position) { rpcs->OnSent(ctx, position); });
   RETURN_IF_ERROR(d.Bootstrap());

@@ -16,6 +16,7 @@
 #include "ops/ops_support.h"
 #include "proeftuin/v1/admin_service.grpc.pb.h"
 #include "proeftuin/v1/event_service.grpc.pb.h"
+#include "proeftuin/v1/programme_service.grpc.pb.h"
 
 namespace proeftuin::ops_test {
 namespace {
@@ -59,6 +60,18 @@ class OpsServerTest : public ::testing::Test {
     }
     o.set_request_id("adopt-too-early");
     refused_ = clients::SendCommand(channel.get(), e2e::Ctx(tokens_["college"]).get(), adopt, o, nullptr);
+    // ProgrammeService's calls are told to the log and metrics by the service, not by the
+    // interceptor the other services' calls go through: one of each outcome through it too.
+    o.set_request_id("auditor-may-not-adopt");
+    programme_denied_ =
+        clients::SendCommand(channel.get(), e2e::Ctx(tokens_["auditor"]).get(), adopt, o, nullptr).error_code();
+    auto programmes = v1::ProgrammeService::NewStub(channel);
+    v1::GetProgrammeRequest get;
+    get.set_programme_id(domain::kExampleProgrammeId);
+    v1::GetProgrammeResponse programme;
+    programme_unauthenticated_ =
+        programmes->GetProgramme(e2e::Ctx("not-a-token-0123456789").get(), get, &programme).error_code();
+    programme_read_ = programmes->GetProgramme(e2e::Ctx(tokens_["auditor"]).get(), get, &programme).error_code();
   }
 
   void TearDown() override {
@@ -73,6 +86,8 @@ class OpsServerTest : public ::testing::Test {
   std::unique_ptr<v1::AdminService::Stub> admin_;
   grpc::StatusCode denied_ = grpc::StatusCode::OK, unauthenticated_ = grpc::StatusCode::OK;
   grpc::Status refused_;
+  grpc::StatusCode programme_denied_ = grpc::StatusCode::OK, programme_unauthenticated_ = grpc::StatusCode::OK,
+                   programme_read_ = grpc::StatusCode::UNKNOWN;
 };
 
 TEST_F(OpsServerTest, MetricsPassPromtoolAndReportStoreRpcsFsyncsSubscriptionsProjectionsBackups) {
@@ -155,6 +170,17 @@ TEST_F(OpsServerTest, MetricsPassPromtoolAndReportStoreRpcsFsyncsSubscriptionsPr
   EXPECT_GE(Sample(metrics, "proeftuin_rpc_duration_seconds_count{service=\"proeftuin.v1.ProgrammeService\","
                             "method=\"DraftProgramme\"}"),
             1);
+  ASSERT_EQ(programme_denied_, grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_EQ(programme_unauthenticated_, grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_EQ(programme_read_, grpc::StatusCode::OK);
+  const std::string adopt = "service=\"proeftuin.v1.ProgrammeService\",method=\"AdoptProgramme\"";
+  EXPECT_EQ(Sample(metrics, "proeftuin_rpcs_total{" + adopt + ",code=\"PERMISSION_DENIED\"}"), 1);
+  EXPECT_EQ(Sample(metrics, "proeftuin_rpcs_total{" + adopt + ",code=\"FAILED_PRECONDITION\"}"), 1);
+  const std::string get = "service=\"proeftuin.v1.ProgrammeService\",method=\"GetProgramme\"";
+  EXPECT_EQ(Sample(metrics, "proeftuin_rpcs_total{" + get + ",code=\"UNAUTHENTICATED\"}"), 1);
+  EXPECT_EQ(Sample(metrics, "proeftuin_rpcs_total{" + get + ",code=\"OK\"}"), 1);
+  EXPECT_EQ(Sample(metrics, "proeftuin_rpc_duration_seconds_count{" + get + "}"), 2);
+  EXPECT_EQ(Sample(metrics, "proeftuin_rpc_duration_seconds_bucket{" + get + ",le=\"+Inf\"}"), 2);
   EXPECT_EQ(Sample(metrics, "proeftuin_rpc_duration_seconds_bucket{" + admin + ",le=\"+Inf\"}"),
             Sample(metrics, "proeftuin_rpc_duration_seconds_count{" + admin + "}"));
 
@@ -185,6 +211,7 @@ TEST_F(OpsServerTest, LogIsJsonLinesWithEveryCallDeniedCallsAndNoTokensOrPersona
   std::vector<nlohmann::json> lines = LogLines(*server_);
   std::map<std::string, int> events;
   bool session = false, denied = false, unauthenticated = false, refused = false;
+  bool read = false, programme_denied = false, programme_unauthenticated = false;
   for (const auto& j : lines) {
     ASSERT_TRUE(j.contains("time") && j.contains("level") && j.contains("event")) << j.dump();
     ++events[j["event"].get<std::string>()];
@@ -200,18 +227,32 @@ TEST_F(OpsServerTest, LogIsJsonLinesWithEveryCallDeniedCallsAndNoTokensOrPersona
     if (j["event"] == "rpc" && j["method"] == "/proeftuin.v1.ProgrammeService/AdoptProgramme") {
       refused = j["code"] == "FAILED_PRECONDITION" && j.value("rule", "").rfind("PT-", 0) == 0;
     }
+    if (j["event"] == "rpc" && j["method"] == "/proeftuin.v1.ProgrammeService/GetProgramme") {
+      read = j["principal"] == "auditor" && j["code"] == "OK" && j["latency_ms"].is_number() && !j.contains("rule");
+    }
     if (j["event"] == "denied") {
       EXPECT_EQ(j["level"], "warning") << j.dump();
-      EXPECT_EQ(j["method"], "/proeftuin.v1.AdminService/GetStatistics") << j.dump();
-      EXPECT_TRUE(j["peer"].is_string()) << j.dump();
-      if (j["code"] == "PERMISSION_DENIED") denied = j["principal"] == "programme-manager";
-      if (j["code"] == "UNAUTHENTICATED") unauthenticated = j["principal"].is_null();
+      EXPECT_TRUE(j["peer"].is_string() && j["peer"].get<std::string>().find("127.0.0.1") != std::string::npos)
+          << j.dump();
+      if (j["method"] == "/proeftuin.v1.AdminService/GetStatistics") {
+        if (j["code"] == "PERMISSION_DENIED") denied = j["principal"] == "programme-manager";
+        if (j["code"] == "UNAUTHENTICATED") unauthenticated = j["principal"].is_null();
+      } else if (j["method"] == "/proeftuin.v1.ProgrammeService/AdoptProgramme") {
+        programme_denied = j["code"] == "PERMISSION_DENIED" && j["principal"] == "auditor";
+      } else if (j["method"] == "/proeftuin.v1.ProgrammeService/GetProgramme") {
+        programme_unauthenticated = j["code"] == "UNAUTHENTICATED" && j["principal"].is_null();
+      } else {
+        ADD_FAILURE() << "an unexpected denied call: " << j.dump();
+      }
     }
   }
   EXPECT_TRUE(session) << server_->Log();
   EXPECT_TRUE(refused) << server_->Log();
   EXPECT_TRUE(denied) << server_->Log();
   EXPECT_TRUE(unauthenticated) << server_->Log();
+  EXPECT_TRUE(read) << server_->Log();
+  EXPECT_TRUE(programme_denied) << server_->Log();
+  EXPECT_TRUE(programme_unauthenticated) << server_->Log();
   for (const char* e : {"config", "start", "bootstrap", "signal", "stop"}) EXPECT_EQ(events[e], 1) << e;
 
   const std::string log = server_->Log();
