@@ -6,6 +6,7 @@
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/perf_level.h"
+#include "rocksdb/slice_transform.h"
 #include "rocksdb/table.h"
 #include "rocksdb/write_buffer_manager.h"
 #include "src/uuid.h"
@@ -33,11 +34,38 @@ rocksdb::BlockBasedTableOptions TableOptions(const DbOptions& o) {
   return t;
 }
 
+// Where a memtable insert starts looking (ColumnFamilyOptions::
+// memtable_insert_with_hint_prefix_extractor): RocksDB keeps the skiplist position of the last
+// insert per prefix this returns, and an insert whose key lies next to it skips the search from
+// the top of the skiplist (6 % of the server's CPU under 64 clients, most of it the writer's).
+// A key ending in "/" + 8 bytes (a stream's version `v/<stream>/` + BE64, an audit index entry
+// `<index>/` + inverted BE64 position) shares its hint with the keys that differ only in those
+// 8 bytes, which are inserted in order; any other key (a stream's head, a decider state's row,
+// both rewritten by every command on them) has a hint of its own: a new version of a key goes
+// right before its previous one. Only a hint: any prefix gives the same skiplist, a poor one
+// only a longer search. Each hint costs its memtable a position (~230 bytes, counted) and a map
+// entry; the keys one memtable sees are bounded by the streams and rows written in its life.
+class InsertHintPrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "proeftuin.InsertHintPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    if (key.size() > 9 && key[key.size() - 9] == '/') return rocksdb::Slice(key.data(), key.size() - 8);
+    return key;
+  }
+  bool InDomain(const rocksdb::Slice&) const override { return true; }
+};
+
 // The log is read in long sequential scans (ReadAll, Verify, replay) and its records are
 // hashes and protobuf that compress poorly: bigger uncompressed blocks make scans ~1.5x
 // cheaper. Point reads go to the other families.
 rocksdb::ColumnFamilyOptions FamilyOptions(const std::string& name, const rocksdb::Options& base) {
   rocksdb::ColumnFamilyOptions cf(base);
+  // Not the log (appended in key order: RocksDB's own last-insert position serves it) nor the
+  // request ids (no order to follow).
+  if (name == kCfStreams || name.rfind("proj/", 0) == 0) {
+    static const auto hint = std::make_shared<InsertHintPrefix>();
+    cf.memtable_insert_with_hint_prefix_extractor = hint;
+  }
   if (name != kCfEvents) return cf;
   auto* base_table = base.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
   rocksdb::BlockBasedTableOptions t = *base_table;
@@ -223,8 +251,7 @@ std::vector<std::string> Db::FamilyNames() const {
 absl::StatusOr<rocksdb::ColumnFamilyHandle*> Db::CreateFamily(const std::string& cf_name) {
   if (auto* h = Family(cf_name)) return h;
   rocksdb::ColumnFamilyHandle* h = nullptr;
-  rocksdb::Status s = db_->CreateColumnFamily(
-      rocksdb::ColumnFamilyOptions(db_->GetOptions(meta())), cf_name, &h);
+  rocksdb::Status s = db_->CreateColumnFamily(FamilyOptions(cf_name, db_->GetOptions(meta())), cf_name, &h);
   if (!s.ok()) return FromRocks(s, "creating column family " + cf_name);
   absl::MutexLock l(&mu_);
   families_[cf_name] = h;
