@@ -106,6 +106,11 @@ absl::Status Writer::Start() {
   core_->write_seq.store(2);  // even: the position above is the database's
   acker_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "pt-acker");  // names for top -H and perf
+    // Like the writer's (below): each answer wakes a gRPC thread, and at the same priority the
+    // woken thread took the CPU from the acknowledger between one answer and the next (2,000
+    // preemptions in 2 s of 64 clients; `perf record -e sched:sched_switch`). Raised, it answers
+    // the whole group first.
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), -5);
     AckLoop();
   });
   thread_ = std::thread([this] {
