@@ -726,6 +726,7 @@ absl::Status ShadowRebuild::Swap(const RebuildProgress& progress) {
     sh.slot->applied = replayed_;
     sh.slot->swaps.fetch_add(1);
   }
+  for (Shadow& sh : shadows_) sh.slot->projector->Swapped();
   if (progress) progress(replayed_, replayed_);
   // The rebuild has taken effect: an old generation that cannot be dropped now is dropped at
   // the next open (DropStaleFamilies), so it does not fail the rebuild. Its handle stays open

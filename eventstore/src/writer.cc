@@ -253,6 +253,7 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
     if (s.ok()) {
       Commit(g);
       core_->write_seq.fetch_add(1);  // even again; a failed batch keeps it odd until Reloaded
+      for (auto& [slot, rows] : g.overlays) slot->projector->Committed(g.next_position - 1);
     } else {
       healthy_ = false;
       // No batch is in flight any more: read views seek until the store is reloaded.

@@ -109,7 +109,11 @@ State& Current(Map& states, const std::string& key, eventstore::ProjectionWriter
   auto [it, added] = states.try_emplace(key, std::in_place_type<State>);
   State& state = std::get<State>(it->second);
   if (added) {
-    if (auto bytes = rows.Get(key); bytes.has_value()) {
+    // The writer's own confirmed offer is the row: no read.
+    std::optional<State> confirmed = cache != nullptr ? cache->TakeConfirmed(key) : std::nullopt;
+    if (confirmed.has_value()) {
+      state = *std::move(confirmed);
+    } else if (auto bytes = rows.Get(key); bytes.has_value()) {
       std::optional<State> taken = cache != nullptr ? cache->Take(key, *bytes) : std::nullopt;
       if (taken.has_value()) {
         state = *std::move(taken);
@@ -283,6 +287,7 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
 }
 
 void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
+  offered_.clear();  // a group that was not written is never confirmed
   std::string bytes;
   for (auto& entry : states_) {
     const std::string& key = entry.first;  // not a structured binding: clang's lambdas cannot capture one
@@ -292,9 +297,9 @@ void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
       if (caches_ == nullptr) return;
       using State = std::decay_t<decltype(s)>;
       if constexpr (std::is_same_v<State, v1::ProgrammeState>) {
-        caches_->programmes.Offer(key, bytes, std::move(s));
+        offered_.push_back({true, key, caches_->programmes.Offer(key, bytes, std::move(s))});
       } else {
-        caches_->experiments.Offer(key, bytes, std::move(s));
+        offered_.push_back({false, key, caches_->experiments.Offer(key, bytes, std::move(s))});
       }
     }, entry.second);
   }
@@ -307,6 +312,24 @@ void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
   stamps_.clear();
 }
 
+void DeciderStateProjector::Committed(uint64_t last_position) {
+  for (const Offered& o : offered_) {
+    if (o.programme) {
+      caches_->programmes.Confirm(o.key, o.offer, last_position);
+    } else {
+      caches_->experiments.Confirm(o.key, o.offer, last_position);
+    }
+  }
+  offered_.clear();
+}
+
+void DeciderStateProjector::Swapped() {
+  offered_.clear();
+  if (caches_ == nullptr) return;
+  caches_->programmes.ForgetConfirmations();
+  caches_->experiments.ForgetConfirmations();
+}
+
 absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(eventstore::ReadView& view,
                                                                 std::string_view programme_id,
                                                                 Correctables which) {
@@ -316,6 +339,16 @@ absl::StatusOr<std::optional<v1::ProgrammeState>> LoadProgramme(eventstore::Read
 template <typename State>
 absl::StatusOr<std::shared_ptr<const State>> StateRowCache<State>::LoadRow(eventstore::ReadView& view,
                                                                           const std::string& key) {
+  {
+    absl::MutexLock l(&mu_);
+    if (auto it = entries_.find(key); it != entries_.end()) {
+      const uint64_t at = it->second->confirmed_at;
+      if (at != 0 && at <= view.position()) {
+        ++unread_;
+        return std::shared_ptr<const State>(it->second->state);
+      }
+    }
+  }
   ASSIGN_OR_RETURN(std::optional<std::string> row, view.Get(kDeciderStateProjection, key));
   if (!row.has_value()) return std::shared_ptr<const State>();
   std::shared_ptr<const Entry> cached;
@@ -335,11 +368,46 @@ absl::StatusOr<std::shared_ptr<const State>> StateRowCache<State>::LoadRow(event
 }
 
 template <typename State>
-void StateRowCache<State>::Offer(const std::string& key, std::string row, State state) {
+const void* StateRowCache<State>::Offer(const std::string& key, std::string row, State state) {
   // The writer's state is the newest (even one whose write then fails: its bytes never match a
-  // view's row, and the next offer replaces it).
-  Keep(key, std::make_shared<const Entry>(Entry{std::move(row), std::make_shared<State>(std::move(state))}),
-       /*newest=*/true);
+  // view's row, it is never confirmed, and the next offer replaces it).
+  auto entry = std::make_shared<const Entry>(Entry{std::move(row), std::make_shared<State>(std::move(state))});
+  const void* offer = entry.get();
+  Keep(key, std::move(entry), /*newest=*/true);
+  return offer;
+}
+
+template <typename State>
+void StateRowCache<State>::Confirm(const std::string& key, const void* offer, uint64_t last_position) {
+  absl::MutexLock l(&mu_);
+  auto it = entries_.find(key);
+  if (it != entries_.end() && it->second.get() == offer) it->second->confirmed_at = last_position;
+}
+
+template <typename State>
+void StateRowCache<State>::ForgetConfirmations() {
+  absl::MutexLock l(&mu_);
+  for (auto& [key, entry] : entries_) entry->confirmed_at = 0;
+}
+
+template <typename State>
+std::optional<State> StateRowCache<State>::TakeConfirmed(const std::string& key) {
+  std::shared_ptr<const Entry> taken;
+  {
+    absl::MutexLock l(&mu_);
+    auto it = entries_.find(key);
+    if (it == entries_.end() || it->second->confirmed_at == 0) return std::nullopt;
+    ++unread_;
+    if (it->second.use_count() != 1 || it->second->state.use_count() != 1) {
+      return std::optional<State>(*it->second->state);  // a reader holds it: a copy
+    }
+    taken = std::move(it->second);
+    entries_.erase(it);
+    ++takes_;
+  }
+  // As in Take: the last reader's release happens before the state is changed here.
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return std::optional<State>(std::move(*taken->state));
 }
 
 template <typename State>
@@ -388,6 +456,12 @@ template <typename State>
 uint64_t StateRowCache<State>::takes() const {
   absl::MutexLock l(&mu_);
   return takes_;
+}
+
+template <typename State>
+uint64_t StateRowCache<State>::unread() const {
+  absl::MutexLock l(&mu_);
+  return unread_;
 }
 
 template class StateRowCache<v1::ProgrammeState>;

@@ -80,6 +80,9 @@ class DeciderStateProjector : public eventstore::Projector {
   std::unique_ptr<eventstore::Projector> NewInstance() const override {
     return std::make_unique<DeciderStateProjector>();
   }
+  // Confirms the last Flush's offers to the caches (StateRowCache::Confirm).
+  void Committed(uint64_t last_position) override;
+  void Swapped() override;
 
  private:
   // The states the events since the last Flush changed, parsed, by row key: a stream's state
@@ -98,6 +101,13 @@ class DeciderStateProjector : public eventstore::Projector {
     std::string stamp_key;  // "t/<programme-id>"
   };
   std::shared_ptr<DeciderStateCaches> caches_;
+  // What the last Flush offered to caches_, for Committed.
+  struct Offered {
+    bool programme;
+    std::string key;
+    const void* offer;
+  };
+  std::vector<Offered> offered_;
   static constexpr size_t kMaxStreamKeys = 65536;
   const StreamKeys& KeysOf(std::string_view stream);
   absl::flat_hash_map<std::string, StreamKeys> keys_;
@@ -136,11 +146,16 @@ absl::StatusOr<std::optional<v1::ExperimentState>> LoadExperiment(
 // every command on it, so the writer offers each state it has just serialized
 // (DeciderStateProjector::Flush) and the next command on that experiment reads its row and
 // finds it parsed: ~3 % of the server's CPU per command at 64 clients (docs/PERFORMANCE.md).
-// A lookup always reads the row from the caller's view and compares the bytes, so it answers
-// exactly what LoadProgramme / LoadExperiment would for that view, whoever cached the entry
-// and whether or not the write it was offered for was committed. An entry is replaced only by
-// a state of the same or a newer stream version, or by the writer's next offer. Holds at most
-// max_entries, all dropped when full.
+// A lookup reads the row from the caller's view and compares the bytes, so it answers exactly
+// what LoadProgramme / LoadExperiment would for that view, whoever cached the entry and whether
+// or not the write it was offered for was committed. It skips the read only for an entry the
+// writer offered and then confirmed (Confirm: its write succeeded, ending at position P) when
+// the view is at P or later: every write of the row is offered before it is committed, and an
+// offer replaces the entry, so a view that holds P and still finds the entry confirmed holds no
+// later write of the row (a later write's view would find its own offer). A rebuild's swap
+// forgets every confirmation (ForgetConfirmations). An entry is replaced only by a state of the
+// same or a newer stream version, or by the writer's next offer. Holds at most max_entries, all
+// dropped when full.
 //
 // Thread-safety: thread-safe; the states it returns are shared and immutable.
 template <typename State>
@@ -149,20 +164,36 @@ class StateRowCache {
   explicit StateRowCache(size_t max_entries) : max_entries_(max_entries) {}
   // nullptr when there is no row under `key`. DATA_LOSS when the row does not parse.
   absl::StatusOr<std::shared_ptr<const State>> LoadRow(eventstore::ReadView& view, const std::string& key);
-  // `state` is the parse of `row`, stored under `key` (or about to be).
-  void Offer(const std::string& key, std::string row, State state);
+  // `state` is the parse of `row`, stored under `key` (or about to be). Returns the offer, for
+  // Confirm.
+  const void* Offer(const std::string& key, std::string row, State state);
+  // The write of `offer` (Offer's answer) under `key` succeeded, its group ending at
+  // `last_position`: views at that position or later read its row. Nothing when the entry has
+  // been replaced since.
+  void Confirm(const std::string& key, const void* offer, uint64_t last_position);
+  // The rows may no longer be those the writer confirmed (a rebuild was swapped in).
+  void ForgetConfirmations();
   // The writer takes back the state it offered under `key` when it is the parse of `row` and
   // no reader holds it, to fold the next events into instead of parsing the row again; the
   // entry leaves the cache until the writer offers it again. nullopt otherwise.
   std::optional<State> Take(const std::string& key, std::string_view row);
-  // Parses of a row by LoadRow (misses), and states the writer took back, for tests.
+  // The writer's state of `key` without reading its row: when the entry is its own confirmed
+  // offer, the state (taken back when no reader holds it, else a copy). nullopt otherwise:
+  // read the row and Take.
+  std::optional<State> TakeConfirmed(const std::string& key);
+  // Parses of a row by LoadRow (misses), states the writer took back, and lookups answered
+  // without reading the row (LoadRow and TakeConfirmed), for tests.
   uint64_t parses() const;
   uint64_t takes() const;
+  uint64_t unread() const;
 
  private:
   struct Entry {
     std::string row;
     std::shared_ptr<State> state;  // handed out as const; only Take moves it out
+    // The last position of the group whose write stored `row` (0: not confirmed). Guarded by
+    // the cache's mu_.
+    mutable uint64_t confirmed_at = 0;
   };
   // `newest`: replaces whatever is cached (the writer's offer); else replaces only a state of
   // the same or an older stream version.
@@ -172,6 +203,7 @@ class StateRowCache {
   absl::flat_hash_map<std::string, std::shared_ptr<const Entry>> entries_ ABSL_GUARDED_BY(mu_);
   uint64_t parses_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t takes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t unread_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class ProgrammeStateCache : public StateRowCache<v1::ProgrammeState> {

@@ -302,14 +302,62 @@ TEST_F(DeciderState, TheWriterOffersEachExperimentStateItWritesSoTheNextCommandF
   EXPECT_EQ(cache.parses(), parses + 1);
 }
 
+// A command's lookup skips reading the row only for a state whose write the writer confirmed,
+// and only from a view that holds that write; a rebuild's swap ends that until the next write.
+TEST_F(DeciderState, AStateWhoseWriteTheWriterConfirmedIsFoundWithoutReadingItsRow) {
+  app::ExperimentStateCache& cache = store_.caches().experiments;
+  auto before = store_.store().OpenReadView();
+  ASSERT_TRUE(before.ok());
+  Run(tk::ActivityCmd("e1", 10, 1));
+  const uint64_t unread = cache.unread();
+  const uint64_t parses = cache.parses();
+  auto now = store_.store().OpenReadView();
+  ASSERT_TRUE(now.ok());
+  auto got = cache.Load(**now, tk::kPid, "e1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ExpectSameState(*got, app::LoadExperiment(**now, tk::kPid, "e1", Correctables::kOneOff));
+  EXPECT_EQ(cache.unread(), unread + 1) << "the view holds the confirmed write";
+
+  // A view from before that write reads its own row.
+  auto old = cache.Load(**before, tk::kPid, "e1");
+  ASSERT_TRUE(old.ok()) << old.status();
+  ExpectSameState(*old, app::LoadExperiment(**before, tk::kPid, "e1", Correctables::kOneOff));
+  EXPECT_EQ((*old)->stream_version() + 1, (*got)->stream_version());
+  EXPECT_EQ(cache.unread(), unread + 1);
+  EXPECT_EQ(cache.parses(), parses + 1);
+
+  // After a rebuild is swapped in, the row is read again (and found equal).
+  ASSERT_TRUE(store_.store().Rebuild(app::kDeciderStateProjection, nullptr).ok());
+  auto rebuilt = store_.store().OpenReadView();
+  ASSERT_TRUE(rebuilt.ok());
+  auto after = cache.Load(**rebuilt, tk::kPid, "e1");
+  ASSERT_TRUE(after.ok()) << after.status();
+  ExpectSameState(*after, app::LoadExperiment(**rebuilt, tk::kPid, "e1", Correctables::kOneOff));
+  EXPECT_EQ(cache.unread(), unread + 1) << "a swap forgets the confirmations";
+  // The next write is confirmed again.
+  Run(tk::ActivityCmd("e1", 11, 1));
+  auto latest = store_.store().OpenReadView();
+  ASSERT_TRUE(latest.ok());
+  auto newest = cache.Load(**latest, tk::kPid, "e1");
+  ASSERT_TRUE(newest.ok()) << newest.status();
+  ExpectSameState(*newest, app::LoadExperiment(**latest, tk::kPid, "e1", Correctables::kOneOff));
+  // Only this lookup: the command's own lookup and the writer's fold came before that write
+  // was confirmed, and after the swap, so both read the row.
+  EXPECT_EQ(cache.unread(), unread + 2);
+  Run(tk::ActivityCmd("e1", 12, 1));
+  EXPECT_EQ(cache.unread(), unread + 4) << "now the command's lookup and the writer's fold";
+}
+
 // A view whose only row is the given bytes.
 class OneRowView : public eventstore::ReadView {
  public:
-  explicit OneRowView(std::string row) : row_(std::move(row)) {}
-  uint64_t position() const override { return 1; }
+  explicit OneRowView(std::string row, uint64_t position = 1) : row_(std::move(row)), position_(position) {}
+  uint64_t position() const override { return position_; }
   absl::StatusOr<std::optional<std::string>> Get(std::string_view, std::string_view) override {
+    ++reads;
     return std::optional<std::string>(row_);
   }
+  int reads = 0;
   absl::Status Scan(std::string_view, std::string_view, std::string_view,
                     const std::function<bool(std::string_view, std::string_view)>&) override {
     return absl::OkStatus();
@@ -325,7 +373,70 @@ class OneRowView : public eventstore::ReadView {
 
  private:
   std::string row_;
+  uint64_t position_;
 };
+
+// Only the writer's own offer, confirmed, at a view at or after its position, is answered
+// without a read: not an offer whose write was never confirmed (a failed write), not one that
+// a newer offer replaced, not after ForgetConfirmations.
+TEST(ExperimentStateCache, OnlyAConfirmedOfferIsAnsweredWithoutReadingTheRow) {
+  const std::string key = app::ExperimentKey(tk::kPid, "e1");
+  v1::ExperimentState stored, offered;
+  stored.set_stream_version(3);
+  offered.set_stream_version(4);
+  const std::string stored_row = stored.SerializeAsString();
+  const std::string offered_row = offered.SerializeAsString();
+
+  app::ExperimentStateCache cache;
+  const void* offer = cache.Offer(key, offered_row, offered);
+  OneRowView at_7(stored_row, 7);  // the offered write failed: the view has the old row
+  auto got = cache.Load(at_7, tk::kPid, "e1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ((*got)->stream_version(), 3u);
+  EXPECT_EQ(at_7.reads, 1);
+  EXPECT_FALSE(cache.TakeConfirmed(key).has_value());
+
+  // A newer offer replaced it: confirming the first does nothing.
+  const void* second = cache.Offer(key, offered_row, offered);
+  cache.Confirm(key, offer, 7);
+  OneRowView again(offered_row, 7);
+  ASSERT_TRUE(cache.Load(again, tk::kPid, "e1").ok());
+  EXPECT_EQ(again.reads, 1);
+
+  // Confirmed at 7: a view at 6 reads, one at 7 or later does not.
+  cache.Confirm(key, second, 7);
+  OneRowView at_6(stored_row, 6);
+  got = cache.Load(at_6, tk::kPid, "e1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ((*got)->stream_version(), 3u);
+  EXPECT_EQ(at_6.reads, 1);
+  OneRowView at_8(offered_row, 8);
+  got = cache.Load(at_8, tk::kPid, "e1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ((*got)->stream_version(), 4u);
+  EXPECT_EQ(at_8.reads, 0);
+  EXPECT_EQ(cache.unread(), 1u);
+
+  // The writer gets a copy while a reader holds the state, the state itself when none does.
+  std::optional<v1::ExperimentState> copy = cache.TakeConfirmed(key);
+  ASSERT_TRUE(copy.has_value());
+  EXPECT_EQ(copy->stream_version(), 4u);
+  EXPECT_EQ(cache.takes(), 0u);
+  got = absl::StatusOr<std::shared_ptr<const v1::ExperimentState>>(nullptr);
+  std::optional<v1::ExperimentState> taken = cache.TakeConfirmed(key);
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(cache.takes(), 1u);
+  EXPECT_FALSE(cache.TakeConfirmed(key).has_value()) << "taken out of the cache";
+
+  // ForgetConfirmations: read again.
+  const void* third = cache.Offer(key, offered_row, offered);
+  cache.Confirm(key, third, 9);
+  cache.ForgetConfirmations();
+  OneRowView at_9(offered_row, 9);
+  ASSERT_TRUE(cache.Load(at_9, tk::kPid, "e1").ok());
+  EXPECT_EQ(at_9.reads, 1);
+  EXPECT_FALSE(cache.TakeConfirmed(key).has_value());
+}
 
 TEST(ExperimentStateCache, ARowThatDoesNotParseIsDataLossNamingIt) {
   app::ExperimentStateCache cache;

@@ -80,6 +80,16 @@ class Projector {
   // serialized once per group rather than once per event) puts them into `rows` here and
   // forgets them. It must hold nothing afterwards: the next group may start from other rows.
   virtual void Flush(ProjectionWriter& rows) { (void)rows; }
+  // An inline projection's writer calls this after the rows of its last Flush were written:
+  // they are in the store, and every read view at `last_position` or later reads them (until
+  // the next Flush writes again). Never after a failed write, a rebuild chunk or a follower's
+  // step. A projector that keeps what it wrote in memory may know from here on that it is
+  // current.
+  virtual void Committed(uint64_t last_position) { (void)last_position; }
+  // A rebuild's rows were swapped in for this projection's: the rows this projector wrote
+  // before are no longer the ones views read (a rebuild writes the same bytes, but what a
+  // projector learnt in Committed should not rest on that).
+  virtual void Swapped() {}
   // A new projector of the same kind and configuration that holds nothing yet. An inline
   // projection's rebuild replays the log into its new generation with one, off the writer
   // thread, while this projector goes on applying new events; appends then wait only while the
