@@ -43,7 +43,8 @@ rocksdb::BlockBasedTableOptions TableOptions(const DbOptions& o) {
 // 8 bytes, which are inserted in order; any other key (a stream's head, a decider state's row,
 // both rewritten by every command on them) has a hint of its own: a new version of a key goes
 // right before its previous one. Only a hint: any prefix gives the same skiplist, a poor one
-// only a longer search. Each hint costs its memtable a position (~230 bytes, counted) and a map
+// only a longer search (a key whose last part happens to be 8 bytes long shares a hint with
+// its siblings). Each hint costs its memtable a position (~230 bytes, counted) and a map
 // entry; the keys one memtable sees are bounded by the streams and rows written in its life.
 class InsertHintPrefix : public rocksdb::SliceTransform {
  public:

@@ -219,6 +219,9 @@ absl::StatusOr<std::unique_ptr<ShadowRebuild>> ShadowRebuild::Start(
     Shadow& sh = r->shadows_.emplace_back();
     sh.slot = slots[i];
     sh.projector = projectors[i];
+    // The live projector replaying into a new generation (at open, or a projector without
+    // NewInstance): what it knew of the live rows does not hold for the shadow's.
+    if (sh.projector == sh.slot->projector.get()) sh.projector->Swapped();
     sh.old_cf = sh.slot->CurrentFamily();
     sh.new_cf = NextFamilyName(sh.slot->name, sh.old_cf);
     RETURN_IF_ERROR(db.DropFamily(sh.new_cf));  // a leftover shadow
@@ -717,6 +720,9 @@ absl::Status ShadowRebuild::Swap(const RebuildProgress& progress) {
   RETURN_IF_ERROR(FromRocks(db_.raw()->Write(synced, &batch_), "rebuild"));
   batch_.Clear();
   swapped_ = true;
+  // Before any view can open the new generations: what the live projectors knew of the old
+  // rows does not hold for them.
+  for (Shadow& sh : shadows_) sh.slot->projector->Swapped();
   // Read views opened before this read the old generations for their whole life (their
   // snapshots are older than the rows of the new ones): swaps tells a view being opened that
   // its generations changed under it.
@@ -726,7 +732,6 @@ absl::Status ShadowRebuild::Swap(const RebuildProgress& progress) {
     sh.slot->applied = replayed_;
     sh.slot->swaps.fetch_add(1);
   }
-  for (Shadow& sh : shadows_) sh.slot->projector->Swapped();
   if (progress) progress(replayed_, replayed_);
   // The rebuild has taken effect: an old generation that cannot be dropped now is dropped at
   // the next open (DropStaleFamilies), so it does not fail the rebuild. Its handle stays open

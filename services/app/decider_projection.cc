@@ -313,6 +313,7 @@ void DeciderStateProjector::Flush(eventstore::ProjectionWriter& rows) {
 }
 
 void DeciderStateProjector::Committed(uint64_t last_position) {
+  if (caches_ == nullptr) return;
   for (const Offered& o : offered_) {
     if (o.programme) {
       caches_->programmes.Confirm(o.key, o.offer, last_position);
@@ -368,20 +369,27 @@ absl::StatusOr<std::shared_ptr<const State>> StateRowCache<State>::LoadRow(event
 }
 
 template <typename State>
-const void* StateRowCache<State>::Offer(const std::string& key, std::string row, State state) {
-  // The writer's state is the newest (even one whose write then fails: its bytes never match a
-  // view's row, it is never confirmed, and the next offer replaces it).
-  auto entry = std::make_shared<const Entry>(Entry{std::move(row), std::make_shared<State>(std::move(state))});
-  const void* offer = entry.get();
-  Keep(key, std::move(entry), /*newest=*/true);
+uint64_t StateRowCache<State>::Offer(const std::string& key, std::string row, State state) {
+  // The writer's state is the newest, even one whose write then fails: it is never confirmed,
+  // a view uses it only if its row has the same bytes (a failed write that landed after all),
+  // and the next offer replaces it. Numbered, not known by its address: an entry dropped
+  // before its write is confirmed could free an address that a reader's entry then reuses.
+  uint64_t offer;
+  {
+    absl::MutexLock l(&mu_);
+    offer = ++offers_;
+  }
+  Keep(key,
+       std::make_shared<const Entry>(Entry{std::move(row), std::make_shared<State>(std::move(state)), offer}),
+       /*newest=*/true);
   return offer;
 }
 
 template <typename State>
-void StateRowCache<State>::Confirm(const std::string& key, const void* offer, uint64_t last_position) {
+void StateRowCache<State>::Confirm(const std::string& key, uint64_t offer, uint64_t last_position) {
   absl::MutexLock l(&mu_);
   auto it = entries_.find(key);
-  if (it != entries_.end() && it->second.get() == offer) it->second->confirmed_at = last_position;
+  if (it != entries_.end() && it->second->offer == offer) it->second->confirmed_at = last_position;
 }
 
 template <typename State>
@@ -393,18 +401,21 @@ void StateRowCache<State>::ForgetConfirmations() {
 template <typename State>
 std::optional<State> StateRowCache<State>::TakeConfirmed(const std::string& key) {
   std::shared_ptr<const Entry> taken;
+  std::shared_ptr<const State> held;
   {
     absl::MutexLock l(&mu_);
     auto it = entries_.find(key);
     if (it == entries_.end() || it->second->confirmed_at == 0) return std::nullopt;
     ++unread_;
     if (it->second.use_count() != 1 || it->second->state.use_count() != 1) {
-      return std::optional<State>(*it->second->state);  // a reader holds it: a copy
+      held = it->second->state;  // a reader holds it: copied below, outside the lock
+    } else {
+      taken = std::move(it->second);
+      entries_.erase(it);
+      ++takes_;
     }
-    taken = std::move(it->second);
-    entries_.erase(it);
-    ++takes_;
   }
+  if (held != nullptr) return std::optional<State>(*held);
   // As in Take: the last reader's release happens before the state is changed here.
   std::atomic_thread_fence(std::memory_order_acquire);
   return std::optional<State>(std::move(*taken->state));

@@ -105,7 +105,7 @@ class DeciderStateProjector : public eventstore::Projector {
   struct Offered {
     bool programme;
     std::string key;
-    const void* offer;
+    uint64_t offer;
   };
   std::vector<Offered> offered_;
   static constexpr size_t kMaxStreamKeys = 65536;
@@ -164,13 +164,13 @@ class StateRowCache {
   explicit StateRowCache(size_t max_entries) : max_entries_(max_entries) {}
   // nullptr when there is no row under `key`. DATA_LOSS when the row does not parse.
   absl::StatusOr<std::shared_ptr<const State>> LoadRow(eventstore::ReadView& view, const std::string& key);
-  // `state` is the parse of `row`, stored under `key` (or about to be). Returns the offer, for
-  // Confirm.
-  const void* Offer(const std::string& key, std::string row, State state);
-  // The write of `offer` (Offer's answer) under `key` succeeded, its group ending at
-  // `last_position`: views at that position or later read its row. Nothing when the entry has
-  // been replaced since.
-  void Confirm(const std::string& key, const void* offer, uint64_t last_position);
+  // `state` is the parse of `row`, stored under `key` (or about to be). Returns the offer's
+  // number (never 0), for Confirm.
+  uint64_t Offer(const std::string& key, std::string row, State state);
+  // The write of offer number `offer` under `key` succeeded, its group ending at
+  // `last_position`: views at that position or later read its row. Nothing when the entry is
+  // no longer that offer.
+  void Confirm(const std::string& key, uint64_t offer, uint64_t last_position);
   // The rows may no longer be those the writer confirmed (a rebuild was swapped in).
   void ForgetConfirmations();
   // The writer takes back the state it offered under `key` when it is the parse of `row` and
@@ -191,6 +191,7 @@ class StateRowCache {
   struct Entry {
     std::string row;
     std::shared_ptr<State> state;  // handed out as const; only Take moves it out
+    uint64_t offer = 0;  // the writer's offer number; 0 for a reader's parse
     // The last position of the group whose write stored `row` (0: not confirmed). Guarded by
     // the cache's mu_.
     mutable uint64_t confirmed_at = 0;
@@ -204,6 +205,7 @@ class StateRowCache {
   uint64_t parses_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t takes_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t unread_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t offers_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class ProgrammeStateCache : public StateRowCache<v1::ProgrammeState> {

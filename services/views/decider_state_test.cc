@@ -388,7 +388,7 @@ TEST(ExperimentStateCache, OnlyAConfirmedOfferIsAnsweredWithoutReadingTheRow) {
   const std::string offered_row = offered.SerializeAsString();
 
   app::ExperimentStateCache cache;
-  const void* offer = cache.Offer(key, offered_row, offered);
+  const uint64_t offer = cache.Offer(key, offered_row, offered);
   OneRowView at_7(stored_row, 7);  // the offered write failed: the view has the old row
   auto got = cache.Load(at_7, tk::kPid, "e1");
   ASSERT_TRUE(got.ok()) << got.status();
@@ -397,7 +397,7 @@ TEST(ExperimentStateCache, OnlyAConfirmedOfferIsAnsweredWithoutReadingTheRow) {
   EXPECT_FALSE(cache.TakeConfirmed(key).has_value());
 
   // A newer offer replaced it: confirming the first does nothing.
-  const void* second = cache.Offer(key, offered_row, offered);
+  const uint64_t second = cache.Offer(key, offered_row, offered);
   cache.Confirm(key, offer, 7);
   OneRowView again(offered_row, 7);
   ASSERT_TRUE(cache.Load(again, tk::kPid, "e1").ok());
@@ -429,13 +429,36 @@ TEST(ExperimentStateCache, OnlyAConfirmedOfferIsAnsweredWithoutReadingTheRow) {
   EXPECT_FALSE(cache.TakeConfirmed(key).has_value()) << "taken out of the cache";
 
   // ForgetConfirmations: read again.
-  const void* third = cache.Offer(key, offered_row, offered);
+  const uint64_t third = cache.Offer(key, offered_row, offered);
   cache.Confirm(key, third, 9);
   cache.ForgetConfirmations();
   OneRowView at_9(offered_row, 9);
   ASSERT_TRUE(cache.Load(at_9, tk::kPid, "e1").ok());
   EXPECT_EQ(at_9.reads, 1);
   EXPECT_FALSE(cache.TakeConfirmed(key).has_value());
+}
+
+// An offer dropped before its write is confirmed (the cache full) is not confirmed in the
+// entry a reader puts in its place: Confirm names the offer, not whatever sits at that key.
+TEST(ProgrammeStateCache, AConfirmationFindsOnlyItsOwnOffer) {
+  const std::string key = app::ProgrammeKey(tk::kPid);
+  v1::ProgrammeState old_state, offered;
+  old_state.set_stream_version(3);
+  offered.set_stream_version(4);
+  app::ProgrammeStateCache cache;
+  const uint64_t offer = cache.Offer(key, offered.SerializeAsString(), offered);
+  OneRowView others(old_state.SerializeAsString(), 5);
+  for (size_t i = 0; i < app::ProgrammeStateCache::kMaxEntries; ++i) {
+    ASSERT_TRUE(cache.Load(others, "p" + std::to_string(i)).ok());  // fills it: all dropped
+  }
+  OneRowView before(old_state.SerializeAsString(), 5);  // a reader's view from before the write
+  ASSERT_TRUE(cache.Load(before, tk::kPid).ok());
+  cache.Confirm(key, offer, 6);  // the write succeeded; its offer is gone
+  OneRowView after(offered.SerializeAsString(), 6);
+  auto got = cache.Load(after, tk::kPid);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ((*got)->stream_version(), 4u);
+  EXPECT_EQ(after.reads, 1) << "the reader's entry was not confirmed";
 }
 
 TEST(ExperimentStateCache, ARowThatDoesNotParseIsDataLossNamingIt) {

@@ -86,9 +86,10 @@ class Projector {
   // step. A projector that keeps what it wrote in memory may know from here on that it is
   // current.
   virtual void Committed(uint64_t last_position) { (void)last_position; }
-  // A rebuild's rows were swapped in for this projection's: the rows this projector wrote
-  // before are no longer the ones views read (a rebuild writes the same bytes, but what a
-  // projector learnt in Committed should not rest on that).
+  // A rebuild's rows are about to be swapped in for this projection's, or this very projector
+  // is about to replay into a new generation: the rows it wrote before are no longer the ones
+  // it and the views read (a rebuild writes the same bytes, but what a projector learnt in
+  // Committed should not rest on that).
   virtual void Swapped() {}
   // A new projector of the same kind and configuration that holds nothing yet. An inline
   // projection's rebuild replays the log into its new generation with one, off the writer
