@@ -306,41 +306,42 @@ TEST_F(DeciderState, TheWriterOffersEachExperimentStateItWritesSoTheNextCommandF
 // and only from a view that holds that write; a rebuild's swap ends that until the next write.
 TEST_F(DeciderState, AStateWhoseWriteTheWriterConfirmedIsFoundWithoutReadingItsRow) {
   app::ExperimentStateCache& cache = store_.caches().experiments;
+  // e1's state through the cache from `view`, checked against LoadExperiment there.
+  auto load = [&](eventstore::ReadView& view) -> std::shared_ptr<const v1::ExperimentState> {
+    auto got = cache.Load(view, tk::kPid, "e1");
+    EXPECT_TRUE(got.ok()) << got.status();
+    if (!got.ok()) return nullptr;
+    ExpectSameState(*got, app::LoadExperiment(view, tk::kPid, "e1", Correctables::kOneOff));
+    return *got;
+  };
+  auto load_now = [&]() -> std::shared_ptr<const v1::ExperimentState> {
+    auto view = store_.store().OpenReadView();
+    EXPECT_TRUE(view.ok()) << view.status();
+    return view.ok() ? load(**view) : nullptr;
+  };
   auto before = store_.store().OpenReadView();
   ASSERT_TRUE(before.ok());
   Run(tk::ActivityCmd("e1", 10, 1));
   const uint64_t unread = cache.unread();
   const uint64_t parses = cache.parses();
-  auto now = store_.store().OpenReadView();
-  ASSERT_TRUE(now.ok());
-  auto got = cache.Load(**now, tk::kPid, "e1");
-  ASSERT_TRUE(got.ok()) << got.status();
-  ExpectSameState(*got, app::LoadExperiment(**now, tk::kPid, "e1", Correctables::kOneOff));
+  auto got = load_now();
+  ASSERT_NE(got, nullptr);
   EXPECT_EQ(cache.unread(), unread + 1) << "the view holds the confirmed write";
 
   // A view from before that write reads its own row.
-  auto old = cache.Load(**before, tk::kPid, "e1");
-  ASSERT_TRUE(old.ok()) << old.status();
-  ExpectSameState(*old, app::LoadExperiment(**before, tk::kPid, "e1", Correctables::kOneOff));
-  EXPECT_EQ((*old)->stream_version() + 1, (*got)->stream_version());
+  auto old = load(**before);
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ(old->stream_version() + 1, got->stream_version());
   EXPECT_EQ(cache.unread(), unread + 1);
   EXPECT_EQ(cache.parses(), parses + 1);
 
   // After a rebuild is swapped in, the row is read again (and found equal).
   ASSERT_TRUE(store_.store().Rebuild(app::kDeciderStateProjection, nullptr).ok());
-  auto rebuilt = store_.store().OpenReadView();
-  ASSERT_TRUE(rebuilt.ok());
-  auto after = cache.Load(**rebuilt, tk::kPid, "e1");
-  ASSERT_TRUE(after.ok()) << after.status();
-  ExpectSameState(*after, app::LoadExperiment(**rebuilt, tk::kPid, "e1", Correctables::kOneOff));
+  ASSERT_NE(load_now(), nullptr);
   EXPECT_EQ(cache.unread(), unread + 1) << "a swap forgets the confirmations";
   // The next write is confirmed again.
   Run(tk::ActivityCmd("e1", 11, 1));
-  auto latest = store_.store().OpenReadView();
-  ASSERT_TRUE(latest.ok());
-  auto newest = cache.Load(**latest, tk::kPid, "e1");
-  ASSERT_TRUE(newest.ok()) << newest.status();
-  ExpectSameState(*newest, app::LoadExperiment(**latest, tk::kPid, "e1", Correctables::kOneOff));
+  ASSERT_NE(load_now(), nullptr);
   // Only this lookup: the command's own lookup and the writer's fold came before that write
   // was confirmed, and after the swap, so both read the row.
   EXPECT_EQ(cache.unread(), unread + 2);
