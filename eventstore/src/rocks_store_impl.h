@@ -140,7 +140,8 @@ class RocksReadView : public ReadView {
   absl::StatusOr<uint64_t> ProjectionPosition(std::string_view projection) override {
     ASSIGN_OR_RETURN(const Generation* g, Find(projection));
     if (g->slot->is_inline) return position_;
-    auto cp = db_->Get(db_->meta(), CheckpointKey(g->cf_name), snapshot_);
+    auto cp = db_->Get(db_->meta(), CheckpointKey(g->cf != nullptr ? g->cf->GetName() : g->cf_name),
+                       snapshot_);
     if (!cp.ok()) return cp.status();
     return cp->has_value() && (*cp)->size() == 8 ? GetBigEndian64(**cp) : 0;
   }
@@ -149,9 +150,9 @@ class RocksReadView : public ReadView {
   // A projection's column family as it was when the view took its snapshot.
   struct Generation {
     const ProjectionSlot* slot;
-    std::string cf_name;
     rocksdb::ColumnFamilyHandle* cf;  // nullptr: not built; kept open by db_ after a drop
     uint64_t swaps;
+    std::string cf_name;  // only when cf is nullptr (otherwise cf->GetName())
   };
 
   // Takes the snapshot with the generation of every projection current at it, which the view
@@ -161,17 +162,17 @@ class RocksReadView : public ReadView {
   // new family alone (ShadowRebuild::Swap): families read before the snapshot whose `swaps` are
   // unchanged after it were current at it. Otherwise (a swap meanwhile, rare) it tries again.
   const rocksdb::Snapshot* SnapshotWithGenerations() {
+    // Every call opens a view: no copy of a family's name unless it is not built.
+    generations_.reserve(core_->slots.size());
     for (;;) {
       generations_.clear();
       for (const auto& slot : core_->slots) {
         Generation& g = generations_.emplace_back();
         g.slot = slot.get();
-        {
-          absl::MutexLock l(&slot->mu);
-          g.cf_name = slot->cf_name;
-          g.swaps = slot->swaps.load();
-        }
-        g.cf = db_->Family(g.cf_name);
+        absl::MutexLock l(&slot->mu);
+        g.swaps = slot->swaps.load();
+        g.cf = db_->Family(slot->cf_name);  // the slot's lock, then the Db's: never the other way
+        if (g.cf == nullptr) g.cf_name = slot->cf_name;
       }
       const rocksdb::Snapshot* snapshot = db_->raw()->GetSnapshot();
       bool unchanged = true;

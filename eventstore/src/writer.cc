@@ -348,15 +348,17 @@ void Writer::AckLoop() {
 
 void Writer::Admit(Group& g, size_t index, const AppendRequest& r) {
   auto& out = g.outcomes[index];
-  auto reused = absl::AlreadyExistsError("PT-REQUEST-REUSED: request_id " + r.request_id +
-                                         " was already used for a different command; use a new "
-                                         "request id");
+  auto reused = [&r] {
+    return absl::AlreadyExistsError("PT-REQUEST-REUSED: request_id " + r.request_id +
+                                    " was already used for a different command; use a new "
+                                    "request id");
+  };
   if (auto it = g.requests.find(r.request_id); it != g.requests.end()) {
     if (*it->second.second == r.fingerprint) {
       out.kind = Group::Outcome::Kind::kDuplicateOf;
       out.of = it->second.first;
     } else {
-      out.result = reused;
+      out.result = reused();
     }
     return;
   }
@@ -370,7 +372,7 @@ void Writer::Admit(Group& g, size_t index, const AppendRequest& r) {
     if (!s.ParseFromString(**stored)) {
       out.result = absl::DataLossError("stored result of request " + r.request_id + " is corrupt");
     } else if (s.fingerprint() != r.fingerprint) {
-      out.result = reused;
+      out.result = reused();
     } else {
       out.result = FromStored(s);
     }

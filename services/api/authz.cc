@@ -51,10 +51,11 @@ std::vector<MethodRoles> BuildMatrix() {
   return m;
 }
 
-std::string Metadata(const grpc::ServerContextBase& ctx, std::string_view key) {
+// Valid while the call is: the value in gRPC's own copy of the request's metadata.
+std::string_view Metadata(const grpc::ServerContextBase& ctx, std::string_view key) {
   const auto& md = ctx.client_metadata();
   auto it = md.find(grpc::string_ref(key.data(), key.size()));
-  return it == md.end() ? "" : std::string(it->second.data(), it->second.size());
+  return it == md.end() ? std::string_view() : std::string_view(it->second.data(), it->second.size());
 }
 
 std::string CertificateSubject(const grpc::ServerContextBase& ctx) {
@@ -98,10 +99,10 @@ const std::vector<MethodRoles>& RoleMatrix() {
 absl::StatusOr<Caller> Guard::Check(const grpc::ServerContextBase& ctx, std::string_view method,
                                     std::shared_ptr<eventstore::ReadView>* view,
                                     std::string* principal_id) const {
+  if (principal_id != nullptr) return Authorize(ctx, method, principal_id, view);
   std::string id;
   absl::StatusOr<Caller> caller = Authorize(ctx, method, &id, view);
   if (observer_) observer_(ctx, id, caller.status());
-  if (principal_id != nullptr) *principal_id = std::move(id);
   return caller;
 }
 
@@ -119,16 +120,18 @@ absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std:
                                " is missing from the role matrix");
   }
   ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
-  std::string auth = Metadata(ctx, "authorization");
-  absl::StatusOr<app::Authenticated> who = absl::UnauthenticatedError(
-      "credentials required: send \"authorization: Bearer <token>\" or a client certificate");
-  if (auth.rfind("Bearer ", 0) == 0) {
-    who = tokens_.Authenticate(*view, std::string_view(auth).substr(7), clock_());
+  std::string_view auth = Metadata(ctx, "authorization");
+  absl::StatusOr<app::Authenticated> who;
+  if (auth.substr(0, 7) == "Bearer ") {
+    who = tokens_.Authenticate(*view, auth.substr(7), clock_());
   } else if (std::string subject = CertificateSubject(ctx); !subject.empty()) {
     who = app::AuthenticateCertificate(*view, subject);
+  } else {
+    return absl::UnauthenticatedError(
+        "credentials required: send \"authorization: Bearer <token>\" or a client certificate");
   }
   if (!who.ok()) return who.status();
-  const v1::Principal& p = who->principal;
+  const v1::Principal& p = *who->principal;
   *principal_id = p.principal_id();
   const auto& roles = entry->second->roles;
   if (std::find(roles.begin(), roles.end(), p.role()) == roles.end()) {
@@ -140,12 +143,15 @@ absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std:
   }
   if (view_out != nullptr) *view_out = std::move(view);
   Caller c;
-  c.principal = p;
   c.actor.set_principal_id(p.principal_id());
   c.actor.set_display_name(p.display_name());
-  c.actor.set_role(app::RoleName(p.role()));
-  c.actor.set_application(Metadata(ctx, "proeftuin-application").substr(0, 200));
-  c.actor.set_on_behalf_of(Metadata(ctx, "proeftuin-on-behalf-of").substr(0, 200));
+  const std::string_view role = app::RoleNameView(p.role());
+  c.actor.set_role(role.data(), role.size());
+  const std::string_view application = Metadata(ctx, "proeftuin-application").substr(0, 200);
+  c.actor.set_application(application.data(), application.size());
+  const std::string_view on_behalf_of = Metadata(ctx, "proeftuin-on-behalf-of").substr(0, 200);
+  c.actor.set_on_behalf_of(on_behalf_of.data(), on_behalf_of.size());
+  c.principal = std::move(who->principal);
   return c;
 }
 

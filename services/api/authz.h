@@ -38,9 +38,9 @@ bool WritesExperimentStreams(v1::Role role);
 
 // The authenticated caller of one RPC.
 struct Caller {
-  v1::Principal principal;
+  std::shared_ptr<const v1::Principal> principal;  // never null
   v1::Actor actor;  // principal id, display name, role, application, on-behalf-of
-  v1::Confidentiality clearance() const { return principal.clearance(); }
+  v1::Confidentiality clearance() const { return principal->clearance(); }
 };
 
 class Guard {
@@ -65,9 +65,11 @@ class Guard {
     return Authorize(ctx, method, &principal_id, nullptr);
   }
 
-  // Told the outcome of every Check: the principal id ("" when the caller was not
-  // authenticated) and the status Check returns. proeftuind's per-RPC log and metrics use it.
-  // Set before serving; it must be cheap and thread-safe.
+  // Told the outcome of every Check without a `principal_id` out-parameter: the principal id
+  // ("" when the caller was not authenticated) and the status Check returns. proeftuind's
+  // per-RPC log and metrics use it; a caller that asks for the principal id reports its call
+  // itself (ProgrammeService, which no interceptor sees). Set before serving; it must be cheap
+  // and thread-safe.
   using Observer = std::function<void(const grpc::ServerContextBase& ctx,
                                       std::string_view principal_id, const absl::Status& outcome)>;
   void set_observer(Observer observer) { observer_ = std::move(observer); }

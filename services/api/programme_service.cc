@@ -32,22 +32,23 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
   const auto start = std::chrono::steady_clock::now();
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   std::string principal_id;
-  auto caller = guard_->Check(*ctx, method, nullptr, &principal_id);
+  std::shared_ptr<eventstore::ReadView> view;  // the authorisation's, which the decision reads too
+  auto caller = guard_->Check(*ctx, method, &view, &principal_id);
   if (!caller.ok()) {
     End(ctx, reactor, method, start, principal_id, caller.status());
     return reactor;
   }
   if (command.has_record_correction() && !command.record_correction().experiment_id().empty() &&
-      !WritesExperimentStreams(caller->principal.role())) {
+      !WritesExperimentStreams(caller->principal->role())) {
     End(ctx, reactor, method, start, principal_id,
         absl::PermissionDeniedError(
             std::string(method) +
             " of an experiment's event requires a role that writes experiment streams; "
-            "principal " + caller->principal.principal_id() + " has role " +
+            "principal " + caller->principal->principal_id() + " has role " +
             caller->actor.role() + ", which may correct programme events only"));
     return reactor;
   }
-  app::CallContext call{caller->actor, options, caller->clearance()};
+  app::CallContext call{std::move(caller->actor), options, caller->clearance()};
   commands_->Execute(std::move(command), std::move(call),
                      [this, ctx, reactor, result, method, start, principal_id = std::move(principal_id)](
                          absl::StatusOr<eventstore::AppendResult> r) {
@@ -59,7 +60,8 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
                          result->set_duplicate(r->duplicate);
                        }
                        End(ctx, reactor, method, start, principal_id, r.status());
-                     });
+                     },
+                     std::move(view));
   return reactor;
 }
 

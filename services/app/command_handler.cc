@@ -132,7 +132,8 @@ std::string CommandHandler::Fingerprint(const v1::Command& command, const CallCo
   return std::string(eventstore::AsStringView(d));
 }
 
-void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone done) {
+void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone done,
+                             std::shared_ptr<eventstore::ReadView> view) {
   if (call.options.request_id().empty()) {
     return done(absl::InvalidArgumentError(
         "options.request_id: required (a client-chosen id that makes retries safe)"));
@@ -142,27 +143,32 @@ void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone 
   job->command = std::move(command);
   job->call = std::move(call);
   job->done = std::move(done);
-  Attempt(std::move(job));
+  Attempt(std::move(job), std::move(view));
 }
 
-void CommandHandler::Attempt(std::shared_ptr<Job> job) {
-  auto view = store_->OpenReadView();
-  if (!view.ok()) return job->done(view.status());
-  // In the snapshot the decision reads (command_handler.h, step 1): an earlier attempt of this
-  // request (still in flight when the client retried, or recovered after a failed write) whose
-  // effect is in the view is found here, rather than decided against; one that lands later is
-  // answered by the store's writer with its stored result.
-  auto stored = store_->LookupRequest(**view, job->call.options.request_id(), job->fingerprint);
-  if (!stored.ok() || stored->has_value()) {
-    view->reset();
-    if (!stored.ok()) return job->done(stored.status());
-    return job->done(**stored);
+void CommandHandler::Attempt(std::shared_ptr<Job> job, std::shared_ptr<eventstore::ReadView> view) {
+  if (view == nullptr) {
+    auto opened = store_->OpenReadView();
+    if (!opened.ok()) return job->done(opened.status());
+    view = std::move(*opened);
   }
-  if (after_lookup_for_testing_) after_lookup_for_testing_(job->call.options.request_id());
-  auto request = Plan(*job, **view);
-  view->reset();  // the snapshot is not held while the append waits
-  if (!request.ok()) return job->done(request.status());
-  if (request->appends.empty()) return job->done(eventstore::AppendResult{});  // no-op
+  if (before_decision_for_testing_) before_decision_for_testing_(job->call.options.request_id());
+  auto request = Plan(*job, *view);
+  if (!request.ok() || request->appends.empty()) {
+    // Nothing to write: in the snapshot the decision read (command_handler.h, step 4), an
+    // earlier attempt of this request (still in flight when the client retried, or recovered
+    // after a failed write) whose effect is in the view is found here, rather than answered
+    // with the rule its own effect now breaks.
+    auto stored = store_->LookupRequest(*view, job->call.options.request_id(), job->fingerprint);
+    view.reset();
+    if (!stored.ok()) return job->done(stored.status());
+    if (stored->has_value()) return job->done(**stored);
+    if (!request.ok()) return job->done(request.status());
+    return job->done(eventstore::AppendResult{});  // no-op
+  }
+  view.reset();  // the snapshot is not held while the append waits
+  // An earlier attempt of this request that is in the store by now is answered by the writer
+  // with its stored result, before anything of this one is written (step 5).
   store_->AppendAsync(*std::move(request), [this, job](absl::StatusOr<eventstore::AppendResult> r) {
     bool conflict = !r.ok() && r.status().code() == absl::StatusCode::kAborted;
     if (conflict && job->call.options.has_expected_version()) {
@@ -172,7 +178,7 @@ void CommandHandler::Attempt(std::shared_ptr<Job> job) {
           std::string(r.status().message()) + ")"));
     }
     if (conflict && ++job->attempts < kMaxAttempts) {
-      retrier_->Post([this, job] { Attempt(job); });
+      retrier_->Post([this, job] { Attempt(job, nullptr); });
       return;
     }
     job->done(std::move(r));

@@ -1,13 +1,17 @@
 // CommandHandler: runs one domain command end to end (ENGINEERING.md §1-2):
-//   1. open a read view; a request id already stored in it answers with the original result
-//      (before deciding anything; in the same snapshot as the state, so that an earlier attempt
-//      of the same request whose effect the view holds is always found: the two are written in
-//      one batch, and a retry never meets its own effect as a broken rule);
+//   1. open a read view (on a first attempt, the caller's: the one its authorisation read);
 //   2. read the decider state at a known version (inline projection, from that view);
 //   3. check the version the caller saw (If-Match), then Decide (pure);
-//   4. append the events atomically: each stream written at its exact version, the programme
-//      stream as a check-only expectation for experiment commands;
-//   5. on a version conflict (someone else wrote in between) decide again, a bounded number of
+//   4. when the decision writes nothing (a broken rule, a stale version, a no-op), look the
+//      request id up in the same view: an earlier attempt of the same request whose effect the
+//      view holds answers with its original result (the two are written in one batch, so a
+//      retry never meets its own effect as a broken rule);
+//   5. append the events atomically: each stream written at its exact version, the programme
+//      stream as a check-only expectation for experiment commands. A request id the store
+//      already holds is answered by the writer with the stored result, and nothing is written
+//      (a retry that decided to write again, its first attempt having landed meanwhile or
+//      before);
+//   6. on a version conflict (someone else wrote in between) decide again, a bounded number of
 //      times.
 // The answer arrives through a callback, usually on the store's writer thread after the fsync:
 // keep callbacks short.
@@ -54,30 +58,32 @@ class CommandHandler {
   // an idempotent no-op). Errors: those of domain::Decide (the message starts with the rule
   // id), INVALID_ARGUMENT for bad options, ABORTED ("PT-STALE-VERSION") when the version the
   // caller saw is not the current one or conflicts persisted, and the store's errors.
-  void Execute(v1::Command command, CallContext call, CommandDone done);
+  // `view`, when given, is the first attempt's (a view this store opened just before, such as
+  // the one the caller's authorisation read); without, the handler opens one.
+  void Execute(v1::Command command, CallContext call, CommandDone done,
+               std::shared_ptr<eventstore::ReadView> view = nullptr);
 
   // The fingerprint of a command as sent by a principal (SHA-256 of the deterministic
   // serialization of the command and its options without the request id).
   static std::string Fingerprint(const v1::Command& command, const CallContext& call);
 
-  // Tests only, set or cleared while no command is in flight: called after a request id was
-  // looked up and not found, before the decision (a test makes an earlier attempt of the same
-  // request land there).
-  void SetAfterRequestLookupForTesting(std::function<void(const std::string& request_id)> hook) {
-    after_lookup_for_testing_ = std::move(hook);
+  // Tests only, set or cleared while no command is in flight: called with the view open, before
+  // the decision (a test makes an earlier attempt of the same request land there).
+  void SetBeforeDecisionForTesting(std::function<void(const std::string& request_id)> hook) {
+    before_decision_for_testing_ = std::move(hook);
   }
 
  private:
   struct Job;
   class Retrier;
-  void Attempt(std::shared_ptr<Job> job);
+  void Attempt(std::shared_ptr<Job> job, std::shared_ptr<eventstore::ReadView> view);
   absl::StatusOr<eventstore::AppendRequest> Plan(Job& job, eventstore::ReadView& view);
 
   eventstore::EventStore* store_;
   std::function<absl::Time()> clock_;
   std::shared_ptr<DeciderStateCaches> states_;
   std::unique_ptr<Retrier> retrier_;
-  std::function<void(const std::string& request_id)> after_lookup_for_testing_;
+  std::function<void(const std::string& request_id)> before_decision_for_testing_;
 };
 
 }  // namespace proeftuin::app

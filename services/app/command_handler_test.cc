@@ -46,11 +46,11 @@ absl::StatusOr<eventstore::AppendResult> Execute(
 }
 
 // A client retries a knowledge session while its first attempt is still on its way; the first
-// attempt commits just after the retry looked the request id up and found nothing. A decision
-// from state that already holds the session would answer PT-SESSION-EXISTS for the client's own
-// session (it did, when the lookup came before the read view was opened). The retry's state is
-// the snapshot it looked the request up in, without the session, so it decides to write, and the
-// store's writer answers it with the first attempt's stored result.
+// attempt commits just after the retry opened its read view. A decision from state that already
+// holds the session would answer PT-SESSION-EXISTS for the client's own session (it did, when
+// the request was looked up before the read view was opened). The retry's state is its
+// snapshot, without the session, so it decides to write, and the store's writer answers it with
+// the first attempt's stored result.
 TEST(CommandHandler, ARetryWhoseFirstAttemptLandsMeanwhileGetsTheFirstAttemptsResult) {
   views::testing::ViewsStore store;
   store.SetNow(Step("draft").at);
@@ -64,13 +64,13 @@ TEST(CommandHandler, ARetryWhoseFirstAttemptLandsMeanwhileGetsTheFirstAttemptsRe
 
   absl::StatusOr<eventstore::AppendResult> first;
   bool landed = false;
-  handler.SetAfterRequestLookupForTesting([&](const std::string& request_id) {
+  handler.SetBeforeDecisionForTesting([&](const std::string& request_id) {
     if (request_id != "session-1" || landed) return;
-    landed = true;  // the first attempt runs (and commits) between the retry's lookup and decision
+    landed = true;  // the first attempt runs (and commits) between the retry's view and decision
     first = Execute(handler, session, "session-1");
   });
   absl::StatusOr<eventstore::AppendResult> retry = Execute(handler, session, "session-1");
-  handler.SetAfterRequestLookupForTesting(nullptr);
+  handler.SetBeforeDecisionForTesting(nullptr);
 
   ASSERT_TRUE(landed);
   ASSERT_TRUE(first.ok()) << first.status();
@@ -79,7 +79,8 @@ TEST(CommandHandler, ARetryWhoseFirstAttemptLandsMeanwhileGetsTheFirstAttemptsRe
   EXPECT_EQ(retry->first_position, first->first_position);
   EXPECT_EQ(retry->last_position, first->last_position);
   EXPECT_TRUE(retry->duplicate);
-  // A later retry finds the stored result in its snapshot and writes nothing.
+  // A later retry, whose decision breaks PT-SESSION-EXISTS, finds the stored result in its
+  // snapshot and writes nothing.
   const uint64_t groups = store.store().Stats().groups_committed;
   auto later = Execute(handler, session, "session-1");
   ASSERT_TRUE(later.ok()) << later.status();
@@ -89,6 +90,46 @@ TEST(CommandHandler, ARetryWhoseFirstAttemptLandsMeanwhileGetsTheFirstAttemptsRe
   // and the session is there once
   auto again = Execute(handler, session, "session-2");
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists) << again.status();
+}
+
+// A retry whose first attempt is in the store, and which the rules would let write again (a
+// session without an id of its own), is answered by the writer with the stored result: the same
+// positions, marked duplicate, and nothing written.
+TEST(CommandHandler, ARetryThatWouldWriteAgainGetsTheStoredResultAndWritesNothing) {
+  views::testing::ViewsStore store;
+  store.SetNow(Step("draft").at);
+  ASSERT_TRUE(store.Run(Step("draft").command).ok());
+  store.SetNow(Step("session-college").at);
+  v1::Command session = Step("session-college").command;
+  session.mutable_record_knowledge_session()->clear_session_id();
+  CommandHandler& handler = store.handler();
+
+  auto first = Execute(handler, session, "session-once");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->duplicate);
+  const uint64_t groups = store.store().Stats().groups_committed;
+  const uint64_t events = store.store().Stats().events_appended;
+  auto retry = Execute(handler, session, "session-once");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->duplicate);
+  EXPECT_EQ(retry->first_position, first->first_position);
+  EXPECT_EQ(retry->last_position, first->last_position);
+  EXPECT_EQ(store.store().Stats().groups_committed, groups);
+  EXPECT_EQ(store.store().Stats().events_appended, events);
+  // The same request id for another command is refused, and writes nothing either.
+  v1::Command other = session;
+  other.mutable_record_knowledge_session()->set_attendee_count(
+      session.record_knowledge_session().attendee_count() + 1);
+  auto reused = Execute(handler, other, "session-once");
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists) << reused.status();
+  EXPECT_NE(reused.status().message().find("PT-REQUEST-REUSED"), std::string::npos)
+      << reused.status();
+  EXPECT_EQ(store.store().Stats().events_appended, events);
+  // and without the request id, the same session is a second one
+  auto second = Execute(handler, session, "session-twice");
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(second->duplicate);
+  EXPECT_GT(second->first_position, first->last_position);
 }
 
 // A caller cannot find, read or change a programme or experiment above its clearance through a

@@ -40,33 +40,48 @@ std::string Base64Url(const unsigned char* data, size_t n) {
 }
 
 
-absl::StatusOr<Authenticated> Usable(std::optional<v1::Principal> p, std::string token_id,
+absl::Status Denied() { return absl::UnauthenticatedError("unknown, expired or revoked credentials"); }
+
+absl::StatusOr<Authenticated> Usable(std::shared_ptr<const v1::Principal> p, std::string_view token_id,
                                      absl::Time now) {
-  auto denied = absl::UnauthenticatedError("unknown, expired or revoked credentials");
-  if (!p.has_value() || p->revoked()) return denied;
+  if (p == nullptr || p->revoked()) return Denied();
   if (!token_id.empty()) {
     for (const auto& t : p->tokens()) {
       if (t.token_id() != token_id) continue;
-      if (t.revoked()) return denied;
-      if (t.expires_at_us() != 0 && absl::FromUnixMicros(t.expires_at_us()) <= now) return denied;
-      return Authenticated{*std::move(p), std::move(token_id)};
+      if (t.revoked()) return Denied();
+      if (t.expires_at_us() != 0 && absl::FromUnixMicros(t.expires_at_us()) <= now) return Denied();
+      return Authenticated{std::move(p), std::string(token_id)};
     }
-    return denied;
+    return Denied();
   }
-  return Authenticated{*std::move(p), ""};
+  return Authenticated{std::move(p), ""};
 }
 
-
+std::shared_ptr<const v1::Principal> Shared(std::optional<v1::Principal> p) {
+  if (!p.has_value()) return nullptr;
+  return std::make_shared<const v1::Principal>(*std::move(p));
+}
 
 }  // namespace
 
 std::string PrincipalStream(std::string_view id) { return kPrincipalStreamPrefix + std::string(id); }
 
-std::string RoleName(v1::Role role) {
-  std::string n = v1::Role_Name(role);
-  if (n.rfind("ROLE_", 0) == 0) n = n.substr(5);
-  for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return n;
+std::string RoleName(v1::Role role) { return std::string(RoleNameView(role)); }
+
+std::string_view RoleNameView(v1::Role role) {
+  static const auto* names = [] {
+    auto* m = new absl::flat_hash_map<int, std::string>();
+    const google::protobuf::EnumDescriptor* d = v1::Role_descriptor();
+    for (int i = 0; i < d->value_count(); ++i) {
+      std::string n = d->value(i)->name();
+      if (n.rfind("ROLE_", 0) == 0) n = n.substr(5);
+      for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      m->emplace(d->value(i)->number(), std::move(n));
+    }
+    return m;
+  }();
+  auto it = names->find(static_cast<int>(role));
+  return it != names->end() ? std::string_view(it->second) : std::string_view();
 }
 
 std::string PrincipalEventType(const v1::PrincipalEvent& e) {
@@ -200,16 +215,15 @@ bool PlausibleToken(std::string_view token) { return token.size() >= 10 && token
 
 absl::StatusOr<Authenticated> AuthenticateToken(eventstore::ReadView& view, std::string_view token,
                                                 absl::Time now) {
-  auto denied = absl::UnauthenticatedError("unknown, expired or revoked credentials");
-  if (!PlausibleToken(token)) return denied;
+  if (!PlausibleToken(token)) return Denied();
   ASSIGN_OR_RETURN(std::optional<TokenHolder> holder, ReadTokenHolder(view, eventstore::Sha256Of(token)));
-  if (!holder.has_value()) return denied;
-  return Usable(std::move(holder->principal), std::move(holder->token_id), now);
+  if (!holder.has_value()) return Denied();
+  return Usable(Shared(std::move(holder->principal)), holder->token_id, now);
 }
 
 absl::StatusOr<Authenticated> TokenCache::Authenticate(eventstore::ReadView& view, std::string_view token,
                                                        absl::Time now) {
-  if (!PlausibleToken(token)) return absl::UnauthenticatedError("unknown, expired or revoked credentials");
+  if (!PlausibleToken(token)) return Denied();
   const eventstore::Digest digest = eventstore::Sha256Of(token);
   const std::string key(eventstore::AsStringView(digest));
   // Read after the caller opened `view`: every principal event at or before view.position() was
@@ -226,12 +240,13 @@ absl::StatusOr<Authenticated> TokenCache::Authenticate(eventstore::ReadView& vie
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
   ASSIGN_OR_RETURN(std::optional<TokenHolder> holder, ReadTokenHolder(view, digest));
-  if (!holder.has_value()) return absl::UnauthenticatedError("unknown, expired or revoked credentials");
-  absl::StatusOr<Authenticated> who = Usable(holder->principal, holder->token_id, now);
+  if (!holder.has_value()) return Denied();
+  std::shared_ptr<const v1::Principal> principal = Shared(std::move(holder->principal));
+  absl::StatusOr<Authenticated> who = Usable(principal, holder->token_id, now);
   // Kept only when it authenticated and no principal event newer than the view was applied
   // meanwhile (such an entry could never answer).
   if (who.ok() && changed <= view.position()) {
-    auto fresh = std::make_shared<const Entry>(Entry{view.position(), *holder->principal, holder->token_id});
+    auto fresh = std::make_shared<const Entry>(Entry{view.position(), std::move(principal), holder->token_id});
     absl::MutexLock lock(&mu_);
     if (entries_.size() >= kMaxEntries) entries_.clear();
     entries_[key] = std::move(fresh);
@@ -247,7 +262,7 @@ absl::StatusOr<Authenticated> AuthenticateCertificate(eventstore::ReadView& view
   ASSIGN_OR_RETURN(auto row, view.Get(kPrincipalsProjection, "c/" + std::string(subject)));
   if (!row.has_value()) return absl::UnauthenticatedError("no principal for this client certificate");
   ASSIGN_OR_RETURN(auto p, LoadPrincipal(view, *row));
-  return Usable(std::move(p), "", absl::Now());
+  return Usable(Shared(std::move(p)), "", absl::Now());
 }
 
 absl::StatusOr<std::optional<std::string>> CertificateHolder(eventstore::ReadView& view, std::string_view subject) {

@@ -37,6 +37,8 @@ inline constexpr char kPrincipalStreamPrefix[] = "principal-";
 std::string PrincipalStream(std::string_view principal_id);
 // "programme_manager", "college", ... (the role's enum name without ROLE_, lowercase).
 std::string RoleName(v1::Role role);
+// RoleName without building it: a name that lives as long as the process.
+std::string_view RoleNameView(v1::Role role);
 // The stored type name of a principal event, e.g. "proeftuin.v1.TokenIssued".
 std::string PrincipalEventType(const v1::PrincipalEvent& e);
 
@@ -75,7 +77,8 @@ uint64_t LastPrincipalChange();
 void EvolvePrincipal(v1::Principal& p, const v1::PrincipalEvent& e, int64_t recorded_at_us);
 
 struct Authenticated {
-  v1::Principal principal;
+  // Never null. Shared with TokenCache's entry, not copied: a principal holds all its tokens.
+  std::shared_ptr<const v1::Principal> principal;
   std::string token_id;  // empty for a certificate
 };
 
@@ -109,7 +112,7 @@ class TokenCache {
  private:
   struct Entry {
     uint64_t position;  // of the view the rows were read from
-    v1::Principal principal;
+    std::shared_ptr<const v1::Principal> principal;
     std::string token_id;
   };
   const std::shared_ptr<const PrincipalChanges> changes_;

@@ -46,7 +46,7 @@ class CertificatePrincipalsTest : public ::testing::Test {
       EXPECT_EQ(who.status().code(), absl::StatusCode::kUnauthenticated) << who.status();
       return "";
     }
-    return who->principal.principal_id();
+    return who->principal->principal_id();
   }
 
   // A PrincipalCreated appended without PrincipalAdmin's check, as a Create racing another
@@ -192,7 +192,7 @@ class TokenCacheTest : public CertificatePrincipalsTest {
 
   static std::string Describe(const absl::StatusOr<app::Authenticated>& who) {
     if (!who.ok()) return absl::StatusCodeToString(who.status().code());
-    return who->principal.principal_id() + "/" + RoleName(who->principal.role()) + "/" + who->token_id;
+    return who->principal->principal_id() + "/" + RoleName(who->principal->role()) + "/" + who->token_id;
   }
 
   TokenCache cache_{changes_};

@@ -86,26 +86,33 @@ void EndLogBatch() {
 }
 
 std::string JsonString(std::string_view s) {
-  std::string out = "\"";
+  std::string out;
+  AppendJsonString(&out, s);
+  return out;
+}
+
+void AppendJsonString(std::string* out, std::string_view s) {
+  out->reserve(out->size() + s.size() + 2);
+  *out += '"';
   for (size_t i = 0; i < s.size();) {
     char c = s[i];
     if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
+      *out += '\\';
+      *out += c;
     } else if (static_cast<unsigned char>(c) < 0x20) {
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-      out += buf;
+      *out += buf;
     } else if (size_t n = Utf8Length(s, i); n > 0) {
-      out.append(s.substr(i, n));
+      out->append(s.substr(i, n));
       i += n;
       continue;
     } else {
-      out += "\xEF\xBF\xBD";
+      *out += "\xEF\xBF\xBD";
     }
     ++i;
   }
-  return out + "\"";
+  *out += '"';
 }
 
 }  // namespace proeftuin::server

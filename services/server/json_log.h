@@ -30,5 +30,7 @@ void EndLogBatch();
 // `s` as a JSON string literal, quotes included; control characters escaped, invalid UTF-8
 // bytes replaced by U+FFFD.
 std::string JsonString(std::string_view s);
+// JsonString appended to `out`.
+void AppendJsonString(std::string* out, std::string_view s);
 
 }  // namespace proeftuin::server

@@ -57,7 +57,18 @@ MetricFamily::Series& MetricFamily::SeriesFor(const std::vector<std::string>& la
   return s;
 }
 
+MetricFamily::Series& MetricFamily::SeriesFor(std::initializer_list<std::string_view> labels) {
+  auto it = series_.find(labels);
+  if (it != series_.end()) return it->second;
+  return SeriesFor(std::vector<std::string>(labels.begin(), labels.end()));
+}
+
 void MetricFamily::Add(const std::vector<std::string>& labels, double delta) {
+  absl::MutexLock l(&mu_);
+  SeriesFor(labels).value += delta;
+}
+
+void MetricFamily::Add(std::initializer_list<std::string_view> labels, double delta) {
   absl::MutexLock l(&mu_);
   SeriesFor(labels).value += delta;
 }
@@ -69,13 +80,21 @@ void MetricFamily::Set(const std::vector<std::string>& labels, double value) {
 
 void MetricFamily::Observe(const std::vector<std::string>& labels, double value, uint64_t count,
                            std::optional<double> sum) {
+  absl::MutexLock l(&mu_);
+  Count(SeriesFor(labels), value, count, sum.value_or(value * static_cast<double>(count)));
+}
+
+void MetricFamily::Observe(std::initializer_list<std::string_view> labels, double value) {
+  absl::MutexLock l(&mu_);
+  Count(SeriesFor(labels), value, 1, value);
+}
+
+void MetricFamily::Count(Series& s, double value, uint64_t count, double sum) const {
   size_t bucket = 0;
   while (bucket < bounds_.size() && value > bounds_[bucket]) ++bucket;
-  absl::MutexLock l(&mu_);
-  Series& s = SeriesFor(labels);
   s.buckets[bucket] += count;
   s.count += count;
-  s.sum += sum.value_or(value * static_cast<double>(count));
+  s.sum += sum;
 }
 
 std::string MetricFamily::Labels(const std::vector<std::string>& values, std::string_view extra_name,

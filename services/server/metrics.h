@@ -8,7 +8,9 @@
 // Thread-safety: every method is thread-safe.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,11 +33,14 @@ class MetricFamily {
 
   // Counter or gauge: adds `delta` to the series of `labels` (created at 0).
   void Add(const std::vector<std::string>& labels, double delta = 1);
+  // The same without building the labels, for a series that usually exists (once per RPC).
+  void Add(std::initializer_list<std::string_view> labels, double delta = 1);
   // Gauge (or a counter mirrored from a monotonic source): sets the value.
   void Set(const std::vector<std::string>& labels, double value);
   // Histogram: `count` observations of `value`; their total is `sum` (default value * count).
   void Observe(const std::vector<std::string>& labels, double value, uint64_t count = 1,
                std::optional<double> sum = std::nullopt);
+  void Observe(std::initializer_list<std::string_view> labels, double value);
 
   // Appends "# HELP", "# TYPE" and every series. A family without series renders only its
   // header lines for counters and gauges without labels (value 0), so the name always exists.
@@ -50,7 +55,20 @@ class MetricFamily {
     double sum = 0;
     uint64_t count = 0;
   };
+  // Orders label tuples, and finds one given as string views without copying it.
+  struct LabelsLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                          [](const auto& x, const auto& y) {
+                                            return std::string_view(x) < std::string_view(y);
+                                          });
+    }
+  };
   Series& SeriesFor(const std::vector<std::string>& labels) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Series& SeriesFor(std::initializer_list<std::string_view> labels) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Count(Series& s, double value, uint64_t count, double sum) const;
   std::string Labels(const std::vector<std::string>& values, std::string_view extra_name = "",
                      std::string_view extra_value = "") const;
 
@@ -60,7 +78,7 @@ class MetricFamily {
   const std::vector<std::string> label_names_;
   const std::vector<double> bounds_;
   mutable absl::Mutex mu_;
-  std::map<std::vector<std::string>, Series> series_ ABSL_GUARDED_BY(mu_);
+  std::map<std::vector<std::string>, Series, LabelsLess> series_ ABSL_GUARDED_BY(mu_);
 };
 
 // A number as Prometheus writes it: integers exactly, "+Inf", "-Inf", "NaN", else the shortest

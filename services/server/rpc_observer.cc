@@ -20,11 +20,11 @@ constexpr std::string_view kHealth = "/grpc.health.v1.Health/";
 constexpr std::string_view kProgrammeService = "/proeftuin.v1.ProgrammeService/";  // told by Ended
 
 // "/pkg.Service/Method" -> {"pkg.Service", "Method"}
-std::pair<std::string, std::string> SplitMethod(std::string_view full) {
+std::pair<std::string_view, std::string_view> SplitMethod(std::string_view full) {
   if (!full.empty() && full[0] == '/') full.remove_prefix(1);
   size_t slash = full.find('/');
-  if (slash == std::string_view::npos) return {std::string(full), ""};
-  return {std::string(full.substr(0, slash)), std::string(full.substr(slash + 1))};
+  if (slash == std::string_view::npos) return {full, ""};
+  return {full.substr(0, slash), full.substr(slash + 1)};
 }
 
 bool ServerSide(grpc::StatusCode c) {
@@ -145,19 +145,36 @@ void RpcObserver::Record(const grpc::ServerContextBase* ctx, std::string_view fu
                          std::string_view principal, const grpc::Status& status, std::string_view rule) {
   auto [service, method] = SplitMethod(full_method);
   std::string_view code = CodeName(status.error_code());
-  rpcs_total_->Add({service, method, std::string(code)});
+  rpcs_total_->Add({service, method, code});
   rpc_seconds_->Observe({service, method}, seconds);
 
   bool denied = status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                 status.error_code() == grpc::StatusCode::PERMISSION_DENIED;
-  std::string fields = std::string(R"j("event":)j") + (denied ? "\"denied\"" : "\"rpc\"") +
-                       ",\"method\":" + JsonString(full_method) + ",\"code\":\"" + std::string(code) + "\"" +
-                       ",\"principal\":" + (principal.empty() ? std::string("null") : JsonString(principal)) +
-                       ",\"latency_ms\":" + absl::StrFormat("%.3f", seconds * 1000);  // to the µs
-  if (!rule.empty()) fields += ",\"rule\":" + JsonString(rule);
-  if (ServerSide(status.error_code())) fields += ",\"error\":" + JsonString(status.error_message().substr(0, 300));
+  // One line per RPC, built in one string (it was a tenth of the acknowledger's allocations).
+  std::string fields;
+  fields.reserve(160 + full_method.size() + principal.size() + rule.size());
+  fields += denied ? R"j("event":"denied","method":)j" : R"j("event":"rpc","method":)j";
+  AppendJsonString(&fields, full_method);
+  fields += R"j(,"code":")j";
+  fields += code;
+  fields += R"j(","principal":)j";
+  if (principal.empty()) {
+    fields += "null";
+  } else {
+    AppendJsonString(&fields, principal);
+  }
+  absl::StrAppendFormat(&fields, ",\"latency_ms\":%.3f", seconds * 1000);  // to the µs
+  if (!rule.empty()) {
+    fields += ",\"rule\":";
+    AppendJsonString(&fields, rule);
+  }
+  if (ServerSide(status.error_code())) {
+    fields += ",\"error\":";
+    AppendJsonString(&fields, std::string_view(status.error_message()).substr(0, 300));
+  }
   if (denied) {
-    fields += ",\"peer\":" + JsonString(ctx != nullptr ? ctx->peer() : "");
+    fields += ",\"peer\":";
+    AppendJsonString(&fields, ctx != nullptr ? ctx->peer() : "");
     spdlog::warn("{}", fields);
   } else if (ServerSide(status.error_code())) {
     spdlog::error("{}", fields);
