@@ -1,9 +1,11 @@
 #include "src/codec.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <set>
 
+#include "absl/container/inlined_vector.h"
 #include "eventstore/record.h"
 #include "eventstore/status_macros.h"
 
@@ -185,11 +187,21 @@ absl::Status ValidateAppend(const AppendRequest& r) {
     return Bad("fingerprint", "must be 1 to 64 bytes");
   }
   if (r.appends.empty()) return Bad("appends", "an append writes at least one stream");
-  std::set<std::string_view> seen;
+  // Streams written or checked so far: a command names one or two, so a search of a short list
+  // (no allocation); a long request uses a set.
+  absl::InlinedVector<std::string_view, 4> few;
+  std::set<std::string_view> many;
+  const bool long_request = r.appends.size() + r.checks.size() > 16;
+  auto first_time = [&](std::string_view stream) {
+    if (long_request) return many.insert(stream).second;
+    if (std::find(few.begin(), few.end(), stream) != few.end()) return false;
+    few.push_back(stream);
+    return true;
+  };
   size_t events = 0, bytes = 0;
   for (const auto& a : r.appends) {
     if (absl::Status s = ValidateStreamName(a.stream, "appends.stream"); !s.ok()) return s;
-    if (!seen.insert(a.stream).second)
+    if (!first_time(a.stream))
       return Bad("appends.stream", "stream " + a.stream + " appears twice");
     if (a.events.empty()) return Bad("appends.events", "stream " + a.stream + " has no events");
     for (const auto& e : a.events) {
@@ -206,7 +218,7 @@ absl::Status ValidateAppend(const AppendRequest& r) {
   }
   for (const auto& c : r.checks) {
     if (absl::Status s = ValidateStreamName(c.stream, "checks.stream"); !s.ok()) return s;
-    if (!seen.insert(c.stream).second) {
+    if (!first_time(c.stream)) {
       return Bad("checks.stream", "stream " + c.stream + " is already written or checked");
     }
   }

@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "eventstore/record.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
@@ -65,7 +66,7 @@ struct Writer::Group {
   struct Outcome {
     enum class Kind { kResolved, kWritten, kDuplicateOf };
     Kind kind = Kind::kResolved;
-    absl::StatusOr<AppendResult> result = absl::UnknownError("not processed");
+    absl::StatusOr<AppendResult> result;  // kUnknown until processed (no message: no allocation)
     size_t of = 0;
   };
   std::shared_ptr<Db> db;
@@ -73,8 +74,9 @@ struct Writer::Group {
   uint64_t next_position = 1;
   Digest head{};
   int64_t recorded_us = 0;
-  std::unordered_map<std::string, std::optional<StreamHead>> streams;
-  std::unordered_map<std::string, std::pair<size_t, const std::string*>> requests;
+  // Keyed by views of the group's own requests' strings, which outlive the group.
+  absl::flat_hash_map<std::string_view, std::optional<StreamHead>> streams;
+  absl::flat_hash_map<std::string_view, std::pair<size_t, const std::string*>> requests;
   std::vector<std::pair<ProjectionSlot*, std::unique_ptr<OverlayWriter>>> overlays;
   std::vector<std::shared_ptr<RecordedEvent>> events;
   std::vector<Outcome> outcomes;
@@ -494,7 +496,13 @@ void Writer::Commit(Group& g) {
   last_recorded_us_ = g.recorded_us;
   if (streams_.size() > 100'000) streams_.clear();
   for (auto& [stream, head] : g.streams) {
-    if (head) streams_[stream] = *head;
+    if (!head) continue;
+    // absl's own string_view (Debian builds Abseil without std::string_view): no copy to look up.
+    if (auto it = streams_.find(absl::string_view(stream.data(), stream.size())); it != streams_.end()) {
+      it->second = *head;
+    } else {
+      streams_.emplace(std::string(stream), *head);
+    }
   }
   core_->committed_position.store(last_position_);
   core_->groups.fetch_add(1, std::memory_order_relaxed);

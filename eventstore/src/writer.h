@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "src/codec.h"
 #include "src/core.h"
@@ -109,7 +110,7 @@ class Writer {
   uint64_t last_position_ = 0;
   Digest head_{};
   int64_t last_recorded_us_ = 0;
-  std::unordered_map<std::string, StreamHead> streams_;  // cache of stream heads
+  absl::flat_hash_map<std::string, StreamHead> streams_;  // cache of stream heads
   bool healthy_ = true;
   int64_t next_recovery_us_ = 0;
   uint64_t idle_singles_ = 0;  // groups of one in a row, each taken after the writer waited idle

@@ -19,14 +19,35 @@ namespace {
 
 constexpr int kMaxAttempts = 5;
 
-std::string Deterministic(const google::protobuf::Message& m) {
-  std::string out;
-  google::protobuf::io::StringOutputStream sos(&out);
-  google::protobuf::io::CodedOutputStream cos(&sos);
+// Appends the deterministic serialization of `m` to `*out`, sized once.
+void AppendDeterministic(const google::protobuf::Message& m, std::string* out) {
+  const size_t size = m.ByteSizeLong();
+  const size_t at = out->size();
+  out->resize(at + size);
+  google::protobuf::io::ArrayOutputStream array(out->data() + at, static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream cos(&array);
   cos.SetSerializationDeterministic(true);
-  m.SerializeToCodedStream(&cos);
-  cos.Trim();
-  return out;
+  m.SerializeWithCachedSizes(&cos);
+}
+
+// SHA-256 of principal id, "\n", options (without a request id), "\n", command: each
+// serialized deterministically. `options` must hold no request id.
+std::string FingerprintOf(const v1::Command& command, const v1::Actor& actor,
+                          const v1::CommandOptions& options) {
+  thread_local std::string bytes;  // reused: no allocation per command once grown
+  bytes.clear();
+  AppendDeterministic(options, &bytes);
+  const size_t options_size = bytes.size();
+  AppendDeterministic(command, &bytes);
+  const std::string_view all(bytes);
+  eventstore::Sha256 h;
+  h.Update(actor.principal_id());
+  h.Update(std::string_view("\n", 1));
+  h.Update(all.substr(0, options_size));
+  h.Update(std::string_view("\n", 1));
+  h.Update(all.substr(options_size));
+  eventstore::Digest d = h.Finish();
+  return std::string(eventstore::AsStringView(d));
 }
 
 template <typename Event>
@@ -122,14 +143,7 @@ CommandHandler::~CommandHandler() = default;
 std::string CommandHandler::Fingerprint(const v1::Command& command, const CallContext& call) {
   v1::CommandOptions options = call.options;
   options.clear_request_id();
-  eventstore::Sha256 h;
-  h.Update(call.actor.principal_id());
-  h.Update(std::string_view("\n", 1));
-  h.Update(Deterministic(options));
-  h.Update(std::string_view("\n", 1));
-  h.Update(Deterministic(command));
-  eventstore::Digest d = h.Finish();
-  return std::string(eventstore::AsStringView(d));
+  return FingerprintOf(command, call.actor, options);
 }
 
 void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone done,
@@ -139,7 +153,12 @@ void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone 
         "options.request_id: required (a client-chosen id that makes retries safe)"));
   }
   auto job = std::make_shared<Job>();
-  job->fingerprint = Fingerprint(command, call);
+  {  // Fingerprint(command, call) without copying the options: the request id steps out.
+    std::string request_id = std::move(*call.options.mutable_request_id());
+    call.options.clear_request_id();
+    job->fingerprint = FingerprintOf(command, call.actor, call.options);
+    call.options.set_request_id(std::move(request_id));
+  }
   job->command = std::move(command);
   job->call = std::move(call);
   job->done = std::move(done);
@@ -262,6 +281,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
     if (!Cleared(e.confidentiality(), clearance)) ctx.hidden_experiments.push_back(e.experiment_id());
   }
   ctx.business_date = options.occurred_on();
+  ctx.target = &target;
   ASSIGN_OR_RETURN(domain::Decision decision, domain::Decide(job.command, ctx, clock_()));
 
   eventstore::AppendRequest req;

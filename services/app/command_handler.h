@@ -10,7 +10,11 @@
 //      stream as a check-only expectation for experiment commands. A request id the store
 //      already holds is answered by the writer with the stored result, and nothing is written
 //      (a retry that decided to write again, its first attempt having landed meanwhile or
-//      before);
+//      before). While the store cannot write (UNAVAILABLE, RESOURCE_EXHAUSTED), such a retry
+//      gets that error, not its stored result: the append fails before the writer looks at
+//      request ids. The client's next retry, once the store writes again, gets the result. (A
+//      lookup after the failure could find the failed write's own batch before the store has
+//      recovered, and answer it as durable.)
 //   6. on a version conflict (someone else wrote in between) decide again, a bounded number of
 //      times.
 // The answer arrives through a callback, usually on the store's writer thread after the fsync:

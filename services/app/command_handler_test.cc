@@ -9,6 +9,9 @@
 
 #include "absl/strings/str_replace.h"
 #include "app/command_handler.h"
+#include "eventstore/sha256.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "domain/example_programme.h"
 #include "views/testing/views_testing.h"
 
@@ -130,6 +133,46 @@ TEST(CommandHandler, ARetryThatWouldWriteAgainGetsTheStoredResultAndWritesNothin
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_FALSE(second->duplicate);
   EXPECT_GT(second->first_position, first->last_position);
+}
+
+// The fingerprint a request is stored with: SHA-256 of the principal id, the options without
+// the request id and the command, each serialized deterministically, joined by newlines. Stores
+// keep it for good, so it must not change: computed here independently, and looked up with it.
+TEST(CommandHandler, TheStoredFingerprintIsTheHashOfTheDeterministicSerializations) {
+  views::testing::ViewsStore store;
+  store.SetNow(Step("draft").at);
+  const v1::Command draft = Step("draft").command;
+  CallContext call = Call("draft-fingerprint");
+  call.options.set_reason("a reason, so that the options are not empty");
+  std::promise<absl::StatusOr<eventstore::AppendResult>> answer;
+  store.handler().Execute(draft, call, [&](absl::StatusOr<eventstore::AppendResult> r) {
+    answer.set_value(std::move(r));
+  });
+  ASSERT_TRUE(answer.get_future().get().ok());
+
+  auto deterministic = [](const google::protobuf::Message& m) {
+    std::string out;
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    EXPECT_TRUE(m.SerializeToCodedStream(&coded));
+    coded.Trim();
+    return out;
+  };
+  v1::CommandOptions options = call.options;
+  options.clear_request_id();
+  eventstore::Sha256 h;
+  h.Update(call.actor.principal_id());
+  h.Update(std::string_view("\n", 1));
+  h.Update(deterministic(options));
+  h.Update(std::string_view("\n", 1));
+  h.Update(deterministic(draft));
+  const eventstore::Digest digest = h.Finish();
+  const std::string expected(eventstore::AsStringView(digest));
+  EXPECT_EQ(CommandHandler::Fingerprint(draft, call), expected);
+  auto stored = store.store().LookupRequest("draft-fingerprint", expected);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_TRUE(stored->has_value());
 }
 
 // A caller cannot find, read or change a programme or experiment above its clearance through a

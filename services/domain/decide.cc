@@ -2,6 +2,7 @@
 // emitted event. The per-command rules live in the *_decider.cc, experiment_*.cc and
 // correction.cc files.
 #include <algorithm>
+#include <optional>
 
 #include "domain/dates.h"
 #include "domain/decider.h"
@@ -118,16 +119,23 @@ void SetConfidentiality(const DecisionContext& context, Decision* decision) {
 
 absl::StatusOr<Decision> Decide(const v1::Command& command, const DecisionContext& context,
                                 absl::Time now) {
-  const std::string action = DescribeAction(command);
-  absl::StatusOr<CommandTarget> target = TargetOf(command);
-  if (!target.ok()) return WithAction(target.status(), action);
+  // Described only for an error's message (building it costs a dozen allocations).
+  auto action = [&command] { return DescribeAction(command); };
+  std::optional<CommandTarget> own_target;
+  const CommandTarget* target = context.target;
+  if (target == nullptr) {
+    absl::StatusOr<CommandTarget> worked_out = TargetOf(command);
+    if (!worked_out.ok()) return WithAction(worked_out.status(), action());
+    own_target = *std::move(worked_out);
+    target = &*own_target;
+  }
   Decision decision;
   decision.programme_stream = target->programme_stream;
   decision.experiment_stream = target->experiment_stream;
   decision.checks_programme_version = target->is_experiment_command();
   absl::Status status = internal::CheckGates(command, *target, context);
   if (status.ok()) status = Dispatch(command, Call{context, now, &decision});
-  if (!status.ok()) return WithAction(status, action);
+  if (!status.ok()) return WithAction(status, action());
   SetConfidentiality(context, &decision);
   return decision;
 }

@@ -34,6 +34,8 @@
 
 namespace proeftuin::domain {
 
+struct CommandTarget;  // domain/streams.h
+
 // Where an event sits in the log, given to Evolve beside the event. Corrections name the
 // corrected event by its global position, so Evolve remembers positions of correctable events.
 struct EventContext {
@@ -110,6 +112,9 @@ struct DecisionContext {
   // leaves unset, and the date of events whose command has no date field of its own. Unset:
   // the date of `now` (UTC). The application layer checks it is not in the future.
   v1::Date business_date;
+  // TargetOf(command), when the caller worked it out already (the command handler does, to load
+  // the states); null: Decide works it out.
+  const CommandTarget* target = nullptr;
 };
 
 // Decides a command against the context at `now` (used only for default and "not in the

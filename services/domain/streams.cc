@@ -97,12 +97,19 @@ std::vector<std::string> Words(std::string_view camel) {
 }  // namespace
 
 std::string ProgrammeStream(std::string_view programme_id) {
-  return absl::StrCat(kProgrammeStreamPrefix, std::string(programme_id));
+  const std::string_view prefix = kProgrammeStreamPrefix;
+  std::string stream;
+  stream.reserve(prefix.size() + programme_id.size());
+  stream.append(prefix).append(programme_id);
+  return stream;
 }
 
 std::string ExperimentStream(std::string_view programme_id, std::string_view experiment_id) {
-  return absl::StrCat(kExperimentStreamPrefix, std::string(programme_id), ".",
-                      std::string(experiment_id));
+  const std::string_view prefix = kExperimentStreamPrefix;
+  std::string stream;
+  stream.reserve(prefix.size() + programme_id.size() + 1 + experiment_id.size());
+  stream.append(prefix).append(programme_id).append(".").append(experiment_id);
+  return stream;
 }
 
 std::optional<StreamIds> ParseStream(std::string_view stream) {
