@@ -348,7 +348,7 @@ void Writer::AckLoop() {
   }
 }
 
-void Writer::Admit(Group& g, size_t index, const AppendRequest& r) {
+void Writer::Admit(Group& g, size_t index, AppendRequest& r) {
   auto& out = g.outcomes[index];
   auto reused = [&r] {
     return absl::AlreadyExistsError("PT-REQUEST-REUSED: request_id " + r.request_id +
@@ -426,25 +426,32 @@ absl::StatusOr<std::optional<StreamHead>> Writer::Lookup(Group& g, const std::st
   return head;
 }
 
-void Writer::Build(Group& g, const AppendRequest& r, AppendResult* result) {
+// Moves out of `r` what the written events take (their types, payloads, actor, reason and ids):
+// the request is not read again once built, except for its request id, fingerprint and stream
+// names, which the group's maps point at and which are only copied.
+void Writer::Build(Group& g, AppendRequest& r, AppendResult* result) {
   result->first_position = g.next_position;
   result->committed_at_us = g.recorded_us;
   v1::StoredAppendResult stored;
   stored.set_fingerprint(r.fingerprint);
   stored.set_first_position(g.next_position);
   stored.set_committed_at_us(g.recorded_us);
-  for (const StreamAppend& a : r.appends) {
+  for (size_t ai = 0; ai < r.appends.size(); ++ai) {
+    StreamAppend& a = r.appends[ai];
     std::optional<StreamHead>& head = g.streams[a.stream];  // filled by CheckExpectations
     uint64_t version = head ? head->version + 1 : 0;
-    for (const NewEvent& e : a.events) {
+    for (size_t ei = 0; ei < a.events.size(); ++ei) {
+      NewEvent& e = a.events[ei];
+      // The request's own fields go to every event: moved into the last one only.
+      const bool last = ai + 1 == r.appends.size() && ei + 1 == a.events.size();
       uint64_t pos = g.next_position++;
       auto ev = std::make_shared<RecordedEvent>();
       v1::EventHeader& h = ev->header;
       h.set_position(pos);
       h.set_stream(a.stream);
       h.set_stream_version(version);
-      h.set_event_id(e.event_id.empty() ? uuids_.Next() : e.event_id);
-      h.set_type(e.type);
+      h.set_event_id(e.event_id.empty() ? uuids_.Next() : std::move(e.event_id));
+      h.set_type(std::move(e.type));
       h.set_schema_version(e.schema_version);
       h.set_recorded_at_us(g.recorded_us);
       if (e.occurred_on) {
@@ -452,11 +459,18 @@ void Writer::Build(Group& g, const AppendRequest& r, AppendResult* result) {
       } else if (r.occurred_on) {
         *h.mutable_occurred_on() = *r.occurred_on;
       }
-      *h.mutable_actor() = r.actor;
-      h.set_reason(e.reason.empty() ? r.reason : e.reason);
+      if (last) {
+        *h.mutable_actor() = std::move(r.actor);
+        h.set_reason(e.reason.empty() ? std::move(r.reason) : std::move(e.reason));
+        h.set_correlation_id(std::move(r.correlation_id));
+        h.set_causation_id(std::move(r.causation_id));
+      } else {
+        *h.mutable_actor() = r.actor;
+        h.set_reason(e.reason.empty() ? r.reason : std::move(e.reason));
+        h.set_correlation_id(r.correlation_id);
+        h.set_causation_id(r.causation_id);
+      }
       h.set_request_id(r.request_id);
-      h.set_correlation_id(r.correlation_id);
-      h.set_causation_id(r.causation_id);
       h.set_confidentiality(e.confidentiality);
       h.set_previous_hash(std::string(AsStringView(g.head)));
       h.set_has_personal(!e.personal.empty());
@@ -469,11 +483,11 @@ void Writer::Build(Group& g, const AppendRequest& r, AppendResult* result) {
                   EncodeRecord(header_bytes, e.payload, ev->personal_digest, ev->hash));
       if (!e.personal.empty()) g.batch.Put(g.db->personal(), key, e.personal);
       g.batch.Put(g.db->streams(), StreamVersionKey(a.stream, version), key);
-      ev->payload = e.payload;
+      ev->payload = std::move(e.payload);
       // Projectors never see personal data: rebuilt rows must equal live ones, and personal
       // data may be erased later.
       for (auto& [slot, rows] : g.overlays) slot->projector->Apply(*ev, *rows);
-      if (!e.personal.empty()) ev->personal = e.personal;
+      if (!e.personal.empty()) ev->personal = std::move(e.personal);
       g.events.push_back(std::move(ev));
       ++version;
     }
@@ -482,8 +496,8 @@ void Writer::Build(Group& g, const AppendRequest& r, AppendResult* result) {
     v1::StreamVersion sv;
     sv.set_stream(a.stream);
     sv.set_version(version - 1);
-    result->stream_versions.push_back(sv);
     *stored.add_stream_versions() = sv;
+    result->stream_versions.push_back(std::move(sv));
   }
   result->last_position = g.next_position - 1;
   stored.set_last_position(result->last_position);

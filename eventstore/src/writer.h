@@ -62,9 +62,9 @@ class Writer {
 
   void Loop();
   void ProcessGroup(std::vector<Pending>& pending);
-  void Admit(Group& g, size_t index, const AppendRequest& r);
+  void Admit(Group& g, size_t index, AppendRequest& r);  // builds from r, moving out of it
   absl::Status CheckExpectations(Group& g, const AppendRequest& r);
-  void Build(Group& g, const AppendRequest& r, AppendResult* result);
+  void Build(Group& g, AppendRequest& r, AppendResult* result);
   absl::StatusOr<std::optional<StreamHead>> Lookup(Group& g, const std::string& stream);
   void Commit(Group& g);
   absl::Status LoadState(Db& db);

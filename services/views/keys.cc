@@ -48,11 +48,18 @@ std::string InvertedPosition(uint64_t position) { return BigEndian64(~position);
 
 uint64_t PositionOfInverted(std::string_view key) { return ~TrailingBigEndian64(key); }
 
-std::string AuditStreamPrefix(std::string_view stream) { return Join("s/", stream); }
+std::string AuditStreamPrefix(std::string_view stream) { return Join(kAuditStreamTag, stream); }
 std::string AuditProgrammePrefix(std::string_view programme_id) {
-  return Join("g/", programme_id);
+  return Join(kAuditProgrammeTag, programme_id);
 }
-std::string AuditActorPrefix(std::string_view actor) { return Join("u/", actor); }
-std::string AuditTypePrefix(std::string_view type) { return Join("t/", type); }
+std::string AuditActorPrefix(std::string_view actor) { return Join(kAuditActorTag, actor); }
+std::string AuditTypePrefix(std::string_view type) { return Join(kAuditTypeTag, type); }
+
+void SetAuditKey(std::string* key, std::string_view tag, std::string_view id, std::string_view inverted) {
+  key->assign(tag);  // Join(tag, id) + inverted
+  key->append(id);
+  key->push_back('/');
+  key->append(inverted);
+}
 
 }  // namespace proeftuin::views::internal

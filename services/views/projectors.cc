@@ -1,6 +1,8 @@
 // The views' projectors: "view_programmes" (inline: the chain of programmes) and "audit_index"
 // (async), docs/VIEWS.md. The streams' history is not a projection: the views read it from the
 // log (history.cc).
+#include <algorithm>
+
 #include "domain/streams.h"
 #include "views/internal/keys.h"
 #include "views/internal/projectors.h"
@@ -62,12 +64,19 @@ void AuditIndexProjector::Apply(const eventstore::RecordedEvent& e,
   const std::string inv = InvertedPosition(h.position());
   const std::string level(1, static_cast<char>(h.confidentiality()));
   rows.Put(kAuditAllPrefix + inv, row.SerializeAsString());
-  rows.Put(AuditStreamPrefix(h.stream()) + inv, level);
+  // One key buffer for the four secondary rows (the overlay copies each key it keeps).
+  std::string key;
+  key.reserve(16 + std::max({h.stream().size(), h.actor().principal_id().size(), h.type().size()}));
+  SetAuditKey(&key, kAuditStreamTag, h.stream(), inv);
+  rows.Put(key, level);
   if (std::optional<domain::StreamIds> ids = domain::ParseStream(h.stream())) {
-    rows.Put(AuditProgrammePrefix(ids->programme_id) + inv, level);
+    SetAuditKey(&key, kAuditProgrammeTag, ids->programme_id, inv);
+    rows.Put(key, level);
   }
-  rows.Put(AuditActorPrefix(h.actor().principal_id()) + inv, level);
-  rows.Put(AuditTypePrefix(h.type()) + inv, level);
+  SetAuditKey(&key, kAuditActorTag, h.actor().principal_id(), inv);
+  rows.Put(key, level);
+  SetAuditKey(&key, kAuditTypeTag, h.type(), inv);
+  rows.Put(key, level);
 }
 
 }  // namespace internal

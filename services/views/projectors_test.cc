@@ -1,9 +1,12 @@
 // A stream's history as the views build it from the log (corrections rewrite the entry they
-// name, designs are reduced, clearance filters), and the chain rows of "view_programmes".
+// name, designs are reduced, clearance filters), the chain rows of "view_programmes", and the
+// audit index's keys.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include "domain/testing/builders.h"
 #include "views/internal/assemble.h"
@@ -168,6 +171,25 @@ TEST_F(ChainRows, OnlyProgrammeDesignsWriteRows) {
   drafted.mutable_programme_drafted()->mutable_design()->set_predecessor_programme_id("oud");
   Apply(Recorded(3, "principal-griffie", drafted, "proeftuin.v1.ProgrammeDrafted"));
   EXPECT_TRUE(rows_.rows.empty());
+}
+
+// The audit index's secondary keys are built in one buffer; the queries seek with the prefix
+// functions. The same bytes both ways, for every index and any id.
+TEST(AuditKeys, ASecondaryKeyIsItsQuerysPrefixFollowedByTheInvertedPosition) {
+  const std::string inv = internal::InvertedPosition(4242);
+  std::string key = "left over from an earlier, longer key: the buffer is reused";
+  const std::vector<std::string> ids = {"", "p1", "programme-0190.experiment-0191.with/slash"};
+  for (const std::string& id : ids) {
+    internal::SetAuditKey(&key, internal::kAuditStreamTag, id, inv);
+    EXPECT_EQ(key, internal::AuditStreamPrefix(id) + inv);
+    internal::SetAuditKey(&key, internal::kAuditProgrammeTag, id, inv);
+    EXPECT_EQ(key, internal::AuditProgrammePrefix(id) + inv);
+    internal::SetAuditKey(&key, internal::kAuditActorTag, id, inv);
+    EXPECT_EQ(key, internal::AuditActorPrefix(id) + inv);
+    internal::SetAuditKey(&key, internal::kAuditTypeTag, id, inv);
+    EXPECT_EQ(key, internal::AuditTypePrefix(id) + inv);
+    EXPECT_EQ(internal::PositionOfInverted(key), 4242u);
+  }
 }
 
 }  // namespace

@@ -29,9 +29,16 @@ std::string PredecessorKey(std::string_view programme_id);
 std::string InvertedPosition(uint64_t position);
 uint64_t PositionOfInverted(std::string_view key);
 inline constexpr char kAuditAllPrefix[] = "a/";
+inline constexpr char kAuditStreamTag[] = "s/";
+inline constexpr char kAuditProgrammeTag[] = "g/";
+inline constexpr char kAuditActorTag[] = "u/";
+inline constexpr char kAuditTypeTag[] = "t/";
 std::string AuditStreamPrefix(std::string_view stream);
 std::string AuditProgrammePrefix(std::string_view programme_id);
 std::string AuditActorPrefix(std::string_view actor);
 std::string AuditTypePrefix(std::string_view type);
+// Sets `*key` to a secondary index's key: the tag's prefix for `id` (as the functions above make
+// it) followed by `inverted` (InvertedPosition), reusing the string's memory.
+void SetAuditKey(std::string* key, std::string_view tag, std::string_view id, std::string_view inverted);
 
 }  // namespace proeftuin::views::internal
