@@ -293,15 +293,16 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   req.reason = options.reason();
   req.correlation_id = options.correlation_id();
   if (options.occurred_on().year() != 0) req.occurred_on = options.occurred_on();
+  // The decision is not read again: its stream names move into the request.
   if (!decision.programme_events.empty()) {
-    eventstore::StreamAppend a{decision.programme_stream, VersionOf(programme), {}};
+    eventstore::StreamAppend a{std::move(decision.programme_stream), VersionOf(programme), {}};
     for (const auto& e : decision.programme_events) a.events.push_back(ToNewEvent(e));
     req.appends.push_back(std::move(a));
   } else if (decision.checks_programme_version) {
-    req.checks.push_back({decision.programme_stream, VersionOf(programme)});
+    req.checks.push_back({std::move(decision.programme_stream), VersionOf(programme)});
   }
   if (!decision.experiment_events.empty()) {
-    eventstore::StreamAppend a{decision.experiment_stream, VersionOf(experiment), {}};
+    eventstore::StreamAppend a{std::move(decision.experiment_stream), VersionOf(experiment), {}};
     for (const auto& e : decision.experiment_events) a.events.push_back(ToNewEvent(e));
     req.appends.push_back(std::move(a));
   }
