@@ -35,26 +35,30 @@ absl::Status CheckText(std::string_view value, std::string_view field) {
 }  // namespace
 
 std::string StreamVersionKey(std::string_view stream, uint64_t version) {
-  std::string k = StreamVersionPrefix(stream);
+  std::string k;
+  k.reserve(3 + stream.size() + 8);  // one allocation, not one per append
+  k.append("v/").append(stream).push_back('/');
   PutBigEndian64(&k, version);
   return k;
 }
 
 std::string StreamVersionPrefix(std::string_view stream) {
-  std::string k = "v/";
-  k.append(stream);
-  k.push_back('/');
+  std::string k;
+  k.reserve(3 + stream.size());
+  k.append("v/").append(stream).push_back('/');
   return k;
 }
 
 std::string StreamHeadKey(std::string_view stream) {
-  std::string k = "h/";
-  k.append(stream);
+  std::string k;
+  k.reserve(2 + stream.size());
+  k.append("h/").append(stream);
   return k;
 }
 
 std::string EncodeStreamHead(const StreamHead& h) {
   std::string v;
+  v.reserve(16);
   PutBigEndian64(&v, h.version);
   PutBigEndian64(&v, h.last_position);
   return v;

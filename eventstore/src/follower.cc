@@ -138,12 +138,12 @@ absl::Status AsyncFollower::Step(uint64_t committed) {
     }
   }
   rocksdb::WriteBatch batch;
-  OverlayWriter rows(db->get(), cf, &batch);
-  for (const auto& e : live) slot_->projector->Apply(*e, rows);
-  for (const auto& e : events) slot_->projector->Apply(e, rows);
-  slot_->projector->Flush(rows);
-  if (!rows.status().ok()) return rows.status();
-  rows.Flush();
+  std::unique_ptr<OverlayWriter> rows = OverlayWriter::For(*slot_->projector, db->get(), cf, &batch);
+  for (const auto& e : live) slot_->projector->Apply(*e, *rows);
+  for (const auto& e : events) slot_->projector->Apply(e, *rows);
+  slot_->projector->Flush(*rows);
+  if (!rows->status().ok()) return rows->status();
+  rows->Flush();
   (from_feed ? core_->async_steps_from_feed : core_->async_steps_from_log).fetch_add(1, std::memory_order_relaxed);
   uint64_t now_applied = next - 1;
   std::string cp;

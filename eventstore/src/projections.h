@@ -46,6 +46,8 @@ class RecentRecords {
 // A projector's rows within one batch: writes are held in an overlay that reads see first, and
 // Flush() adds each row's last value to the batch once (a row a group or a rebuild chunk writes
 // many times, such as a programme's state, costs the memtable one insert, not one per event).
+// For a projector that does not read its own rows (Projector::ReadsOwnRows), the rows are kept
+// as written in one buffer instead, and Flush() adds every one of them.
 class OverlayWriter : public ProjectionWriter {
  public:
   // `pending`: the events of the commit group being built, applied before this one (the
@@ -56,6 +58,12 @@ class OverlayWriter : public ProjectionWriter {
                 const std::vector<std::shared_ptr<RecordedEvent>>* pending = nullptr,
                 const RecentRecords* recent = nullptr)
       : db_(db), cf_(cf), batch_(batch), pending_(pending), recent_(recent) {}
+  // The writer for `projector`'s rows: an overlay, or the rows as written when it does not
+  // read them back.
+  static std::unique_ptr<OverlayWriter> For(
+      const Projector& projector, Db* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch* batch,
+      const std::vector<std::shared_ptr<RecordedEvent>>* pending = nullptr,
+      const RecentRecords* recent = nullptr);
   std::optional<std::string> Get(std::string_view key) override;
   void Put(std::string_view key, std::string_view value) override;
   void Delete(std::string_view key) override;
@@ -71,8 +79,20 @@ class OverlayWriter : public ProjectionWriter {
   rocksdb::WriteBatch* batch_;
   const std::vector<std::shared_ptr<RecordedEvent>>* pending_;
   const RecentRecords* recent_;
+  // A row as written: key and value in `written_bytes_`.
+  struct Written {
+    uint32_t key_at, key_size, value_at, value_size;
+    bool deleted;
+  };
+  std::string_view KeyOf(const Written& w) const {
+    return std::string_view(written_bytes_).substr(w.key_at, w.key_size);
+  }
+
   using Overlay = std::unordered_map<std::string, std::optional<std::string>>;
   Overlay overlay_;
+  bool as_written_ = false;  // the rows go to written_, not overlay_
+  std::vector<Written> written_;
+  std::string written_bytes_;
   absl::Status status_;
 };
 

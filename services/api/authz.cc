@@ -147,10 +147,11 @@ absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std:
   c.actor.set_display_name(p.display_name());
   const std::string_view role = app::RoleNameView(p.role());
   c.actor.set_role(role.data(), role.size());
+  // Set only when sent: setting even "" allocates the field's string (the bytes are the same).
   const std::string_view application = Metadata(ctx, "proeftuin-application").substr(0, 200);
-  c.actor.set_application(application.data(), application.size());
+  if (!application.empty()) c.actor.set_application(application.data(), application.size());
   const std::string_view on_behalf_of = Metadata(ctx, "proeftuin-on-behalf-of").substr(0, 200);
-  c.actor.set_on_behalf_of(on_behalf_of.data(), on_behalf_of.size());
+  if (!on_behalf_of.empty()) c.actor.set_on_behalf_of(on_behalf_of.data(), on_behalf_of.size());
   c.principal = std::move(who->principal);
   return c;
 }

@@ -97,7 +97,7 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
   // Authenticates, checks the role, runs the command, finishes the call with its result.
   // `method` must outlive the call (the RPCs pass a static string).
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, std::string_view method,
-                                const v1::CommandOptions& options, v1::Command command,
+                                v1::CommandOptions options, v1::Command command,
                                 v1::CommandResult* result);
   // Authenticates, checks the role, runs a query on this thread (from the view the
   // authentication read when the request asks for no later position), finishes the call.

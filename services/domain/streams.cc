@@ -112,13 +112,13 @@ std::string ExperimentStream(std::string_view programme_id, std::string_view exp
   return stream;
 }
 
-std::optional<StreamIds> ParseStream(std::string_view stream) {
+std::optional<StreamIdViews> ParseStreamView(std::string_view stream) {
   const std::string_view programme_prefix = kProgrammeStreamPrefix;
   const std::string_view experiment_prefix = kExperimentStreamPrefix;
   if (stream.substr(0, programme_prefix.size()) == programme_prefix) {
     std::string_view id = stream.substr(programme_prefix.size());
     if (!IsSlug(id)) return std::nullopt;
-    return StreamIds{std::string(id), ""};
+    return StreamIdViews{id, {}};
   }
   if (stream.substr(0, experiment_prefix.size()) != experiment_prefix) return std::nullopt;
   const std::string_view ids = stream.substr(experiment_prefix.size());
@@ -127,7 +127,13 @@ std::optional<StreamIds> ParseStream(std::string_view stream) {
   const std::string_view programme_id = ids.substr(0, dot);
   const std::string_view experiment_id = ids.substr(dot + 1);
   if (!IsSlug(programme_id) || !IsSlug(experiment_id)) return std::nullopt;
-  return StreamIds{std::string(programme_id), std::string(experiment_id)};
+  return StreamIdViews{programme_id, experiment_id};
+}
+
+std::optional<StreamIds> ParseStream(std::string_view stream) {
+  const std::optional<StreamIdViews> ids = ParseStreamView(stream);
+  if (!ids.has_value()) return std::nullopt;
+  return StreamIds{std::string(ids->programme_id), std::string(ids->experiment_id)};
 }
 
 absl::StatusOr<CommandTarget> TargetOf(const v1::Command& command) {
@@ -180,15 +186,30 @@ absl::Status DecodeExperimentEventInto(std::string_view type, std::string_view p
   return DecodeInto(type, payload, event);
 }
 
-v1::Command CommandOf(const Message& action) {
-  v1::Command command;
+namespace {
+// The field of Command's oneof that holds an action of `type`, or nullptr.
+const FieldDescriptor* CommandFieldOf(const google::protobuf::Descriptor* type) {
   const google::protobuf::OneofDescriptor* oneof = v1::Command::descriptor()->oneof_decl(0);
   for (int i = 0; i < oneof->field_count(); ++i) {
-    const FieldDescriptor* field = oneof->field(i);
-    if (field->message_type() == action.GetDescriptor()) {
-      command.GetReflection()->MutableMessage(&command, field)->CopyFrom(action);
-      break;
-    }
+    if (oneof->field(i)->message_type() == type) return oneof->field(i);
+  }
+  return nullptr;
+}
+}  // namespace
+
+v1::Command CommandOf(const Message& action) {
+  v1::Command command;
+  if (const FieldDescriptor* field = CommandFieldOf(action.GetDescriptor())) {
+    command.GetReflection()->MutableMessage(&command, field)->CopyFrom(action);
+  }
+  return command;
+}
+
+v1::Command CommandOf(std::unique_ptr<Message> action) {
+  v1::Command command;
+  if (action == nullptr) return command;
+  if (const FieldDescriptor* field = CommandFieldOf(action->GetDescriptor())) {
+    command.GetReflection()->SetAllocatedMessage(&command, action.release(), field);
   }
   return command;
 }

@@ -8,6 +8,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,12 @@ struct StreamIds {
 };
 // Parses a stream name made by the functions above; nullopt for anything else.
 std::optional<StreamIds> ParseStream(std::string_view stream);
+// The same as views into `stream` (no copies).
+struct StreamIdViews {
+  std::string_view programme_id;
+  std::string_view experiment_id;  // empty for a programme stream
+};
+std::optional<StreamIdViews> ParseStreamView(std::string_view stream);
 
 // The streams a command touches, known before Decide runs.
 struct CommandTarget {
@@ -82,6 +89,9 @@ std::string_view EventTypeName(const v1::ExperimentEvent& event);
 // Wraps one action message (e.g. a v1::AdoptProgramme) in a v1::Command; the Command is left
 // empty when the message is not one of its actions.
 v1::Command CommandOf(const google::protobuf::Message& action);
+// The same without copying: the Command takes ownership of `action` (heap-allocated, not on an
+// arena), or deletes it when it is not one of its actions.
+v1::Command CommandOf(std::unique_ptr<google::protobuf::Message> action);
 
 // A human phrase for a command and its object, e.g. "adopt programme lv-2024-2027",
 // "record expenditure for experiment lv-2024-2027.parkeren-rond-de-mall".

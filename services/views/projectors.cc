@@ -55,21 +55,19 @@ std::string AuditIndexProjector::Name() const { return kAuditIndexProjection; }
 void AuditIndexProjector::Apply(const eventstore::RecordedEvent& e,
                                 eventstore::ProjectionWriter& rows) {
   const v1::EventHeader& h = e.header;
-  v1::AuditIndexRow row;
-  row.set_stream(h.stream());
-  row.set_event_type(h.type());
-  row.set_actor(h.actor().principal_id());
-  row.set_recorded_at_us(h.recorded_at_us());
-  row.set_confidentiality(h.confidentiality());
+  row_.set_stream(h.stream());
+  row_.set_event_type(h.type());
+  row_.set_actor(h.actor().principal_id());
+  row_.set_recorded_at_us(h.recorded_at_us());
+  row_.set_confidentiality(h.confidentiality());
+  row_.SerializeToString(&row_bytes_);
   const std::string inv = InvertedPosition(h.position());
   const std::string level(1, static_cast<char>(h.confidentiality()));
-  rows.Put(kAuditAllPrefix + inv, row.SerializeAsString());
-  // One key buffer for the four secondary rows (the overlay copies each key it keeps).
-  std::string key;
-  key.reserve(16 + std::max({h.stream().size(), h.actor().principal_id().size(), h.type().size()}));
+  rows.Put(kAuditAllPrefix + inv, row_bytes_);
+  std::string& key = key_;  // one buffer for the four secondary rows' keys (the writer copies each)
   SetAuditKey(&key, kAuditStreamTag, h.stream(), inv);
   rows.Put(key, level);
-  if (std::optional<domain::StreamIds> ids = domain::ParseStream(h.stream())) {
+  if (std::optional<domain::StreamIdViews> ids = domain::ParseStreamView(h.stream())) {
     SetAuditKey(&key, kAuditProgrammeTag, ids->programme_id, inv);
     rows.Put(key, level);
   }

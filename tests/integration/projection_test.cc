@@ -89,6 +89,31 @@ class HoldingProjector : public Projector {
   std::shared_ptr<std::atomic<int>> seen_first_;
 };
 
+// Writes rows without reading them back (ReadsOwnRows false), as an index does, so its rows
+// skip the overlay: a row per event, one row per stream written at every event (the last write
+// must win) and one written and deleted again (it must not stay). It checks that Get still sees
+// the last write in the batch.
+class WrittenRowsProjector : public Projector {
+ public:
+  explicit WrittenRowsProjector(std::string name) : name_(std::move(name)) {}
+  std::string Name() const override { return name_; }
+  uint32_t Version() const override { return 1; }
+  bool ReadsOwnRows() const override { return false; }
+  void Apply(const RecordedEvent& e, ProjectionWriter& rows) override {
+    rows.Put("e/" + std::to_string(e.header.position()), e.payload);
+    rows.Put("latest/" + e.header.stream(), e.payload);
+    rows.Put("tmp/" + e.header.stream(), "x");
+    rows.Delete("tmp/" + e.header.stream());
+    if (rows.Get("latest/" + e.header.stream()) != e.payload || rows.Get("tmp/" + e.header.stream())) {
+      ++wrong_reads;
+    }
+  }
+  std::atomic<int> wrong_reads{0};
+
+ private:
+  std::string name_;
+};
+
 std::map<std::string, std::string> Rows(EventStore& store, const std::string& projection) {
   auto view = store.OpenReadView();
   EXPECT_TRUE(view.ok()) << view.status();
@@ -798,6 +823,35 @@ TEST(Projections, AsyncProjectionFollowsTheLogAndCanBeWaitedFor) {
   ASSERT_TRUE(store->WaitForProjection("audit", 51, absl::Now() + absl::Seconds(10)).ok());
   EXPECT_EQ(again->applied.load(), 1);
   EXPECT_EQ(*(*store->OpenReadView())->Get("audit", "count/s").value(), "51");
+}
+
+TEST(Projections, RowsOfAProjectorThatDoesNotReadThemGoStraightToTheBatchLastWriteWinning) {
+  TempDir dir;
+  RocksStoreOptions o;
+  auto inline_rows = std::make_shared<WrittenRowsProjector>("written_inline");
+  auto async_rows = std::make_shared<WrittenRowsProjector>("written_async");
+  o.inline_projectors = {inline_rows};
+  o.async_projectors = {async_rows};
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_NO_FATAL_FAILURE(AppendInBatches(*store, 700));  // 100 events of one stream per group
+  ASSERT_TRUE(store->WaitForProjection("written_async", 700, absl::Now() + absl::Seconds(10)).ok());
+  for (const std::string name : {"written_inline", "written_async"}) {
+    SCOPED_TRACE(name);
+    auto rows = Rows(*store, name);
+    EXPECT_EQ(rows.size(), 700u + 7u);  // a row per event and the latest of each stream
+    EXPECT_EQ(rows["e/1"], "p0");
+    EXPECT_EQ(rows["e/700"], "p699");
+    // Each stream is one append of 100 events (s-0 the first, s-6 the fourth, s-5 the last):
+    // its row holds the last of them.
+    EXPECT_EQ(rows["latest/s-0"], "p99");
+    EXPECT_EQ(rows["latest/s-6"], "p399");
+    EXPECT_EQ(rows["latest/s-5"], "p699");
+    EXPECT_EQ(rows.count("tmp/s-0"), 0u);
+    ASSERT_TRUE(store->Rebuild(name, nullptr).ok());
+    EXPECT_EQ(Rows(*store, name), rows);
+  }
+  EXPECT_EQ(inline_rows->wrong_reads.load(), 0);
+  EXPECT_EQ(async_rows->wrong_reads.load(), 0);
 }
 
 // The follower takes the events the writer just published from the live feed, and reads them

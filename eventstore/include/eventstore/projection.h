@@ -55,6 +55,11 @@ class Projector {
   // these empty: parsing whole headers was a fifth of a replay's time (docs/PERFORMANCE.md).
   // The writer and an async projection's follower always pass whole headers.
   virtual bool ReadsWholeHeader() const { return true; }
+  // Whether Apply reads rows back (Get) or writes one row more than once in a batch. A projector
+  // that only adds rows keyed by the event, such as an index, answers false: its rows then skip
+  // the overlay that a reader needs (a hash map of copied keys, a tenth of the audit index's
+  // follower) and go to the batch as written, in key order. Get and Delete still work, slower.
+  virtual bool ReadsOwnRows() const { return true; }
   // Whether an event of this stream and type can change this projector's rows. A rebuild
   // decodes and applies only the events some projector wants; Apply must leave the rows as
   // they are for the others (the writer still passes them). True (the default): every event.
