@@ -143,17 +143,22 @@ absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std:
   }
   if (view_out != nullptr) *view_out = std::move(view);
   Caller c;
-  c.actor.set_principal_id(p.principal_id());
-  c.actor.set_display_name(p.display_name());
-  const std::string_view role = app::RoleNameView(p.role());
-  c.actor.set_role(role.data(), role.size());
-  // Set only when sent: setting even "" allocates the field's string (the bytes are the same).
-  const std::string_view application = Metadata(ctx, "proeftuin-application").substr(0, 200);
-  if (!application.empty()) c.actor.set_application(application.data(), application.size());
-  const std::string_view on_behalf_of = Metadata(ctx, "proeftuin-on-behalf-of").substr(0, 200);
-  if (!on_behalf_of.empty()) c.actor.set_on_behalf_of(on_behalf_of.data(), on_behalf_of.size());
+  c.application = Metadata(ctx, "proeftuin-application").substr(0, 200);
+  c.on_behalf_of = Metadata(ctx, "proeftuin-on-behalf-of").substr(0, 200);
   c.principal = std::move(who->principal);
   return c;
+}
+
+v1::Actor Caller::Actor() const {
+  v1::Actor a;
+  a.set_principal_id(principal->principal_id());
+  a.set_display_name(principal->display_name());
+  const std::string_view role = app::RoleNameView(principal->role());
+  a.set_role(role.data(), role.size());
+  // Set only when sent: setting even "" allocates the field's string (the bytes are the same).
+  if (!application.empty()) a.set_application(application.data(), application.size());
+  if (!on_behalf_of.empty()) a.set_on_behalf_of(on_behalf_of.data(), on_behalf_of.size());
+  return a;
 }
 
 }  // namespace proeftuin::api

@@ -39,8 +39,13 @@ bool WritesExperimentStreams(v1::Role role);
 // The authenticated caller of one RPC.
 struct Caller {
   std::shared_ptr<const v1::Principal> principal;  // never null
-  v1::Actor actor;  // principal id, display name, role, application, on-behalf-of
+  // From the call's metadata ("proeftuin-application", "proeftuin-on-behalf-of", at most 200
+  // bytes each): views valid while the call's context lives.
+  std::string_view application, on_behalf_of;
   v1::Confidentiality clearance() const { return principal->clearance(); }
+  // Who acts, as an event records it: principal id, display name, role, application,
+  // on-behalf-of. Built on demand: a query never needs it.
+  v1::Actor Actor() const;
 };
 
 class Guard {

@@ -45,10 +45,10 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
             std::string(method) +
             " of an experiment's event requires a role that writes experiment streams; "
             "principal " + caller->principal->principal_id() + " has role " +
-            caller->actor.role() + ", which may correct programme events only"));
+            app::RoleName(caller->principal->role()) + ", which may correct programme events only"));
     return reactor;
   }
-  app::CallContext call{std::move(caller->actor), std::move(options), caller->clearance()};
+  app::CallContext call{caller->Actor(), std::move(options), caller->clearance()};
   commands_->Execute(std::move(command), std::move(call),
                      [this, ctx, reactor, result, method, start, principal_id = std::move(principal_id)](
                          absl::StatusOr<eventstore::AppendResult> r) {
