@@ -34,19 +34,24 @@ absl::Status CheckText(std::string_view value, std::string_view field) {
 
 }  // namespace
 
-std::string StreamVersionKey(std::string_view stream, uint64_t version) {
+namespace {
+// StreamVersionPrefix with room for `more` bytes: a key built on it takes one allocation.
+std::string StreamVersionPrefixWithRoom(std::string_view stream, size_t more) {
   std::string k;
-  k.reserve(3 + stream.size() + 8);  // one allocation, not one per append
+  k.reserve(3 + stream.size() + more);
   k.append("v/").append(stream).push_back('/');
+  return k;
+}
+}  // namespace
+
+std::string StreamVersionKey(std::string_view stream, uint64_t version) {
+  std::string k = StreamVersionPrefixWithRoom(stream, 8);
   PutBigEndian64(&k, version);
   return k;
 }
 
 std::string StreamVersionPrefix(std::string_view stream) {
-  std::string k;
-  k.reserve(3 + stream.size());
-  k.append("v/").append(stream).push_back('/');
-  return k;
+  return StreamVersionPrefixWithRoom(stream, 0);
 }
 
 std::string StreamHeadKey(std::string_view stream) {

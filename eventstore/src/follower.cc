@@ -138,7 +138,8 @@ absl::Status AsyncFollower::Step(uint64_t committed) {
     }
   }
   rocksdb::WriteBatch batch;
-  std::unique_ptr<OverlayWriter> rows = OverlayWriter::For(*slot_->projector, db->get(), cf, &batch);
+  std::unique_ptr<OverlayWriter> rows =
+      OverlayWriter::For(*slot_->projector, db->get(), cf, &batch);
   for (const auto& e : live) slot_->projector->Apply(*e, *rows);
   for (const auto& e : events) slot_->projector->Apply(e, *rows);
   slot_->projector->Flush(*rows);

@@ -61,7 +61,8 @@ class OverlayWriter : public ProjectionWriter {
   // The writer for `projector`'s rows: an overlay, or the rows as written when it does not
   // read them back.
   static std::unique_ptr<OverlayWriter> For(
-      const Projector& projector, Db* db, rocksdb::ColumnFamilyHandle* cf, rocksdb::WriteBatch* batch,
+      const Projector& projector, Db* db, rocksdb::ColumnFamilyHandle* cf,
+      rocksdb::WriteBatch* batch,
       const std::vector<std::shared_ptr<RecordedEvent>>* pending = nullptr,
       const RecentRecords* recent = nullptr);
   std::optional<std::string> Get(std::string_view key) override;
@@ -79,14 +80,19 @@ class OverlayWriter : public ProjectionWriter {
   rocksdb::WriteBatch* batch_;
   const std::vector<std::shared_ptr<RecordedEvent>>* pending_;
   const RecentRecords* recent_;
-  // A row as written: key and value in `written_bytes_`.
+  // A row as written: its key at `at` in `written_bytes_`, its value right after it.
   struct Written {
-    uint32_t key_at, key_size, value_at, value_size;
+    size_t at, key_size, value_size;
     bool deleted;
   };
   std::string_view KeyOf(const Written& w) const {
-    return std::string_view(written_bytes_).substr(w.key_at, w.key_size);
+    return std::string_view(written_bytes_).substr(w.at, w.key_size);
   }
+  std::string_view ValueOf(const Written& w) const {
+    return std::string_view(written_bytes_).substr(w.at + w.key_size, w.value_size);
+  }
+  void Write(std::string_view key, std::string_view value, bool deleted);
+  void FlushWritten();
 
   using Overlay = std::unordered_map<std::string, std::optional<std::string>>;
   Overlay overlay_;

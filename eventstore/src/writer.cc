@@ -232,7 +232,8 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
     if (cf == nullptr) {
       return FailAll(pending, absl::InternalError("projection " + slot->name + " has no rows"));
     }
-    g.overlays.emplace_back(slot.get(), OverlayWriter::For(*slot->projector, g.db.get(), cf, &g.batch, &g.events));
+    g.overlays.emplace_back(
+        slot.get(), OverlayWriter::For(*slot->projector, g.db.get(), cf, &g.batch, &g.events));
   }
   g.outcomes.resize(pending.size());
   for (size_t i = 0; i < pending.size(); ++i) Admit(g, i, pending[i].request);

@@ -57,7 +57,8 @@ double ProcessCpuSeconds() {
 grpc::Status AdminServiceImpl::CreatePrincipal(grpc::ServerContext* ctx, const v1::CreatePrincipalRequest* req,
                                                v1::CreatePrincipalResponse* resp) {
   PT_GUARD("AdminService", "CreatePrincipal")
-  return Respond(ctx, principals_->Create(*req, caller->Actor()), [&](auto r) { *resp = std::move(r); });
+  return Respond(ctx, principals_->Create(*req, caller->Actor()),
+                 [&](auto r) { *resp = std::move(r); });
 }
 
 grpc::Status AdminServiceImpl::ListPrincipals(grpc::ServerContext* ctx, const v1::ListPrincipalsRequest*,
@@ -72,7 +73,7 @@ grpc::Status AdminServiceImpl::ListPrincipals(grpc::ServerContext* ctx, const v1
   grpc::Status AdminServiceImpl::Name(grpc::ServerContext* ctx, const v1::Name##Request* req,  \
                                       v1::Name##Response* resp) {                              \
     PT_GUARD("AdminService", #Name)                                                            \
-    return Respond(ctx, principals_->Name(*req, caller->Actor()),                               \
+    return Respond(ctx, principals_->Name(*req, caller->Actor()),                              \
                    [&](auto p) { *resp->mutable_principal() = std::move(p); });                \
   }
 PT_PRINCIPAL_CHANGE(ChangeRole)
@@ -85,7 +86,8 @@ PT_PRINCIPAL_CHANGE(RevokePrincipal)
 grpc::Status AdminServiceImpl::RotateToken(grpc::ServerContext* ctx, const v1::RotateTokenRequest* req,
                                            v1::RotateTokenResponse* resp) {
   PT_GUARD("AdminService", "RotateToken")
-  return Respond(ctx, principals_->RotateToken(*req, caller->Actor()), [&](auto r) { *resp = std::move(r); });
+  return Respond(ctx, principals_->RotateToken(*req, caller->Actor()),
+                 [&](auto r) { *resp = std::move(r); });
 }
 
 grpc::Status AdminServiceImpl::Backup(grpc::ServerContext* ctx, const v1::BackupRequest* req,

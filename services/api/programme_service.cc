@@ -45,7 +45,8 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
             std::string(method) +
             " of an experiment's event requires a role that writes experiment streams; "
             "principal " + caller->principal->principal_id() + " has role " +
-            app::RoleName(caller->principal->role()) + ", which may correct programme events only"));
+            app::RoleName(caller->principal->role()) +
+            ", which may correct programme events only"));
     return reactor;
   }
   app::CallContext call{caller->Actor(), std::move(options), caller->clearance()};

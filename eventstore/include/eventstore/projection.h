@@ -58,7 +58,8 @@ class Projector {
   // Whether Apply reads rows back (Get) or writes one row more than once in a batch. A projector
   // that only adds rows keyed by the event, such as an index, answers false: its rows then skip
   // the overlay that a reader needs (a hash map of copied keys, a tenth of the audit index's
-  // follower) and go to the batch as written, in key order. Get and Delete still work, slower.
+  // follower) and go to the batch as written, in key order. Delete still works, and so does
+  // Get, but it looks at every row written in the batch so far: for rare use only.
   virtual bool ReadsOwnRows() const { return true; }
   // Whether an event of this stream and type can change this projector's rows. A rebuild
   // decodes and applies only the events some projector wants; Apply must leave the rows as
