@@ -245,9 +245,18 @@ void QueryPhase(Server& server, const BenchProgramme& p, const Options& options,
   }
   v1::GetProgrammeRequest req;
   req.set_programme_id(p.programme_id);
-  auto check = [&](const grpc::Status& s, const grpc::ClientContext& ctx, const v1::GetProgrammeResponse& resp) {
-    if (!s.ok()) ReportFailure("GetProgramme " + p.programme_id, s, ctx);
-    return s.ok() && resp.programme().programme_id() == p.programme_id;
+  auto check = [&](const grpc::Status& s, const grpc::ClientContext& ctx,
+                   const v1::GetProgrammeResponse& resp) {
+    if (!s.ok()) {
+      ReportFailure("GetProgramme " + p.programme_id, s, ctx);
+      return false;
+    }
+    if (resp.programme().programme_id() != p.programme_id) {
+      std::fprintf(stderr, "proeftuin-bench: GetProgramme %s answered OK with programme \"%s\"\n",
+                   p.programme_id.c_str(), resp.programme().programme_id().c_str());
+      return false;
+    }
+    return true;
   };
   wl::RunResult r;
   if (options.driver == "threads") {

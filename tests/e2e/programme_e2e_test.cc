@@ -4,6 +4,7 @@
 
 #include <tuple>
 
+#include "domain/dates.h"
 #include "domain/example_programme.h"
 #include "e2e/e2e_support.h"
 #include "lib/command_client.h"
@@ -76,6 +77,47 @@ TEST_F(E2eTest, RetryReturnsTheOriginalResultAndReusedIdWithOtherCommandIsRefuse
   grpc::Status exists = clients::SendCommand(channel.get(), ctx, steps[0].command, Options("draft-2"), nullptr);
   EXPECT_EQ(exists.error_code(), grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(Trailer(*ctx, "proeftuin-rule"), "PT-PROGRAMME-EXISTS");
+}
+
+// An integrating system names itself and the end user it acts for in the call's metadata
+// (proeftuin-application, proeftuin-on-behalf-of, at most 200 bytes each): the event's actor
+// records both, and a command without them records neither.
+TEST_F(E2eTest, TheAuditTrailRecordsTheApplicationAndTheEndUserASystemActsFor) {
+  auto steps = domain::ExampleProgrammeSteps();  // the draft, then a knowledge session, both the PM's
+  ASSERT_EQ(steps[0].role, "programme_manager");
+  ASSERT_EQ(steps[1].role, "programme_manager");
+  auto options = [&](int step) {
+    v1::CommandOptions o = Options("metadata-" + steps[step].label);
+    *o.mutable_occurred_on() = domain::DateOfUtc(steps[step].at);  // as the example runs them
+    return o;
+  };
+  auto channel = server_->Channel();
+  auto ctx = Ctx(TokenFor("programme_manager"));
+  ctx->AddMetadata("proeftuin-application", "zaaksysteem " + std::string(250, 'z'));
+  ctx->AddMetadata("proeftuin-on-behalf-of", "medewerker-wijkzaken");
+  v1::CommandResult by_system_result;
+  grpc::Status s =
+      clients::SendCommand(channel.get(), ctx.get(), steps[0].command, options(0), &by_system_result);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  v1::CommandResult by_person_result;
+  s = clients::SendCommand(channel.get(), Ctx(TokenFor("programme_manager")).get(), steps[1].command,
+                           options(1), &by_person_result);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto audit = v1::AuditService::NewStub(channel);
+  v1::ListAuditEntriesRequest list;
+  list.set_actor("programme-manager");
+  list.set_min_position(by_person_result.last_position());
+  v1::ListAuditEntriesResponse entries;
+  ASSERT_TRUE(audit->ListAuditEntries(Ctx(TokenFor("auditor")).get(), list, &entries).ok());
+  ASSERT_EQ(entries.entries_size(), 2);
+  const v1::Actor& by_person = entries.entries(0).actor();  // newest first
+  const v1::Actor& by_system = entries.entries(1).actor();
+  EXPECT_EQ(entries.entries(1).position(), by_system_result.first_position());
+  EXPECT_EQ(by_system.application(), ("zaaksysteem " + std::string(250, 'z')).substr(0, 200));
+  EXPECT_EQ(by_system.on_behalf_of(), "medewerker-wijkzaken");
+  EXPECT_EQ(by_system.role(), by_person.role());
+  EXPECT_EQ(by_person.application(), "");
+  EXPECT_EQ(by_person.on_behalf_of(), "");
 }
 
 TEST_F(E2eTest, ProcessRuleIsFailedPreconditionWithTheRuleInTheTrailer) {
