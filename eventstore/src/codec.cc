@@ -32,9 +32,6 @@ absl::Status CheckText(std::string_view value, std::string_view field) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-namespace {
 // StreamVersionPrefix with room for `more` bytes: a key built on it takes one allocation.
 std::string StreamVersionPrefixWithRoom(std::string_view stream, size_t more) {
   std::string k;
@@ -42,6 +39,7 @@ std::string StreamVersionPrefixWithRoom(std::string_view stream, size_t more) {
   k.append("v/").append(stream).push_back('/');
   return k;
 }
+
 }  // namespace
 
 std::string StreamVersionKey(std::string_view stream, uint64_t version) {
