@@ -4,21 +4,20 @@
 #include <google/protobuf/unknown_field_set.h>
 
 #include "api/event_service.h"
-#include "app/queries.h"
 
 namespace proeftuin::api {
 
 EncodedEvents::EncodedEvents(size_t slots) : slots_(std::max<size_t>(slots, 1)) {}
 
-EncodedEvent EncodedEvents::Get(const eventstore::RecordedEvent& e, v1::Confidentiality clearance) {
-  const int variant = app::Cleared(e.header.confidentiality(), clearance) ? 1 : 0;
+EncodedEvent EncodedEvents::Get(const eventstore::RecordedEvent& e, bool whole) {
+  const int variant = whole ? 1 : 0;
   const uint64_t position = e.position();
   {
     absl::MutexLock l(&mu_);
     Slot& s = slots_[position % slots_.size()];
     if (s.position == position && s.hash == e.hash && s.variant[variant]) return s.variant[variant];
   }
-  auto encoded = std::make_shared<const std::string>(ToApiEvent(e, clearance).SerializeAsString());
+  auto encoded = std::make_shared<const std::string>(ToApiEvent(e, whole).SerializeAsString());
   absl::MutexLock l(&mu_);
   Slot& s = slots_[position % slots_.size()];
   if (s.position != position || s.hash != e.hash) s = Slot{position, e.hash, {}};

@@ -1,6 +1,7 @@
 // EncodedEvents: the API wire form of recently delivered events (a serialized v1::Event), made
-// once per event and clearance outcome and shared by every subscription that delivers it. With
-// 100 live subscribers each event used to be converted, serialized and freed 100 times.
+// once per event and outcome (whole or redacted) and shared by every subscription that
+// delivers it. With 100 live subscribers each event used to be converted, serialized and
+// freed 100 times.
 //
 // A slot is found by position and checked against the event's chain hash, so a position whose
 // first append failed and was written again later can never be served from a stale slot.
@@ -25,8 +26,8 @@ class EncodedEvents {
  public:
   explicit EncodedEvents(size_t slots = 8192);
 
-  // ToApiEvent(e, clearance), serialized.
-  EncodedEvent Get(const eventstore::RecordedEvent& e, v1::Confidentiality clearance);
+  // ToApiEvent(e, whole), serialized.
+  EncodedEvent Get(const eventstore::RecordedEvent& e, bool whole);
 
  private:
   struct Slot {

@@ -11,6 +11,7 @@
 #include "app/principals.h"
 #include "app/queries.h"
 #include "eventstore/status_macros.h"
+#include "views/visibility.h"
 
 namespace proeftuin::api {
 namespace {
@@ -36,15 +37,15 @@ absl::Status ValidFilter(const std::string& prefix,
 
 namespace {
 
-// Completes an event whose header is in `out`: above the caller's clearance only the header
-// fields that say what happened where stay, and the payload and personal part are left out.
+// Completes an event whose header is in `out`: not `whole`, only the header fields that say what
+// happened where stay, and the payload and personal part are left out.
 void FillApiEvent(std::string_view payload, const std::optional<std::string_view>& personal,
                   const eventstore::Digest& hash, const eventstore::Digest& personal_digest,
-                  v1::Confidentiality clearance, v1::Event* out) {
+                  bool whole, v1::Event* out) {
   out->set_hash(std::string(eventstore::AsStringView(hash)));
   out->set_personal_digest(std::string(eventstore::AsStringView(personal_digest)));
   const v1::EventHeader& h = out->header();
-  if (!app::Cleared(h.confidentiality(), clearance)) {
+  if (!whole) {
     out->set_redacted(true);
     // Only position, stream, version, type and the chain fields stay.
     v1::EventHeader kept;
@@ -64,19 +65,20 @@ void FillApiEvent(std::string_view payload, const std::optional<std::string_view
 
 }  // namespace
 
-v1::Event ToApiEvent(const eventstore::RecordedEvent& e, v1::Confidentiality clearance) {
+v1::Event ToApiEvent(const eventstore::RecordedEvent& e, bool whole) {
   v1::Event out;
   *out.mutable_header() = e.header;
   std::optional<std::string_view> personal;
   if (e.personal.has_value()) personal = *e.personal;
-  FillApiEvent(e.payload, personal, e.hash, e.personal_digest, clearance, &out);
+  FillApiEvent(e.payload, personal, e.hash, e.personal_digest, whole, &out);
   return out;
 }
 
-absl::Status ToApiEvent(const eventstore::EventView& e, v1::Confidentiality clearance,
+absl::Status ToApiEvent(const eventstore::EventView& e, views::EventVisibility& visibility,
                         v1::Event* out) {
   RETURN_IF_ERROR(e.ParseHeader(out->mutable_header()));
-  FillApiEvent(e.payload, e.personal, e.hash, e.personal_digest, clearance, out);
+  ASSIGN_OR_RETURN(const bool whole, visibility.Whole(out->header(), e.payload));
+  FillApiEvent(e.payload, e.personal, e.hash, e.personal_digest, whole, out);
   return absl::OkStatus();
 }
 
@@ -93,7 +95,15 @@ grpc::Status EventServiceImpl::ReadStream(grpc::ServerContext* ctx,
       req->stream(), backward ? eventstore::Direction::kBackward : eventstore::Direction::kForward,
       from, *max);
   if (!events.ok()) return Finish(ctx, events.status());
-  for (const auto& e : *events) *resp->add_events() = ToApiEvent(e, caller->clearance());
+  views::EventVisibility visibility(store_, caller->clearance());
+  for (const auto& e : *events) {
+    absl::StatusOr<bool> whole = visibility.Whole(e.header, e.payload);
+    if (!whole.ok()) {
+      resp->Clear();
+      return Finish(ctx, whole.status());
+    }
+    *resp->add_events() = ToApiEvent(e, *whole);
+  }
   return grpc::Status::OK;
 }
 
@@ -111,8 +121,9 @@ grpc::Status EventServiceImpl::ReadAll(grpc::ServerContext* ctx, const v1::ReadA
       store_->ReadAllViews(std::max<uint64_t>(req->from_position(), 1), *max, f, &page);
   if (!read.ok()) return Finish(ctx, read);
   resp->mutable_events()->Reserve(static_cast<int>(page.events.size()));
+  views::EventVisibility visibility(store_, caller->clearance());
   for (const auto& e : page.events) {
-    if (absl::Status s = ToApiEvent(e, caller->clearance(), resp->add_events()); !s.ok()) {
+    if (absl::Status s = ToApiEvent(e, visibility, resp->add_events()); !s.ok()) {
       resp->Clear();
       return Finish(ctx, s);
     }
@@ -167,7 +178,8 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
         sub_(std::move(sub)),
         clearance_(clearance),
         max_batch_(max_batch),
-        max_delay_(max_delay) {}
+        max_delay_(max_delay),
+        visibility_(service->store_, clearance) {}
 
   // Takes ownership of itself; `accepted` false (the server is stopping) ends it at once.
   void Start(std::shared_ptr<Stream> self, bool accepted) {
@@ -368,6 +380,7 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
   // (left in held_) or an error (left in error_, reported after the events before it). True
   // when it stopped because nothing more was ready.
   bool Gather() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (service_->levels_ == nullptr) visibility_.Refresh();  // no signal: read them each time
     while (!held_.has_value() && error_.ok() && events_.size() < max_batch_) {
       auto next = sub_->Next(absl::InfinitePast());
       if (!next.ok()) {
@@ -379,11 +392,32 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
         held_ = *std::move(next);
         return false;
       }
+      RefreshLevels(next->position);
+      const eventstore::RecordedEvent& e = *next->event;
+      absl::StatusOr<bool> whole = visibility_.Whole(e.header, e.payload);
+      if (!whole.ok()) {  // reported after the events before it; the client resumes here
+        error_ = whole.status();
+        return false;
+      }
       if (events_.empty()) first_at_ = absl::Now();
-      events_.push_back(service_->encoded_.Get(*next->event, clearance_));
+      events_.push_back(service_->encoded_.Get(e, *whole));
       last_ = next->position;
     }
     return false;
+  }
+
+  // Reads the levels of programmes and experiments again once their newest change has been
+  // committed: when the event about to go out (at `position`) comes at or after it, or the
+  // store's last position has passed it. An event after the change is then judged by the
+  // levels after it, also one of another object (an experiment of a programme whose level was
+  // raised is hidden with it).
+  void RefreshLevels(uint64_t position) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (service_->levels_ == nullptr) return;
+    const uint64_t changed = service_->levels_->level_change.load(std::memory_order_acquire);
+    if (changed <= levels_seen_) return;
+    if (position < changed && service_->store_->LastPosition() < changed) return;
+    levels_seen_ = changed;
+    visibility_.Refresh();
   }
 
   EventServiceImpl* const service_;
@@ -394,6 +428,10 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
   const absl::Duration max_delay_;
 
   absl::Mutex mu_;
+  // Whether each event goes out whole (the levels of its objects now), and the level change
+  // (DeciderStateCaches::level_change) its levels were last read after.
+  views::EventVisibility visibility_ ABSL_GUARDED_BY(mu_);
+  uint64_t levels_seen_ ABSL_GUARDED_BY(mu_) = 0;
   std::shared_ptr<Stream> self_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;   // out_ is in flight
   bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish was called
@@ -417,8 +455,9 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
   uint64_t sending_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-EventServiceImpl::EventServiceImpl(const Guard* guard, eventstore::EventStore* store)
-    : guard_(guard), store_(store) {}
+EventServiceImpl::EventServiceImpl(const Guard* guard, eventstore::EventStore* store,
+                                   std::shared_ptr<const app::DeciderStateCaches> levels)
+    : guard_(guard), store_(store), levels_(std::move(levels)) {}
 
 EventServiceImpl::~EventServiceImpl() { Stop(); }
 

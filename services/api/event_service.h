@@ -1,5 +1,6 @@
 // EventService (gRPC API): read-only access to the log for internal systems. Events above
-// the caller's clearance are redacted (position, stream and type kept), so no gap appears.
+// the caller's clearance, or about an object above it now (views::EventVisibility), are
+// redacted (position, stream and type kept), so no gap appears.
 //
 // Thread-safety: thread-safe.
 #pragma once
@@ -13,15 +14,18 @@
 #include "api/authz.h"
 #include "absl/synchronization/mutex.h"
 #include "api/encoded_events.h"
+#include "app/decider_projection.h"
+#include "views/visibility.h"
 #include "proeftuin/v1/event_service.grpc.pb.h"
 
 namespace proeftuin::api {
 
-// The API form of a stored event; payload and personal part left out above `clearance`.
-v1::Event ToApiEvent(const eventstore::RecordedEvent& e, v1::Confidentiality clearance);
-// The same from a view of the stored record, into `*out`; DATA_LOSS when its header does not
-// parse.
-absl::Status ToApiEvent(const eventstore::EventView& e, v1::Confidentiality clearance,
+// The API form of a stored event; payload, actor and personal part left out unless `whole`
+// (views::EventVisibility decides).
+v1::Event ToApiEvent(const eventstore::RecordedEvent& e, bool whole);
+// The same from a view of the stored record, into `*out`, whole as `visibility` says; DATA_LOSS
+// when its header does not parse, the store's status when the levels cannot be read.
+absl::Status ToApiEvent(const eventstore::EventView& e, views::EventVisibility& visibility,
                         v1::Event* out);
 
 // Subscribe uses gRPC's callback API: a subscription holds no thread. One fan-out thread waits
@@ -30,7 +34,11 @@ absl::Status ToApiEvent(const eventstore::EventView& e, v1::Confidentiality clea
 class EventServiceImpl final
     : public v1::EventService::WithCallbackMethod_Subscribe<v1::EventService::Service> {
  public:
-  EventServiceImpl(const Guard* guard, eventstore::EventStore* store);
+  // `levels`: the store's decider-state caches (DeciderStateProjector), whose level_change
+  // tells open subscriptions when to read the levels of programmes and experiments again;
+  // without them a subscription reads them again for every message.
+  EventServiceImpl(const Guard* guard, eventstore::EventStore* store,
+                   std::shared_ptr<const app::DeciderStateCaches> levels = nullptr);
   ~EventServiceImpl() override;
 
   grpc::Status ReadStream(grpc::ServerContext* ctx, const v1::ReadStreamRequest* req,
@@ -63,6 +71,7 @@ class EventServiceImpl final
 
   const Guard* guard_;
   eventstore::EventStore* store_;
+  const std::shared_ptr<const app::DeciderStateCaches> levels_;  // may be null
   EncodedEvents encoded_;  // shared by the subscriptions
   SentObserver sent_observer_;
   std::atomic<bool> stopping_{false};

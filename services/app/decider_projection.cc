@@ -268,21 +268,35 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
   if (k.programme) {
     auto* event = google::protobuf::Arena::CreateMessage<v1::ProgrammeEvent>(&arena_);
     if (domain::DecodeProgrammeEventInto(e.header.type(), e.payload, event).ok()) {
-      Fold(e, *event, Current<v1::ProgrammeState>(states_, k.state_key, rows,
-                                                            caches_ ? &caches_->programmes : nullptr), k.prefix, rows);
+      v1::ProgrammeState& state = Current<v1::ProgrammeState>(
+          states_, k.state_key, rows, caches_ ? &caches_->programmes : nullptr);
+      const v1::Confidentiality level = state.confidentiality();
+      Fold(e, *event, state, k.prefix, rows);
+      if (state.confidentiality() != level) NoteLevelChange(e.header.position());
     }
   } else {
     auto* event = google::protobuf::Arena::CreateMessage<v1::ExperimentEvent>(&arena_);
     // Fold does not remember the repeating kinds: only what Evolve then reads is decoded.
     if (domain::DecodeExperimentEventForFold(e.header.type(), e.payload, event).ok()) {
-      Fold(e, *event, Current<v1::ExperimentState>(states_, k.state_key, rows,
-                                                             caches_ ? &caches_->experiments : nullptr), k.prefix, rows);
+      v1::ExperimentState& state = Current<v1::ExperimentState>(
+          states_, k.state_key, rows, caches_ ? &caches_->experiments : nullptr);
+      const v1::Confidentiality level = state.confidentiality();
+      Fold(e, *event, state, k.prefix, rows);
+      if (state.confidentiality() != level) NoteLevelChange(e.header.position());
     }
   }
   // Emptied every few events: a reset costs about what a few events' messages do.
   if (++arena_events_ == kArenaEvents) {
     arena_events_ = 0;
     arena_.Reset();
+  }
+}
+
+void DeciderStateProjector::NoteLevelChange(uint64_t position) {
+  if (caches_ == nullptr) return;
+  uint64_t seen = caches_->level_change.load(std::memory_order_relaxed);
+  while (position > seen &&
+         !caches_->level_change.compare_exchange_weak(seen, position, std::memory_order_release)) {
   }
 }
 
@@ -634,6 +648,25 @@ bool RedactProgrammeEvent(const absl::flat_hash_set<std::string>& hidden,
                ids->end());
   }
   return true;
+}
+
+bool NamesAnyOf(const absl::flat_hash_set<std::string>& hidden, const v1::ProgrammeEvent& event) {
+  if (hidden.empty()) return false;
+  switch (event.event_case()) {
+    case v1::ProgrammeEvent::kBudgetAllocated:
+      return hidden.contains(event.budget_allocated().experiment_id());
+    case v1::ProgrammeEvent::kBudgetReleased:
+      return hidden.contains(event.budget_released().experiment_id());
+    case v1::ProgrammeEvent::kCouncilInputRecorded:
+      return hidden.contains(event.council_input_recorded().experiment_id());
+    case v1::ProgrammeEvent::kKnowledgeSessionHeld:
+      for (const std::string& id : event.knowledge_session_held().experiment_ids()) {
+        if (hidden.contains(id)) return true;
+      }
+      return false;
+    default:
+      return false;
+  }
 }
 
 }  // namespace proeftuin::app

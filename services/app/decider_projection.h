@@ -23,6 +23,7 @@
 // or (an instance of its own, NewInstance) a rebuild beside it.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,6 +102,8 @@ class DeciderStateProjector : public eventstore::Projector {
     std::string stamp_key;  // "t/<programme-id>"
   };
   std::shared_ptr<DeciderStateCaches> caches_;
+  // Tells caches_ (when set) that the event at `position` changed or set a level.
+  void NoteLevelChange(uint64_t position);
   // What the last Flush offered to caches_, for Committed.
   struct Offered {
     bool programme;
@@ -229,6 +232,11 @@ class ExperimentStateCache : public StateRowCache<v1::ExperimentState> {
 struct DeciderStateCaches {
   ProgrammeStateCache programmes;
   ExperimentStateCache experiments;
+  // The position of the newest event that changed a programme's or an experiment's
+  // confidentiality (or created one), set on the writer before its group is written, as
+  // PrincipalChanges is. EventService's subscriptions read the levels again once an event at
+  // this position or later has been committed (views::EventVisibility::Refresh).
+  std::atomic<uint64_t> level_change{0};
 };
 
 // Adds the stored correctable event at `position` of the programme (or, with an experiment id,
@@ -267,5 +275,9 @@ void RedactProgramme(const absl::flat_hash_set<std::string>& hidden, v1::Program
 // experiments taken from council input, knowledge sessions, allocations and releases. False
 // for an allocation or a release of a hidden experiment: the event as a whole is about it.
 bool RedactProgrammeEvent(const absl::flat_hash_set<std::string>& hidden, v1::ProgrammeEvent* event);
+// True when the programme event names one of the `hidden` experiments (the fields
+// RedactProgrammeEvent clears): EventService then hands it out redacted as a whole, since its
+// payload goes out as stored bytes.
+bool NamesAnyOf(const absl::flat_hash_set<std::string>& hidden, const v1::ProgrammeEvent& event);
 
 }  // namespace proeftuin::app

@@ -38,7 +38,8 @@ std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store, size_t vie
   s->principals = std::make_unique<app::PrincipalAdmin>(store, clock);
   s->programme = std::make_unique<api::ProgrammeServiceImpl>(s->guard.get(), s->commands.get(),
                                                              s->queries.get());
-  s->events = std::make_unique<api::EventServiceImpl>(s->guard.get(), store);
+  s->events = std::make_unique<api::EventServiceImpl>(
+      s->guard.get(), store, shared != nullptr ? shared->decider_states : nullptr);
   api::AuditTrail trail;
   trail.list = [store](const v1::ListAuditEntriesRequest& r, v1::Confidentiality c,
                        absl::Time deadline) {

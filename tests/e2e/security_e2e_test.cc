@@ -9,6 +9,7 @@
 
 #include "api/authz.h"
 #include "domain/example_programme.h"
+#include "domain/streams.h"
 #include "e2e/e2e_support.h"
 #include "lib/command_client.h"
 #include "proeftuin/v1/audit_service.grpc.pb.h"
@@ -262,6 +263,154 @@ TEST_F(E2eTest, ClearanceHidesObjectsAndRedactsEvents) {
   EXPECT_EQ(seen.events(0).header().type(), "proeftuin.v1.ProgrammeDrafted");
   EXPECT_FALSE(seen.events(1).redacted());
   EXPECT_FALSE(seen.events(1).payload().empty());
+}
+
+// EventService hides what Get, List and the audit trail hide (docs/ROLES.md, "Clearance"): the
+// events of an experiment of a programme above the reader's clearance, whatever the experiment's
+// own level; those of an experiment whose level was raised after they were recorded; and a
+// programme event naming a hidden experiment. In ReadAll, ReadStream and Subscribe, also a
+// subscription that was open when the level was raised and never sees the raise itself.
+TEST_F(E2eTest, EventServiceHidesWhatTheOtherReadsHide) {
+  auto channel = server_->Channel();
+  auto events = v1::EventService::NewStub(channel);
+  auto steps = domain::ExampleProgrammeSteps();
+  auto send = [&](const std::string& role, const v1::Command& c, const std::string& id) {
+    v1::CommandResult result;
+    grpc::Status s = clients::SendCommand(channel.get(), Ctx(TokenFor(role)).get(), c, Options(id),
+                                          &result);
+    EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
+    return result.last_position();
+  };
+  const domain::ExampleStep* propose = nullptr;
+  const domain::ExampleStep* session = nullptr;
+  for (const auto& step : steps) {
+    if (propose == nullptr && step.label.rfind("propose-", 0) == 0) propose = &step;
+    if (step.label == "session-college") session = &step;
+  }
+  ASSERT_NE(propose, nullptr);
+  ASSERT_NE(session, nullptr);
+  const std::string x = propose->command.propose_experiment().experiment_id();
+
+  // A confidential programme, and in it an experiment whose own level is left unset (openbaar).
+  v1::Command draft = steps[0].command;
+  draft.mutable_draft_programme()->set_programme_id("geheim-programma");
+  draft.mutable_draft_programme()->set_confidentiality(v1::CONFIDENTIALITY_VERTROUWELIJK);
+  send("programme_manager", draft, "draft-secret");
+  v1::Command in_secret = propose->command;
+  in_secret.mutable_propose_experiment()->set_programme_id("geheim-programma");
+  in_secret.mutable_propose_experiment()->clear_confidentiality();
+  send("proposer", in_secret, "propose-in-secret");
+  // A public programme, its public experiment x, and a knowledge session naming x.
+  send("programme_manager", steps[0].command, "draft-public");
+  v1::Command public_x = propose->command;
+  public_x.mutable_propose_experiment()->clear_confidentiality();
+  send("proposer", public_x, "propose-public");
+  v1::Command naming_x = session->command;
+  naming_x.mutable_record_knowledge_session()->add_experiment_ids(x);
+  const uint64_t first_session = send("programme_manager", naming_x, "session-naming-x");
+  ASSERT_GT(first_session, 0u);
+
+  const std::string low = CreatePrincipal(*server_, "low-events", v1::ROLE_INTEGRATION_READER,
+                                          v1::CONFIDENTIALITY_OPENBAAR);
+  const std::string secret_x = domain::ExperimentStream("geheim-programma", x);
+  const std::string public_stream = domain::ProgrammeStream(domain::kExampleProgrammeId);
+  const std::string x_stream = domain::ExperimentStream(domain::kExampleProgrammeId, x);
+  auto read_all = [&](const std::string& token, const std::string& prefix) {
+    v1::ReadAllRequest req;
+    req.set_stream_prefix(prefix);
+    v1::ReadAllResponse resp;
+    grpc::Status s = events->ReadAll(Ctx(token).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  };
+  auto read_stream = [&](const std::string& token, const std::string& stream) {
+    v1::ReadStreamRequest req;
+    req.set_stream(stream);
+    v1::ReadStreamResponse resp;
+    grpc::Status s = events->ReadStream(Ctx(token).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  };
+  auto expect_redacted = [](const v1::Event& e, bool redacted) {
+    SCOPED_TRACE(e.header().stream() + " at " + std::to_string(e.header().position()));
+    EXPECT_EQ(e.redacted(), redacted);
+    EXPECT_EQ(e.payload().empty(), redacted);
+    EXPECT_EQ(e.header().actor().principal_id().empty(), redacted);
+    if (redacted) {
+      EXPECT_TRUE(e.personal().empty());
+    }
+  };
+
+  // The experiment of the confidential programme: redacted for the public reader, personal
+  // part included; whole for a reader cleared for the programme.
+  v1::ReadAllResponse secret_low = read_all(low, secret_x);
+  ASSERT_EQ(secret_low.events_size(), 1);
+  expect_redacted(secret_low.events(0), true);
+  EXPECT_EQ(secret_low.events(0).header().type(), "proeftuin.v1.ExperimentProposed");
+  v1::ReadAllResponse secret_cleared = read_all(TokenFor("integration_reader"), secret_x);
+  ASSERT_EQ(secret_cleared.events_size(), 1);
+  expect_redacted(secret_cleared.events(0), false);
+  const v1::ReadStreamResponse secret_stream_low = read_stream(low, secret_x);
+  ASSERT_EQ(secret_stream_low.events_size(), 1);
+  expect_redacted(secret_stream_low.events(0), true);
+
+  // A live subscription of the public reader to the programme streams, open before x's level
+  // is raised: the session naming x comes whole while x is public.
+  auto sub_ctx = Ctx(low, 20000);
+  v1::SubscribeRequest sub_req;
+  sub_req.set_stream_prefix("programme-");
+  auto reader = events->Subscribe(sub_ctx.get(), sub_req);
+  v1::SubscribeResponse msg;
+  bool live = false;
+  while (!live && reader->Read(&msg)) {
+    live = msg.has_caught_up();
+    if (msg.has_event() && msg.event().header().position() == first_session) {
+      expect_redacted(msg.event(), false);
+    }
+  }
+  ASSERT_TRUE(live);
+  const v1::ReadStreamResponse x_before = read_stream(low, x_stream);
+  ASSERT_EQ(x_before.events_size(), 1);
+  expect_redacted(x_before.events(0), false);
+
+  // x is raised above the public reader's clearance, then a second session names it.
+  v1::Command raise;
+  v1::AmendExperiment* amend = raise.mutable_amend_experiment();
+  amend->set_programme_id(domain::kExampleProgrammeId);
+  amend->set_experiment_id(x);
+  *amend->mutable_design() = propose->command.propose_experiment().design();
+  amend->set_confidentiality(v1::CONFIDENTIALITY_ZAAKVERTROUWELIJK);
+  amend->set_reason("bevat nog niet openbare afspraken");
+  send("programme_manager", raise, "raise-x");
+  naming_x.mutable_record_knowledge_session()->set_title("Tweede sessie");
+  const uint64_t second_session = send("programme_manager", naming_x, "second-session-naming-x");
+  ASSERT_GT(second_session, first_session);
+  bool delivered = false;
+  while (!delivered && reader->Read(&msg)) {
+    if (msg.has_event() && msg.event().header().position() == second_session) {
+      delivered = true;
+      expect_redacted(msg.event(), true);
+    }
+  }
+  EXPECT_TRUE(delivered);
+  sub_ctx->TryCancel();
+  reader->Finish();
+
+  // Now every event of x is redacted for the public reader, also those recorded while it was
+  // public, and so is the first session naming it; the programme's other events are not.
+  v1::ReadStreamResponse x_low = read_stream(low, x_stream);
+  ASSERT_EQ(x_low.events_size(), 2);
+  for (const v1::Event& e : x_low.events()) expect_redacted(e, true);
+  const v1::ReadAllResponse programme_low = read_all(low, public_stream);
+  ASSERT_GE(programme_low.events_size(), 3);
+  for (const v1::Event& e : programme_low.events()) {
+    const uint64_t at = e.header().position();
+    expect_redacted(e, at == first_session || at == second_session);
+  }
+  const v1::ReadAllResponse programme_cleared =
+      read_all(TokenFor("integration_reader"), public_stream);
+  ASSERT_EQ(programme_cleared.events_size(), programme_low.events_size());
+  for (const v1::Event& e : programme_cleared.events()) expect_redacted(e, false);
 }
 
 }  // namespace
