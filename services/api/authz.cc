@@ -119,17 +119,20 @@ absl::StatusOr<Caller> Guard::Authorize(const grpc::ServerContextBase& ctx, std:
     return absl::InternalError("method " + std::string(method) +
                                " is missing from the role matrix");
   }
-  ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
+  // A caller without credentials is refused before the store is touched: it learns nothing,
+  // not even that the store is reopening.
   std::string_view auth = Metadata(ctx, "authorization");
-  absl::StatusOr<app::Authenticated> who;
-  if (auth.substr(0, 7) == "Bearer ") {
-    who = tokens_.Authenticate(*view, auth.substr(7), clock_());
-  } else if (std::string subject = CertificateSubject(ctx); !subject.empty()) {
-    who = app::AuthenticateCertificate(*view, subject);
-  } else {
+  const bool bearer = auth.substr(0, 7) == "Bearer ";
+  std::string subject;
+  if (!bearer) subject = CertificateSubject(ctx);
+  if (!bearer && subject.empty()) {
     return absl::UnauthenticatedError(
         "credentials required: send \"authorization: Bearer <token>\" or a client certificate");
   }
+  ASSIGN_OR_RETURN(auto view, store_->OpenReadView());
+  absl::StatusOr<app::Authenticated> who =
+      bearer ? tokens_.Authenticate(*view, auth.substr(7), clock_())
+             : app::AuthenticateCertificate(*view, subject);
   if (!who.ok()) return who.status();
   const v1::Principal& p = *who->principal;
   *principal_id = p.principal_id();

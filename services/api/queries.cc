@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "app/decider_projection.h"
 #include "app/queries.h"
+#include "domain/streams.h"
 #include "eventstore/status_macros.h"
 #include "eventstore/stream_memo.h"
 #include "views/views.h"
@@ -25,9 +26,18 @@ absl::Status NotFound(const std::string& what) {
   return absl::NotFoundError(what + " does not exist (or is above your clearance)");
 }
 
+// As commands check them: an id no command accepts is INVALID_ARGUMENT here too, not NOT_FOUND.
 absl::Status ValidId(std::string_view id, std::string_view field) {
-  if (id.empty() || id.size() > 64) {
-    return absl::InvalidArgumentError(std::string(field) + ": required, at most 64 characters");
+  return domain::CheckObjectId(field, id);
+}
+
+// A page token is the id of the last object of the page before (empty: the first page).
+absl::Status ValidPageToken(std::string_view token) {
+  if (token.empty()) return absl::OkStatus();
+  if (!domain::CheckObjectId("page_token", token).ok()) {
+    return absl::InvalidArgumentError(
+        "page_token: not a token of this list (send a previous response's next_page_token, or "
+        "none for the first page)");
   }
   return absl::OkStatus();
 }
@@ -126,6 +136,7 @@ absl::Status Queries::AnswerGetProgramme(const v1::GetProgrammeRequest& r,
 absl::StatusOr<v1::ListProgrammesResponse> Queries::ListProgrammes(
     const v1::ListProgrammesRequest& r, const QueryScope& scope) {
   ASSIGN_OR_RETURN(int size, PageSize(r.page_size()));
+  RETURN_IF_ERROR(ValidPageToken(r.page_token()));
   ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
   v1::ListProgrammesResponse out;
   std::string after = r.page_token().empty() ? "" : ProgrammeKey(r.page_token());
@@ -182,6 +193,7 @@ absl::StatusOr<v1::ListExperimentsResponse> Queries::ListExperiments(
     const v1::ListExperimentsRequest& r, const QueryScope& scope) {
   RETURN_IF_ERROR(ValidId(r.programme_id(), "programme_id"));
   ASSIGN_OR_RETURN(int size, PageSize(r.page_size()));
+  RETURN_IF_ERROR(ValidPageToken(r.page_token()));
   ASSIGN_OR_RETURN(auto view, ViewAt(r.min_position(), scope));
   ASSIGN_OR_RETURN(auto p, LoadProgramme(*view, r.programme_id(), app::Correctables::kOneOff));
   if (!p.has_value() || !Cleared(p->confidentiality(), scope.clearance)) {

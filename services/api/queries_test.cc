@@ -189,6 +189,41 @@ TEST_F(CachedGetProgramme, AMinPositionPastTheLogsEndIsOutOfRange) {
   EXPECT_TRUE(queries_.GetProgramme(r, scope).ok());
 }
 
+// Ids are checked as commands check them: one no command accepts is INVALID_ARGUMENT naming the
+// field and PT-ID-INVALID, not the NOT_FOUND of an unknown one. A page token that no response
+// handed out is INVALID_ARGUMENT naming page_token; a real one pages on.
+TEST_F(CachedGetProgramme, MalformedIdsAndPageTokensAreInvalidArguments) {
+  v1::GetProgrammeRequest r = Request();
+  r.set_programme_id("LV 2024");
+  auto got = queries_.GetProgramme(r, Scope(kAll));
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kInvalidArgument) << got.status();
+  EXPECT_NE(got.status().message().find("PT-ID-INVALID"), absl::string_view::npos) << got.status();
+  EXPECT_NE(got.status().message().find("programme_id"), absl::string_view::npos) << got.status();
+  r.set_programme_id("bestaat-niet");
+  EXPECT_EQ(queries_.GetProgramme(r, Scope(kAll)).status().code(), absl::StatusCode::kNotFound);
+
+  v1::ListProgrammesRequest list;
+  list.set_page_size(1);
+  auto first = queries_.ListProgrammes(list, Scope(kAll));
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_FALSE(first->next_page_token().empty());
+  list.set_page_token(first->next_page_token());
+  auto second = queries_.ListProgrammes(list, Scope(kAll));
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->programmes_size(), 1);
+  EXPECT_NE(second->programmes(0).programme_id(), first->programmes(0).programme_id());
+  list.set_page_token("Niet/Geldig");
+  auto bad = queries_.ListProgrammes(list, Scope(kAll));
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument) << bad.status();
+  EXPECT_EQ(bad.status().message().rfind("page_token: ", 0), 0u) << bad.status();
+  v1::ListExperimentsRequest experiments;
+  experiments.set_programme_id(tk::kPid);
+  experiments.set_page_token("Niet/Geldig");
+  auto bad_experiments = queries_.ListExperiments(experiments, Scope(kAll));
+  EXPECT_EQ(bad_experiments.status().code(), absl::StatusCode::kInvalidArgument)
+      << bad_experiments.status();
+}
+
 TEST(ProgrammeCacheLimits, DropsTheLeastRecentlyUsedEntriesAndKeepsTheNewestStamp) {
   v1::GetProgrammeResponse r;
   r.set_as_of_position(7);

@@ -3,10 +3,12 @@
 #include <deque>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "app/decider_projection.h"
 #include "app/queries.h"
+#include "domain/dates.h"
 #include "domain/decider.h"
 #include "domain/streams.h"
 #include "eventstore/sha256.h"
@@ -68,17 +70,41 @@ eventstore::ExpectedVersion VersionOf(const State* s) {
                       : eventstore::ExpectedVersion::NoStream();
 }
 
-// The caller's business date: a valid calendar date, not after today (UTC).
+// The caller's business date: unset, or a valid calendar date in the years dates may have
+// (domain::IsValid), not after today (UTC).
 absl::Status CheckOccurredOn(const v1::Date& d, absl::Time now) {
-  if (d.year() == 0 && d.month() == 0 && d.day() == 0) return absl::OkStatus();
-  absl::CivilDay day(d.year(), d.month(), d.day());
-  if (day.year() != d.year() || day.month() != d.month() || day.day() != d.day()) {
-    return absl::InvalidArgumentError(
-        "PT-DATE-INVALID: options.occurred_on is not a valid calendar date");
+  if (!domain::IsSet(d)) return absl::OkStatus();
+  if (!domain::IsValid(d)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "PT-DATE-INVALID: options.occurred_on is not a valid calendar date from ",
+        domain::kMinDateYear, " to ", domain::kMaxDateYear));
   }
+  const absl::CivilDay day(d.year(), d.month(), d.day());
   if (day > absl::ToCivilDay(now, absl::UTCTimeZone())) {
     return absl::InvalidArgumentError("PT-DATE-IN-FUTURE: options.occurred_on " +
                                       absl::FormatCivilTime(day) + " lies in the future");
+  }
+  return absl::OkStatus();
+}
+
+// The request id, checked before anything is decided: a command that turns out to change
+// nothing is refused for a malformed id as one that writes is (the store checks it again).
+absl::Status CheckRequestId(const std::string& id) {
+  if (id.empty()) {
+    return absl::InvalidArgumentError(
+        "options.request_id: required (a client-chosen id that makes retries safe)");
+  }
+  if (id.size() > 128) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("options.request_id: at most 128 characters, got ", id.size()));
+  }
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) {
+      return absl::InvalidArgumentError(
+          "options.request_id: may hold only A-Z, a-z, 0-9, '.', '_', ':' and '-'");
+    }
   }
   return absl::OkStatus();
 }
@@ -148,10 +174,7 @@ std::string CommandHandler::Fingerprint(const v1::Command& command, const CallCo
 
 void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone done,
                              std::shared_ptr<eventstore::ReadView> view) {
-  if (call.options.request_id().empty()) {
-    return done(absl::InvalidArgumentError(
-        "options.request_id: required (a client-chosen id that makes retries safe)"));
-  }
+  if (absl::Status s = CheckRequestId(call.options.request_id()); !s.ok()) return done(s);
   auto job = std::make_shared<Job>();
   {  // Fingerprint(command, call) without copying the options: the request id steps out.
     std::string request_id = std::move(*call.options.mutable_request_id());
@@ -292,7 +315,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   if (!options.on_behalf_of().empty()) req.actor.set_on_behalf_of(options.on_behalf_of());
   req.reason = options.reason();
   req.correlation_id = options.correlation_id();
-  if (options.occurred_on().year() != 0) req.occurred_on = options.occurred_on();
+  if (domain::IsSet(options.occurred_on())) req.occurred_on = options.occurred_on();
   // The decision is not read again: its stream names move into the request.
   if (!decision.programme_events.empty()) {
     eventstore::StreamAppend a{std::move(decision.programme_stream), VersionOf(programme), {}};

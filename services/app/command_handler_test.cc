@@ -12,6 +12,7 @@
 #include "eventstore/sha256.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "domain/dates.h"
 #include "domain/example_programme.h"
 #include "views/testing/views_testing.h"
 
@@ -133,6 +134,46 @@ TEST(CommandHandler, ARetryThatWouldWriteAgainGetsTheStoredResultAndWritesNothin
   ASSERT_TRUE(second.ok()) << second.status();
   EXPECT_FALSE(second->duplicate);
   EXPECT_GT(second->first_position, first->last_position);
+}
+
+// A request id or business date the store would refuse on a write is refused before anything is
+// decided, also for a command that turns out to change nothing (it was answered OK), naming the
+// field: INVALID_ARGUMENT, and nothing written.
+TEST(CommandHandler, AMalformedRequestIdOrBusinessDateIsRefusedAlsoWhenNothingWouldChange) {
+  views::testing::ViewsStore store;
+  store.SetNow(Step("draft").at);
+  ASSERT_TRUE(store.Run(Step("draft").command).ok());
+  CommandHandler& handler = store.handler();
+  v1::Command again;  // the programme amended to the design it has: nothing changes
+  again.mutable_amend_programme()->set_programme_id(
+      Step("draft").command.draft_programme().programme_id());
+  *again.mutable_amend_programme()->mutable_design() =
+      Step("draft").command.draft_programme().design();
+  again.mutable_amend_programme()->set_reason("controle");
+  auto no_op = Execute(handler, again, "amend-to-the-same");
+  ASSERT_TRUE(no_op.ok()) << no_op.status();
+  const uint64_t events = store.store().Stats().events_appended;
+  for (const std::string& id :
+       {std::string("met spatie"), std::string(129, 'a'), std::string("é")}) {
+    auto r = Execute(handler, again, id);
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << id;
+    EXPECT_NE(r.status().message().find("options.request_id"), std::string::npos) << r.status();
+  }
+  EXPECT_TRUE(Execute(handler, again, std::string(128, 'a')).ok());
+  for (const v1::Date& d : {domain::MakeDate(0, 6, 1), domain::MakeDate(1850, 6, 1),
+                            domain::MakeDate(2024, 2, 30)}) {
+    CallContext call = Call("dated-" + std::to_string(d.year()) + "-" + std::to_string(d.day()));
+    *call.options.mutable_occurred_on() = d;
+    std::promise<absl::StatusOr<eventstore::AppendResult>> answer;
+    handler.Execute(again, call, [&](absl::StatusOr<eventstore::AppendResult> r) {
+      answer.set_value(std::move(r));
+    });
+    absl::StatusOr<eventstore::AppendResult> r = answer.get_future().get();
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << d.DebugString();
+    EXPECT_EQ(r.status().message().rfind("PT-DATE-INVALID: options.occurred_on", 0), 0u)
+        << r.status();
+  }
+  EXPECT_EQ(store.store().Stats().events_appended, events);
 }
 
 // The fingerprint a request is stored with: SHA-256 of the principal id, the options without

@@ -175,6 +175,12 @@ absl::StatusOr<v1::Principal> PrincipalAdmin::Change(
 
 absl::StatusOr<v1::Principal> PrincipalAdmin::ChangeRole(const v1::ChangeRoleRequest& r, const v1::Actor& a) {
   RETURN_IF_ERROR(ValidateRole(r.role()));
+  // As with revoking itself: an administrator taking its own role away could leave nobody to
+  // administer (another administrator may change it).
+  if (r.principal_id() == a.principal_id() && r.role() != v1::ROLE_ADMINISTRATOR) {
+    return absl::FailedPreconditionError(
+        "PT-ROLE-SELF: an administrator cannot change its own role; another administrator can");
+  }
   return Change(r, r.request_id(), r.principal_id(), r.reason(), a, [&](const v1::Principal& p)
                     -> absl::StatusOr<std::vector<v1::PrincipalEvent>> {
     std::vector<v1::PrincipalEvent> ev;
@@ -256,7 +262,7 @@ absl::StatusOr<v1::Principal> PrincipalAdmin::RevokeToken(const v1::RevokeTokenR
 absl::StatusOr<v1::Principal> PrincipalAdmin::RevokePrincipal(const v1::RevokePrincipalRequest& r,
                                                               const v1::Actor& a) {
   if (r.principal_id() == a.principal_id()) {
-    return absl::FailedPreconditionError("an administrator cannot revoke itself (PT-REVOKE-SELF)");
+    return absl::FailedPreconditionError("PT-REVOKE-SELF: an administrator cannot revoke itself");
   }
   return Change(r, r.request_id(), r.principal_id(), r.reason(), a,
                 [&](const v1::Principal&) -> absl::StatusOr<std::vector<v1::PrincipalEvent>> {

@@ -274,5 +274,42 @@ TEST_F(TokenCacheTest, RefusedTokensAreNotKept) {
   EXPECT_EQ(cache_.misses(), 3u) << "too short a token is refused before the cache";
 }
 
+// An administrator cannot take itself out of administration: neither revoke itself nor change
+// its own role to another (either could leave nobody to administer). Each is FAILED_PRECONDITION
+// with the rule id first, so that it reaches the client's rule trailer; another administrator
+// may do both, and nothing is written by a refusal.
+TEST_F(CertificatePrincipalsTest, AnAdministratorCannotRevokeItselfOrChangeItsOwnRole) {
+  ASSERT_TRUE(Create("admin", v1::ROLE_ADMINISTRATOR, "CN=admin").ok());
+  ASSERT_TRUE(Create("other-admin", v1::ROLE_ADMINISTRATOR, "CN=other-admin").ok());
+  const uint64_t written = store_->Stats().last_position;
+  v1::ChangeRoleRequest role;
+  role.set_request_id("own-role");
+  role.set_principal_id("admin");
+  role.set_role(v1::ROLE_AUDITOR);
+  role.set_reason("test");
+  auto changed = principals_->ChangeRole(role, admin_);
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kFailedPrecondition) << changed.status();
+  EXPECT_EQ(changed.status().message().rfind("PT-ROLE-SELF: ", 0), 0u) << changed.status();
+  v1::RevokePrincipalRequest revoke;
+  revoke.set_request_id("own-revoke");
+  revoke.set_principal_id("admin");
+  revoke.set_reason("test");
+  auto revoked = principals_->RevokePrincipal(revoke, admin_);
+  EXPECT_EQ(revoked.status().code(), absl::StatusCode::kFailedPrecondition) << revoked.status();
+  EXPECT_EQ(revoked.status().message().rfind("PT-REVOKE-SELF: ", 0), 0u) << revoked.status();
+  EXPECT_EQ(store_->Stats().last_position, written);
+  // Keeping its own role is no change; another administrator may change it.
+  role.set_role(v1::ROLE_ADMINISTRATOR);
+  EXPECT_TRUE(principals_->ChangeRole(role, admin_).ok());
+  v1::Actor other;
+  other.set_principal_id("other-admin");
+  other.set_role("administrator");
+  role.set_request_id("role-by-other");
+  role.set_role(v1::ROLE_AUDITOR);
+  auto by_other = principals_->ChangeRole(role, other);
+  ASSERT_TRUE(by_other.ok()) << by_other.status();
+  EXPECT_EQ(by_other->role(), v1::ROLE_AUDITOR);
+}
+
 }  // namespace
 }  // namespace proeftuin::app

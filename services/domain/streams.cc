@@ -96,6 +96,10 @@ std::vector<std::string> Words(std::string_view camel) {
 
 }  // namespace
 
+absl::Status CheckObjectId(std::string_view field, std::string_view id) {
+  return CheckId(field, id, Need::kRequired);
+}
+
 std::string ProgrammeStream(std::string_view programme_id) {
   const std::string_view prefix = kProgrammeStreamPrefix;
   std::string stream;

@@ -23,6 +23,11 @@ namespace proeftuin::domain {
 inline constexpr char kProgrammeStreamPrefix[] = "programme-";
 inline constexpr char kExperimentStreamPrefix[] = "experiment-";
 
+// OK when `id` is a programme or experiment id as commands accept it (a lowercase slug, at
+// most 64 characters); else INVALID_ARGUMENT naming `field` and the rule (PT-FIELD-REQUIRED,
+// PT-ID-INVALID). Queries check their ids and page tokens with it.
+absl::Status CheckObjectId(std::string_view field, std::string_view id);
+
 // "programme-<programme_id>".
 std::string ProgrammeStream(std::string_view programme_id);
 // "experiment-<programme_id>.<experiment_id>".
