@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "absl/container/flat_hash_map.h"
 #include "app/principals.h"
 #include "eventstore/status_macros.h"
 
@@ -94,6 +95,47 @@ bool WritesExperimentStreams(v1::Role role) {
 const std::vector<MethodRoles>& RoleMatrix() {
   static const std::vector<MethodRoles> m = BuildMatrix();
   return m;
+}
+
+std::string_view MethodRecording(std::string_view event_type) {
+  static const auto* methods = new absl::flat_hash_map<std::string_view, std::string_view>{
+      {"proeftuin.v1.ProgrammeSubmittedToCouncil", "SubmitProgrammeToCouncil"},
+      {"proeftuin.v1.CouncilInputRecorded", "RecordCouncilInput"},
+      {"proeftuin.v1.CouncilInputAnswered", "AnswerCouncilInput"},
+      {"proeftuin.v1.ProgrammeAdopted", "AdoptProgramme"},
+      {"proeftuin.v1.KnowledgeSessionHeld", "RecordKnowledgeSession"},
+      {"proeftuin.v1.ProgrammeEvaluated", "EvaluateProgramme"},
+      {"proeftuin.v1.ExperimentSelected", "SelectExperiment"},
+      {"proeftuin.v1.ExperimentRejected", "RejectExperiment"},
+      {"proeftuin.v1.ExperimentStarted", "StartExperiment"},
+      {"proeftuin.v1.ExperimentStoppedEarly", "StopExperimentEarly"},
+      {"proeftuin.v1.ActivityRecorded", "RecordActivity"},
+      {"proeftuin.v1.ExpenditureRecorded", "RecordExpenditure"},
+      {"proeftuin.v1.ExperimentCompleted", "CompleteExperiment"},
+      {"proeftuin.v1.ExperimentEvaluated", "EvaluateExperiment"},
+  };
+  auto it = methods->find(event_type);
+  return it == methods->end() ? std::string_view() : it->second;
+}
+
+absl::Status MayCorrect(v1::Role role, std::string_view principal_id,
+                        std::string_view corrected_type) {
+  const std::string_view recording = MethodRecording(corrected_type);
+  const std::string method = MethodName("ProgrammeService", recording);
+  for (const MethodRoles& entry : RoleMatrix()) {
+    if (recording.empty() || entry.method != method) continue;
+    if (std::find(entry.roles.begin(), entry.roles.end(), role) != entry.roles.end()) {
+      return absl::OkStatus();
+    }
+    std::string names;
+    for (auto r : entry.roles) names += (names.empty() ? "" : " or ") + app::RoleName(r);
+    return absl::PermissionDeniedError(
+        "a correction of " + std::string(corrected_type) + " requires role " + names +
+        " (who may " + std::string(recording) + "); principal " + std::string(principal_id) +
+        " has role " + app::RoleName(role));
+  }
+  return absl::PermissionDeniedError("no role may correct an event of type " +
+                                     std::string(corrected_type));
 }
 
 absl::StatusOr<Caller> Guard::Check(const grpc::ServerContextBase& ctx, std::string_view method,

@@ -34,8 +34,19 @@ struct MethodRoles {
 const std::vector<MethodRoles>& RoleMatrix();
 
 // True when `role` may send a command that writes an experiment's stream: the roles that may
-// correct an experiment's events (RecordCorrection: "any role that may write the stream").
+// correct an experiment's events at all (RecordCorrection; see MayCorrect for which).
 bool WritesExperimentStreams(v1::Role role);
+
+// The ProgrammeService method that records events of `event_type` (e.g. "AdoptProgramme" for
+// "proeftuin.v1.ProgrammeAdopted"), for each type a correction may name (docs/DOMAIN-RULES.md,
+// "Corrections"); "" for any other type.
+std::string_view MethodRecording(std::string_view event_type);
+// A correction changes a recorded fact, so only the roles that may record that fact may correct
+// it (the college its adoption decision, the council clerk the council input it recorded, the
+// evaluator an evaluation): OK when `role` may call MethodRecording(corrected_type), else
+// PERMISSION_DENIED naming the roles that may.
+absl::Status MayCorrect(v1::Role role, std::string_view principal_id,
+                        std::string_view corrected_type);
 
 // The authenticated caller of one RPC.
 struct Caller {

@@ -74,7 +74,7 @@ v1::Event ToApiEvent(const eventstore::RecordedEvent& e, bool whole) {
   return out;
 }
 
-absl::Status ToApiEvent(const eventstore::EventView& e, views::EventVisibility& visibility,
+absl::Status ToApiEvent(const eventstore::EventView& e, const views::EventVisibility& visibility,
                         v1::Event* out) {
   RETURN_IF_ERROR(e.ParseHeader(out->mutable_header()));
   ASSIGN_OR_RETURN(const bool whole, visibility.Whole(out->header(), e.payload));
@@ -95,7 +95,7 @@ grpc::Status EventServiceImpl::ReadStream(grpc::ServerContext* ctx,
       req->stream(), backward ? eventstore::Direction::kBackward : eventstore::Direction::kForward,
       from, *max);
   if (!events.ok()) return Finish(ctx, events.status());
-  views::EventVisibility visibility(store_, caller->clearance());
+  const views::EventVisibility visibility(&levels_, caller->clearance());
   for (const auto& e : *events) {
     absl::StatusOr<bool> whole = visibility.Whole(e.header, e.payload);
     if (!whole.ok()) {
@@ -121,7 +121,7 @@ grpc::Status EventServiceImpl::ReadAll(grpc::ServerContext* ctx, const v1::ReadA
       store_->ReadAllViews(std::max<uint64_t>(req->from_position(), 1), *max, f, &page);
   if (!read.ok()) return Finish(ctx, read);
   resp->mutable_events()->Reserve(static_cast<int>(page.events.size()));
-  views::EventVisibility visibility(store_, caller->clearance());
+  const views::EventVisibility visibility(&levels_, caller->clearance());
   for (const auto& e : page.events) {
     if (absl::Status s = ToApiEvent(e, visibility, resp->add_events()); !s.ok()) {
       resp->Clear();
@@ -179,7 +179,7 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
         clearance_(clearance),
         max_batch_(max_batch),
         max_delay_(max_delay),
-        visibility_(service->store_, clearance) {}
+        visibility_(&service->levels_, clearance) {}
 
   // Takes ownership of itself; `accepted` false (the server is stopping) ends it at once.
   void Start(std::shared_ptr<Stream> self, bool accepted) {
@@ -380,9 +380,14 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
   // (left in held_) or an error (left in error_, reported after the events before it). True
   // when it stopped because nothing more was ready.
   bool Gather() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (service_->levels_ == nullptr) visibility_.Refresh();  // no signal: read them each time
     while (!held_.has_value() && error_.ok() && events_.size() < max_batch_) {
-      auto next = sub_->Next(absl::InfinitePast());
+      absl::StatusOr<eventstore::SubscriptionMessage> next;
+      if (unjudged_.has_value()) {
+        next = *std::move(unjudged_);
+        unjudged_.reset();
+      } else {
+        next = sub_->Next(absl::InfinitePast());
+      }
       if (!next.ok()) {
         if (next.status().code() == absl::StatusCode::kDeadlineExceeded) return true;
         error_ = next.status();
@@ -392,11 +397,18 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
         held_ = *std::move(next);
         return false;
       }
-      RefreshLevels(next->position);
       const eventstore::RecordedEvent& e = *next->event;
       absl::StatusOr<bool> whole = visibility_.Whole(e.header, e.payload);
-      if (!whole.ok()) {  // reported after the events before it; the client resumes here
-        error_ = whole.status();
+      if (!whole.ok()) {
+        // The store is reopening after a write error: a live stream keeps the event and looks
+        // again (the fan-out thread looks at every live stream each tick), as Reauthorize
+        // waits; one catching up ends with UNAVAILABLE (the client resumes from its last
+        // position), as a read of its backlog would.
+        if (absl::IsUnavailable(whole.status()) && live_.load(std::memory_order_acquire)) {
+          unjudged_ = *std::move(next);
+          return false;
+        }
+        error_ = whole.status();  // reported after the events before it; the client resumes here
         return false;
       }
       if (events_.empty()) first_at_ = absl::Now();
@@ -404,20 +416,6 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
       last_ = next->position;
     }
     return false;
-  }
-
-  // Reads the levels of programmes and experiments again once their newest change has been
-  // committed: when the event about to go out (at `position`) comes at or after it, or the
-  // store's last position has passed it. An event after the change is then judged by the
-  // levels after it, also one of another object (an experiment of a programme whose level was
-  // raised is hidden with it).
-  void RefreshLevels(uint64_t position) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (service_->levels_ == nullptr) return;
-    const uint64_t changed = service_->levels_->level_change.load(std::memory_order_acquire);
-    if (changed <= levels_seen_) return;
-    if (position < changed && service_->store_->LastPosition() < changed) return;
-    levels_seen_ = changed;
-    visibility_.Refresh();
   }
 
   EventServiceImpl* const service_;
@@ -428,10 +426,10 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
   const absl::Duration max_delay_;
 
   absl::Mutex mu_;
-  // Whether each event goes out whole (the levels of its objects now), and the level change
-  // (DeciderStateCaches::level_change) its levels were last read after.
-  views::EventVisibility visibility_ ABSL_GUARDED_BY(mu_);
-  uint64_t levels_seen_ ABSL_GUARDED_BY(mu_) = 0;
+  // Whether each event goes out whole (the levels of its objects now), and an event taken from
+  // the subscription whose levels could not be read yet (the store reopening).
+  const views::EventVisibility visibility_;
+  std::optional<eventstore::SubscriptionMessage> unjudged_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<Stream> self_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;   // out_ is in flight
   bool finished_ ABSL_GUARDED_BY(mu_) = false;  // Finish was called
@@ -456,8 +454,11 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
 };
 
 EventServiceImpl::EventServiceImpl(const Guard* guard, eventstore::EventStore* store,
-                                   std::shared_ptr<const app::DeciderStateCaches> levels)
-    : guard_(guard), store_(store), levels_(std::move(levels)) {}
+                                   std::shared_ptr<const app::DeciderStateCaches> decider_states)
+    : guard_(guard),
+      store_(store),
+      decider_states_(std::move(decider_states)),
+      levels_(store, decider_states_ != nullptr ? &decider_states_->level_change : nullptr) {}
 
 EventServiceImpl::~EventServiceImpl() { Stop(); }
 

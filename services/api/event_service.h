@@ -25,7 +25,7 @@ namespace proeftuin::api {
 v1::Event ToApiEvent(const eventstore::RecordedEvent& e, bool whole);
 // The same from a view of the stored record, into `*out`, whole as `visibility` says; DATA_LOSS
 // when its header does not parse, the store's status when the levels cannot be read.
-absl::Status ToApiEvent(const eventstore::EventView& e, views::EventVisibility& visibility,
+absl::Status ToApiEvent(const eventstore::EventView& e, const views::EventVisibility& visibility,
                         v1::Event* out);
 
 // Subscribe uses gRPC's callback API: a subscription holds no thread. One fan-out thread waits
@@ -34,11 +34,11 @@ absl::Status ToApiEvent(const eventstore::EventView& e, views::EventVisibility& 
 class EventServiceImpl final
     : public v1::EventService::WithCallbackMethod_Subscribe<v1::EventService::Service> {
  public:
-  // `levels`: the store's decider-state caches (DeciderStateProjector), whose level_change
-  // tells open subscriptions when to read the levels of programmes and experiments again;
-  // without them a subscription reads them again for every message.
+  // `decider_states`: the store's (DeciderStateProjector's), whose level_change tells the
+  // service when to read the levels of programmes and experiments again; without them it reads
+  // them again after every commit.
   EventServiceImpl(const Guard* guard, eventstore::EventStore* store,
-                   std::shared_ptr<const app::DeciderStateCaches> levels = nullptr);
+                   std::shared_ptr<const app::DeciderStateCaches> decider_states = nullptr);
   ~EventServiceImpl() override;
 
   grpc::Status ReadStream(grpc::ServerContext* ctx, const v1::ReadStreamRequest* req,
@@ -71,7 +71,8 @@ class EventServiceImpl final
 
   const Guard* guard_;
   eventstore::EventStore* store_;
-  const std::shared_ptr<const app::DeciderStateCaches> levels_;  // may be null
+  const std::shared_ptr<const app::DeciderStateCaches> decider_states_;  // may be null
+  views::LevelsCache levels_;  // the levels now, shared by every call and subscription
   EncodedEvents encoded_;  // shared by the subscriptions
   SentObserver sent_observer_;
   std::atomic<bool> stopping_{false};

@@ -49,7 +49,12 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
             ", which may correct programme events only"));
     return reactor;
   }
-  app::CallContext call{caller->Actor(), std::move(options), caller->clearance()};
+  app::CallContext call{caller->Actor(), std::move(options), caller->clearance(), nullptr};
+  if (command.has_record_correction()) {
+    call.may_correct = [principal = caller->principal](std::string_view type) {
+      return MayCorrect(principal->role(), principal->principal_id(), type);
+    };
+  }
   commands_->Execute(std::move(command), std::move(call),
                      [this, ctx, reactor, result, method, start, principal_id = std::move(principal_id)](
                          absl::StatusOr<eventstore::AppendResult> r) {

@@ -306,6 +306,18 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   ctx.business_date = options.occurred_on();
   ctx.target = &target;
   ASSIGN_OR_RETURN(domain::Decision decision, domain::Decide(job.command, ctx, clock_()));
+  if (job.call.may_correct && job.command.has_record_correction()) {
+    for (const auto& e : decision.programme_events) {
+      if (e.event.has_correction_recorded()) {
+        RETURN_IF_ERROR(job.call.may_correct(e.event.correction_recorded().corrected_event_type()));
+      }
+    }
+    for (const auto& e : decision.experiment_events) {
+      if (e.event.has_correction_recorded()) {
+        RETURN_IF_ERROR(job.call.may_correct(e.event.correction_recorded().corrected_event_type()));
+      }
+    }
+  }
 
   eventstore::AppendRequest req;
   if (decision.empty()) return req;

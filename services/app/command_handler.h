@@ -26,6 +26,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -46,6 +47,9 @@ struct CallContext {
   // changed (docs/ROLES.md). Proposing or drafting under an id that is taken still answers
   // ALREADY_EXISTS: ids are unique whoever can see them. Unset counts as openbaar.
   v1::Confidentiality clearance = v1::CONFIDENTIALITY_UNSPECIFIED;
+  // For a correction: whether the caller may correct an event of the type it names (known only
+  // once the decision found the event); an error refuses the command. Unset: no check.
+  std::function<absl::Status(std::string_view corrected_type)> may_correct;
 };
 
 using CommandDone = std::function<void(absl::StatusOr<eventstore::AppendResult>)>;

@@ -565,15 +565,16 @@ absl::StatusOr<std::vector<v1::ExperimentState>> LoadExperiments(eventstore::Rea
 
 namespace {
 
-// Field 6 of a stored v1::ExperimentState (its confidentiality), without parsing the rest.
-std::optional<v1::Confidentiality> StoredConfidentiality(std::string_view row) {
+// The confidentiality of a stored state (field `field` of a v1::ExperimentState or
+// v1::ProgrammeState row), without parsing the rest.
+std::optional<v1::Confidentiality> StoredConfidentiality(
+    std::string_view row, int field = v1::ExperimentState::kConfidentialityFieldNumber) {
   using google::protobuf::internal::WireFormatLite;
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(row.data()),
                                             static_cast<int>(row.size()));
   int level = v1::CONFIDENTIALITY_UNSPECIFIED;
   while (uint32_t tag = in.ReadTag()) {
-    if (tag == WireFormatLite::MakeTag(v1::ExperimentState::kConfidentialityFieldNumber,
-                                       WireFormatLite::WIRETYPE_VARINT)) {
+    if (tag == WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_VARINT)) {
       uint32_t v = 0;
       if (!in.ReadVarint32(&v)) return std::nullopt;
       level = static_cast<int>(v);
@@ -650,23 +651,62 @@ bool RedactProgrammeEvent(const absl::flat_hash_set<std::string>& hidden,
   return true;
 }
 
-bool NamesAnyOf(const absl::flat_hash_set<std::string>& hidden, const v1::ProgrammeEvent& event) {
-  if (hidden.empty()) return false;
+bool NamesExperiment(const v1::ProgrammeEvent& event,
+                     absl::FunctionRef<bool(const std::string& experiment_id)> matches) {
   switch (event.event_case()) {
     case v1::ProgrammeEvent::kBudgetAllocated:
-      return hidden.contains(event.budget_allocated().experiment_id());
+      return matches(event.budget_allocated().experiment_id());
     case v1::ProgrammeEvent::kBudgetReleased:
-      return hidden.contains(event.budget_released().experiment_id());
+      return matches(event.budget_released().experiment_id());
     case v1::ProgrammeEvent::kCouncilInputRecorded:
-      return hidden.contains(event.council_input_recorded().experiment_id());
+      return !event.council_input_recorded().experiment_id().empty() &&
+             matches(event.council_input_recorded().experiment_id());
     case v1::ProgrammeEvent::kKnowledgeSessionHeld:
       for (const std::string& id : event.knowledge_session_held().experiment_ids()) {
-        if (hidden.contains(id)) return true;
+        if (matches(id)) return true;
       }
       return false;
     default:
       return false;
   }
+}
+
+absl::StatusOr<StoredLevels> ReadStoredLevels(eventstore::ReadView& view) {
+  StoredLevels out;
+  bool corrupt = false;
+  std::string bad;
+  RETURN_IF_ERROR(view.Scan(kDeciderStateProjection, "p/", "",
+                            [&](std::string_view key, std::string_view row) {
+                              auto level = StoredConfidentiality(
+                                  row, v1::ProgrammeState::kConfidentialityFieldNumber);
+                              if (!level.has_value()) {
+                                corrupt = true;
+                                bad = std::string(key);
+                                return false;
+                              }
+                              out.programmes[std::string(key.substr(2))].level = *level;
+                              return true;
+                            }));
+  if (!corrupt) {
+    RETURN_IF_ERROR(view.Scan(
+        kDeciderStateProjection, "e/", "", [&](std::string_view key, std::string_view row) {
+          // "e/<programme-id>/<experiment-id>": ids are slugs, without '/'.
+          const std::string_view ids = key.substr(2);
+          const size_t slash = ids.find('/');
+          auto level =
+              StoredConfidentiality(row, v1::ExperimentState::kConfidentialityFieldNumber);
+          if (slash == std::string_view::npos || !level.has_value()) {
+            corrupt = true;
+            bad = std::string(key);
+            return false;
+          }
+          out.programmes[std::string(ids.substr(0, slash))]
+              .experiments[std::string(ids.substr(slash + 1))] = *level;
+          return true;
+        }));
+  }
+  if (corrupt) return absl::DataLossError("the decider state row " + bad + " is corrupt");
+  return out;
 }
 
 }  // namespace proeftuin::app

@@ -34,6 +34,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/arena.h"
@@ -275,9 +276,21 @@ void RedactProgramme(const absl::flat_hash_set<std::string>& hidden, v1::Program
 // experiments taken from council input, knowledge sessions, allocations and releases. False
 // for an allocation or a release of a hidden experiment: the event as a whole is about it.
 bool RedactProgrammeEvent(const absl::flat_hash_set<std::string>& hidden, v1::ProgrammeEvent* event);
-// True when the programme event names one of the `hidden` experiments (the fields
-// RedactProgrammeEvent clears): EventService then hands it out redacted as a whole, since its
-// payload goes out as stored bytes.
-bool NamesAnyOf(const absl::flat_hash_set<std::string>& hidden, const v1::ProgrammeEvent& event);
+// True when the programme event names an experiment for which `matches` is true (the fields
+// RedactProgrammeEvent clears: an allocation, a release, council input, a knowledge session).
+bool NamesExperiment(const v1::ProgrammeEvent& event,
+                     absl::FunctionRef<bool(const std::string& experiment_id)> matches);
+
+// The confidentiality of every programme and of its experiments, read from their decider-state
+// rows (only that field). A level never set reads as CONFIDENTIALITY_UNSPECIFIED.
+struct StoredLevels {
+  struct Programme {
+    v1::Confidentiality level = v1::CONFIDENTIALITY_UNSPECIFIED;
+    absl::flat_hash_map<std::string, v1::Confidentiality> experiments;
+  };
+  absl::flat_hash_map<std::string, Programme> programmes;
+};
+// DATA_LOSS when a row is malformed; the view's status when it cannot be read.
+absl::StatusOr<StoredLevels> ReadStoredLevels(eventstore::ReadView& view);
 
 }  // namespace proeftuin::app

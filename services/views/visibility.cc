@@ -1,44 +1,71 @@
 #include "views/visibility.h"
 
-#include "app/decider_projection.h"
+#include <limits>
+
 #include "app/queries.h"
 #include "domain/streams.h"
 #include "eventstore/status_macros.h"
-#include "views/internal/audit.h"
 
 namespace proeftuin::views {
 
-EventVisibility::EventVisibility(eventstore::EventStore* store, v1::Confidentiality clearance)
-    : store_(store), clearance_(clearance) {}
+LevelsCache::LevelsCache(eventstore::EventStore* store, const std::atomic<uint64_t>* newest_change)
+    : store_(store), newest_change_(newest_change) {}
 
-EventVisibility::~EventVisibility() = default;
-
-void EventVisibility::Refresh() {
-  hidden_.reset();
-  view_.reset();
+absl::StatusOr<std::shared_ptr<const Levels>> LevelsCache::Current() {
+  absl::MutexLock l(&mu_);
+  // The last position first: a change committed by then was noted before it (the writer sets
+  // the newest change before it writes the group), so the load below sees it.
+  const uint64_t last = store_->LastPosition();
+  const uint64_t changed = newest_change_ != nullptr
+                               ? newest_change_->load(std::memory_order_acquire)
+                               : std::numeric_limits<uint64_t>::max();
+  // Still the levels now unless a change came after them and something after them has been
+  // committed: every committed change is at or below `last`.
+  if (levels_ != nullptr && (changed <= levels_->position || last <= levels_->position)) {
+    return levels_;
+  }
+  ASSIGN_OR_RETURN(std::unique_ptr<eventstore::ReadView> view, store_->OpenReadView());
+  auto fresh = std::make_shared<Levels>();
+  fresh->position = view->position();
+  ASSIGN_OR_RETURN(fresh->stored, app::ReadStoredLevels(*view));
+  levels_ = std::move(fresh);
+  return levels_;
 }
 
+namespace {
+
+// The ids of the event types whose programme event may name an experiment.
+bool MayNameAnExperiment(std::string_view type) {
+  return type == "proeftuin.v1.BudgetAllocated" || type == "proeftuin.v1.BudgetReleased" ||
+         type == "proeftuin.v1.CouncilInputRecorded" || type == "proeftuin.v1.KnowledgeSessionHeld";
+}
+
+}  // namespace
+
 absl::StatusOr<bool> EventVisibility::Whole(const v1::EventHeader& header,
-                                            std::string_view payload) {
+                                            std::string_view payload) const {
   if (!app::Cleared(header.confidentiality(), clearance_)) return false;
   if (clearance_ == v1::CONFIDENTIALITY_ZEER_GEHEIM) return true;  // nothing is above it
   std::optional<domain::StreamIdViews> ids = domain::ParseStreamView(header.stream());
   if (!ids.has_value()) return true;  // principal streams: their recorded level
-  if (hidden_ == nullptr) {
-    ASSIGN_OR_RETURN(view_, store_->OpenReadView());
-    hidden_ = std::make_unique<internal::HiddenExperiments>(view_.get(), clearance_);
-  }
-  ASSIGN_OR_RETURN(const bool hidden_stream, hidden_->IsHiddenStream(header.stream()));
-  if (hidden_stream) return false;
-  if (!ids->experiment_id.empty()) return true;
-  ASSIGN_OR_RETURN(const absl::flat_hash_set<std::string>* experiments,
-                   hidden_->OfStream(header.stream()));
-  if (experiments == nullptr || experiments->empty()) return true;
+  ASSIGN_OR_RETURN(std::shared_ptr<const Levels> levels, levels_->Current());
+  const auto& programmes = levels->stored.programmes;
+  auto programme = programmes.find(absl::string_view(ids->programme_id.data(),
+                                                     ids->programme_id.size()));
+  if (programme == programmes.end()) return true;  // none stored: nothing to hide yet
+  if (!app::Cleared(programme->second.level, clearance_)) return false;
+  const auto& experiments = programme->second.experiments;
+  auto hidden = [&](std::string_view experiment_id) {
+    auto it = experiments.find(absl::string_view(experiment_id.data(), experiment_id.size()));
+    return it != experiments.end() && !app::Cleared(it->second, clearance_);
+  };
+  if (!ids->experiment_id.empty()) return !hidden(ids->experiment_id);
+  if (!MayNameAnExperiment(header.type())) return true;
   // A programme event that may name a hidden experiment: its payload decides. One that does
   // not parse as a programme event is not handed out whole (nothing can vouch for it).
   v1::ProgrammeEvent event;
   if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
-  return !app::NamesAnyOf(*experiments, event);
+  return !app::NamesExperiment(event, [&](const std::string& id) { return hidden(id); });
 }
 
 }  // namespace proeftuin::views

@@ -9,46 +9,64 @@
 // The same rule as the audit trail's, so that a reader cannot get through the log what Get,
 // List and the audit trail hide from it. Principal events keep their recorded level (intern).
 //
-// The levels are read once per programme (its state and its experiments' states) from a view
-// of the store opened at first need, and kept until Refresh.
+// The levels now come from a LevelsCache that every reader of the store shares: one scan of the
+// decider-state rows, read again only once a change of a level has been committed after it.
+// Nothing keeps a view of the store open between reads (a held view would keep the store from
+// reopening after a write error).
 //
-// Thread-safety: not thread-safe; one per request or subscription.
+// Thread-safety: LevelsCache is thread-safe; an EventVisibility belongs to one request or
+// subscription at a time.
 #pragma once
 
+#include <atomic>
 #include <memory>
-#include <optional>
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "app/decider_projection.h"
 #include "eventstore/event_store.h"
 #include "proeftuin/v1/common.pb.h"
 #include "proeftuin/v1/store.pb.h"
 
 namespace proeftuin::views {
 
-namespace internal {
-class HiddenExperiments;
-}
+// The levels of every programme and experiment as of one position of the log.
+struct Levels {
+  uint64_t position = 0;  // of the view they were read from
+  app::StoredLevels stored;
+};
+
+class LevelsCache {
+ public:
+  // `newest_change`: the position of the store's newest level change (the store's
+  // DeciderStateCaches::level_change, set before that event is committed). Null: the levels
+  // are read again after every commit.
+  LevelsCache(eventstore::EventStore* store, const std::atomic<uint64_t>* newest_change);
+
+  // The levels now: those read last, unless a level change has been committed since (then
+  // read again). The store's status when they cannot be read (UNAVAILABLE while it reopens).
+  absl::StatusOr<std::shared_ptr<const Levels>> Current();
+
+ private:
+  eventstore::EventStore* const store_;
+  const std::atomic<uint64_t>* const newest_change_;
+  absl::Mutex mu_;
+  std::shared_ptr<const Levels> levels_ ABSL_GUARDED_BY(mu_);
+};
 
 class EventVisibility {
  public:
-  EventVisibility(eventstore::EventStore* store, v1::Confidentiality clearance);
-  ~EventVisibility();
-  EventVisibility(const EventVisibility&) = delete;
-  EventVisibility& operator=(const EventVisibility&) = delete;
+  EventVisibility(LevelsCache* levels, v1::Confidentiality clearance)
+      : levels_(levels), clearance_(clearance) {}
 
   // True when the event with this header and payload may go out whole. An error only when the
-  // levels cannot be read (the store's status; DATA_LOSS for a corrupt state row).
-  absl::StatusOr<bool> Whole(const v1::EventHeader& header, std::string_view payload);
-
-  // Forgets the levels read and the view they came from: the next Whole reads them again.
-  void Refresh();
+  // levels cannot be read (LevelsCache::Current).
+  absl::StatusOr<bool> Whole(const v1::EventHeader& header, std::string_view payload) const;
 
  private:
-  eventstore::EventStore* store_;
+  LevelsCache* const levels_;
   const v1::Confidentiality clearance_;
-  std::unique_ptr<eventstore::ReadView> view_;
-  std::unique_ptr<internal::HiddenExperiments> hidden_;  // reads through view_
 };
 
 }  // namespace proeftuin::views

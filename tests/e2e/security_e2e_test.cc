@@ -202,8 +202,8 @@ TEST_F(E2eTest, AnOpenSubscriptionEndsWhenItsCredentialsChange) {
   }
 }
 
-// A council clerk may correct the events of the programme stream it writes, not an
-// experiment's (RecordCorrection: "any role that may write the stream").
+// A council clerk may correct events of the programme stream it writes (those it records), not
+// an experiment's: refused before anything is read.
 TEST_F(E2eTest, AClerkCannotCorrectAnExperimentsEvents) {
   auto channel = server_->Channel();
   v1::Command correction;
@@ -263,6 +263,57 @@ TEST_F(E2eTest, ClearanceHidesObjectsAndRedactsEvents) {
   EXPECT_EQ(seen.events(0).header().type(), "proeftuin.v1.ProgrammeDrafted");
   EXPECT_FALSE(seen.events(1).redacted());
   EXPECT_FALSE(seen.events(1).payload().empty());
+}
+
+// A correction changes a recorded fact, so it is for the roles that record that fact: the
+// council clerk may write the programme stream but not correct the college's adoption decision
+// on it (PERMISSION_DENIED naming the college, nothing written); the college may.
+TEST_F(E2eTest, OnlyTheRoleThatRecordsAFactMayCorrectIt) {
+  auto channel = server_->Channel();
+  absl::Time adopted_at = absl::InfinitePast();
+  for (const auto& step : domain::ExampleProgrammeSteps()) {
+    if (step.label == "adopt") adopted_at = step.at;
+  }
+  ASSERT_GT(RunExample(adopted_at), 0);
+  auto events = v1::EventService::NewStub(channel);
+  v1::ReadStreamRequest read;
+  read.set_stream(domain::ProgrammeStream(domain::kExampleProgrammeId));
+  read.set_max_count(1000);
+  v1::ReadStreamResponse stream;
+  ASSERT_TRUE(events->ReadStream(Ctx(TokenFor("auditor")).get(), read, &stream).ok());
+  uint64_t adoption = 0;
+  for (const auto& e : stream.events()) {
+    if (e.header().type() == "proeftuin.v1.ProgrammeAdopted") adoption = e.header().position();
+  }
+  ASSERT_GT(adoption, 0u);
+  v1::Command correction;
+  v1::RecordCorrection* c = correction.mutable_record_correction();
+  c->set_programme_id(domain::kExampleProgrammeId);
+  c->set_corrected_position(adoption);
+  for (const auto& step : domain::ExampleProgrammeSteps()) {
+    if (step.label == "adopt") {
+      *c->mutable_fields()->mutable_decision() = step.command.adopt_programme().decision();
+    }
+  }
+  c->mutable_fields()->mutable_decision()->set_description(
+      "Vaststelling experimenteerprogramma (gecorrigeerd)");
+  c->set_reason("titel van het besluit verkeerd overgenomen");
+  const uint64_t before = stream.events(stream.events_size() - 1).header().position();
+  grpc::Status by_clerk = clients::SendCommand(channel.get(), Ctx(TokenFor("griffie")).get(),
+                                               correction, Options("clerk-corrects-adoption"),
+                                               nullptr);
+  EXPECT_EQ(by_clerk.error_code(), grpc::StatusCode::PERMISSION_DENIED) << by_clerk.error_message();
+  EXPECT_NE(by_clerk.error_message().find("requires role college"), std::string::npos)
+      << by_clerk.error_message();
+  v1::ReadStreamResponse after;
+  ASSERT_TRUE(events->ReadStream(Ctx(TokenFor("auditor")).get(), read, &after).ok());
+  EXPECT_EQ(after.events(after.events_size() - 1).header().position(), before);
+  v1::CommandResult result;
+  grpc::Status by_college = clients::SendCommand(channel.get(), Ctx(TokenFor("college")).get(),
+                                                 correction, Options("college-corrects-adoption"),
+                                                 &result);
+  EXPECT_TRUE(by_college.ok()) << by_college.error_message();
+  EXPECT_GT(result.first_position(), before);
 }
 
 // EventService hides what Get, List and the audit trail hide (docs/ROLES.md, "Clearance"): the
@@ -411,6 +462,37 @@ TEST_F(E2eTest, EventServiceHidesWhatTheOtherReadsHide) {
       read_all(TokenFor("integration_reader"), public_stream);
   ASSERT_EQ(programme_cleared.events_size(), programme_low.events_size());
   for (const v1::Event& e : programme_cleared.events()) expect_redacted(e, false);
+
+  // The programme itself is raised while a subscription to the experiment streams is open: an
+  // experiment proposed in it afterwards, at its own public level, goes out redacted.
+  auto live_ctx = Ctx(low, 20000);
+  v1::SubscribeRequest experiments_req;
+  experiments_req.set_stream_prefix("experiment-");
+  auto experiments = events->Subscribe(live_ctx.get(), experiments_req);
+  live = false;
+  while (!live && experiments->Read(&msg)) live = msg.has_caught_up();
+  ASSERT_TRUE(live);
+  v1::Command raise_programme;
+  v1::AmendProgramme* amend_programme = raise_programme.mutable_amend_programme();
+  amend_programme->set_programme_id(domain::kExampleProgrammeId);
+  *amend_programme->mutable_design() = steps[0].command.draft_programme().design();
+  amend_programme->set_confidentiality(v1::CONFIDENTIALITY_ZAAKVERTROUWELIJK);
+  amend_programme->set_reason("nog niet openbaar");
+  send("programme_manager", raise_programme, "raise-programme");
+  v1::Command later = public_x;
+  later.mutable_propose_experiment()->set_experiment_id(x + "-twee");
+  const uint64_t proposed = send("proposer", later, "propose-after-raise");
+  delivered = false;
+  while (!delivered && experiments->Read(&msg)) {
+    if (msg.has_event() && msg.event().header().position() == proposed) {
+      delivered = true;
+      EXPECT_EQ(msg.event().header().confidentiality(), v1::CONFIDENTIALITY_OPENBAAR);
+      expect_redacted(msg.event(), true);
+    }
+  }
+  EXPECT_TRUE(delivered);
+  live_ctx->TryCancel();
+  experiments->Finish();
 }
 
 }  // namespace
