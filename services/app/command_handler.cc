@@ -175,6 +175,9 @@ std::string CommandHandler::Fingerprint(const v1::Command& command, const CallCo
 void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone done,
                              std::shared_ptr<eventstore::ReadView> view) {
   if (absl::Status s = CheckRequestId(call.options.request_id()); !s.ok()) return done(s);
+  if (absl::Status s = CheckOccurredOn(call.options.occurred_on(), clock_()); !s.ok()) {
+    return done(s);
+  }
   auto job = std::make_shared<Job>();
   {  // Fingerprint(command, call) without copying the options: the request id steps out.
     std::string request_id = std::move(*call.options.mutable_request_id());
@@ -280,8 +283,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   if (programme != nullptr && !target.is_experiment_command()) {
     ASSIGN_OR_RETURN(experiments, LoadExperiments(view, target.programme_id));
   }
-  const v1::CommandOptions& options = job.call.options;
-  RETURN_IF_ERROR(CheckOccurredOn(options.occurred_on(), clock_()));
+  const v1::CommandOptions& options = job.call.options;  // checked by Execute
   if (options.has_expected_version()) {
     bool exists = target.is_experiment_command() ? experiment != nullptr : programme != nullptr;
     uint64_t current = target.is_experiment_command() ? (exists ? experiment->stream_version() : 0)

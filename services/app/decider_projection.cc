@@ -26,6 +26,13 @@ std::string CorrectablePrefix(std::string_view programme_id, std::string_view ex
 
 std::string StampKey(std::string_view programme_id) { return "t/" + std::string(programme_id); }
 
+// A level as readers are judged by it: unset (an object not created yet) is openbaar, so that
+// creating an object at openbaar is no change of a level (EventService reads levels again only
+// for changes; an object it does not know counts as openbaar).
+v1::Confidentiality PublicIfUnset(v1::Confidentiality level) {
+  return level == v1::CONFIDENTIALITY_UNSPECIFIED ? v1::CONFIDENTIALITY_OPENBAAR : level;
+}
+
 std::string CorrectableKey(const std::string& prefix, uint64_t position) {
   std::string key = prefix;
   eventstore::PutBigEndian64(&key, position);
@@ -270,9 +277,9 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
     if (domain::DecodeProgrammeEventInto(e.header.type(), e.payload, event).ok()) {
       v1::ProgrammeState& state = Current<v1::ProgrammeState>(
           states_, k.state_key, rows, caches_ ? &caches_->programmes : nullptr);
-      const v1::Confidentiality level = state.confidentiality();
+      const v1::Confidentiality level = PublicIfUnset(state.confidentiality());
       Fold(e, *event, state, k.prefix, rows);
-      if (state.confidentiality() != level) NoteLevelChange(e.header.position());
+      if (PublicIfUnset(state.confidentiality()) != level) NoteLevelChange(e.header.position());
     }
   } else {
     auto* event = google::protobuf::Arena::CreateMessage<v1::ExperimentEvent>(&arena_);
@@ -280,9 +287,9 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
     if (domain::DecodeExperimentEventForFold(e.header.type(), e.payload, event).ok()) {
       v1::ExperimentState& state = Current<v1::ExperimentState>(
           states_, k.state_key, rows, caches_ ? &caches_->experiments : nullptr);
-      const v1::Confidentiality level = state.confidentiality();
+      const v1::Confidentiality level = PublicIfUnset(state.confidentiality());
       Fold(e, *event, state, k.prefix, rows);
-      if (state.confidentiality() != level) NoteLevelChange(e.header.position());
+      if (PublicIfUnset(state.confidentiality()) != level) NoteLevelChange(e.header.position());
     }
   }
   // Emptied every few events: a reset costs about what a few events' messages do.
@@ -673,39 +680,26 @@ bool NamesExperiment(const v1::ProgrammeEvent& event,
 
 absl::StatusOr<StoredLevels> ReadStoredLevels(eventstore::ReadView& view) {
   StoredLevels out;
-  bool corrupt = false;
-  std::string bad;
   RETURN_IF_ERROR(view.Scan(kDeciderStateProjection, "p/", "",
                             [&](std::string_view key, std::string_view row) {
                               auto level = StoredConfidentiality(
                                   row, v1::ProgrammeState::kConfidentialityFieldNumber);
-                              if (!level.has_value()) {
-                                corrupt = true;
-                                bad = std::string(key);
-                                return false;
-                              }
-                              out.programmes[std::string(key.substr(2))].level = *level;
+                              out.programmes[std::string(key.substr(2))].level =
+                                  level.value_or(v1::CONFIDENTIALITY_ZEER_GEHEIM);
                               return true;
                             }));
-  if (!corrupt) {
-    RETURN_IF_ERROR(view.Scan(
-        kDeciderStateProjection, "e/", "", [&](std::string_view key, std::string_view row) {
-          // "e/<programme-id>/<experiment-id>": ids are slugs, without '/'.
-          const std::string_view ids = key.substr(2);
-          const size_t slash = ids.find('/');
-          auto level =
-              StoredConfidentiality(row, v1::ExperimentState::kConfidentialityFieldNumber);
-          if (slash == std::string_view::npos || !level.has_value()) {
-            corrupt = true;
-            bad = std::string(key);
-            return false;
-          }
-          out.programmes[std::string(ids.substr(0, slash))]
-              .experiments[std::string(ids.substr(slash + 1))] = *level;
-          return true;
-        }));
-  }
-  if (corrupt) return absl::DataLossError("the decider state row " + bad + " is corrupt");
+  RETURN_IF_ERROR(view.Scan(
+      kDeciderStateProjection, "e/", "", [&](std::string_view key, std::string_view row) {
+        // "e/<programme-id>/<experiment-id>": ids are slugs, without '/'.
+        const std::string_view ids = key.substr(2);
+        const size_t slash = ids.find('/');
+        if (slash == std::string_view::npos) return true;  // not an experiment's row
+        auto level = StoredConfidentiality(row, v1::ExperimentState::kConfidentialityFieldNumber);
+        out.programmes[std::string(ids.substr(0, slash))]
+            .experiments[std::string(ids.substr(slash + 1))] =
+            level.value_or(v1::CONFIDENTIALITY_ZEER_GEHEIM);
+        return true;
+      }));
   return out;
 }
 

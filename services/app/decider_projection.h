@@ -234,8 +234,8 @@ struct DeciderStateCaches {
   ProgrammeStateCache programmes;
   ExperimentStateCache experiments;
   // The position of the newest event that changed a programme's or an experiment's
-  // confidentiality (or created one), set on the writer before its group is written, as
-  // PrincipalChanges is. EventService's subscriptions read the levels again once an event at
+  // confidentiality (or created one above openbaar), set on the writer before its group is
+  // written, as PrincipalChanges is. EventService's subscriptions read the levels again once an event at
   // this position or later has been committed (views::EventVisibility::Refresh).
   std::atomic<uint64_t> level_change{0};
 };
@@ -282,7 +282,9 @@ bool NamesExperiment(const v1::ProgrammeEvent& event,
                      absl::FunctionRef<bool(const std::string& experiment_id)> matches);
 
 // The confidentiality of every programme and of its experiments, read from their decider-state
-// rows (only that field). A level never set reads as CONFIDENTIALITY_UNSPECIFIED.
+// rows (only that field). A level never set reads as CONFIDENTIALITY_UNSPECIFIED; a row that
+// cannot be read as CONFIDENTIALITY_ZEER_GEHEIM (its object is hidden from every reader below
+// that, rather than every read of the levels failing for one row).
 struct StoredLevels {
   struct Programme {
     v1::Confidentiality level = v1::CONFIDENTIALITY_UNSPECIFIED;
@@ -290,7 +292,7 @@ struct StoredLevels {
   };
   absl::flat_hash_map<std::string, Programme> programmes;
 };
-// DATA_LOSS when a row is malformed; the view's status when it cannot be read.
+// The view's status when it cannot be read.
 absl::StatusOr<StoredLevels> ReadStoredLevels(eventstore::ReadView& view);
 
 }  // namespace proeftuin::app

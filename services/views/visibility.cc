@@ -1,5 +1,6 @@
 #include "views/visibility.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "app/queries.h"
@@ -11,11 +12,13 @@ namespace proeftuin::views {
 LevelsCache::LevelsCache(eventstore::EventStore* store, const std::atomic<uint64_t>* newest_change)
     : store_(store), newest_change_(newest_change) {}
 
-absl::StatusOr<std::shared_ptr<const Levels>> LevelsCache::Current() {
+absl::StatusOr<std::shared_ptr<const Levels>> LevelsCache::Current(uint64_t position) {
   absl::MutexLock l(&mu_);
-  // The last position first: a change committed by then was noted before it (the writer sets
-  // the newest change before it writes the group), so the load below sees it.
-  const uint64_t last = store_->LastPosition();
+  // The last position first: a change written by then was noted before it (the writer notes the
+  // newest change before it writes the group), so the load below sees it. A read of the log may
+  // return the events of a group written but not yet counted: the event's own position covers
+  // those.
+  const uint64_t last = std::max(store_->LastPosition(), position);
   const uint64_t changed = newest_change_ != nullptr
                                ? newest_change_->load(std::memory_order_acquire)
                                : std::numeric_limits<uint64_t>::max();
@@ -48,11 +51,13 @@ absl::StatusOr<bool> EventVisibility::Whole(const v1::EventHeader& header,
   if (clearance_ == v1::CONFIDENTIALITY_ZEER_GEHEIM) return true;  // nothing is above it
   std::optional<domain::StreamIdViews> ids = domain::ParseStreamView(header.stream());
   if (!ids.has_value()) return true;  // principal streams: their recorded level
-  ASSIGN_OR_RETURN(std::shared_ptr<const Levels> levels, levels_->Current());
+  ASSIGN_OR_RETURN(std::shared_ptr<const Levels> levels, levels_->Current(header.position()));
   const auto& programmes = levels->stored.programmes;
   auto programme = programmes.find(absl::string_view(ids->programme_id.data(),
                                                      ids->programme_id.size()));
-  if (programme == programmes.end()) return true;  // none stored: nothing to hide yet
+  // Not in the levels: created at openbaar after them (a creation above openbaar is a level
+  // change, after which they are read again), as is an experiment they do not hold.
+  if (programme == programmes.end()) return true;
   if (!app::Cleared(programme->second.level, clearance_)) return false;
   const auto& experiments = programme->second.experiments;
   auto hidden = [&](std::string_view experiment_id) {

@@ -44,9 +44,11 @@ class LevelsCache {
   // are read again after every commit.
   LevelsCache(eventstore::EventStore* store, const std::atomic<uint64_t>* newest_change);
 
-  // The levels now: those read last, unless a level change has been committed since (then
-  // read again). The store's status when they cannot be read (UNAVAILABLE while it reopens).
-  absl::StatusOr<std::shared_ptr<const Levels>> Current();
+  // The levels now, for judging an event at `position`: those read last, unless a level change
+  // came after them and the log (or the event, which a read of the log may return before its
+  // group is counted as committed) has passed them; then read again. The store's status when
+  // they cannot be read (UNAVAILABLE while it reopens).
+  absl::StatusOr<std::shared_ptr<const Levels>> Current(uint64_t position);
 
  private:
   eventstore::EventStore* const store_;
