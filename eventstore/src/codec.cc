@@ -182,14 +182,16 @@ absl::Status ValidateStreamName(std::string_view stream, std::string_view field)
   return absl::OkStatus();
 }
 
+absl::Status ValidateRequestId(std::string_view field, std::string_view id) {
+  if (id.empty() || id.size() > 128) return Bad(field, "must be 1 to 128 characters");
+  for (char c : id) {
+    if (!IsRequestIdChar(c)) return Bad(field, "may hold only A-Z, a-z, 0-9, '.', '_', ':', '-'");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateAppend(const AppendRequest& r) {
-  if (r.request_id.empty() || r.request_id.size() > 128) {
-    return Bad("request_id", "must be 1 to 128 characters");
-  }
-  for (char c : r.request_id) {
-    if (!IsRequestIdChar(c))
-      return Bad("request_id", "may hold only A-Z, a-z, 0-9, '.', '_', ':', '-'");
-  }
+  RETURN_IF_ERROR(ValidateRequestId("request_id", r.request_id));
   if (r.fingerprint.empty() || r.fingerprint.size() > 64) {
     return Bad("fingerprint", "must be 1 to 64 bytes");
   }

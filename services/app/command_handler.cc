@@ -94,19 +94,7 @@ absl::Status CheckRequestId(const std::string& id) {
     return absl::InvalidArgumentError(
         "options.request_id: required (a client-chosen id that makes retries safe)");
   }
-  if (id.size() > 128) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("options.request_id: at most 128 characters, got ", id.size()));
-  }
-  for (char c : id) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == ':' || c == '-';
-    if (!ok) {
-      return absl::InvalidArgumentError(
-          "options.request_id: may hold only A-Z, a-z, 0-9, '.', '_', ':' and '-'");
-    }
-  }
-  return absl::OkStatus();
+  return eventstore::ValidateRequestId("options.request_id", id);
 }
 
 }  // namespace

@@ -35,16 +35,6 @@ absl::StatusOr<std::shared_ptr<const Levels>> LevelsCache::Current(uint64_t posi
   return levels_;
 }
 
-namespace {
-
-// The ids of the event types whose programme event may name an experiment.
-bool MayNameAnExperiment(std::string_view type) {
-  return type == "proeftuin.v1.BudgetAllocated" || type == "proeftuin.v1.BudgetReleased" ||
-         type == "proeftuin.v1.CouncilInputRecorded" || type == "proeftuin.v1.KnowledgeSessionHeld";
-}
-
-}  // namespace
-
 absl::StatusOr<bool> EventVisibility::Whole(const v1::EventHeader& header,
                                             std::string_view payload) const {
   if (!app::Cleared(header.confidentiality(), clearance_)) return false;
@@ -65,9 +55,12 @@ absl::StatusOr<bool> EventVisibility::Whole(const v1::EventHeader& header,
     return it != experiments.end() && !app::Cleared(it->second, clearance_);
   };
   if (!ids->experiment_id.empty()) return !hidden(ids->experiment_id);
-  if (!MayNameAnExperiment(header.type())) return true;
-  // A programme event that may name a hidden experiment: its payload decides. One that does
-  // not parse as a programme event is not handed out whole (nothing can vouch for it).
+  bool any_hidden = false;
+  for (const auto& [id, level] : experiments) any_hidden |= !app::Cleared(level, clearance_);
+  if (!any_hidden) return true;
+  // A programme event of a programme with a hidden experiment: its payload decides whether it
+  // names one. One that does not parse as a programme event is not handed out whole (nothing
+  // can vouch for it).
   v1::ProgrammeEvent event;
   if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return false;
   return !app::NamesExperiment(event, [&](const std::string& id) { return hidden(id); });

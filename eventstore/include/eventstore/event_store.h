@@ -61,6 +61,10 @@ struct StreamCheck {
   ExpectedVersion expected;
 };
 
+// OK when `id` may be an AppendRequest's request_id ([A-Za-z0-9._:-]{1,128}); else
+// INVALID_ARGUMENT naming `field`. Append checks it too; callers may check it first.
+absl::Status ValidateRequestId(std::string_view field, std::string_view id);
+
 // One atomic append: all streams or none.
 struct AppendRequest {
   std::string request_id;   // client-chosen, [A-Za-z0-9._:-]{1,128}; kept for good
