@@ -91,7 +91,7 @@ TEST(ApiEvent, FromAViewEqualsFromTheDecodedEvent) {
     for (v1::Confidentiality clearance :
          {v1::CONFIDENTIALITY_OPENBAAR, v1::CONFIDENTIALITY_ZEER_GEHEIM}) {
       v1::Event from_view;
-      const views::EventVisibility visibility(nullptr, clearance);  // no programme: no levels
+      views::EventVisibility visibility(nullptr, clearance);  // no programme: no levels
       ASSERT_TRUE(ToApiEvent(v, visibility, &from_view).ok());
       v1::Event expected = ToApiEvent(e, Whole(e, clearance));
       EXPECT_TRUE(MessageDifferencer::Equals(from_view, expected)) << from_view.DebugString();
@@ -104,7 +104,7 @@ TEST(ApiEvent, FromAViewEqualsFromTheDecodedEvent) {
   broken.position = 12;
   broken.header_bytes = std::string_view("\x0a\xff", 2);
   v1::Event out;
-  const views::EventVisibility visibility(nullptr, v1::CONFIDENTIALITY_ZEER_GEHEIM);
+  views::EventVisibility visibility(nullptr, v1::CONFIDENTIALITY_ZEER_GEHEIM);
   absl::Status s = ToApiEvent(broken, visibility, &out);
   EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss);
   EXPECT_NE(s.message().find("position 12"), std::string::npos) << s;

@@ -74,7 +74,7 @@ v1::Event ToApiEvent(const eventstore::RecordedEvent& e, bool whole) {
   return out;
 }
 
-absl::Status ToApiEvent(const eventstore::EventView& e, const views::EventVisibility& visibility,
+absl::Status ToApiEvent(const eventstore::EventView& e, views::EventVisibility& visibility,
                         v1::Event* out) {
   RETURN_IF_ERROR(e.ParseHeader(out->mutable_header()));
   ASSIGN_OR_RETURN(const bool whole, visibility.Whole(out->header(), e.payload));
@@ -95,7 +95,7 @@ grpc::Status EventServiceImpl::ReadStream(grpc::ServerContext* ctx,
       req->stream(), backward ? eventstore::Direction::kBackward : eventstore::Direction::kForward,
       from, *max);
   if (!events.ok()) return Finish(ctx, events.status());
-  const views::EventVisibility visibility(&levels_, caller->clearance());
+  views::EventVisibility visibility(&levels_, caller->clearance());
   for (const auto& e : *events) {
     absl::StatusOr<bool> whole = visibility.Whole(e.header, e.payload);
     if (!whole.ok()) {
@@ -121,7 +121,7 @@ grpc::Status EventServiceImpl::ReadAll(grpc::ServerContext* ctx, const v1::ReadA
       store_->ReadAllViews(std::max<uint64_t>(req->from_position(), 1), *max, f, &page);
   if (!read.ok()) return Finish(ctx, read);
   resp->mutable_events()->Reserve(static_cast<int>(page.events.size()));
-  const views::EventVisibility visibility(&levels_, caller->clearance());
+  views::EventVisibility visibility(&levels_, caller->clearance());
   for (const auto& e : page.events) {
     if (absl::Status s = ToApiEvent(e, visibility, resp->add_events()); !s.ok()) {
       resp->Clear();
@@ -428,7 +428,7 @@ class EventServiceImpl::Stream final : public grpc::ServerWriteReactor<v1::Subsc
   absl::Mutex mu_;
   // Whether each event goes out whole (the levels of its objects now), and an event taken from
   // the subscription whose levels could not be read yet (the store reopening).
-  const views::EventVisibility visibility_;
+  views::EventVisibility visibility_ ABSL_GUARDED_BY(mu_);
   std::optional<eventstore::SubscriptionMessage> unjudged_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<Stream> self_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;   // out_ is in flight

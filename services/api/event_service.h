@@ -25,7 +25,7 @@ namespace proeftuin::api {
 v1::Event ToApiEvent(const eventstore::RecordedEvent& e, bool whole);
 // The same from a view of the stored record, into `*out`, whole as `visibility` says; DATA_LOSS
 // when its header does not parse, the store's status when the levels cannot be read.
-absl::Status ToApiEvent(const eventstore::EventView& e, const views::EventVisibility& visibility,
+absl::Status ToApiEvent(const eventstore::EventView& e, views::EventVisibility& visibility,
                         v1::Event* out);
 
 // Subscribe uses gRPC's callback API: a subscription holds no thread. One fan-out thread waits

@@ -12,8 +12,7 @@ namespace proeftuin::views {
 LevelsCache::LevelsCache(eventstore::EventStore* store, const std::atomic<uint64_t>* newest_change)
     : store_(store), newest_change_(newest_change) {}
 
-absl::StatusOr<std::shared_ptr<const Levels>> LevelsCache::Current(uint64_t position) {
-  absl::MutexLock l(&mu_);
+bool LevelsCache::Fresh(const Levels& levels, uint64_t position) const {
   // The last position first: a change written by then was noted before it (the writer notes the
   // newest change before it writes the group), so the load below sees it. A read of the log may
   // return the events of a group written but not yet counted: the event's own position covers
@@ -23,10 +22,13 @@ absl::StatusOr<std::shared_ptr<const Levels>> LevelsCache::Current(uint64_t posi
                                ? newest_change_->load(std::memory_order_acquire)
                                : std::numeric_limits<uint64_t>::max();
   // Still the levels now unless a change came after them and something after them has been
-  // committed: every committed change is at or below `last`.
-  if (levels_ != nullptr && (changed <= levels_->position || last <= levels_->position)) {
-    return levels_;
-  }
+  // written: every change written is at or below `last`.
+  return changed <= levels.position || last <= levels.position;
+}
+
+absl::StatusOr<std::shared_ptr<const Levels>> LevelsCache::Current(uint64_t position) {
+  absl::MutexLock l(&mu_);
+  if (levels_ != nullptr && Fresh(*levels_, position)) return levels_;
   ASSIGN_OR_RETURN(std::unique_ptr<eventstore::ReadView> view, store_->OpenReadView());
   auto fresh = std::make_shared<Levels>();
   fresh->position = view->position();
@@ -36,13 +38,15 @@ absl::StatusOr<std::shared_ptr<const Levels>> LevelsCache::Current(uint64_t posi
 }
 
 absl::StatusOr<bool> EventVisibility::Whole(const v1::EventHeader& header,
-                                            std::string_view payload) const {
+                                            std::string_view payload) {
   if (!app::Cleared(header.confidentiality(), clearance_)) return false;
   if (clearance_ == v1::CONFIDENTIALITY_ZEER_GEHEIM) return true;  // nothing is above it
   std::optional<domain::StreamIdViews> ids = domain::ParseStreamView(header.stream());
   if (!ids.has_value()) return true;  // principal streams: their recorded level
-  ASSIGN_OR_RETURN(std::shared_ptr<const Levels> levels, levels_->Current(header.position()));
-  const auto& programmes = levels->stored.programmes;
+  if (levels_ == nullptr || !cache_->Fresh(*levels_, header.position())) {
+    ASSIGN_OR_RETURN(levels_, cache_->Current(header.position()));
+  }
+  const auto& programmes = levels_->stored.programmes;
   auto programme = programmes.find(absl::string_view(ids->programme_id.data(),
                                                      ids->programme_id.size()));
   // Not in the levels: created at openbaar after them (a creation above openbaar is a level

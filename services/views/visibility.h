@@ -49,6 +49,9 @@ class LevelsCache {
   // group is counted as committed) has passed them; then read again. The store's status when
   // they cannot be read (UNAVAILABLE while it reopens).
   absl::StatusOr<std::shared_ptr<const Levels>> Current(uint64_t position);
+  // True when `levels` are still the levels now for an event at `position` (two atomic loads,
+  // no lock): Current would return them.
+  bool Fresh(const Levels& levels, uint64_t position) const;
 
  private:
   eventstore::EventStore* const store_;
@@ -59,16 +62,17 @@ class LevelsCache {
 
 class EventVisibility {
  public:
-  EventVisibility(LevelsCache* levels, v1::Confidentiality clearance)
-      : levels_(levels), clearance_(clearance) {}
+  EventVisibility(LevelsCache* cache, v1::Confidentiality clearance)
+      : cache_(cache), clearance_(clearance) {}
 
   // True when the event with this header and payload may go out whole. An error only when the
   // levels cannot be read (LevelsCache::Current).
-  absl::StatusOr<bool> Whole(const v1::EventHeader& header, std::string_view payload) const;
+  absl::StatusOr<bool> Whole(const v1::EventHeader& header, std::string_view payload);
 
  private:
-  LevelsCache* const levels_;
+  LevelsCache* const cache_;
   const v1::Confidentiality clearance_;
+  std::shared_ptr<const Levels> levels_;  // the cache's, kept while fresh (no lock per event)
 };
 
 }  // namespace proeftuin::views
