@@ -297,16 +297,16 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   ctx.target = &target;
   ASSIGN_OR_RETURN(domain::Decision decision, domain::Decide(job.command, ctx, clock_()));
   if (job.call.may_correct && job.command.has_record_correction()) {
-    for (const auto& e : decision.programme_events) {
-      if (e.event.has_correction_recorded()) {
+    // The corrected event's type is known once the decision found it, on either stream.
+    auto check = [&](const auto& events) -> absl::Status {
+      for (const auto& e : events) {
+        if (!e.event.has_correction_recorded()) continue;
         RETURN_IF_ERROR(job.call.may_correct(e.event.correction_recorded().corrected_event_type()));
       }
-    }
-    for (const auto& e : decision.experiment_events) {
-      if (e.event.has_correction_recorded()) {
-        RETURN_IF_ERROR(job.call.may_correct(e.event.correction_recorded().corrected_event_type()));
-      }
-    }
+      return absl::OkStatus();
+    };
+    RETURN_IF_ERROR(check(decision.programme_events));
+    RETURN_IF_ERROR(check(decision.experiment_events));
   }
 
   eventstore::AppendRequest req;

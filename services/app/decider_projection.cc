@@ -26,13 +26,6 @@ std::string CorrectablePrefix(std::string_view programme_id, std::string_view ex
 
 std::string StampKey(std::string_view programme_id) { return "t/" + std::string(programme_id); }
 
-// A level as readers are judged by it: unset (an object not created yet) is openbaar, so that
-// creating an object at openbaar is no change of a level (EventService reads levels again only
-// for changes; an object it does not know counts as openbaar).
-v1::Confidentiality PublicIfUnset(v1::Confidentiality level) {
-  return level == v1::CONFIDENTIALITY_UNSPECIFIED ? v1::CONFIDENTIALITY_OPENBAAR : level;
-}
-
 std::string CorrectableKey(const std::string& prefix, uint64_t position) {
   std::string key = prefix;
   eventstore::PutBigEndian64(&key, position);
@@ -277,9 +270,9 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
     if (domain::DecodeProgrammeEventInto(e.header.type(), e.payload, event).ok()) {
       v1::ProgrammeState& state = Current<v1::ProgrammeState>(
           states_, k.state_key, rows, caches_ ? &caches_->programmes : nullptr);
-      const v1::Confidentiality level = PublicIfUnset(state.confidentiality());
+      const v1::Confidentiality level = domain::OpenbaarIfUnset(state.confidentiality());
       Fold(e, *event, state, k.prefix, rows);
-      if (PublicIfUnset(state.confidentiality()) != level) NoteLevelChange(e.header.position());
+      if (domain::OpenbaarIfUnset(state.confidentiality()) != level) NoteLevelChange(e.header.position());
     }
   } else {
     auto* event = google::protobuf::Arena::CreateMessage<v1::ExperimentEvent>(&arena_);
@@ -287,9 +280,9 @@ void DeciderStateProjector::Apply(const eventstore::RecordedEvent& e,
     if (domain::DecodeExperimentEventForFold(e.header.type(), e.payload, event).ok()) {
       v1::ExperimentState& state = Current<v1::ExperimentState>(
           states_, k.state_key, rows, caches_ ? &caches_->experiments : nullptr);
-      const v1::Confidentiality level = PublicIfUnset(state.confidentiality());
+      const v1::Confidentiality level = domain::OpenbaarIfUnset(state.confidentiality());
       Fold(e, *event, state, k.prefix, rows);
-      if (PublicIfUnset(state.confidentiality()) != level) NoteLevelChange(e.header.position());
+      if (domain::OpenbaarIfUnset(state.confidentiality()) != level) NoteLevelChange(e.header.position());
     }
   }
   // Emptied every few events: a reset costs about what a few events' messages do.

@@ -3,6 +3,7 @@
 
 #include "app/principals.h"
 #include "app/principals_internal.h"
+#include "domain/decider.h"
 #include "eventstore/sha256.h"
 #include "eventstore/status_macros.h"
 
@@ -127,7 +128,7 @@ absl::StatusOr<v1::CreatePrincipalResponse> PrincipalAdmin::Create(const v1::Cre
   c->set_principal_id(r.principal_id());
   c->set_display_name(r.display_name());
   c->set_role(r.role());
-  c->set_clearance(r.clearance() == v1::CONFIDENTIALITY_UNSPECIFIED ? v1::CONFIDENTIALITY_OPENBAAR : r.clearance());
+  c->set_clearance(domain::OpenbaarIfUnset(r.clearance()));
   c->set_certificate_subject(r.certificate_subject());
   v1::TokenIssued* t = events[1].mutable_token_issued();
   t->set_token_id(token.token_id);

@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <string>
 
+#include "domain/decider.h"
+
 namespace proeftuin::app {
 
 bool Cleared(v1::Confidentiality level, v1::Confidentiality clearance) {
-  auto norm = [](v1::Confidentiality c) {
-    return c == v1::CONFIDENTIALITY_UNSPECIFIED ? v1::CONFIDENTIALITY_OPENBAAR : c;
-  };
-  return norm(level) <= norm(clearance);
+  return domain::OpenbaarIfUnset(level) <= domain::OpenbaarIfUnset(clearance);
 }
 
 absl::StatusOr<int> PageSize(int requested) {

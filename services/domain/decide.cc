@@ -73,13 +73,9 @@ absl::Status Dispatch(const v1::Command& c, const Call& call) {
   return absl::InternalError("unhandled command case");
 }
 
-v1::Confidentiality OrPublic(v1::Confidentiality level) {
-  return level == v1::CONFIDENTIALITY_UNSPECIFIED ? v1::CONFIDENTIALITY_OPENBAAR : level;
-}
-
 // The confidentiality a drafted / amended / proposed event sets, or `current` otherwise.
 v1::Confidentiality LevelAfter(const v1::ProgrammeEvent& e, v1::Confidentiality current) {
-  if (e.has_programme_drafted()) return OrPublic(e.programme_drafted().confidentiality());
+  if (e.has_programme_drafted()) return OpenbaarIfUnset(e.programme_drafted().confidentiality());
   if (e.has_programme_amended() &&
       e.programme_amended().confidentiality() != v1::CONFIDENTIALITY_UNSPECIFIED) {
     return e.programme_amended().confidentiality();
@@ -88,7 +84,7 @@ v1::Confidentiality LevelAfter(const v1::ProgrammeEvent& e, v1::Confidentiality 
 }
 
 v1::Confidentiality LevelAfter(const v1::ExperimentEvent& e, v1::Confidentiality current) {
-  if (e.has_experiment_proposed()) return OrPublic(e.experiment_proposed().confidentiality());
+  if (e.has_experiment_proposed()) return OpenbaarIfUnset(e.experiment_proposed().confidentiality());
   if (e.has_experiment_amended() &&
       e.experiment_amended().confidentiality() != v1::CONFIDENTIALITY_UNSPECIFIED) {
     return e.experiment_amended().confidentiality();
@@ -99,13 +95,13 @@ v1::Confidentiality LevelAfter(const v1::ExperimentEvent& e, v1::Confidentiality
 // Sets every event's confidentiality: its object's level (after the events before it); an
 // allocation or release on the programme stream takes the higher of programme and experiment.
 void SetConfidentiality(const DecisionContext& context, Decision* decision) {
-  v1::Confidentiality experiment_level = OrPublic(
+  v1::Confidentiality experiment_level = OpenbaarIfUnset(
       context.experiment ? context.experiment->confidentiality() : v1::CONFIDENTIALITY_UNSPECIFIED);
   for (DecidedExperimentEvent& e : decision->experiment_events) {
     experiment_level = LevelAfter(e.event, experiment_level);
     e.confidentiality = experiment_level;
   }
-  v1::Confidentiality programme_level = OrPublic(
+  v1::Confidentiality programme_level = OpenbaarIfUnset(
       context.programme ? context.programme->confidentiality() : v1::CONFIDENTIALITY_UNSPECIFIED);
   for (DecidedProgrammeEvent& e : decision->programme_events) {
     programme_level = LevelAfter(e.event, programme_level);

@@ -36,6 +36,12 @@ namespace proeftuin::domain {
 
 struct CommandTarget;  // domain/streams.h
 
+// A confidentiality level (of a programme, an experiment, or a principal's clearance) as the
+// rules and the readers judge it: unset counts as openbaar (public).
+inline v1::Confidentiality OpenbaarIfUnset(v1::Confidentiality level) {
+  return level == v1::CONFIDENTIALITY_UNSPECIFIED ? v1::CONFIDENTIALITY_OPENBAAR : level;
+}
+
 // Where an event sits in the log, given to Evolve beside the event. Corrections name the
 // corrected event by its global position, so Evolve remembers positions of correctable events.
 struct EventContext {

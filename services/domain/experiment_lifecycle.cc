@@ -125,9 +125,7 @@ absl::Status DecideCommand(const v1::ProposeExperiment& c, const Call& call) {
   proposed->set_experiment_id(c.experiment_id());
   *proposed->mutable_design() = c.design();
   *proposed->mutable_proposer() = c.proposer();
-  proposed->set_confidentiality(c.confidentiality() == v1::CONFIDENTIALITY_UNSPECIFIED
-                                    ? v1::CONFIDENTIALITY_OPENBAAR
-                                    : c.confidentiality());
+  proposed->set_confidentiality(OpenbaarIfUnset(c.confidentiality()));
   *proposed->mutable_proposed_on() = FactDate(c.proposed_on(), call.today());
   std::optional<v1::PersonalData> personal;
   if (c.proposer_contact().ByteSizeLong() > 0) {

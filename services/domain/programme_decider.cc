@@ -125,9 +125,7 @@ absl::Status DecideCommand(const v1::DraftProgramme& c, const Call& call) {
   v1::ProgrammeDrafted* drafted = event.mutable_programme_drafted();
   drafted->set_programme_id(c.programme_id());
   *drafted->mutable_design() = c.design();
-  drafted->set_confidentiality(c.confidentiality() == v1::CONFIDENTIALITY_UNSPECIFIED
-                                   ? v1::CONFIDENTIALITY_OPENBAAR
-                                   : c.confidentiality());
+  drafted->set_confidentiality(OpenbaarIfUnset(c.confidentiality()));
   EmitProgramme(call, std::move(event), call.today());
   return absl::OkStatus();
 }

@@ -502,5 +502,57 @@ TEST(DeciderStateExample, EveryLoadedStateEqualsTheFoldOfItsStream) {
   }
 }
 
+
+// Every field of a programme event that names an experiment (by the proto's convention, a
+// string field `experiment_id` or a repeated `experiment_ids` of the event's message) is one
+// that NamesExperiment finds and RedactProgrammeEvent clears, and no other event is taken for
+// one naming an experiment: a new event type naming one cannot slip past the readers' rule.
+TEST(ProgrammeEventsNamingAnExperiment, AreFoundAndRedactedByTheSameFields) {
+  namespace pb = google::protobuf;
+  const pb::OneofDescriptor* oneof = v1::ProgrammeEvent::descriptor()->FindOneofByName("event");
+  ASSERT_NE(oneof, nullptr);
+  int naming = 0;
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    const pb::FieldDescriptor* kind = oneof->field(i);
+    ASSERT_EQ(kind->type(), pb::FieldDescriptor::TYPE_MESSAGE) << kind->name();
+    v1::ProgrammeEvent event;
+    pb::Message* body = event.GetReflection()->MutableMessage(&event, kind);
+    const pb::Reflection* r = body->GetReflection();
+    const pb::FieldDescriptor* one = body->GetDescriptor()->FindFieldByName("experiment_id");
+    const pb::FieldDescriptor* many = body->GetDescriptor()->FindFieldByName("experiment_ids");
+    if (one != nullptr) r->SetString(body, one, "hidden-e");
+    if (many != nullptr) {
+      r->AddString(body, many, "shown-e");
+      r->AddString(body, many, "hidden-e");
+    }
+    const bool names = one != nullptr || many != nullptr;
+    naming += names;
+    auto is_hidden = [](const std::string& id) { return id == "hidden-e"; };
+    auto any = [](const std::string&) { return true; };
+    if (!names) {
+      EXPECT_FALSE(app::NamesExperiment(event, any)) << kind->name();
+      const std::string before = event.SerializeAsString();
+      EXPECT_TRUE(app::RedactProgrammeEvent({"hidden-e"}, &event)) << kind->name();
+      EXPECT_EQ(event.SerializeAsString(), before) << kind->name();
+      continue;
+    }
+    EXPECT_TRUE(app::NamesExperiment(event, is_hidden)) << kind->name();
+    EXPECT_FALSE(app::NamesExperiment(event, [](const std::string& id) { return id == "x"; }))
+        << kind->name();
+    app::RedactProgrammeEvent({"hidden-e"}, &event);
+    const pb::Message& redacted = event.GetReflection()->GetMessage(event, kind);
+    if (one != nullptr) {
+      EXPECT_EQ(r->GetString(redacted, one), "") << kind->name();
+    }
+    if (many != nullptr) {
+      ASSERT_EQ(r->FieldSize(redacted, many), 1) << kind->name();
+      EXPECT_EQ(r->GetRepeatedString(redacted, many, 0), "shown-e") << kind->name();
+    }
+    EXPECT_FALSE(app::NamesExperiment(event, is_hidden)) << kind->name();
+  }
+  // Council input, a knowledge session, an allocation and a release.
+  EXPECT_EQ(naming, 4);
+}
+
 }  // namespace
 }  // namespace proeftuin::views
