@@ -66,24 +66,46 @@ size_t TextLimit(std::string_view type) {
   return kMaxText;
 }
 
-// The dates of the wishes-and-objections procedure stay in order (PT-DATE-ORDER).
-absl::Status CheckProcedureDates(const v1::CorrectedFields& f, const v1::CorrectableEvent& target,
-                                 const v1::ProgrammeState& programme) {
+// The dates of the wishes-and-objections procedure and of an experiment's run stay in order
+// (PT-DATE-ORDER). `experiment` is null for a programme event.
+absl::Status CheckCorrectedDates(const v1::CorrectedFields& f, const v1::CorrectableEvent& target,
+                                 const v1::ProgrammeState& programme,
+                                 const v1::ExperimentState* experiment) {
   const std::string_view type = target.event_type();
+  constexpr char kDecisionDate[] = "fields.decision.decision_date";
+  constexpr char kOccurredOn[] = "fields.occurred_on";
   if (Is<v1::ProgrammeAdopted>(type) && f.has_decision()) {
-    return CheckAdoptionDate("fields.decision.decision_date", f.decision().decision_date(),
-                             programme);
+    return CheckAdoptionDate(kDecisionDate, f.decision().decision_date(), programme);
+  }
+  if (experiment != nullptr && Is<v1::ExperimentSelected>(type) && f.has_decision()) {
+    return CheckNotAfter(kDecisionDate, f.decision().decision_date(), "the experiment's start",
+                         experiment->started_on());
   }
   if (!f.has_occurred_on()) return absl::OkStatus();
+  const v1::Date& on = f.occurred_on();
+  if (experiment != nullptr) {
+    if (Is<v1::ExperimentStarted>(type)) {
+      return CheckStartDate(kOccurredOn, on, *experiment, programme);
+    }
+    if (Is<v1::ActivityRecorded>(type) || Is<v1::ExpenditureRecorded>(type) ||
+        Is<v1::ExperimentCompleted>(type) || Is<v1::ExperimentStoppedEarly>(type)) {
+      return CheckDateInRun(kOccurredOn, on, *experiment);
+    }
+    if (Is<v1::ExperimentEvaluated>(type)) return CheckEvaluationDate(kOccurredOn, on, *experiment);
+    return absl::OkStatus();
+  }
+  if (Is<v1::ProgrammeEvaluated>(type)) {
+    return CheckProgrammeEvaluationDate(kOccurredOn, on, programme);
+  }
   if (Is<v1::ProgrammeSubmittedToCouncil>(type)) {
-    return CheckSubmissionDate("fields.occurred_on", f.occurred_on(), programme);
+    return CheckSubmissionDate(kOccurredOn, on, programme);
   }
   const bool receipt = Is<v1::CouncilInputRecorded>(type);
   if (!receipt && !Is<v1::CouncilInputAnswered>(type)) return absl::OkStatus();
   const v1::CouncilInputState* input = FindInput(programme, target.key());
   if (input == nullptr) return absl::OkStatus();
-  return receipt ? CheckReceiptDate("fields.occurred_on", f.occurred_on(), *input, programme)
-                 : CheckAnswerDate("fields.occurred_on", f.occurred_on(), *input, programme);
+  return receipt ? CheckReceiptDate(kOccurredOn, on, *input, programme)
+                 : CheckAnswerDate(kOccurredOn, on, *input, programme);
 }
 
 // Checks the fields against the corrected event: accepted for its type, consistent with it.
@@ -126,7 +148,7 @@ absl::Status CheckAgainstTarget(const v1::CorrectedFields& f, const v1::Correcta
                                       target.seldom_heard_count(), f.seldom_heard_count()));
     }
   }
-  return CheckProcedureDates(f, target, programme);
+  return CheckCorrectedDates(f, target, programme, experiment);
 }
 
 }  // namespace

@@ -281,6 +281,39 @@ TEST_F(Correction, LaterChecksUseTheCorrectedDatesOfTheProcedure) {
               IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
 }
 
+// A correction keeps an experiment's run in order (PT-DATE-ORDER) as the commands do.
+TEST_F(Correction, KeepsTheDatesOfAnExperimentsRunInOrder) {
+  GivenAdoptedProgramme();  // adopted 2024-07-09
+  GivenSelected("a");
+  const uint64_t started = PositionOf(StartCmd("a"));             // 2024-09-02
+  const uint64_t activity = PositionOf(ActivityCmd("a", 10, 0));  // 2024-10-01
+  v1::Command complete = CompleteCmd("a");
+  *complete.mutable_complete_experiment()->mutable_completed_on() = D(2025, 2, 28);
+  const uint64_t completed = PositionOf(complete);
+  const uint64_t evaluated = PositionOf(EvaluateExperimentCmd("a"));  // 2025-03-03
+  struct Case {
+    uint64_t position;
+    v1::Date date;
+    const char* message;
+  };
+  for (const Case& c : {
+           Case{started, D(2024, 7, 8), "is 2024-07-08, before the programme's adoption decision"},
+           Case{started, D(2025, 3, 1), "is 2025-03-01, after the experiment's end 2025-02-28"},
+           Case{activity, D(2024, 9, 1), "is 2024-09-01, before the experiment's start 2024-09-02"},
+           Case{completed, D(2024, 9, 1), "is 2024-09-01, before the experiment's start"},
+           Case{evaluated, D(2025, 2, 27), "is 2025-02-27, before the experiment's end 2025-02-28"},
+       }) {
+    absl::StatusOr<Executed> result =
+        When(CorrectCmd("a", c.position, OccurredOn(c.date), "datum"));
+    EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder)) << c.message;
+    EXPECT_THAT(result.status().message(),
+                HasSubstr(std::string("field fields.occurred_on ") + c.message));
+  }
+  EXPECT_EQ(Experiment("a").correction_count(), 0);
+  EXPECT_THAT(When(CorrectCmd("a", started, OccurredOn(D(2024, 9, 3)), "datum")), IsOk());
+  EXPECT_EQ(Experiment("a").started_on().day(), 3);
+}
+
 TEST_F(Correction, LimitsACorrectedTextToTheLimitOfTheCorrectedField) {
   GivenAdoptedProgramme();
   GivenStarted("a");

@@ -83,10 +83,18 @@ std::string Answer(const v1::CouncilInputState& input) {
 absl::Status CheckAdoptionDate(std::string_view field, const v1::Date& date,
                                const v1::ProgrammeState& programme) {
   RETURN_IF_ERROR(CheckNotBefore(field, date, kSubmission, programme.submission().submitted_on()));
+  RETURN_IF_ERROR(CheckNotBefore(field, date, "the council's response deadline",
+                                 programme.submission().response_deadline()));
   for (const v1::CouncilInputState& input : programme.council_inputs()) {
     RETURN_IF_ERROR(CheckNotBefore(field, date, Answer(input), input.answered_on()));
   }
-  return absl::OkStatus();
+  return CheckNotAfter(field, date, "the programme's evaluation", programme.evaluated_on());
+}
+
+absl::Status CheckProgrammeEvaluationDate(std::string_view field, const v1::Date& date,
+                                          const v1::ProgrammeState& programme) {
+  RETURN_IF_ERROR(CheckNotBefore(field, date, kAdoption, programme.adoption().decision_date()));
+  return CheckNotAfter(field, date, "the programme's closing", programme.closed_on());
 }
 
 absl::Status CheckSubmissionDate(std::string_view field, const v1::Date& date,

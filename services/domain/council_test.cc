@@ -190,6 +190,23 @@ TEST_F(CouncilDecider, RejectsAnAdoptionDatedBeforeAnAnswer) {
   EXPECT_THAT(When(AdoptCmd()), IsOk());  // decided 2024-07-09
 }
 
+// The council is given its chance to voice wishes and objections until the response deadline
+// (Gemeentewet art. 169(4)): the college does not adopt before it (PT-DATE-ORDER).
+TEST_F(CouncilDecider, RejectsAnAdoptionDatedBeforeTheCouncilsResponseDeadline) {
+  GivenProgramme({DraftedEvent()});
+  ASSERT_THAT(When(SubmitCmd()), IsOk());  // submitted 2024-06-20, deadline 2024-07-05
+  v1::Command command = AdoptCmd();
+  *command.mutable_adopt_programme()->mutable_decision()->mutable_decision_date() = D(2024, 7, 4);
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field decision.decision_date is 2024-07-04, before the council's "
+                        "response deadline 2024-07-05"));
+  EXPECT_EQ(Programme().status(), v1::PROGRAMME_STATUS_SUBMITTED_TO_COUNCIL);
+  *command.mutable_adopt_programme()->mutable_decision()->mutable_decision_date() = D(2024, 7, 5);
+  EXPECT_THAT(When(command), IsOk());  // on the deadline
+}
+
 TEST_F(CouncilDecider, AcceptsAnswersToInputsStoredWithoutDates) {
   // A state folded before the procedure's dates were kept has none: nothing to compare.
   GivenProgramme({DraftedEvent(), SubmittedEvent(), InputRecordedEvent("wb-1")});

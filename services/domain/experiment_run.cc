@@ -76,6 +76,26 @@ absl::Status CheckActivity(const v1::RecordActivity& c, absl::Time now) {
 
 }  // namespace
 
+absl::Status CheckStartDate(std::string_view field, const v1::Date& date,
+                            const v1::ExperimentState& experiment,
+                            const v1::ProgrammeState& programme) {
+  RETURN_IF_ERROR(CheckNotBefore(field, date, "the college's selection decision",
+                                 experiment.selection_decision().decision_date()));
+  RETURN_IF_ERROR(CheckNotBefore(field, date, "the programme's adoption decision",
+                                 programme.adoption().decision_date()));
+  return CheckNotAfter(field, date, "the experiment's end", experiment.ended_on());
+}
+
+absl::Status CheckDateInRun(std::string_view field, const v1::Date& date,
+                            const v1::ExperimentState& experiment) {
+  return CheckNotBefore(field, date, "the experiment's start", experiment.started_on());
+}
+
+absl::Status CheckEvaluationDate(std::string_view field, const v1::Date& date,
+                                 const v1::ExperimentState& experiment) {
+  return CheckNotBefore(field, date, "the experiment's end", experiment.ended_on());
+}
+
 absl::Status DecideCommand(const v1::StartExperiment& c, const Call& call) {
   RETURN_IF_ERROR(CheckFactDate("started_on", c.started_on(), call.now));
   const v1::ExperimentState& experiment = call.experiment();
@@ -94,6 +114,7 @@ absl::Status DecideCommand(const v1::StartExperiment& c, const Call& call) {
                      "; experiments start once the college adopted it"));
   }
   const v1::Date on = FactDate(c.started_on(), call.today());
+  RETURN_IF_ERROR(CheckStartDate("started_on", on, experiment, call.programme()));
   v1::ExperimentEvent event;
   *event.mutable_experiment_started()->mutable_started_on() = on;
   EmitExperiment(call, std::move(event), on);
@@ -108,9 +129,11 @@ absl::Status DecideCommand(const v1::RecordActivity& c, const Call& call) {
   RETURN_IF_ERROR(CheckReachTotal("seldom_heard_reached_count",
                                   call.experiment().seldom_heard_reached_count(), 0,
                                   c.seldom_heard_reached_count()));
+  const v1::Date held_on = FactDate(c.held_on(), call.today());
+  RETURN_IF_ERROR(CheckDateInRun("held_on", held_on, call.experiment()));
   v1::ExperimentEvent event;
   v1::ActivityRecorded* activity = event.mutable_activity_recorded();
-  *activity->mutable_held_on() = FactDate(c.held_on(), call.today());
+  *activity->mutable_held_on() = held_on;
   activity->set_kind(c.kind());
   activity->set_participant_count(c.participant_count());
   activity->set_seldom_heard_reached_count(c.seldom_heard_reached_count());
@@ -135,13 +158,15 @@ absl::Status DecideCommand(const v1::RecordExpenditure& c, const Call& call) {
     return ExperimentStatusError(rules::kExpenditureNotStarted, call.experiment(),
                                  "money is spent from its start");
   }
+  const v1::Date spent_on = FactDate(c.spent_on(), call.today());
+  RETURN_IF_ERROR(CheckDateInRun("spent_on", spent_on, call.experiment()));
   v1::ExperimentEvent event;
   v1::ExpenditureRecorded* expenditure = event.mutable_expenditure_recorded();
   *expenditure->mutable_amount() = c.amount();
   expenditure->set_budget_year(c.budget_year());
   expenditure->set_description(c.description());
   if (c.has_reference()) *expenditure->mutable_reference() = c.reference();
-  *expenditure->mutable_spent_on() = FactDate(c.spent_on(), call.today());
+  *expenditure->mutable_spent_on() = spent_on;
   const v1::Date on = expenditure->spent_on();
   EmitExperiment(call, std::move(event), on);
   return absl::OkStatus();
@@ -158,6 +183,7 @@ absl::Status DecideCommand(const v1::ReportProgress& c, const Call& call) {
     return absl::OkStatus();  // the same progress again: idempotent no-op
   }
   const v1::Date on = FactDate(c.reported_on(), call.today());
+  RETURN_IF_ERROR(CheckDateInRun("reported_on", on, experiment));
   v1::ExperimentEvent event;
   event.mutable_progress_reported()->set_percent_complete(c.percent_complete());
   event.mutable_progress_reported()->set_note(c.note());
@@ -171,6 +197,7 @@ absl::Status DecideCommand(const v1::StopExperimentEarly& c, const Call& call) {
   RETURN_IF_ERROR(CheckFactDate("stopped_on", c.stopped_on(), call.now));
   RETURN_IF_ERROR(RequireRunning(call.experiment()));
   const v1::Date on = FactDate(c.stopped_on(), call.today());
+  RETURN_IF_ERROR(CheckDateInRun("stopped_on", on, call.experiment()));
   v1::ExperimentEvent event;
   event.mutable_experiment_stopped_early()->set_reason(c.reason());
   *event.mutable_experiment_stopped_early()->mutable_stopped_on() = on;
@@ -183,6 +210,7 @@ absl::Status DecideCommand(const v1::CompleteExperiment& c, const Call& call) {
   RETURN_IF_ERROR(CheckText("note", c.note(), kMaxText));
   RETURN_IF_ERROR(RequireRunning(call.experiment()));
   const v1::Date on = FactDate(c.completed_on(), call.today());
+  RETURN_IF_ERROR(CheckDateInRun("completed_on", on, call.experiment()));
   v1::ExperimentEvent event;
   *event.mutable_experiment_completed()->mutable_completed_on() = on;
   event.mutable_experiment_completed()->set_note(c.note());
@@ -218,6 +246,7 @@ absl::Status DecideCommand(const v1::EvaluateExperiment& c, const Call& call) {
   }
   RETURN_IF_ERROR(CheckScores(c, experiment));
   const v1::Date on = FactDate(c.evaluated_on(), call.today());
+  RETURN_IF_ERROR(CheckEvaluationDate("evaluated_on", on, experiment));
   v1::ExperimentEvent event;
   v1::ExperimentEvaluated* evaluated = event.mutable_experiment_evaluated();
   *evaluated->mutable_scores() = c.scores();

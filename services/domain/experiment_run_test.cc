@@ -51,6 +51,84 @@ TEST_F(ExperimentRun, RejectsAStartDateInTheFuture) {
   EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kDateInFuture));
 }
 
+// PT-DATE-ORDER: an experiment starts on or after the college's selection decision and the
+// programme's adoption decision.
+TEST_F(ExperimentRun, RejectsAStartDatedBeforeTheSelectionOrTheAdoption) {
+  GivenAdoptedProgramme();  // adopted 2024-07-09
+  GivenExperiment("a", {ProposedEvent("a")});
+  ASSERT_THAT(When(SelectCmd("a", {YearEur(2025, 20'000)})), IsOk());  // decided 2024-08-01
+  v1::Command command = StartCmd("a");
+  *command.mutable_start_experiment()->mutable_started_on() = D(2024, 7, 20);
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field started_on is 2024-07-20, before the college's selection "
+                        "decision 2024-08-01"));
+  *command.mutable_start_experiment()->mutable_started_on() = D(2024, 7, 1);
+  EXPECT_THAT(When(command).status().message(),
+              HasSubstr("before the college's selection decision"));
+  *command.mutable_start_experiment()->mutable_started_on() = D(2024, 8, 1);
+  EXPECT_THAT(When(command), IsOk());  // the day of the decision
+}
+
+TEST_F(ExperimentRun, RejectsAStartDatedBeforeTheProgrammesAdoption) {
+  GivenAdoptedProgramme();  // adopted 2024-07-09
+  GivenSelected("a");       // the selection's date not kept
+  v1::Command command = StartCmd("a");
+  *command.mutable_start_experiment()->mutable_started_on() = D(2024, 7, 8);
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("started_on is 2024-07-08, before the programme's adoption decision "
+                        "2024-07-09"));
+  EXPECT_TRUE(Experiment("a").started_on().year() == 0);  // nothing written
+}
+
+// PT-DATE-ORDER: what happens in an experiment's run is dated on or after its start, and its
+// evaluation on or after its end. Each refusal names the field and writes nothing.
+TEST_F(ExperimentRun, RejectsRunDatesBeforeTheStartAndAnEvaluationBeforeTheEnd) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");  // started 2024-09-02
+  const v1::Date before_start = D(2024, 9, 1);
+  v1::Command activity = ActivityCmd("a", 10, 0);
+  *activity.mutable_record_activity()->mutable_held_on() = before_start;
+  v1::Command spend = SpendCmd("a", 100, 2025);
+  *spend.mutable_record_expenditure()->mutable_spent_on() = before_start;
+  v1::Command progress = ProgressCmd("a", 10, "opgestart");
+  *progress.mutable_report_progress()->mutable_reported_on() = before_start;
+  v1::Command stop = StopCmd("a", "geen deelnemers");
+  *stop.mutable_stop_experiment_early()->mutable_stopped_on() = before_start;
+  v1::Command complete = CompleteCmd("a");
+  *complete.mutable_complete_experiment()->mutable_completed_on() = before_start;
+  const std::pair<const v1::Command*, const char*> cases[] = {{&activity, "held_on"},
+                                                              {&spend, "spent_on"},
+                                                              {&progress, "reported_on"},
+                                                              {&stop, "stopped_on"},
+                                                              {&complete, "completed_on"}};
+  for (const auto& [command, field] : cases) {
+    absl::StatusOr<Executed> result = When(*command);
+    EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder)) << field;
+    EXPECT_THAT(result.status().message(),
+                HasSubstr(std::string("field ") + field +
+                          " is 2024-09-01, before the experiment's start 2024-09-02"));
+  }
+  EXPECT_EQ(Experiment("a").activity_count(), 0);
+  EXPECT_EQ(Experiment("a").spent().cents(), 0);
+  EXPECT_EQ(Experiment("a").status(), v1::EXPERIMENT_STATUS_STARTED);
+  // On the day of the start, all are accepted.
+  *complete.mutable_complete_experiment()->mutable_completed_on() = D(2024, 9, 2);
+  ASSERT_THAT(When(complete), IsOk());
+  v1::Command evaluate = EvaluateExperimentCmd("a");
+  *evaluate.mutable_evaluate_experiment()->mutable_evaluated_on() = D(2024, 9, 1);
+  absl::StatusOr<Executed> result = When(evaluate);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(
+      result.status().message(),
+      HasSubstr("field evaluated_on is 2024-09-01, before the experiment's end 2024-09-02"));
+  *evaluate.mutable_evaluate_experiment()->mutable_evaluated_on() = D(2024, 9, 2);
+  EXPECT_THAT(When(evaluate), IsOk());
+}
+
 TEST_F(ExperimentRun, RecordsActivitiesAndCountsParticipants) {
   GivenAdoptedProgramme();
   GivenStarted("a");

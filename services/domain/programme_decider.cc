@@ -220,12 +220,14 @@ absl::Status DecideCommand(const v1::EvaluateProgramme& c, const Call& call) {
                      "; only an adopted programme is evaluated"));
   }
   RETURN_IF_ERROR(CheckExperimentsDone(call));
+  const v1::Date evaluated_on = FactDate(c.evaluated_on(), call.today());
+  RETURN_IF_ERROR(CheckProgrammeEvaluationDate("evaluated_on", evaluated_on, call.programme()));
   v1::ProgrammeEvent event;
   v1::ProgrammeEvaluated* evaluated = event.mutable_programme_evaluated();
   evaluated->set_findings(c.findings());
   *evaluated->mutable_recommendations() = c.recommendations();
   if (c.has_report()) *evaluated->mutable_report() = c.report();
-  *evaluated->mutable_evaluated_on() = FactDate(c.evaluated_on(), call.today());
+  *evaluated->mutable_evaluated_on() = evaluated_on;
   const v1::Date on = evaluated->evaluated_on();
   EmitProgramme(call, std::move(event), on);
   return absl::OkStatus();
@@ -240,9 +242,12 @@ absl::Status DecideCommand(const v1::CloseProgramme& c, const Call& call) {
         absl::StrCat("the programme is ", StatusName(call.programme().status()),
                      "; it is closed only after its evaluation"));
   }
+  const v1::Date closed_on = FactDate(c.closed_on(), call.today());
+  RETURN_IF_ERROR(CheckNotBefore("closed_on", closed_on, "the programme's evaluation",
+                                 call.programme().evaluated_on()));
   v1::ProgrammeEvent event;
   v1::ProgrammeClosed* closed = event.mutable_programme_closed();
-  *closed->mutable_closed_on() = FactDate(c.closed_on(), call.today());
+  *closed->mutable_closed_on() = closed_on;
   closed->set_note(c.note());
   const v1::Date on = closed->closed_on();
   EmitProgramme(call, std::move(event), on);

@@ -295,6 +295,31 @@ TEST_F(ProgrammeDecider, RejectsClosingBeforeEvaluation) {
               IsRuleError(Code::kFailedPrecondition, rules::kProgrammeNotEvaluated));
 }
 
+// PT-DATE-ORDER: a programme is evaluated on or after its adoption decision and closed on or
+// after its evaluation.
+TEST_F(ProgrammeDecider, RejectsAnEvaluationBeforeTheAdoptionAndAClosingBeforeTheEvaluation) {
+  GivenAdoptedProgramme();  // adopted 2024-07-09
+  v1::Command evaluate = EvaluateProgrammeCmd();
+  *evaluate.mutable_evaluate_programme()->mutable_evaluated_on() = D(2024, 7, 8);
+  absl::StatusOr<Executed> result = When(evaluate);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field evaluated_on is 2024-07-08, before the adoption decision "
+                        "2024-07-09"));
+  EXPECT_EQ(Programme().status(), v1::PROGRAMME_STATUS_ADOPTED);
+  *evaluate.mutable_evaluate_programme()->mutable_evaluated_on() = D(2025, 1, 10);
+  ASSERT_THAT(When(evaluate), IsOk());
+  v1::Command close = CloseCmd();
+  *close.mutable_close_programme()->mutable_closed_on() = D(2025, 1, 9);
+  result = When(close);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field closed_on is 2025-01-09, before the programme's evaluation "
+                        "2025-01-10"));
+  *close.mutable_close_programme()->mutable_closed_on() = D(2025, 1, 10);
+  EXPECT_THAT(When(close), IsOk());
+}
+
 TEST_F(ProgrammeDecider, ClosedProgrammeAcceptsOnlyCorrections) {
   GivenAdoptedProgramme();
   GivenStarted("a");

@@ -242,10 +242,18 @@ void CheckExperimentEvents(const Executed& executed, const Before& before, const
     if (e.has_experiment_started()) {
       EXPECT_EQ(before.programme->status(), v1::PROGRAMME_STATUS_ADOPTED);
       EXPECT_EQ(was->status(), v1::EXPERIMENT_STATUS_SELECTED);
+      // PT-DATE-ORDER: not before the adoption decision.
+      EXPECT_GE(CompareDates(e.experiment_started().started_on(),
+                             before.programme->adoption().decision_date()),
+                0);
     }
     if (e.has_expenditure_recorded()) {
       EXPECT_TRUE(was->started());
       EXPECT_TRUE(HasBudgetYear(*before.programme, e.expenditure_recorded().budget_year()));
+      EXPECT_GE(CompareDates(e.expenditure_recorded().spent_on(), was->started_on()), 0);
+    }
+    if (e.has_activity_recorded()) {
+      EXPECT_GE(CompareDates(e.activity_recorded().held_on(), was->started_on()), 0);
     }
     if (e.has_experiment_selected()) {
       EXPECT_FALSE(was->design().criteria().empty());
@@ -351,7 +359,12 @@ TEST(DomainProperty, RandomCommandSequencesNeverBreakARule) {
         ++refused[rule];
         continue;
       }
-      if (command.has_amend_programme() && !result->decision.empty()) budget_changed = true;
+      // Only a budget cut may leave the programme over-allocated (flagged, not refused).
+      if (command.has_amend_programme() && before.programme &&
+          log.Programme(kPid)->design().budget().SerializeAsString() !=
+              before.programme->design().budget().SerializeAsString()) {
+        budget_changed = true;
+      }
       for (const LoggedEvent& e : result->events) ++emitted[e.type];
       CheckDecision(*result, before, log);
       CheckStates(log, budget_changed);
