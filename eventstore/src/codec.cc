@@ -14,7 +14,9 @@ namespace {
 
 constexpr size_t kMaxEventsPerAppend = 10000;
 constexpr size_t kMaxAppendBytes = size_t{16} << 20;
-constexpr size_t kMaxTextBytes = 4096;
+// Texts beside the events (reasons, ids of the actor): the domain allows reasons of 4,000
+// characters, which UTF-8 encodes in up to 16,000 bytes.
+constexpr size_t kMaxTextBytes = 16384;
 
 bool IsStreamChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' ||
@@ -28,7 +30,7 @@ absl::Status Bad(std::string_view field, std::string_view what) {
 }
 
 absl::Status CheckText(std::string_view value, std::string_view field) {
-  if (value.size() > kMaxTextBytes) return Bad(field, "longer than 4096 bytes");
+  if (value.size() > kMaxTextBytes) return Bad(field, "longer than 16384 bytes");
   return absl::OkStatus();
 }
 
@@ -217,7 +219,9 @@ absl::Status ValidateAppend(const AppendRequest& r) {
       if (e.type.empty() || e.type.size() > 200)
         return Bad("events.type", "must be 1 to 200 characters");
       if (e.event_id.size() > 64) return Bad("events.event_id", "longer than 64 characters");
-      if (e.reason.size() > kMaxTextBytes) return Bad("events.reason", "longer than 4096 bytes");
+      if (e.reason.size() > kMaxTextBytes) {
+        return Bad("events.reason", "longer than 16384 bytes");
+      }
       if (e.occurred_on && !IsValidDate(*e.occurred_on)) {
         return Bad("events.occurred_on", "is not a valid calendar date");
       }

@@ -71,7 +71,8 @@ eventstore::ExpectedVersion VersionOf(const State* s) {
 }
 
 // The caller's business date: unset, or a valid calendar date in the years dates may have
-// (domain::IsValid), not after today (UTC).
+// (domain::IsValid), not after today (UTC, with the day of grace for time zones that the
+// commands' own fact dates have: PT-DATE-IN-FUTURE).
 absl::Status CheckOccurredOn(const v1::Date& d, absl::Time now) {
   if (!domain::IsSet(d)) return absl::OkStatus();
   if (!domain::IsValid(d)) {
@@ -79,10 +80,10 @@ absl::Status CheckOccurredOn(const v1::Date& d, absl::Time now) {
         "PT-DATE-INVALID: options.occurred_on is not a valid calendar date from ",
         domain::kMinDateYear, " to ", domain::kMaxDateYear));
   }
-  const absl::CivilDay day(d.year(), d.month(), d.day());
-  if (day > absl::ToCivilDay(now, absl::UTCTimeZone())) {
+  if (domain::CompareDates(d, domain::DateOfUtc(now + absl::Hours(24))) > 0) {
     return absl::InvalidArgumentError("PT-DATE-IN-FUTURE: options.occurred_on " +
-                                      absl::FormatCivilTime(day) + " lies in the future");
+                                      domain::FormatDate(d) + " lies in the future (today is " +
+                                      domain::FormatDate(domain::DateOfUtc(now)) + ", UTC)");
   }
   return absl::OkStatus();
 }
@@ -164,6 +165,11 @@ void CommandHandler::Execute(v1::Command command, CallContext call, CommandDone 
                              std::shared_ptr<eventstore::ReadView> view) {
   if (absl::Status s = CheckRequestId(call.options.request_id()); !s.ok()) return done(s);
   if (absl::Status s = CheckOccurredOn(call.options.occurred_on(), clock_()); !s.ok()) {
+    return done(s);
+  }
+  if (absl::Status s = domain::CheckOptionTexts(
+          call.options.reason(), call.options.correlation_id(), call.options.on_behalf_of());
+      !s.ok()) {
     return done(s);
   }
   auto job = std::make_shared<Job>();

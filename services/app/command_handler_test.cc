@@ -173,6 +173,66 @@ TEST(CommandHandler, AMalformedRequestIdOrBusinessDateIsRefusedAlsoWhenNothingWo
     EXPECT_EQ(r.status().message().rfind("PT-DATE-INVALID: options.occurred_on", 0), 0u)
         << r.status();
   }
+  // In the future: tomorrow is allowed, as for the commands' own fact dates (time zones).
+  const absl::Time now = Step("draft").at;
+  for (const auto& [d, ok] : {std::pair{domain::DateOfUtc(now + absl::Hours(24)), true},
+                              std::pair{domain::DateOfUtc(now + absl::Hours(48)), false}}) {
+    CallContext call = Call("future-" + std::to_string(d.day()));
+    *call.options.mutable_occurred_on() = d;
+    std::promise<absl::StatusOr<eventstore::AppendResult>> answer;
+    handler.Execute(again, call, [&](absl::StatusOr<eventstore::AppendResult> r) {
+      answer.set_value(std::move(r));
+    });
+    absl::StatusOr<eventstore::AppendResult> r = answer.get_future().get();
+    EXPECT_EQ(r.ok(), ok) << d.DebugString() << r.status();
+    if (!ok) {
+      EXPECT_EQ(r.status().message().rfind("PT-DATE-IN-FUTURE: options.occurred_on", 0), 0u)
+          << r.status();
+    }
+  }
+  EXPECT_EQ(store.store().Stats().events_appended, events);
+}
+
+// The free texts of the options are checked up front and named (rule 5); a reason of 4,000
+// characters is stored whatever their UTF-8 length (the store's byte limit is above it).
+TEST(CommandHandler, OptionTextsAreCheckedByCharactersAndNamed) {
+  views::testing::ViewsStore store;
+  store.SetNow(Step("draft").at);
+  CommandHandler& handler = store.handler();
+  auto run = [&](const std::string& programme_id, const std::string& request_id,
+                 void (*set)(v1::CommandOptions*, const std::string&), const std::string& text) {
+    v1::Command draft = Step("draft").command;
+    draft.mutable_draft_programme()->set_programme_id(programme_id);
+    CallContext call = Call(request_id);
+    set(&call.options, text);
+    std::promise<absl::StatusOr<eventstore::AppendResult>> answer;
+    handler.Execute(draft, call, [&](absl::StatusOr<eventstore::AppendResult> r) {
+      answer.set_value(std::move(r));
+    });
+    return answer.get_future().get();
+  };
+  auto reason = +[](v1::CommandOptions* o, const std::string& t) { o->set_reason(t); };
+  auto correlation = +[](v1::CommandOptions* o, const std::string& t) { o->set_correlation_id(t); };
+  auto behalf = +[](v1::CommandOptions* o, const std::string& t) { o->set_on_behalf_of(t); };
+  std::string euros;
+  for (int i = 0; i < 4000; ++i) euros += "\u20ac";  // 12,000 bytes
+  auto stored = run("lang-1", "long-reason", reason, euros);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  const uint64_t events = store.store().Stats().events_appended;
+  const struct {
+    void (*set)(v1::CommandOptions*, const std::string&);
+    std::string text;
+    const char* field;
+  } refused[] = {{reason, euros + "x", "options.reason"},
+                 {correlation, std::string(201, 'c'), "options.correlation_id"},
+                 {behalf, std::string(201, 'b'), "options.on_behalf_of"}};
+  for (const auto& r : refused) {
+    auto result = run("lang-2", std::string("too-long-") + r.field, r.set, r.text);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << r.field;
+    EXPECT_EQ(result.status().message().rfind(std::string("PT-TEXT-TOO-LONG: field ") + r.field, 0),
+              0u)
+        << result.status();
+  }
   EXPECT_EQ(store.store().Stats().events_appended, events);
 }
 

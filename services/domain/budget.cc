@@ -1,6 +1,7 @@
 #include "domain/budget.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -45,10 +46,16 @@ int64_t CentsInYear(const YearAmounts& amounts, int year) {
   return total;
 }
 
+int64_t AddCents(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(a, b, &sum)) return sum;
+  return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
+}
+
 void AddToYear(YearAmounts* amounts, int year, int64_t delta) {
   for (v1::BudgetYearAmount& a : *amounts) {
     if (a.year() == year) {
-      a.mutable_amount()->set_cents(a.amount().cents() + delta);
+      a.mutable_amount()->set_cents(AddCents(a.amount().cents(), delta));
       return;
     }
   }

@@ -23,7 +23,10 @@ std::string FormatEuro(int64_t cents);
 int64_t TotalCents(const YearAmounts& amounts);
 // The amount for `year`, 0 when absent.
 int64_t CentsInYear(const YearAmounts& amounts, int year);
-// Adds `delta` cents to `year`, inserting the year in ascending order when absent.
+// `a` + `b` cents, held at the int64 bounds instead of overflowing (sums of many amounts that
+// each are within the limit; Evolve never fails and never overflows).
+int64_t AddCents(int64_t a, int64_t b);
+// Adds `delta` cents to `year` (AddCents), inserting the year in ascending order when absent.
 void AddToYear(YearAmounts* amounts, int year, int64_t delta);
 
 // True when `year` is one of the programme's budget years.

@@ -1,6 +1,8 @@
 // Tests of the budget arithmetic behind rules 3 and 5.
 #include "domain/budget.h"
 
+#include <limits>
+
 #include "domain/rules.h"
 #include "domain/testing/builders.h"
 #include "gtest/gtest.h"
@@ -67,6 +69,19 @@ TEST(Budget, KeepsYearsInAscendingOrder) {
   EXPECT_EQ(amounts[0].year(), 2025);
   EXPECT_EQ(CentsInYear(amounts, 2026), 3);
   EXPECT_EQ(TotalCents(amounts), 10);
+}
+
+// Sums of amounts that are each within the limit never overflow: they stop at int64's bounds.
+TEST(Budget, SumsOfCentsStopAtTheBoundsInsteadOfOverflowing) {
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(AddCents(kMax - 5, 10), kMax);
+  EXPECT_EQ(AddCents(kMax, -10), kMax - 10);
+  EXPECT_EQ(AddCents(std::numeric_limits<int64_t>::min() + 1, -2),
+            std::numeric_limits<int64_t>::min());
+  YearAmounts amounts;
+  AddToYear(&amounts, 2025, kMax - 1);
+  AddToYear(&amounts, 2025, 1'000);
+  EXPECT_EQ(CentsInYear(amounts, 2025), kMax);
 }
 
 TEST(Budget, ShowsOverspendingBeyondTheAllocation) {

@@ -30,7 +30,7 @@ int32_t ReachTotal(int64_t total, int64_t before, int64_t after) {
 }
 
 void AddSpending(v1::ExperimentState* state, int year, int64_t cents) {
-  state->mutable_spent()->set_cents(state->spent().cents() + cents);
+  state->mutable_spent()->set_cents(AddCents(state->spent().cents(), cents));
   AddToYear(state->mutable_spent_per_year(), year, cents);
 }
 

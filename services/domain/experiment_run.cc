@@ -146,6 +146,10 @@ absl::Status DecideCommand(const v1::RecordActivity& c, const Call& call) {
 
 absl::Status DecideCommand(const v1::RecordExpenditure& c, const Call& call) {
   RETURN_IF_ERROR(CheckRequiredMoney("amount", c.has_amount(), c.amount()));
+  if (c.amount().cents() == 0) {
+    return FieldError(rules::kAmountInvalid, "amount.cents",
+                      "is 0: an expenditure is at least one cent (a wrong one is corrected to 0)");
+  }
   RETURN_IF_ERROR(CheckBudgetYear("budget_year", c.budget_year()));
   RETURN_IF_ERROR(CheckText("description", c.description(), kMaxText, Need::kRequired));
   RETURN_IF_ERROR(CheckDocument("reference", c.reference()));

@@ -185,6 +185,15 @@ TEST_F(ExperimentRun, RejectsExpenditureWithoutAmount) {
   EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kFieldRequired));
 }
 
+TEST_F(ExperimentRun, RejectsAnExpenditureOfNothing) {
+  GivenAdoptedProgramme();
+  GivenStarted("a");
+  absl::StatusOr<Executed> result = When(SpendCmd("a", 0, 2025));
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kAmountInvalid));
+  EXPECT_THAT(result.status().message(), HasSubstr("amount.cents is 0"));
+  EXPECT_THAT(When(SpendCmd("a", 1, 2025)), IsOk());
+}
+
 TEST_F(ExperimentRun, AcceptsLateInvoicesAfterCompletionAndEvaluation) {
   GivenAdoptedProgramme();
   GivenStarted("a");

@@ -54,6 +54,14 @@ TEST_F(ProgrammeDecider, RejectsDraftWithBudgetYearsNotAddingUp) {
   EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kBudgetSplit));
 }
 
+TEST_F(ProgrammeDecider, RejectsDraftWithoutABudgetYearNamingTheField) {
+  v1::Command command = DraftCmd();
+  command.mutable_draft_programme()->mutable_design()->mutable_budget()->clear_years();
+  absl::StatusOr<Executed> result = When(command);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kFieldRequired));
+  EXPECT_THAT(result.status().message(), HasSubstr("design.budget.years"));
+}
+
 TEST_F(ProgrammeDecider, RejectsDraftWithPeriodEndingBeforeItStarts) {
   v1::Command command = DraftCmd();
   *command.mutable_draft_programme()->mutable_design()->mutable_period()->mutable_end() =

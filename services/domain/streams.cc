@@ -100,6 +100,13 @@ absl::Status CheckObjectId(std::string_view field, std::string_view id) {
   return CheckId(field, id, Need::kRequired);
 }
 
+absl::Status CheckOptionTexts(std::string_view reason, std::string_view correlation_id,
+                              std::string_view on_behalf_of) {
+  RETURN_IF_ERROR(CheckText("options.reason", reason, kMaxText));
+  RETURN_IF_ERROR(CheckText("options.correlation_id", correlation_id, kMaxShortText));
+  return CheckText("options.on_behalf_of", on_behalf_of, kMaxShortText);
+}
+
 std::string ProgrammeStream(std::string_view programme_id) {
   const std::string_view prefix = kProgrammeStreamPrefix;
   std::string stream;

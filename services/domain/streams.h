@@ -28,6 +28,12 @@ inline constexpr char kExperimentStreamPrefix[] = "experiment-";
 // PT-ID-INVALID). Queries check their ids and page tokens with it.
 absl::Status CheckObjectId(std::string_view field, std::string_view id);
 
+// OK when the free texts of a command's options (CommandOptions) fit: `reason` at most 4,000
+// characters, `correlation_id` and `on_behalf_of` at most 200; else INVALID_ARGUMENT naming
+// options.<field> (PT-TEXT-TOO-LONG). Checked before anything is decided.
+absl::Status CheckOptionTexts(std::string_view reason, std::string_view correlation_id,
+                              std::string_view on_behalf_of);
+
 // "programme-<programme_id>".
 std::string ProgrammeStream(std::string_view programme_id);
 // "experiment-<programme_id>.<experiment_id>".
