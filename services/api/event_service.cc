@@ -123,9 +123,13 @@ grpc::Status EventServiceImpl::ReadAll(grpc::ServerContext* ctx, const v1::ReadA
   resp->mutable_events()->Reserve(static_cast<int>(page.events.size()));
   views::EventVisibility visibility(&levels_, caller->clearance());
   for (const auto& e : page.events) {
-    if (absl::Status s = ToApiEvent(e, visibility, resp->add_events()); !s.ok()) {
+    v1::Event* out = resp->add_events();
+    if (absl::Status s = ToApiEvent(e, visibility, out); !s.ok()) {
       resp->Clear();
       return Finish(ctx, s);
+    }
+    if (req->include_stored_header() && !out->redacted()) {
+      out->set_stored_header(std::string(e.header_bytes));
     }
   }
   resp->set_next_position(page.next_position);

@@ -3,6 +3,7 @@
 #include <deque>
 #include <thread>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
@@ -277,6 +278,32 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   if (programme != nullptr && !target.is_experiment_command()) {
     ASSIGN_OR_RETURN(experiments, LoadExperiments(view, target.programme_id));
   }
+  // A draft or amendment naming a predecessor: its chain, for the rule that a programme does not
+  // follow itself. The chain's programmes are checked at their versions when the decision is
+  // written, so that two amendments racing each other cannot close a loop.
+  std::vector<std::string> chain;
+  std::vector<eventstore::StreamCheck> chain_checks;
+  const std::string* predecessor = nullptr;
+  if (job.command.has_draft_programme()) {
+    predecessor = &job.command.draft_programme().design().predecessor_programme_id();
+  } else if (job.command.has_amend_programme()) {
+    predecessor = &job.command.amend_programme().design().predecessor_programme_id();
+  }
+  if (predecessor != nullptr && domain::CheckObjectId("", *predecessor).ok()) {
+    constexpr size_t kMaxChain = 1000;
+    absl::flat_hash_set<std::string> seen;
+    std::string next = *predecessor;
+    while (!next.empty() && chain.size() < kMaxChain && seen.insert(next).second) {
+      chain.push_back(next);
+      if (next == target.programme_id) break;
+      if (!domain::CheckObjectId("", next).ok()) break;
+      ASSIGN_OR_RETURN(std::shared_ptr<const v1::ProgrammeState> state,
+                       states_->programmes.Load(view, next));
+      chain_checks.push_back({domain::ProgrammeStream(next), VersionOf(state.get())});
+      if (state == nullptr) break;
+      next = state->design().predecessor_programme_id();
+    }
+  }
   const v1::CommandOptions& options = job.call.options;  // checked by Execute
   if (options.has_expected_version()) {
     bool exists = target.is_experiment_command() ? experiment != nullptr : programme != nullptr;
@@ -301,6 +328,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
   }
   ctx.business_date = options.occurred_on();
   ctx.target = &target;
+  ctx.predecessor_chain = std::move(chain);
   ASSIGN_OR_RETURN(domain::Decision decision, domain::Decide(job.command, ctx, clock_()));
   if (job.call.may_correct && job.command.has_record_correction()) {
     // The corrected event's type is known once the decision found it, on either stream.
@@ -337,6 +365,7 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
     for (const auto& e : decision.experiment_events) a.events.push_back(ToNewEvent(e));
     req.appends.push_back(std::move(a));
   }
+  for (eventstore::StreamCheck& check : chain_checks) req.checks.push_back(std::move(check));
   return req;
 }
 

@@ -236,6 +236,46 @@ TEST(CommandHandler, OptionTextsAreCheckedByCharactersAndNamed) {
   EXPECT_EQ(store.store().Stats().events_appended, events);
 }
 
+// The chain of programmes runs one way (PT-PREDECESSOR-LOOP): neither an amendment nor a draft
+// may make a programme follow itself, also through a predecessor drafted before it existed.
+TEST(CommandHandler, AProgrammeCannotFollowItselfThroughTheChain) {
+  views::testing::ViewsStore store;
+  store.SetNow(Step("draft").at);
+  auto draft = [&](const std::string& id, const std::string& predecessor) {
+    v1::Command c = Step("draft").command;
+    c.mutable_draft_programme()->set_programme_id(id);
+    c.mutable_draft_programme()->mutable_design()->set_predecessor_programme_id(predecessor);
+    return store.Run(c);
+  };
+  ASSERT_TRUE(draft("ronde-1", "").ok());
+  ASSERT_TRUE(draft("ronde-2", "ronde-1").ok());
+  ASSERT_TRUE(draft("ronde-3", "ronde-2").ok());
+  v1::Command amend;
+  amend.mutable_amend_programme()->set_programme_id("ronde-1");
+  *amend.mutable_amend_programme()->mutable_design() =
+      Step("draft").command.draft_programme().design();
+  amend.mutable_amend_programme()->mutable_design()->set_predecessor_programme_id("ronde-3");
+  amend.mutable_amend_programme()->set_reason("keten");
+  const uint64_t events = store.store().Stats().events_appended;
+  auto looped = store.Run(amend);
+  EXPECT_EQ(looped.status().code(), absl::StatusCode::kInvalidArgument) << looped.status();
+  EXPECT_EQ(looped.status().message().rfind("PT-PREDECESSOR-LOOP: ", 0), 0u) << looped.status();
+  EXPECT_NE(looped.status().message().find(
+                "field design.predecessor_programme_id is ronde-3, whose chain of predecessors "
+                "leads back to ronde-1"),
+            std::string::npos)
+      << looped.status();
+  // A predecessor that is not in the store is allowed; drafting it later to follow its own
+  // successor is not.
+  ASSERT_TRUE(draft("later-b", "later-a").ok());
+  auto later = draft("later-a", "later-b");
+  EXPECT_EQ(later.status().code(), absl::StatusCode::kInvalidArgument) << later.status();
+  EXPECT_EQ(store.store().Stats().events_appended, events + 1);
+  // A chain that goes elsewhere is fine.
+  amend.mutable_amend_programme()->mutable_design()->set_predecessor_programme_id("later-b");
+  EXPECT_TRUE(store.Run(amend).ok());
+}
+
 // The fingerprint a request is stored with: SHA-256 of the principal id, the options without
 // the request id and the command, each serialized deterministically, joined by newlines. Stores
 // keep it for good, so it must not change: computed here independently, and looked up with it.

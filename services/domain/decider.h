@@ -118,6 +118,10 @@ struct DecisionContext {
   // leaves unset, and the date of events whose command has no date field of its own. Unset:
   // the date of `now` (UTC). The application layer checks it is not in the future.
   v1::Date business_date;
+  // For a draft or amendment naming a predecessor: the predecessor and its predecessors in turn,
+  // as far as they are in the store (the application layer fills it; a chain that comes back to
+  // the programme ends with its id). A programme may not follow itself through the chain.
+  std::vector<std::string> predecessor_chain;
   // TargetOf(command), when the caller worked it out already (the command handler does, to load
   // the states); null: Decide works it out.
   const CommandTarget* target = nullptr;

@@ -115,10 +115,25 @@ absl::StatusOr<std::string> SessionId(const v1::RecordKnowledgeSession& c, const
   }
 }
 
+// The chain of programmes runs one way: a predecessor whose own chain leads back to the
+// programme would make it follow itself (PT-PREDECESSOR-LOOP).
+absl::Status CheckNoLoop(const std::string& programme_id, const v1::ProgrammeDesign& design,
+                         const Call& call) {
+  for (const std::string& id : call.context.predecessor_chain) {
+    if (id != programme_id) continue;
+    return FieldError(rules::kPredecessorLoop, "design.predecessor_programme_id",
+                      absl::StrCat("is ", design.predecessor_programme_id(),
+                                   ", whose chain of predecessors leads back to ", programme_id,
+                                   ": a programme cannot follow itself"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status DecideCommand(const v1::DraftProgramme& c, const Call& call) {
   RETURN_IF_ERROR(CheckProgrammeDesign(c.design(), c.programme_id()));
+  RETURN_IF_ERROR(CheckNoLoop(c.programme_id(), c.design(), call));
   RETURN_IF_ERROR(CheckEnum("confidentiality", c.confidentiality(), v1::Confidentiality_IsValid,
                             Need::kOptional));
   v1::ProgrammeEvent event;
@@ -133,6 +148,7 @@ absl::Status DecideCommand(const v1::DraftProgramme& c, const Call& call) {
 absl::Status DecideCommand(const v1::AmendProgramme& c, const Call& call) {
   RETURN_IF_ERROR(RequireReason("reason", c.reason()));
   RETURN_IF_ERROR(CheckProgrammeDesign(c.design(), c.programme_id()));
+  RETURN_IF_ERROR(CheckNoLoop(c.programme_id(), c.design(), call));
   RETURN_IF_ERROR(CheckEnum("confidentiality", c.confidentiality(), v1::Confidentiality_IsValid,
                             Need::kOptional));
   const v1::ProgrammeState& programme = call.programme();

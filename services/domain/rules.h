@@ -44,6 +44,7 @@ inline constexpr char kEvaluateMissingScore[] = "PT-EVALUATE-MISSING-SCORE";
 inline constexpr char kEvaluateUnknownCriterion[] = "PT-EVALUATE-UNKNOWN-CRITERION";
 inline constexpr char kCorrectionEmpty[] = "PT-CORRECTION-EMPTY";
 inline constexpr char kCorrectionField[] = "PT-CORRECTION-FIELD";
+inline constexpr char kPredecessorLoop[] = "PT-PREDECESSOR-LOOP";
 
 // Unknown objects (NOT_FOUND).
 inline constexpr char kProgrammeNotFound[] = "PT-PROGRAMME-NOT-FOUND";

@@ -10,6 +10,7 @@
 #include "api/authz.h"
 #include "domain/example_programme.h"
 #include "domain/streams.h"
+#include "eventstore/record.h"
 #include "e2e/e2e_support.h"
 #include "lib/command_client.h"
 #include "proeftuin/v1/audit_service.grpc.pb.h"
@@ -263,6 +264,28 @@ TEST_F(E2eTest, ClearanceHidesObjectsAndRedactsEvents) {
   EXPECT_EQ(seen.events(0).header().type(), "proeftuin.v1.ProgrammeDrafted");
   EXPECT_FALSE(seen.events(1).redacted());
   EXPECT_FALSE(seen.events(1).payload().empty());
+  EXPECT_TRUE(seen.events(1).stored_header().empty());  // only when asked for
+
+  // Asked for, the stored header comes with each event the caller may see whole, and recomputes
+  // the event's chain hash outside the server; a redacted event's stays out (it holds the reason
+  // and the actor).
+  all.set_include_stored_header(true);
+  ASSERT_TRUE(events->ReadAll(Ctx(low).get(), all, &seen).ok());
+  ASSERT_EQ(seen.events_size(), 2);
+  EXPECT_TRUE(seen.events(0).stored_header().empty());
+  const v1::Event& shown = seen.events(1);
+  ASSERT_FALSE(shown.stored_header().empty());
+  v1::EventHeader parsed;
+  ASSERT_TRUE(parsed.ParseFromString(shown.stored_header()));
+  EXPECT_EQ(parsed.SerializeAsString(), shown.header().SerializeAsString());
+  eventstore::Digest previous{}, personal{}, hash{};
+  ASSERT_EQ(parsed.previous_hash().size(), previous.size());
+  std::copy(parsed.previous_hash().begin(), parsed.previous_hash().end(), previous.begin());
+  std::copy(shown.personal_digest().begin(), shown.personal_digest().end(), personal.begin());
+  std::copy(shown.hash().begin(), shown.hash().end(), hash.begin());
+  EXPECT_EQ(eventstore::ChainHash(previous, shown.stored_header(),
+                                  eventstore::Sha256Of(shown.payload()), personal),
+            hash);
 }
 
 // A correction changes a recorded fact, so it is for the roles that record that fact: the
