@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "domain/streams.h"
 #include "domain/testing/builders.h"
 #include "views/testing/views_testing.h"
 #include "views/views.h"
@@ -83,9 +84,26 @@ TEST_F(Chain, FollowsAnAmendedPredecessor) {
   EXPECT_THAT(Ids(Get("p-2024")), ElementsAre("p-2024"));
 }
 
+// Commands cannot close a cycle (PT-PREDECESSOR-LOOP), but a store written before that rule may
+// hold one: the chain stops at it.
 TEST_F(Chain, StopsAtACycle) {
   Run(Draft("p-a", "p-b"));
-  Run(Draft("p-b", "p-a"));
+  EXPECT_EQ(store_.Run(Draft("p-b", "p-a")).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::ProgrammeEvent drafted;  // what the refused draft would have written
+  drafted.mutable_programme_drafted()->set_programme_id("p-b");
+  *drafted.mutable_programme_drafted()->mutable_design() = TestProgrammeDesign();
+  drafted.mutable_programme_drafted()->mutable_design()->set_predecessor_programme_id("p-a");
+  drafted.mutable_programme_drafted()->set_confidentiality(v1::CONFIDENTIALITY_OPENBAAR);
+  eventstore::NewEvent event;
+  event.type = std::string(domain::EventTypeName(drafted));
+  event.payload = drafted.SerializeAsString();
+  eventstore::AppendRequest written_before_the_rule;
+  written_before_the_rule.request_id = "cycle-written-before-the-rule";
+  written_before_the_rule.fingerprint = "cycle";
+  written_before_the_rule.appends.push_back(
+      {domain::ProgrammeStream("p-b"), eventstore::ExpectedVersion::NoStream(), {event}});
+  auto appended = store_.store().Append(std::move(written_before_the_rule));
+  ASSERT_TRUE(appended.ok()) << appended.status();
   EXPECT_THAT(Ids(Get("p-a")), ElementsAre("p-b", "p-a"));
 }
 
