@@ -52,13 +52,14 @@ Outcome Backup(Cli* cli, const std::string& to) {
   if (cli->json()) {
     std::cout << ToJson(r) << "\n";
   } else {
-    std::cout << KeyValues({{"Backup", r.directory()},
-                            {"Position", std::to_string(r.position())},
-                            {"Digest", std::to_string(r.position()) + ":" + r.head_hash()},
-                            {"Verified", r.verified() ? Green("yes: the whole chain of the copy", cli->color_out())
-                                                      : Red("NO", cli->color_out())},
-                            {"Size", Bytes(r.size_bytes())}},
-                           cli->color_out());
+    std::cout << KeyValues(
+        {{"Backup", r.directory()},
+         {"Position", std::to_string(r.position())},
+         {"Digest", std::to_string(r.position()) + ":" + r.head_hash()},
+         {"Verified", r.verified() ? Cell("yes: the whole chain of the copy", Tone::kGood)
+                                   : Cell("NO", Tone::kBad)},
+         {"Size", Bytes(r.size_bytes())}},
+        cli->color_out());
   }
   return r.verified() ? Ok() : Refused("backup in " + r.directory() + " was written but not verified");
 }
@@ -192,19 +193,20 @@ Outcome Stats(Cli* cli) {
   std::snprintf(ratio, sizeof ratio, "%.2f", per_fsync);
   char cpu[32];
   std::snprintf(cpu, sizeof cpu, "%.1f", r.process_cpu_seconds());
-  std::cout << KeyValues({{"Store", r.store_id()},
-                          {"Last position", std::to_string(r.last_position())},
-                          {"Write health", r.write_health().empty() ? Green("ok", cli->color_out())
-                                                                    : Red(r.write_health(), cli->color_out())},
-                          {"Appends since start", std::to_string(r.appends())},
-                          {"Events since start", std::to_string(r.events_appended())},
-                          {"Events per fsync", ratio},
-                          {"Live subscriptions", std::to_string(r.live_subscriptions())},
-                          {"Size on disk", Bytes(r.size_on_disk_bytes())},
-                          {"Uptime", std::to_string(r.uptime_seconds()) + " s"},
-                          {"Resident memory", Bytes(r.resident_memory_bytes())},
-                          {"CPU since start", std::string(cpu) + " s"}},
-                         cli->color_out());
+  std::cout << KeyValues(
+      {{"Store", r.store_id()},
+       {"Last position", std::to_string(r.last_position())},
+       {"Write health",
+        r.write_health().empty() ? Cell("ok", Tone::kGood) : Cell(r.write_health(), Tone::kBad)},
+       {"Appends since start", std::to_string(r.appends())},
+       {"Events since start", std::to_string(r.events_appended())},
+       {"Events per fsync", ratio},
+       {"Live subscriptions", std::to_string(r.live_subscriptions())},
+       {"Size on disk", Bytes(r.size_on_disk_bytes())},
+       {"Uptime", std::to_string(r.uptime_seconds()) + " s"},
+       {"Resident memory", Bytes(r.resident_memory_bytes())},
+       {"CPU since start", std::string(cpu) + " s"}},
+      cli->color_out());
   Table t({"PROJECTION", "KIND", "POSITION"});
   t.AlignRight(2);
   for (const auto& p : r.projections()) {

@@ -26,8 +26,9 @@ void BuildApp(CLI::App* app, Cli* cli) {
   app->add_option("--timeout", g.timeout_seconds, "Deadline of one call in seconds")->group("Global");
   app->footer(
       "\nExit codes: 0 ok, 1 refused by a rule or a conflict (or a failed verification), 2 usage,\n"
-      "3 unavailable or not authorised. docs/CLI.md has the details.\n"
-      "\nExample:\n  proeftuin --server 127.0.0.1:50051 --token-file var/data/admin.token programme list\n");
+      "3 unavailable or not authorised, 4 a fault of the server. docs/CLI.md has the details.\n"
+      "\nExample:\n  proeftuin --server 127.0.0.1:50051 --token-file var/data/admin.token "
+      "programme list\n");
   AddProgrammeCommands(app, cli);
   AddExperimentCommands(app, cli);
   AddCouncilCommands(app, cli);

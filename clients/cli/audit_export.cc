@@ -37,7 +37,8 @@ Outcome Collect(Cli* cli, AuditExport* x) {
         x->events.push_back(e);
         return true;
       },
-      [&](uint64_t done) { bar.Update(std::min(done, d.position()), d.position()); });
+      [&](uint64_t done) { bar.Update(std::min(done, d.position()), d.position()); },
+      /*stored_headers=*/true);
   bar.Finish();
   if (o.exit_code != 0) return o;
   return VerifyOnline(cli, 1, d.position(), "", &x->verification);

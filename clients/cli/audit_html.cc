@@ -112,8 +112,9 @@ std::string EventsSection(const AuditExport& x) {
 }
 
 std::string CsvCell(std::string s) {
-  // A cell that a spreadsheet would run as a formula gets a leading apostrophe.
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '@')) s = "'" + s;
+  // A cell that a spreadsheet would run as a formula gets a leading apostrophe (OWASP's list:
+  // '=', '+', '-', '@', tab, carriage return).
+  if (!s.empty() && std::string_view("=+-@\t\r").find(s[0]) != std::string_view::npos) s = "'" + s;
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -173,7 +174,7 @@ std::string AuditCsv(const AuditExport& x) {
 
 std::string AuditJsonl(const AuditExport& x) {
   std::string out;
-  for (const auto& e : x.events) out += EventToJson(e).dump() + "\n";
+  for (const auto& e : x.events) out += ExportEventToJson(e).dump() + "\n";
   return out;
 }
 

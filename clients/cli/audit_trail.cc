@@ -162,7 +162,13 @@ Outcome VerifyOffline(const std::string& data_dir, uint64_t from, uint64_t to, c
     r = (*store)->Verify(from, to);
   }
   (*store)->Close();
-  if (!r.ok()) return Refused("cannot verify the store in " + data_dir + ": " + std::string(r.status().message()));
+  // As the server says it: a range past the end of the log is OUT_OF_RANGE naming the field, a
+  // digest at position 0 that is not the empty chain's INVALID_ARGUMENT.
+  if (!r.ok()) {
+    return Refused("cannot verify the store in " + data_dir + ": " +
+                   std::string(r.status().message()) + " (" +
+                   absl::StatusCodeToString(r.status().code()) + ")");
+  }
   FromResult(*r, out);
   return Ok();
 }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/format.h"
 #include "lib/command_client.h"
 
 namespace proeftuin::cli {
@@ -106,9 +107,20 @@ int ExitCodeOf(grpc::StatusCode code) {
     case grpc::StatusCode::UNIMPLEMENTED:
     case grpc::StatusCode::CANCELLED:
       return kExitUnavailable;
-    default:
+    case grpc::StatusCode::INTERNAL:
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::DATA_LOSS:
+      return kExitServerFault;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::NOT_FOUND:
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::ABORTED:
+    case grpc::StatusCode::OUT_OF_RANGE:
+    case grpc::StatusCode::DO_NOT_USE:
       return kExitRefused;
   }
+  return kExitRefused;
 }
 
 std::string RuleIdOf(std::string_view message) {
@@ -121,15 +133,25 @@ std::string RuleIdOf(std::string_view message) {
   return std::string(message.substr(0, end));
 }
 
-Outcome FromStatus(const grpc::Status& status, const grpc::ClientContext* ctx, std::string_view action) {
-  if (status.ok()) return Ok();
-  std::string message = status.error_message();
-  std::string rule = RuleIdOf(message);
-  if (!rule.empty() && message.compare(rule.size(), 2, ": ") == 0) message = message.substr(rule.size() + 2);
+std::string RuleOf(const grpc::Status& status, const grpc::ClientContext* ctx) {
+  std::string rule = RuleIdOf(status.error_message());
   if (ctx != nullptr && rule.empty()) {
     auto trailers = ctx->GetServerTrailingMetadata();
     auto it = trailers.find("proeftuin-rule");
-    if (it != trailers.end()) rule = std::string(it->second.data(), it->second.size());
+    if (it != trailers.end()) {
+      rule = OneLine(std::string_view(it->second.data(), it->second.size()));
+    }
+  }
+  return rule;
+}
+
+Outcome FromStatus(const grpc::Status& status, const grpc::ClientContext* ctx,
+                   std::string_view action) {
+  if (status.ok()) return Ok();
+  std::string message = OneLine(status.error_message());  // text from the server: one safe line
+  const std::string rule = RuleOf(status, ctx);
+  if (!rule.empty() && message.rfind(rule + ": ", 0) == 0) {
+    message = message.substr(rule.size() + 2);
   }
   if (message.rfind("cannot ", 0) != 0) message = "cannot " + std::string(action) + ": " + message;
   message += " (" + (rule.empty() ? clients::StatusCodeName(status.error_code()) : rule) + ")";

@@ -3,7 +3,8 @@
 // message) of the command that ran. Every command module registers its verbs against one Cli.
 //
 // Exit codes (docs/CLI.md): 0 ok; 1 refused by a rule, a conflict or a failed verification;
-// 2 usage (bad flags, bad input files); 3 unavailable or not authorised.
+// 2 usage (bad flags, bad input files); 3 unavailable or not authorised; 4 a fault of the server
+// (INTERNAL, UNKNOWN, DATA_LOSS).
 //
 // Thread-safety: thread-compatible (one command runs at a time).
 #pragma once
@@ -17,7 +18,13 @@
 
 namespace proeftuin::cli {
 
-enum ExitCode : int { kExitOk = 0, kExitRefused = 1, kExitUsage = 2, kExitUnavailable = 3 };
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRefused = 1,
+  kExitUsage = 2,
+  kExitUnavailable = 3,
+  kExitServerFault = 4
+};
 
 // What a command ended with.
 struct Outcome {
@@ -29,14 +36,17 @@ inline Outcome Usage(std::string message) { return {kExitUsage, std::move(messag
 inline Outcome Refused(std::string message) { return {kExitRefused, std::move(message)}; }
 inline Outcome Unavailable(std::string message) { return {kExitUnavailable, std::move(message)}; }
 
-// The exit code of a server status: 1 for a rule or a conflict, 3 for unavailable / not
-// authorised, 0 for OK.
+// The exit code of a server status: 0 for OK, 1 for a rule or a conflict, 3 for unavailable /
+// not authorised, 4 for a fault of the server (INTERNAL, UNKNOWN, DATA_LOSS).
 int ExitCodeOf(grpc::StatusCode code);
 // "cannot <action>: <what is wrong> (PT-RULE)" from a failed call; `action` e.g. "adopt
 // programme lv-2024-2027". The rule comes from the "proeftuin-rule" trailer or the message.
 Outcome FromStatus(const grpc::Status& status, const grpc::ClientContext* ctx, std::string_view action);
 // The rule id at the start of a message ("PT-XXX"), or "".
 std::string RuleIdOf(std::string_view message);
+// The rule a failed call names: at the start of its message, else in the "proeftuin-rule"
+// trailer (when `ctx` is given); "" when none.
+std::string RuleOf(const grpc::Status& status, const grpc::ClientContext* ctx);
 
 // Global options as given on the command line (empty = not given).
 struct GlobalOptions {

@@ -23,6 +23,7 @@ void AddSessionCommands(CLI::App* root, Cli* cli);     // session record|list
 void AddReportCommands(CLI::App* root, Cli* cli);      // report progress
 void AddAuditCommands(CLI::App* root, Cli* cli);       // audit log|show|verify|digest|export
 void AddAuditExport(CLI::App* audit, Cli* cli);        // audit export --format csv|jsonl|html
+void AddAuditVerifyExport(CLI::App* audit, Cli* cli);  // audit verify-export FILE
 void AddEventsCommands(CLI::App* root, Cli* cli);      // events tail|read|stream
 void AddAdminCommands(CLI::App* root, Cli* cli);       // admin backup|restore|rebuild|stats
 void AddPrincipalCommands(CLI::App* admin, Cli* cli);  // admin principal create|list|...

@@ -76,8 +76,9 @@ void PrintCouncil(Cli* cli, const v1::ProgrammeState& p) {
   }
   Table t({"INPUT", "KIND", "EXPERIMENT", "ANSWERED", "DISPOSITION"});
   for (const auto& in : p.council_inputs()) {
-    t.AddRow({in.input_id(), ShortEnum(v1::CouncilInputKind_descriptor()->FindValueByNumber(in.kind())),
-              in.experiment_id(), in.answered() ? "yes" : Red("no", cli->color_out()),
+    t.AddRow({in.input_id(),
+              ShortEnum(v1::CouncilInputKind_descriptor()->FindValueByNumber(in.kind())),
+              in.experiment_id(), in.answered() ? Cell("yes") : Cell("no", Tone::kBad),
               ShortEnum(v1::Disposition_descriptor()->FindValueByNumber(in.disposition()))});
   }
   std::cout << t.Render(cli->color_out());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "cli/format.h"
 #include "google/protobuf/util/json_util.h"
@@ -73,10 +74,22 @@ std::string EventLine(const v1::Event& e, bool color) {
                          type, who, e.redacted() ? "  (redacted)" : "");
 }
 
+nlohmann::ordered_json ExportEventToJson(const v1::Event& e) {
+  nlohmann::ordered_json j = EventToJson(e);
+  j["personal_digest"] = Hex(e.personal_digest());
+  if (!e.redacted()) {
+    j["stored_header"] = absl::Base64Escape(e.stored_header());
+    j["payload"] = absl::Base64Escape(e.payload());
+  }
+  return j;
+}
+
 Outcome ReadLog(Cli* cli, uint64_t from, const std::string& prefix, const std::string& type,
-                const std::function<bool(const v1::Event&)>& each, const std::function<void(uint64_t)>& progress) {
+                const std::function<bool(const v1::Event&)>& each, const std::function<void(uint64_t)>& progress,
+                bool stored_headers) {
   auto stub = v1::EventService::NewStub(cli->Channel());
   v1::ReadAllRequest req;
+  req.set_include_stored_header(stored_headers);
   req.set_from_position(std::max<uint64_t>(from, 1));
   req.set_max_count(1000);
   req.set_stream_prefix(prefix);

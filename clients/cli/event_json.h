@@ -30,8 +30,15 @@ std::string ShortType(const std::string& type);
 
 // Calls `each` for every event from `from` (filtered by prefix/type) in pages of ReadAll;
 // `each` returns false to stop. `progress(done_position, last_position)` after every page.
+// `stored_headers`: each event the caller may see whole also carries its header as stored
+// (Event.stored_header), for an export that can be verified without the server.
 Outcome ReadLog(Cli* cli, uint64_t from, const std::string& prefix, const std::string& type,
                 const std::function<bool(const v1::Event&)>& each,
-                const std::function<void(uint64_t)>& progress = nullptr);
+                const std::function<void(uint64_t)>& progress = nullptr,
+                bool stored_headers = false);
+// EventToJson plus what `audit verify-export` recomputes the chain from: the stored header and
+// the payload (base64) and the personal digest (hex). An event redacted for the exporter has
+// neither header nor payload.
+nlohmann::ordered_json ExportEventToJson(const v1::Event& e);
 
 }  // namespace proeftuin::cli

@@ -1,5 +1,6 @@
 // `proeftuin events …`: tail (live subscription), read (the log), stream (one stream).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "cli/cli.h"
@@ -109,31 +110,59 @@ void AddRead(CLI::App* noun, Cli* cli) {
   });
 }
 
-void AddStream(CLI::App* noun, Cli* cli) {
-  auto stream = std::make_shared<std::string>();
-  auto a = std::make_shared<TailArgs>();
-  auto backward = std::make_shared<bool>(false);
-  CLI::App* sub = noun->add_subcommand("stream", "Read one stream (EventService.ReadStream)");
-  sub->add_option("stream", *stream, "Stream id, e.g. programme-lv-2024-2027")->required();
-  sub->add_option("--from-version", a->from, "First version (backward: 0 = the newest)");
-  sub->add_option("--count", a->count, "At most this many (default 100, at most 1000)");
-  sub->add_flag("--backward", *backward, "Newest first");
-  sub->footer(ExampleFooter("proeftuin events stream programme-lv-2024-2027 --backward --count 5"));
-  sub->callback([cli, stream, a, backward] {
-    if (Outcome o = cli->RequireToken(); o.exit_code != 0) return cli->set_outcome(o);
-    auto stub = v1::EventService::NewStub(cli->Channel());
-    v1::ReadStreamRequest req;
-    req.set_stream(*stream);
-    req.set_from_version(a->from);
-    req.set_max_count(static_cast<int>(std::min<uint64_t>(a->count, 1000)));
-    req.set_direction(*backward ? v1::DIRECTION_BACKWARD : v1::DIRECTION_FORWARD);
+struct StreamArgs {
+  std::string stream;
+  uint64_t from = 0;
+  uint64_t count = 0;  // 0: all
+  bool backward = false;
+};
+
+constexpr uint64_t kStreamPage = 1000;  // ReadStream's largest page
+
+// Every event of the stream from --from-version (or --count of them), in pages of ReadStream.
+Outcome ReadWholeStream(Cli* cli, const StreamArgs& a) {
+  if (Outcome o = cli->RequireToken(); o.exit_code != 0) return o;
+  auto stub = v1::EventService::NewStub(cli->Channel());
+  v1::ReadStreamRequest req;
+  req.set_stream(a.stream);
+  req.set_from_version(a.from);
+  req.set_direction(a.backward ? v1::DIRECTION_BACKWARD : v1::DIRECTION_FORWARD);
+  for (uint64_t left = a.count == 0 ? UINT64_MAX : a.count; left > 0;) {
+    req.set_max_count(static_cast<int>(std::min(left, kStreamPage)));
     v1::ReadStreamResponse resp;
     auto ctx = cli->Context();
     grpc::Status s = stub->ReadStream(ctx.get(), req, &resp);
-    if (!s.ok()) return cli->set_outcome(FromStatus(s, ctx.get(), "read stream " + *stream));
+    if (!s.ok()) return FromStatus(s, ctx.get(), "read stream " + a.stream);
     for (const auto& e : resp.events()) PrintEvent(cli, e);
-    cli->set_outcome(Ok());
-  });
+    const int n = resp.events_size();
+    left -= static_cast<uint64_t>(n);
+    if (n < req.max_count()) return Ok();  // the end of the stream
+    const uint64_t last = resp.events(n - 1).header().stream_version();
+    if (!a.backward) {
+      req.set_from_version(last + 1);
+    } else if (last == 0) {
+      return Ok();
+    } else if (last == 1) {  // version 0 is left: backward, from_version 0 would be the newest
+      req.set_direction(v1::DIRECTION_FORWARD);
+      req.set_from_version(0);
+      left = std::min<uint64_t>(left, 1);
+    } else {
+      req.set_from_version(last - 1);
+    }
+  }
+  return Ok();
+}
+
+void AddStream(CLI::App* noun, Cli* cli) {
+  auto a = std::make_shared<StreamArgs>();
+  CLI::App* sub =
+      noun->add_subcommand("stream", "Read one stream (EventService.ReadStream), all of it");
+  sub->add_option("stream", a->stream, "Stream id, e.g. programme-lv-2024-2027")->required();
+  sub->add_option("--from-version", a->from, "First version (backward: 0 = the newest)");
+  sub->add_option("--count", a->count, "At most this many (default: all)");
+  sub->add_flag("--backward", a->backward, "Newest first");
+  sub->footer(ExampleFooter("proeftuin events stream programme-lv-2024-2027 --backward --count 5"));
+  sub->callback([cli, a] { cli->set_outcome(ReadWholeStream(cli, *a)); });
 }
 
 }  // namespace

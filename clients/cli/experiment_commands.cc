@@ -1,5 +1,6 @@
 // `proeftuin experiment …`: propose to evaluate, show, list.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 
 #include "cli/cli.h"
@@ -36,12 +37,18 @@ std::vector<FlagSpec> DesignFlags() {
           {"--confidentiality", "confidentiality", "openbaar|intern|vertrouwelijk|…"}};
 }
 
-Outcome CurrentDesign(Cli* cli, const std::vector<std::string>& args, google::protobuf::Message* action,
-                      uint64_t* version) {
-  v1::ExperimentState e;
-  if (Outcome o = FetchExperiment(cli, args.at(0), args.at(1), &e); o.exit_code != 0) return o;
-  *static_cast<v1::AmendExperiment*>(action)->mutable_design() = e.design();
-  *version = e.stream_version();
+// An amendment starts from the current design (and expects the version it read).
+Outcome CurrentDesign(Cli* cli, const std::vector<std::string>& args,
+                      google::protobuf::Message* action, SeenVersions* seen) {
+  v1::GetExperimentResponse r;
+  if (Outcome o = FetchExperiment(cli, args.at(0), args.at(1), &r); o.exit_code != 0) return o;
+  *static_cast<v1::AmendExperiment*>(action)->mutable_design() = r.experiment().design();
+  seen->current = r.experiment().stream_version();
+  const auto& history = r.view().history();  // oldest first
+  auto amended = std::find_if(history.rbegin(), history.rend(), [](const v1::HistoryEntry& h) {
+    return h.event_type() == "proeftuin.v1.ExperimentAmended";
+  });
+  if (amended != history.rend()) seen->before_last_amendment = amended->stream_version() - 1;
   return Ok();
 }
 
@@ -145,9 +152,11 @@ void AddReads(CLI::App* noun, Cli* cli) {
     v1::GetExperimentResponse r;
     Outcome o = FetchExperiment(cli, args->first, args->second, &r);
     if (o.exit_code == 0) {
-      std::cout << (cli->json() ? ToJson(r) + "\n"
-                                : ExperimentText(r.experiment(), cli->color_out()) +
-                                      (r.has_view() ? ExperimentViewText(r.view(), cli->color_out()) : ""));
+      const v1::ExperimentBudget* budget = r.has_view() ? &r.view().budget() : nullptr;
+      std::cout << (cli->json()
+                        ? ToJson(r) + "\n"
+                        : ExperimentText(r.experiment(), budget, cli->color_out()) +
+                              (r.has_view() ? ExperimentViewText(r.view(), cli->color_out()) : ""));
     }
     cli->set_outcome(o);
   });
@@ -164,7 +173,12 @@ void AddReads(CLI::App* noun, Cli* cli) {
       r.set_as_of_position(as_of);
       std::cout << ToJson(r) << "\n";
     } else if (o.exit_code == 0) {
-      std::cout << ExperimentsTable(es, cli->color_out());
+      // ALLOCATED as the programme counts it: a released allocation (withdrawn) is 0.
+      v1::GetProgrammeResponse programme;
+      o = FetchProgramme(cli, args->first, &programme);
+      if (o.exit_code == 0) {
+        std::cout << ExperimentsTable(es, AllocatedByExperiment(programme), cli->color_out());
+      }
     }
     cli->set_outcome(o);
   });

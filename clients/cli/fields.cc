@@ -1,5 +1,7 @@
 #include "cli/fields.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -38,12 +40,14 @@ bool SetPairLeaf(Message* leaf, std::string_view value, std::string* error, bool
     auto* b = static_cast<v1::BudgetYearAmount*>(leaf);
     int64_t cents = 0;
     int year = 0;
-    if (absl::SimpleAtoi(kv.first, &year) && ParseEuro(kv.second, &cents)) {
+    std::string why;
+    if (absl::SimpleAtoi(kv.first, &year) && ParseEuro(kv.second, &cents, &why)) {
       b->set_year(year);
       b->mutable_amount()->set_cents(cents);
       return true;
     }
-    *error = "expected YEAR=EUROS (e.g. 2025=70000), got '" + std::string(value) + "'";
+    *error = "expected YEAR=EUROS (e.g. 2025=70000), got '" + std::string(value) + "'" +
+             (why.empty() ? "" : ": " + why);
     return false;
   }
   if (type == "proeftuin.v1.CriterionScore") {
@@ -71,11 +75,10 @@ bool SetMessageLeaf(Message* leaf, std::string_view value, std::string* error) {
   }
   if (type == "proeftuin.v1.Money") {
     int64_t cents = 0;
-    if (ParseEuro(value, &cents)) {
+    if (ParseEuro(value, &cents, error)) {
       static_cast<v1::Money*>(leaf)->set_cents(cents);
       return true;
     }
-    *error = "expected an amount in euros (e.g. 1250.50), got '" + std::string(value) + "'";
     return false;
   }
   bool handled = false;
@@ -147,9 +150,9 @@ bool SetScalar(Message* m, const FieldDescriptor* f, std::string_view value, std
   return fail(f->cpp_type() == FieldDescriptor::CPPTYPE_BOOL ? "true or false" : "a whole number");
 }
 
-}  // namespace
-
-bool SetFieldByPath(Message* m, std::string_view path, std::string_view value, std::string* error) {
+// The message that holds the last field of `path` in `m`, and that field; false with why.
+bool Resolve(Message* m, std::string_view path, Message** holder, const FieldDescriptor** field,
+             std::string* error) {
   std::vector<std::string> parts = absl::StrSplit(Abs(path), '.');
   for (size_t i = 0; i < parts.size(); ++i) {
     const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(parts[i]);
@@ -157,12 +160,67 @@ bool SetFieldByPath(Message* m, std::string_view path, std::string_view value, s
       *error = "no field " + std::string(path) + " in " + m->GetDescriptor()->name();
       return false;
     }
-    if (i + 1 == parts.size()) return SetScalar(m, f, value, error);
+    if (i + 1 == parts.size()) {
+      *holder = m;
+      *field = f;
+      return true;
+    }
     if (f->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE || f->is_repeated()) {
       *error = "field " + parts[i] + " of " + std::string(path) + " is not a single message";
       return false;
     }
     m = m->GetReflection()->MutableMessage(m, f);
+  }
+  *error = "no field in an empty path";
+  return false;
+}
+
+// Each "YEAR=EUROS" replaces the entry of its year in the repeated BudgetYearAmount field `f` of
+// `m`, or is inserted in year order.
+bool ReplaceYears(Message* m, const FieldDescriptor* f, const std::vector<std::string>& values,
+                  std::string* error) {
+  const Reflection* r = m->GetReflection();
+  auto year_at = [&](int i) {
+    return static_cast<const v1::BudgetYearAmount&>(r->GetRepeatedMessage(*m, f, i)).year();
+  };
+  std::vector<int> given;
+  for (const std::string& value : values) {
+    v1::BudgetYearAmount b;
+    bool handled = false;
+    if (!SetPairLeaf(&b, value, error, &handled)) return false;
+    if (std::find(given.begin(), given.end(), b.year()) != given.end()) {
+      *error = "year " + std::to_string(b.year()) + " is given twice";
+      return false;
+    }
+    given.push_back(b.year());
+    int i = 0;
+    while (i < r->FieldSize(*m, f) && year_at(i) != b.year()) ++i;
+    if (i == r->FieldSize(*m, f)) r->AddMessage(m, f);
+    r->MutableRepeatedMessage(m, f, i)->CopyFrom(b);
+    for (; i > 0 && year_at(i - 1) > b.year(); --i) r->SwapElements(m, f, i - 1, i);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool SetFieldByPath(Message* m, std::string_view path, std::string_view value, std::string* error) {
+  Message* holder = nullptr;
+  const FieldDescriptor* f = nullptr;
+  return Resolve(m, path, &holder, &f, error) && SetScalar(holder, f, value, error);
+}
+
+bool ReplaceFieldByPath(Message* m, std::string_view path, const std::vector<std::string>& values,
+                        std::string* error) {
+  Message* holder = nullptr;
+  const FieldDescriptor* f = nullptr;
+  if (!Resolve(m, path, &holder, &f, error)) return false;
+  if (f->is_repeated() && f->message_type() == v1::BudgetYearAmount::descriptor()) {
+    return ReplaceYears(holder, f, values, error);
+  }
+  if (f->is_repeated()) holder->GetReflection()->ClearField(holder, f);
+  for (const std::string& value : values) {
+    if (!SetScalar(holder, f, value, error)) return false;
   }
   return true;
 }

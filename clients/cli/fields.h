@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "google/protobuf/message.h"
 
@@ -22,6 +23,14 @@ namespace proeftuin::cli {
 // (e.g. "expected a date YYYY-MM-DD, got '2024-13-01'").
 bool SetFieldByPath(google::protobuf::Message* m, std::string_view path, std::string_view value,
                     std::string* error);
+
+// The same for every value of a flag given on an amendment, which starts from the current
+// design: a repeated field's list is replaced by the values instead of added to, except that a
+// repeated proeftuin.v1.BudgetYearAmount ("2026=80000") replaces the entry of its year and keeps
+// the other years (ascending by year); a year given twice is refused. A single field takes the
+// last value.
+bool ReplaceFieldByPath(google::protobuf::Message* m, std::string_view path,
+                        const std::vector<std::string>& values, std::string* error);
 
 // Parses proto JSON into `m` (merging into what is set). False with the parser's message.
 bool MergeJson(std::string_view json, google::protobuf::Message* m, std::string* error);

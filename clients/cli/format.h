@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "domain/budget.h"
@@ -18,9 +19,14 @@ namespace proeftuin::cli {
 
 // "€ 140.000,00", "-€ 12,50" (the domain's, which the server's Dutch warnings use too).
 using domain::FormatEuro;
-// Euros to cents: "140000", "140000.50", "140000,5", "€ 140.000,00" (a separator followed by
-// exactly three digits is a thousands separator). False on anything else.
-bool ParseEuro(std::string_view text, int64_t* cents);
+// Euros to cents (docs/CLI.md, "Amounts"): "140000", "1250.50", "1250,5", "€ 140.000,00",
+// "1,250.50", "12,-". With both '.' and ',' the last one is the decimal separator and the other
+// groups thousands; a separator that occurs more than once groups thousands; one that occurs once
+// groups thousands only when a group of 1-3 digits not starting with 0 comes before it and
+// exactly 3 digits after it ("1.250" is 1250, "0,125" and "1250.505" are decimals). Thousands
+// groups after the first have exactly 3 digits; at most 2 decimals (whole cents). False on
+// anything else, with why in `error` (when given) without the flag's name.
+bool ParseEuro(std::string_view text, int64_t* cents, std::string* error = nullptr);
 // "2024-07-01"; "" for an unset date.
 std::string FormatDate(const v1::Date& d);
 // "YYYY-MM-DD" (or "today"); false on anything else.
@@ -30,6 +36,9 @@ std::string FormatInstant(int64_t us);
 // "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]" in Europe/Amsterdam, or RFC 3339 with an offset, to
 // microseconds since the epoch. False on anything else.
 bool ParseInstant(std::string_view text, int64_t* us);
+// The same for the exclusive end of a range ("--to"): a date alone means the end of that day,
+// i.e. the start of the next day in Europe/Amsterdam; a date-time is taken as given.
+bool ParseInstantEnd(std::string_view text, int64_t* us);
 // An enum value without its type prefix, lowercase: "PROGRAMME_STATUS_ADOPTED" -> "adopted".
 std::string ShortEnum(const google::protobuf::EnumValueDescriptor* v);
 // Lowercase hex of bytes.
@@ -45,11 +54,23 @@ std::string Green(std::string_view s, bool on);
 std::string Red(std::string_view s, bool on);
 std::string Dim(std::string_view s, bool on);
 
-// An aligned text table; widths count Unicode characters.
+// How a table cell or a key-value's value is shown on a terminal with colour.
+enum class Tone { kPlain, kGood, kBad };
+
+// A table cell or a key-value's value. Its text may come from the log (titles, reasons): it is
+// shown as OneLine(text), so a control character or a line break cannot reach the terminal.
+struct Cell {
+  Cell(std::string t, Tone tn = Tone::kPlain) : text(std::move(t)), tone(tn) {}  // NOLINT
+  Cell(const char* t, Tone tn = Tone::kPlain) : text(t), tone(tn) {}             // NOLINT
+  std::string text;
+  Tone tone;
+};
+
+// An aligned text table; widths count Unicode characters. Every cell is shown as OneLine(text).
 class Table {
  public:
-  explicit Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
-  void AddRow(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  explicit Table(std::vector<std::string> headers);
+  void AddRow(std::vector<Cell> row);
   // Right-aligns column `i` (amounts, counts).
   void AlignRight(size_t i) { right_.push_back(i); }
   bool empty() const { return rows_.empty(); }
@@ -57,14 +78,25 @@ class Table {
 
  private:
   std::vector<std::string> headers_;
-  std::vector<std::vector<std::string>> rows_;
+  std::vector<std::vector<Cell>> rows_;
   std::vector<size_t> right_;
 };
 
-// Key-value lines ("Title     Experimenteerprogramma ..."), aligned.
-std::string KeyValues(const std::vector<std::pair<std::string, std::string>>& kv, bool color);
+// Key-value lines ("Title     Experimenteerprogramma ..."), aligned; keys and values are shown as
+// OneLine(text); a pair whose value is empty is left out.
+std::string KeyValues(const std::vector<std::pair<std::string, Cell>>& kv, bool color);
 
-// Characters (code points) of UTF-8 text.
+// The lines of a text, for a terminal or a report: CR, LF and CRLF each end one and empty lines
+// are dropped; every other control character (C0, e.g. TAB and ESC; DEL; C1, U+0080-U+009F)
+// becomes a space and a byte that is not part of valid UTF-8 becomes U+FFFD.
+std::vector<std::string> TextLines(std::string_view s);
+// The text on one line: TextLines joined with a space.
+std::string OneLine(std::string_view s);
+
+// Characters (code points) of UTF-8 text; ANSI colour sequences count none.
 size_t DisplayWidth(std::string_view s);
+// UTF-8 text cut to at most `max` characters (code points), never inside one: when it is longer,
+// its first max - 1 characters and "…".
+std::string Truncate(std::string_view s, size_t max);
 
 }  // namespace proeftuin::cli

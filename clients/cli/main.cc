@@ -40,5 +40,13 @@ int main(int argc, char** argv) {
   } catch (const ResolveFailed& f) {
     return Report(cli, f.outcome);
   }
-  return Report(cli, cli.outcome());
+  proeftuin::cli::Outcome o = cli.outcome();
+  // `audit verify` keeps the exit codes it had before code 4 (another session owns them,
+  // docs/CLI.md): a fault of the server while it verifies is exit 1, "not verified".
+  CLI::App* audit = app.get_subcommand("audit");
+  if (o.exit_code == proeftuin::cli::kExitServerFault && audit->parsed() &&
+      audit->get_subcommand("verify")->parsed()) {
+    o.exit_code = proeftuin::cli::kExitRefused;
+  }
+  return Report(cli, o);
 }

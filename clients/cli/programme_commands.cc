@@ -31,12 +31,14 @@ std::vector<FlagSpec> DesignFlags() {
 }
 
 // An amendment starts from the current design (and expects the version it read).
-Outcome CurrentDesign(Cli* cli, const std::vector<std::string>& args, google::protobuf::Message* action,
-                      uint64_t* version) {
-  v1::ProgrammeState p;
-  if (Outcome o = FetchProgramme(cli, args.at(0), &p); o.exit_code != 0) return o;
-  *static_cast<v1::AmendProgramme*>(action)->mutable_design() = p.design();
-  *version = p.stream_version();
+Outcome CurrentDesign(Cli* cli, const std::vector<std::string>& args,
+                      google::protobuf::Message* action, SeenVersions* seen) {
+  v1::GetProgrammeResponse r;
+  if (Outcome o = FetchProgramme(cli, args.at(0), &r); o.exit_code != 0) return o;
+  *static_cast<v1::AmendProgramme*>(action)->mutable_design() = r.programme().design();
+  seen->current = r.programme().stream_version();
+  const auto& amendments = r.view().amendments();  // oldest first
+  if (!amendments.empty()) seen->before_last_amendment = amendments.rbegin()->stream_version() - 1;
   return Ok();
 }
 

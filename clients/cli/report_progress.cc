@@ -300,6 +300,20 @@ ReportSection ProgrammeSection(const v1::ProgressReport& r) {
   Add(&s.facts, "Evaluatie gepland", evaluation);
   Add(&s.facts, "Opgesteld", DateText(d.drafted_on()));
   Add(&s.facts, "Aangeboden aan de raad", DateText(d.submitted_on()));
+  const v1::CouncilReference& council = r.council_reference();
+  std::string document = council.document_id();
+  if (!council.document_title().empty()) {
+    document += (document.empty() ? "" : ": ") + council.document_title();
+  }
+  Add(&s.facts, "Raadsvoorstel", document);
+  std::string meeting = council.meeting_id();
+  if (!DateText(council.meeting_date()).empty()) {
+    meeting += (meeting.empty() ? "" : ", ") + DateText(council.meeting_date());
+  }
+  if (!council.agenda_item().empty()) {
+    meeting += (meeting.empty() ? "" : ", ") + std::string("agendapunt ") + council.agenda_item();
+  }
+  Add(&s.facts, "Raadsvergadering", meeting);
   std::string deadline = DateText(d.response_deadline());
   if (!deadline.empty() && clock.has_days_to_response_deadline()) {
     deadline += " (" + Days(clock.days_to_response_deadline()) + ")";

@@ -7,31 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "cli/audit_html.h"
+#include "cli/format.h"
 
 namespace proeftuin::cli {
 namespace {
 
-// The lines of a text: CR, LF and CRLF each end one; empty lines are dropped.
-std::vector<std::string> Lines(std::string_view s) {
-  std::vector<std::string> out;
-  std::string line;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '\r' || c == '\n') {
-      if (c == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ++i;
-      if (!line.empty()) out.push_back(std::move(line));
-      line.clear();
-      continue;
-    }
-    // Other control characters (tab, NUL, ...) become a space.
-    line += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
-  }
-  if (!line.empty()) out.push_back(std::move(line));
-  return out;
-}
-
-// The text on one line: line breaks become a space.
-std::string OneLine(std::string_view s) { return absl::StrJoin(Lines(s), " "); }
+// The lines of a text (CR, LF and CRLF each end one, empty lines dropped, other control
+// characters a space) and the text on one line: format.h's, as on the terminal.
+std::vector<std::string> Lines(std::string_view s) { return TextLines(s); }
 
 bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 

@@ -73,7 +73,8 @@ Outcome BuildOptions(const VerbValues& v, v1::CommandOptions* o) {
   return Ok();
 }
 
-Outcome BuildAction(const VerbSpec& spec, const VerbValues& v, Message* action) {
+// `amends`: the verb starts from the current design, so a list flag replaces the list.
+Outcome BuildAction(const VerbSpec& spec, const VerbValues& v, bool amends, Message* action) {
   std::string error;
   if (!v.file.empty()) {
     std::string text;
@@ -87,7 +88,13 @@ Outcome BuildAction(const VerbSpec& spec, const VerbValues& v, Message* action) 
   }
   for (const FlagSpec& f : spec.flags) {
     auto it = v.flags.find(f.flag);
-    if (it == v.flags.end()) continue;
+    if (it == v.flags.end() || it->second.empty()) continue;
+    if (amends) {
+      if (!ReplaceFieldByPath(action, f.path, it->second, &error)) {
+        return Usage(f.flag + ": " + error);
+      }
+      continue;
+    }
     for (const std::string& value : it->second) {
       if (!SetFieldByPath(action, f.path, value, &error)) return Usage(f.flag + ": " + error);
     }
@@ -122,6 +129,28 @@ void PrintResult(Cli* cli, const std::string& rpc, const v1::CommandOptions& o, 
   std::cout << Green("✓", cli->color_out()) << " " << rpc << ": " << what << "\n";
 }
 
+bool RequestReused(const grpc::Status& s, const grpc::ClientContext* ctx) {
+  return s.error_code() == grpc::StatusCode::ALREADY_EXISTS &&
+         RuleOf(s, ctx) == "PT-REQUEST-REUSED";
+}
+
+// Sends the command. An amendment's retry (the same --request-id, no --expected-version) whose
+// first attempt landed finds the stream moved on by that attempt, so the expected version it
+// read is not the one the first attempt sent: the server refuses it as PT-REQUEST-REUSED. It is
+// sent once more with the version the stream had before its newest amendment; the server then
+// answers with the original result when, and only when, the command is the same as the first.
+grpc::Status Send(Cli* cli, const v1::Command& command, v1::CommandOptions* options,
+                  std::optional<uint64_t> retry_version, std::unique_ptr<grpc::ClientContext>* ctx,
+                  v1::CommandResult* result) {
+  *ctx = cli->Context();
+  grpc::Status s =
+      clients::SendCommand(cli->Channel().get(), ctx->get(), command, *options, result);
+  if (!retry_version.has_value() || !RequestReused(s, ctx->get())) return s;
+  options->set_expected_version(*retry_version);
+  *ctx = cli->Context();
+  return clients::SendCommand(cli->Channel().get(), ctx->get(), command, *options, result);
+}
+
 Outcome RunVerb(Cli* cli, const VerbSpec& spec, const VerbValues& v) {
   v1::Command command;
   const auto* field = command.GetDescriptor()->FindFieldByName(spec.command);
@@ -129,16 +158,28 @@ Outcome RunVerb(Cli* cli, const VerbSpec& spec, const VerbValues& v) {
   v1::CommandOptions options;
   if (Outcome o = BuildOptions(v, &options); o.exit_code != 0) return o;
   if (Outcome o = cli->RequireToken(); o.exit_code != 0) return o;
-  if (spec.prefill && v.file.empty()) {
-    uint64_t seen = 0;
+  const bool amends = static_cast<bool>(spec.prefill);
+  SeenVersions seen;
+  if (amends && v.file.empty()) {
     if (Outcome o = spec.prefill(cli, v.positionals, action, &seen); o.exit_code != 0) return o;
-    if (!options.has_expected_version()) options.set_expected_version(seen);
+    if (!options.has_expected_version()) options.set_expected_version(seen.current);
   }
-  if (Outcome o = BuildAction(spec, v, action); o.exit_code != 0) return o;
-  auto ctx = cli->Context();
+  if (Outcome o = BuildAction(spec, v, amends, action); o.exit_code != 0) return o;
+  const bool may_retry =
+      amends && v.file.empty() && !v.request_id.empty() && v.expected_version.empty();
+  std::unique_ptr<grpc::ClientContext> ctx;
   v1::CommandResult result;
-  grpc::Status s = clients::SendCommand(cli->Channel().get(), ctx.get(), command, options, &result);
-  if (!s.ok()) return FromStatus(s, ctx.get(), spec.verb + " " + ObjectText(spec.object, *action));
+  grpc::Status s = Send(cli, command, &options,
+                        may_retry ? seen.before_last_amendment : std::nullopt, &ctx, &result);
+  if (!s.ok()) {
+    Outcome o = FromStatus(s, ctx.get(), spec.verb + " " + ObjectText(spec.object, *action));
+    if (amends && RequestReused(s, ctx.get())) {
+      o.message +=
+          "; a retry gives the first attempt's flags again, and --expected-version N with the "
+          "version the first attempt expected when the stream changed since (docs/CLI.md)";
+    }
+    return o;
+  }
   PrintResult(cli, clients::RpcNameOf(command), options, result);
   return Ok();
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,10 +25,19 @@ namespace proeftuin::cli {
 class Cli;
 struct Outcome;
 
-// Fills the command before -f and the flags apply (e.g. an amendment starts from the current
-// design); may set the expected version (If-Match) it read. Gets the positional values.
-using Prefill = std::function<Outcome(Cli*, const std::vector<std::string>&, google::protobuf::Message*,
-                                      uint64_t* expected_version)>;
+// The stream versions a Prefill read: the current one (sent as the expected version, If-Match,
+// unless --expected-version is given) and, when the stream has been amended, the version it had
+// before its newest amendment: the expected version the CLI sent for that amendment, which a
+// retry of it with the same --request-id sends again (docs/CLI.md, "Retrying an amendment").
+struct SeenVersions {
+  uint64_t current = 0;
+  std::optional<uint64_t> before_last_amendment;
+};
+
+// Fills the command before the flags apply (an amendment starts from the current design) and
+// reports the versions it read. Gets the positional values. Not run with -f.
+using Prefill = std::function<Outcome(Cli*, const std::vector<std::string>&,
+                                      google::protobuf::Message*, SeenVersions* seen)>;
 
 struct FlagSpec {
   std::string flag;  // "--title"
@@ -43,7 +53,9 @@ struct VerbSpec {
   std::string example;  // shown in the help footer
   std::vector<std::pair<std::string, std::string>> positionals;  // name, field path
   std::vector<FlagSpec> flags;
-  Prefill prefill;  // optional; skipped when -f is given (the file is the complete command)
+  // Optional; skipped when -f is given (the file is the complete command). A verb with a prefill
+  // (amend) replaces a list with the values of its flag instead of adding to it.
+  Prefill prefill;
 };
 
 // Adds `spec` as a subcommand of `noun`; returns it.

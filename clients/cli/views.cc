@@ -48,10 +48,12 @@ std::string WarningsText(const google::protobuf::RepeatedPtrField<v1::ViewWarnin
     if (!w.experiment_id().empty()) about.push_back(w.experiment_id());
     if (!w.subject().empty()) about.push_back(w.subject());
     out += "- " + Red(WarningKindText(w.kind()), color);
-    if (!about.empty()) out += " (" + absl::StrJoin(about, ", ") + ")";
-    out += ": " + w.message() + "\n";
+    if (!about.empty()) out += " (" + OneLine(absl::StrJoin(about, ", ")) + ")";
+    out += ": " + OneLine(w.message()) + "\n";
     // A server from before message_nl sends the English sentence only.
-    if (!w.message_nl().empty()) out += "  " + Dim("nl:", color) + " " + w.message_nl() + "\n";
+    if (!w.message_nl().empty()) {
+      out += "  " + Dim("nl:", color) + " " + OneLine(w.message_nl()) + "\n";
+    }
   }
   return out;
 }
@@ -128,6 +130,10 @@ Outcome FetchExperiments(Cli* cli, const std::string& programme, std::vector<v1:
   }
 }
 
+std::string AllocatedText(int64_t cents, bool released) {
+  return released ? FormatEuro(0) + " (vrijgevallen / released)" : FormatEuro(cents);
+}
+
 int64_t AllocatedCents(const v1::ProgrammeState& p) {
   int64_t sum = 0;
   for (const auto& a : p.allocations()) {
@@ -175,30 +181,39 @@ std::string ProgrammeText(const v1::ProgrammeState& p, bool color) {
                    color);
 }
 
-std::string ExperimentText(const v1::ExperimentState& e, bool color) {
+std::string ExperimentText(const v1::ExperimentState& e, const v1::ExperimentBudget* budget,
+                           bool color) {
   const v1::ExperimentDesign& d = e.design();
+  std::string allocated = YearsText(e.allocation());
+  if (budget != nullptr && budget->released()) {
+    allocated = FormatEuro(0) + " (vrijgevallen / released" +
+                (allocated.empty() ? "" : "; was " + allocated) + ")";
+  }
   std::vector<std::string> criteria;
   for (const auto& c : d.criteria()) criteria.push_back(c.criterion_id());
-  return KeyValues({{"Experiment", e.programme_id() + "." + e.experiment_id()},
-                    {"Title", d.title()},
-                    {"Status", StatusText(e)},
-                    {"Participation form", d.participation_form()},
-                    {"Policy trajectory", d.policy_trajectory()},
-                    {"Participation level", LevelText(d)},
-                    {"Areas", absl::StrJoin(d.areas(), ", ")},
-                    {"Planning", PeriodText(d.conditions().planning().start(), d.conditions().planning().end())},
-                    {"Requested", FormatEuro(d.conditions().budget_requested().cents())},
-                    {"Allocated", YearsText(e.allocation())},
-                    {"Spent", FormatEuro(e.spent().cents())},
-                    {"Activities", std::to_string(e.activity_count()) + " (" + std::to_string(e.participant_count()) +
-                                       " participants, " + std::to_string(e.seldom_heard_reached_count()) +
-                                       " seldom heard)"},
-                    {"Criteria", absl::StrJoin(criteria, ", ")},
-                    {"Conclusion", e.conclusion() == 0 ? "" : ShortEnum(v1::Conclusion_descriptor()->FindValueByNumber(
-                                                                   e.conclusion()))},
-                    {"End reason", e.end_reason()},
-                    {"Version", std::to_string(e.stream_version())}},
-                   color);
+  return KeyValues(
+      {{"Experiment", e.programme_id() + "." + e.experiment_id()},
+       {"Title", d.title()},
+       {"Status", StatusText(e)},
+       {"Participation form", d.participation_form()},
+       {"Policy trajectory", d.policy_trajectory()},
+       {"Participation level", LevelText(d)},
+       {"Areas", absl::StrJoin(d.areas(), ", ")},
+       {"Planning", PeriodText(d.conditions().planning().start(), d.conditions().planning().end())},
+       {"Requested", FormatEuro(d.conditions().budget_requested().cents())},
+       {"Allocated", allocated},
+       {"Spent", FormatEuro(e.spent().cents())},
+       {"Activities", std::to_string(e.activity_count()) + " (" +
+                          std::to_string(e.participant_count()) + " participants, " +
+                          std::to_string(e.seldom_heard_reached_count()) + " seldom heard)"},
+       {"Criteria", absl::StrJoin(criteria, ", ")},
+       {"Conclusion",
+        e.conclusion() == 0
+            ? ""
+            : ShortEnum(v1::Conclusion_descriptor()->FindValueByNumber(e.conclusion()))},
+       {"End reason", e.end_reason()},
+       {"Version", std::to_string(e.stream_version())}},
+      color);
 }
 
 std::string ProgrammeViewText(const v1::ProgrammeView& v, bool color) {
@@ -228,26 +243,31 @@ std::string ProgrammeViewText(const v1::ProgrammeView& v, bool color) {
   const v1::ProgressRollUp& progress = v.progress();
   std::vector<std::string> open_inputs(v.open_council_inputs().begin(), v.open_council_inputs().end());
   const v1::KnowledgeSessionsView& sessions = v.knowledge_sessions();
-  std::vector<std::pair<std::string, std::string>> facts = {
+  std::vector<std::pair<std::string, Cell>> facts = {
       {"Experiments", std::to_string(v.experiments_size()) +
                           (by_status.empty() ? "" : " (" + absl::StrJoin(by_status, ", ") + ")")},
-      {"Progress", progress.experiments() == 0
-                       ? "no experiment selected yet"
-                       : "average " + std::to_string(progress.average_progress_percent()) + " % over the " +
-                             std::to_string(progress.experiments()) + " selected; " +
-                             std::to_string(progress.activity_count()) + " activities, " +
-                             std::to_string(progress.participant_count()) + " participants, " +
-                             std::to_string(progress.seldom_heard_reached_count()) + " seldom-heard reached"},
-      {"Council input", std::to_string(v.council_inputs_size()) + " wish(es)/objection(s) (wensen en bedenkingen), " +
+      {"Progress",
+       progress.experiments() == 0
+           ? "no experiment selected yet"
+           : "average " + std::to_string(progress.average_progress_percent()) + " % over the " +
+                 std::to_string(progress.experiments()) + " selected; " +
+                 std::to_string(progress.activity_count()) + " activities, " +
+                 std::to_string(progress.participant_count()) + " participants, " +
+                 std::to_string(progress.seldom_heard_reached_count()) + " seldom-heard reached"},
+      {"Council input", std::to_string(v.council_inputs_size()) +
+                            " wish(es)/objection(s) (wensen en bedenkingen), " +
                             (open_inputs.empty() ? "none open"
-                                                 : std::to_string(open_inputs.size()) + " without the college's "
-                                                   "response: " + absl::StrJoin(open_inputs, ", "))},
-      {"Session reach", std::to_string(sessions.attendee_count()) + " attendees at " +
-                            std::to_string(sessions.count()) + " knowledge session(s)" +
-                            (sessions.seldom_heard_groups_reached().empty()
-                                 ? ""
-                                 : "; seldom-heard groups reached: " +
-                                       absl::StrJoin(sessions.seldom_heard_groups_reached(), ", "))},
+                                                 : std::to_string(open_inputs.size()) +
+                                                       " without the college's "
+                                                       "response: " +
+                                                       absl::StrJoin(open_inputs, ", "))},
+      {"Session reach",
+       std::to_string(sessions.attendee_count()) + " attendees at " +
+           std::to_string(sessions.count()) + " knowledge session(s)" +
+           (sessions.seldom_heard_groups_reached().empty()
+                ? ""
+                : "; seldom-heard groups reached: " +
+                      absl::StrJoin(sessions.seldom_heard_groups_reached(), ", "))},
       {"Decisions", std::to_string(v.decisions_size())}};
   const v1::ClockFacts& clock = v.clock();
   facts.push_back({"Today", FormatDate(clock.today())});
@@ -273,7 +293,8 @@ std::string ExperimentViewText(const v1::ExperimentView& v, bool color) {
   if (v.counted_progress_percent() != v.progress_percent()) {
     progress += " (ended; last reported " + std::to_string(v.progress_percent()) + " %)";
   }
-  std::vector<std::pair<std::string, std::string>> facts = {{"Progress", progress}, {"Spending", spending}};
+  std::vector<std::pair<std::string, Cell>> facts = {{"Progress", progress},
+                                                     {"Spending", spending}};
   if (!v.reach().seldom_heard_groups_reached().empty()) {
     facts.push_back({"Seldom-heard reached", absl::StrJoin(v.reach().seldom_heard_groups_reached(), ", ")});
   }
@@ -309,24 +330,41 @@ std::string ExperimentViewText(const v1::ExperimentView& v, bool color) {
   } else if (v.status() == v1::EXPERIMENT_STATUS_NOT_EVALUABLE || v.status() == v1::EXPERIMENT_STATUS_WITHDRAWN ||
              v.status() == v1::EXPERIMENT_STATUS_REJECTED) {
     out += "not evaluated: " + ExperimentStatusText(v.status()) +
-           (v.end_reason().empty() ? "" : " (" + v.end_reason() + ")") + "\n";
+           (v.end_reason().empty() ? "" : " (" + OneLine(v.end_reason()) + ")") + "\n";
   } else {
     out += "not evaluated yet\n";
   }
   return out + WarningsText(v.warnings(), color);
 }
 
-std::string ExperimentsTable(const std::vector<v1::ExperimentState>& es, bool color) {
+std::map<std::string, AllocatedAmount> AllocatedByExperiment(const v1::GetProgrammeResponse& p) {
+  std::map<std::string, AllocatedAmount> out;
+  if (p.has_view()) {
+    for (const v1::ExperimentBudget& b : p.view().budget().experiments()) {
+      out[b.experiment_id()] = {b.allocated().cents(), b.released()};
+    }
+    return out;
+  }
+  for (const v1::AllocationState& a : p.programme().allocations()) {  // a server without views
+    int64_t cents = 0;
+    for (const auto& y : a.allocation()) cents += y.amount().cents();
+    out[a.experiment_id()] = {a.released() ? 0 : cents, a.released()};
+  }
+  return out;
+}
+
+std::string ExperimentsTable(const std::vector<v1::ExperimentState>& es,
+                             const std::map<std::string, AllocatedAmount>& allocated, bool color) {
   Table t({"EXPERIMENT", "STATUS", "LEVEL", "PLANNING", "ALLOCATED", "SPENT", "TITLE"});
   t.AlignRight(4);
   t.AlignRight(5);
   for (const auto& e : es) {
-    int64_t allocated = 0;
-    for (const auto& y : e.allocation()) allocated += y.amount().cents();
+    auto it = allocated.find(e.experiment_id());
+    const AllocatedAmount a = it == allocated.end() ? AllocatedAmount() : it->second;
     const auto& planning = e.design().conditions().planning();
-    t.AddRow({e.experiment_id(), StatusText(e), LevelText(e.design()).substr(0, 20),
-              PeriodText(planning.start(), planning.end()), FormatEuro(allocated), FormatEuro(e.spent().cents()),
-              e.design().title()});
+    t.AddRow({e.experiment_id(), StatusText(e), Truncate(LevelText(e.design()), 20),
+              PeriodText(planning.start(), planning.end()), AllocatedText(a.cents, a.released),
+              FormatEuro(e.spent().cents()), e.design().title()});
   }
   return t.Render(color);
 }

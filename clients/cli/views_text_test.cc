@@ -173,5 +173,82 @@ TEST(ExperimentViewText, AnEvaluationGivesTheScoresTheCountsTheVerdictAndTheConc
   EXPECT_THAT(text, HasSubstr("allocated, € 250,00 over (allocation released)\n")) << text;
 }
 
+v1::BudgetYearAmount Year(int year, int64_t euros) {
+  v1::BudgetYearAmount y;
+  y.set_year(year);
+  *y.mutable_amount() = Euros(euros);
+  return y;
+}
+
+std::vector<v1::ExperimentState> WithdrawnAndRunning() {
+  std::vector<v1::ExperimentState> es(2);
+  es[0].set_experiment_id("jongerenpanel");
+  es[0].set_status(v1::EXPERIMENT_STATUS_WITHDRAWN);
+  es[0].set_was_selected(true);
+  *es[0].add_allocation() = Year(2025, 10000);
+  es[1].set_experiment_id("uitdaagrecht");
+  es[1].set_status(v1::EXPERIMENT_STATUS_STARTED);
+  *es[1].add_allocation() = Year(2025, 10000);
+  *es[1].add_allocation() = Year(2026, 20000);
+  return es;
+}
+
+// The line of `id` in a table.
+std::string LineOf(const std::string& table, const std::string& id) {
+  size_t at = table.find("\n" + id + " ");
+  return at == std::string::npos ? "" : table.substr(at + 1, table.find('\n', at + 1) - at - 1);
+}
+
+TEST(ExperimentsTable, AllocatedIsWhatTheProgrammeCountsAReleasedAllocationIsZero) {
+  v1::GetProgrammeResponse p;
+  v1::ExperimentBudget* released = p.mutable_view()->mutable_budget()->add_experiments();
+  released->set_experiment_id("jongerenpanel");
+  released->set_released(true);
+  v1::ExperimentBudget* running = p.mutable_view()->mutable_budget()->add_experiments();
+  running->set_experiment_id("uitdaagrecht");
+  *running->mutable_allocated() = Euros(30000);
+  const std::string text = ExperimentsTable(WithdrawnAndRunning(), AllocatedByExperiment(p), false);
+  EXPECT_THAT(LineOf(text, "jongerenpanel"), HasSubstr("  € 0,00 (vrijgevallen / released)  "))
+      << text;
+  EXPECT_THAT(LineOf(text, "uitdaagrecht"), HasSubstr("  € 30.000,00  ")) << text;
+  EXPECT_THAT(text, Not(HasSubstr("10.000"))) << text;
+}
+
+TEST(ExperimentsTable, WithoutAViewTheProgrammesAllocationsSayWhatWasReleased) {
+  v1::GetProgrammeResponse p;
+  v1::AllocationState* released = p.mutable_programme()->add_allocations();
+  released->set_experiment_id("jongerenpanel");
+  *released->add_allocation() = Year(2025, 10000);
+  released->set_released(true);
+  v1::AllocationState* running = p.mutable_programme()->add_allocations();
+  running->set_experiment_id("uitdaagrecht");
+  *running->add_allocation() = Year(2025, 10000);
+  *running->add_allocation() = Year(2026, 20000);
+  const std::string text = ExperimentsTable(WithdrawnAndRunning(), AllocatedByExperiment(p), false);
+  EXPECT_THAT(LineOf(text, "jongerenpanel"), HasSubstr("  € 0,00 (vrijgevallen / released)  "))
+      << text;
+  EXPECT_THAT(LineOf(text, "uitdaagrecht"), HasSubstr("  € 30.000,00  ")) << text;
+}
+
+TEST(ExperimentText, AReleasedAllocationShowsAsZeroWithWhatItWas) {
+  const v1::ExperimentState e = WithdrawnAndRunning()[0];
+  v1::ExperimentBudget budget;
+  budget.set_released(true);
+  EXPECT_THAT(
+      ExperimentText(e, &budget, false),
+      HasSubstr(
+          "\nAllocated            € 0,00 (vrijgevallen / released; was 2025: € 10.000,00)\n"));
+  budget.set_released(false);
+  EXPECT_THAT(ExperimentText(e, &budget, false),
+              HasSubstr("\nAllocated            2025: € 10.000,00\n"));
+}
+
+TEST(ExperimentsTable, ALongWaiverIsCutByCharacterNotByByte) {
+  std::vector<v1::ExperimentState> es = WithdrawnAndRunning();
+  es[0].mutable_design()->set_level_waiver_reason("géén inspraak: één besluit");  // é is two bytes
+  const std::string text = ExperimentsTable(es, {}, false);
+  EXPECT_THAT(LineOf(text, "jongerenpanel"), HasSubstr("  none: géén inspraak…  ")) << text;
+}
+
 }  // namespace
 }  // namespace proeftuin::cli

@@ -8,6 +8,7 @@
 // folder's contents are removed at start. Human-readable lines first, then `RESULT name=value`.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -233,7 +234,15 @@ ReadRate TimeRawScan(const std::string& path, uint64_t expected) {
   rocksdb::DB* raw = nullptr;
   auto events = std::find(names.begin(), names.end(), "events") - names.begin();
   if (events == std::ssize(names)) Die("the store has no events column family");
-  if (!rocksdb::DB::OpenForReadOnly(o, path, descs, &handles, &raw).ok()) Die("read-only open");
+  // Beside the live store, whose compactions may delete a table file between the read-only
+  // instance's reading of the manifest and its opening of the file: a few tries.
+  rocksdb::Status opened;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    opened = rocksdb::DB::OpenForReadOnly(o, path, descs, &handles, &raw);
+    if (opened.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (!opened.ok()) Die("read-only open: " + opened.ToString());
   rocksdb::ReadOptions ro;
   ro.readahead_size = 2 << 20;
   ro.fill_cache = false;

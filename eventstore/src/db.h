@@ -37,6 +37,9 @@ inline constexpr char kMetaStoreId[] = "meta/store_id";
 inline constexpr char kMetaProjectionPrefix[] = "meta/projection/";
 inline constexpr char kMetaProjectionVersionPrefix[] = "meta/projection_version/";
 inline constexpr char kMetaCheckpointPrefix[] = "meta/checkpoint/";
+// The commit mark: position and hash of the newest event, written with every commit group
+// (src/log_end.h).
+inline constexpr char kMetaHead[] = "meta/head";
 
 struct DbOptions {
   std::string path;

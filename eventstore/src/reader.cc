@@ -24,8 +24,70 @@ absl::Status AttachPersonal(Db& db, RecordedEvent& e, const rocksdb::Snapshot* s
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::Status IndexLoss(std::string_view stream, const std::string& what) {
+  return absl::DataLossError("the stream index of " + std::string(stream) + " " + what);
+}
+
+std::string Versions(uint64_t from, uint64_t to) {
+  return from == to ? "version " + std::to_string(from)
+                    : "versions " + std::to_string(from) + " to " + std::to_string(to);
+}
+
+}  // namespace
+
+absl::Status ReadStreamIndex(Db& db, const rocksdb::Snapshot* snapshot, std::string_view stream,
+                             Direction dir, uint64_t from_version, size_t max_count,
+                             StreamIndexWalk* walk) {
+  walk->entries.clear();
+  walk->complete = false;
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(ro, db.streams()));
+  const std::string prefix = StreamVersionPrefix(stream);
+  const bool forward = dir == Direction::kForward;
+  if (forward) {
+    it->Seek(StreamVersionKey(stream, from_version));
+  } else {
+    it->SeekForPrev(StreamVersionKey(stream, from_version));
+  }
+  for (; walk->entries.size() < max_count; forward ? it->Next() : it->Prev()) {
+    if (!it->Valid() || !it->key().starts_with(rocksdb::Slice(prefix))) {
+      walk->complete = true;
+      // Backward, the entries below the last one read are gone.
+      if (!forward && !walk->entries.empty()) {
+        return IndexLoss(stream, "lacks " + Versions(0, walk->entries.back().version - 1));
+      }
+      break;
+    }
+    if (it->key().size() != prefix.size() + 8) {
+      return IndexLoss(stream, "holds a key that is not a version");
+    }
+    const uint64_t version = GetBigEndian64(std::string_view(it->key().data() + prefix.size(), 8));
+    if (it->value().size() != 8) {
+      return IndexLoss(
+          stream, "holds a value that is not a position at version " + std::to_string(version));
+    }
+    if (!walk->entries.empty()) {
+      const uint64_t last = walk->entries.back().version;
+      const uint64_t expected = forward ? last + 1 : last - 1;
+      if (version != expected) {
+        return IndexLoss(stream, "lacks " + (forward ? Versions(expected, version - 1)
+                                                     : Versions(version + 1, expected)));
+      }
+    }
+    walk->entries.push_back({version, GetBigEndian64(std::string_view(it->value().data(), 8))});
+    if (!forward && version == 0) {
+      walk->complete = true;
+      break;
+    }
+  }
+  return FromRocks(it->status(), "reading stream " + std::string(stream));
+}
+
 absl::Status ReadStreamRecords(Db& db, const rocksdb::Snapshot* snapshot, std::string_view stream,
-                               const std::vector<uint64_t>& positions,
+                               const std::vector<StreamEntry>& entries,
                                const std::function<bool(RecordedEvent&)>& fn) {
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
@@ -35,17 +97,18 @@ absl::Status ReadStreamRecords(Db& db, const rocksdb::Snapshot* snapshot, std::s
   std::vector<rocksdb::PinnableSlice> values(kBatch);
   std::vector<rocksdb::Status> statuses(kBatch);
   RecordedEvent e;  // decoded into again and again: its memory is reused
-  for (size_t at = 0; at < positions.size(); at += kBatch) {
-    const size_t n = std::min(kBatch, positions.size() - at);
+  for (size_t at = 0; at < entries.size(); at += kBatch) {
+    const size_t n = std::min(kBatch, entries.size() - at);
     keys.clear();
     slices.clear();
-    for (size_t i = 0; i < n; ++i) keys.push_back(PositionKey(positions[at + i]));
+    for (size_t i = 0; i < n; ++i) keys.push_back(PositionKey(entries[at + i].position));
     for (const std::string& k : keys) slices.emplace_back(k);
     for (size_t i = 0; i < n; ++i) values[i].Reset();
     db.raw()->MultiGet(ro, db.events(), n, slices.data(), values.data(), statuses.data(),
                        /*sorted_input=*/false);
     for (size_t i = 0; i < n; ++i) {
-      const uint64_t pos = positions[at + i];
+      const StreamEntry& entry = entries[at + i];
+      const uint64_t pos = entry.position;
       if (statuses[i].IsNotFound()) {
         return absl::DataLossError("stream index names missing position " + std::to_string(pos));
       }
@@ -53,12 +116,62 @@ absl::Status ReadStreamRecords(Db& db, const rocksdb::Snapshot* snapshot, std::s
       RETURN_IF_ERROR(
           DecodeEventInto(std::string_view(values[i].data(), values[i].size()), pos, &e));
       if (e.header.stream() != stream) {
-        return absl::DataLossError("the stream index of " + std::string(stream) +
-                                   " names position " + std::to_string(pos) + ", an event of " +
-                                   e.header.stream());
+        return IndexLoss(
+            stream, "names position " + std::to_string(pos) + ", an event of " + e.header.stream());
+      }
+      if (e.header.stream_version() != entry.version) {
+        return IndexLoss(stream, "names position " + std::to_string(pos) + " for version " +
+                                     std::to_string(entry.version) +
+                                     ", but that event is version " +
+                                     std::to_string(e.header.stream_version()));
       }
       if (!fn(e)) return absl::OkStatus();
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckStreamHead(std::string_view stream, const std::optional<StreamHead>& head,
+                             Direction dir, uint64_t from_version, const StreamIndexWalk& walk) {
+  const bool forward = dir == Direction::kForward;
+  if (!head.has_value()) {
+    if (walk.entries.empty()) return absl::OkStatus();
+    return IndexLoss(stream, "holds version " + std::to_string(walk.entries.front().version) +
+                                 ", but the stream has no head (h/" + std::string(stream) + ")");
+  }
+  const uint64_t top = head->version;
+  const std::string at_head = " (its head is at version " + std::to_string(top) + ")";
+  // The highest version the walk read, and the one it should have read.
+  std::optional<uint64_t> highest;
+  if (!walk.entries.empty()) {
+    highest = forward ? walk.entries.back().version : walk.entries.front().version;
+  }
+  if (highest.has_value() && *highest > top) {
+    return IndexLoss(stream,
+                     "holds version " + std::to_string(*highest) + ", past its head" + at_head);
+  }
+  for (const StreamEntry& e : walk.entries) {
+    if (e.version == top && e.position != head->last_position) {
+      return IndexLoss(stream, "names position " + std::to_string(e.position) + " for version " +
+                                   std::to_string(top) + ", but its head names position " +
+                                   std::to_string(head->last_position));
+    }
+  }
+  if (forward && !walk.entries.empty() && walk.entries.front().version != from_version) {
+    // The walk began above the version it starts from.
+    return IndexLoss(stream,
+                     "lacks " + Versions(from_version, walk.entries.front().version - 1) + at_head);
+  }
+  if (forward && walk.complete && from_version <= top && (!highest.has_value() || *highest < top)) {
+    // The walk ran out of entries before the head's version.
+    const uint64_t first = highest.has_value() ? *highest + 1 : from_version;
+    return IndexLoss(stream, "lacks " + Versions(first, top) + at_head);
+  }
+  const uint64_t start = std::min(from_version, top);
+  if (!forward && (highest.has_value() ? *highest < start : walk.complete)) {
+    // Backward, the walk began below the version it starts from.
+    const uint64_t first = highest.has_value() ? *highest + 1 : 0;
+    return IndexLoss(stream, "lacks " + Versions(first, start) + at_head);
   }
   return absl::OkStatus();
 }

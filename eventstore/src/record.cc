@@ -171,6 +171,7 @@ bool ScanHeaderLinks(std::string_view in, HeaderLinks* out) {
       case 0:  // varint
         if (!ReadVarint(in, &v)) return false;
         if (field == 1) out->position = v;
+        if (field == 3) out->stream_version = v;
         if (field == 14) out->confidentiality = static_cast<int32_t>(v);  // as protobuf: low 32 bits
         if (field == 16) out->has_personal = v != 0;
         break;

@@ -1,8 +1,8 @@
 // Opening and closing the RocksDB store.
 #include <set>
 
+#include "src/log_end.h"
 #include "src/reader.h"
-
 #include "src/rocks_store_impl.h"
 
 namespace proeftuin::eventstore {
@@ -21,6 +21,22 @@ absl::Status CheckProjectorNames(const RocksStoreOptions& o) {
   for (const auto& p : o.inline_projectors) RETURN_IF_ERROR(check(p));
   for (const auto& p : o.async_projectors) RETURN_IF_ERROR(check(p));
   return absl::OkStatus();
+}
+
+// The checks at open together: the chain of the newest events and the log's end against the
+// store's other rows (log_end.h). The lower first bad position leads; both problems are named.
+VerifyResult AtOpen(VerifyResult chain, const std::optional<Discrepancy>& end) {
+  if (!end.has_value()) return chain;
+  std::string problem = "position " + std::to_string(end->first_bad_position) + ": " + end->problem;
+  if (!chain.ok && chain.first_bad_position <= end->first_bad_position) {
+    chain.problem += "; and " + problem;
+    return chain;
+  }
+  if (!chain.ok) problem += "; and " + chain.problem;
+  chain.ok = false;
+  chain.first_bad_position = end->first_bad_position;
+  chain.problem = std::move(problem);
+  return chain;
 }
 
 }  // namespace
@@ -50,10 +66,19 @@ absl::Status RocksStoreImpl::Init() {
     absl::MutexLock l(&core_->db_mu);
     core_->db = db;
   }
+  std::optional<Discrepancy> end;
   if (!o.read_only) {
     writer_ = std::make_unique<Writer>(core_.get());
     RETURN_IF_ERROR(writer_->Start());
     uint64_t last = core_->committed_position.load();
+    // Before anything is written: new events must not take the positions of lost ones.
+    ASSIGN_OR_RETURN(end, CheckLogEnd(*db, last, nullptr));
+    if (end.has_value()) {
+      RETURN_IF_ERROR(writer_->Refuse(absl::DataLossError(
+          "position " + std::to_string(end->first_bad_position) + ": " + end->problem +
+          "; the store refuses to write, which would put new events in their place "
+          "(docs/OPERATIONS.md, \"The log lost events\")")));
+    }
     // The inline projections to build in one pass over the log; async ones start empty and
     // their followers catch up.
     std::vector<ProjectionSlot*> inline_slots;
@@ -73,12 +98,15 @@ absl::Status RocksStoreImpl::Init() {
     }
   } else {
     RETURN_IF_ERROR(AcquireCaughtUp().status());
+    ASSIGN_OR_RETURN(end, CheckLogEnd(*db, core_->committed_position.load(), nullptr));
   }
   uint64_t last = core_->committed_position.load();
+  VerifyResult chain;
   if (last > 0 && o.startup_check_events > 0) {
     uint64_t from = last > o.startup_check_events ? last - o.startup_check_events + 1 : 1;
-    ASSIGN_OR_RETURN(startup_, VerifyRange(*db, from, last, 0, nullptr));
+    ASSIGN_OR_RETURN(chain, VerifyRange(*db, from, last, 0, nullptr));
   }
+  startup_ = AtOpen(std::move(chain), end);
   return absl::OkStatus();
 }
 

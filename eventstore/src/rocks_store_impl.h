@@ -102,25 +102,24 @@ class RocksReadView : public ReadView {
 
   absl::Status ReadStream(std::string_view stream,
                           const std::function<bool(const RecordedEvent&)>& fn) override {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
-    std::unique_ptr<rocksdb::Iterator> it(db_->raw()->NewIterator(ro, db_->streams()));
-    const std::string prefix = StreamVersionPrefix(stream);
-    std::vector<uint64_t> positions;
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(rocksdb::Slice(prefix));
-         it->Next()) {
-      if (it->value().size() != 8) {
-        return absl::DataLossError("the stream index of " + std::string(stream) +
-                                   " holds a value that is not a position");
-      }
-      // At the view's snapshot: no event after position(). (A secondary reads without one,
-      // rows and log alike: both as of its last catch-up.)
-      positions.push_back(GetBigEndian64(std::string_view(it->value().data(), 8)));
+    // At the view's snapshot: no event after position(). (A secondary reads without one, rows
+    // and log alike: both as of its last catch-up.)
+    ASSIGN_OR_RETURN(auto head_row, db_->Get(db_->streams(), StreamHeadKey(stream), snapshot_));
+    std::optional<StreamHead> head;
+    if (head_row.has_value()) {
+      ASSIGN_OR_RETURN(head, DecodeStreamHead(*head_row));
     }
-    RETURN_IF_ERROR(FromRocks(it->status(), "reading stream " + std::string(stream)));
-    it.reset();
-    return ReadStreamRecords(*db_, snapshot_, stream, positions,
-                             [&fn](RecordedEvent& e) { return fn(e); });
+    StreamIndexWalk walk;
+    RETURN_IF_ERROR(
+        ReadStreamIndex(*db_, snapshot_, stream, Direction::kForward, 0, SIZE_MAX, &walk));
+    bool stopped = false;
+    RETURN_IF_ERROR(
+        ReadStreamRecords(*db_, snapshot_, stream, walk.entries, [&fn, &stopped](RecordedEvent& e) {
+          stopped = !fn(e);
+          return !stopped;
+        }));
+    if (stopped) return absl::OkStatus();
+    return CheckStreamHead(stream, head, Direction::kForward, 0, walk);
   }
 
   absl::StatusOr<std::optional<RecordedEvent>> EventAt(uint64_t position) override {
@@ -135,6 +134,12 @@ class RocksReadView : public ReadView {
   absl::StatusOr<std::optional<std::string>> StoredRequest(std::string_view request_id) {
     return db_->Get(db_->requests(), rocksdb::Slice(request_id.data(), request_id.size()),
                     snapshot_);
+  }
+
+  // Whether this snapshot holds a record at `position`.
+  absl::StatusOr<bool> HasEvent(uint64_t position) {
+    ASSIGN_OR_RETURN(auto record, db_->Get(db_->events(), PositionKey(position), snapshot_));
+    return record.has_value();
   }
 
   absl::StatusOr<uint64_t> ProjectionPosition(std::string_view projection) override {
@@ -256,10 +261,13 @@ class RocksStoreImpl : public RocksStore {
 
   absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) override {
     ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
-    return VerifyRangeParallel(*db, from, to, 0, nullptr, VerifyThreads());
+    return VerifyLog(*db, from, to, nullptr);
   }
   absl::StatusOr<ChainDigest> Digest() override;
-  absl::StatusOr<VerifyResult> VerifyExtends(const ChainDigest& published) override;
+  absl::StatusOr<VerifyResult> VerifyExtends(const ChainDigest& published) override {
+    ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
+    return VerifyLog(*db, 1, 0, &published);
+  }
 
   absl::StatusOr<std::unique_ptr<ReadView>> OpenReadView() override {
     ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());

@@ -10,13 +10,24 @@ namespace proeftuin::eventstore {
 
 namespace {
 
-// A request's stored result (or none) as LookupRequest answers it.
-absl::StatusOr<std::optional<AppendResult>> StoredResult(const std::optional<std::string>& v,
-                                                         std::string_view request_id,
-                                                         std::string_view fingerprint) {
+// A request's stored result (or none) as LookupRequest answers it. The result and its events
+// are written in one batch: a result whose events the log does not hold (`has_event` answers
+// for its last position) is DATA_LOSS, never an answer naming events that are not there.
+absl::StatusOr<std::optional<AppendResult>> StoredResult(
+    const std::optional<std::string>& v, std::string_view request_id, std::string_view fingerprint,
+    const std::function<absl::StatusOr<bool>(uint64_t)>& has_event) {
   if (!v.has_value()) return std::optional<AppendResult>();
   v1::StoredAppendResult s;
   if (!s.ParseFromString(*v)) return absl::DataLossError("stored result of a request is corrupt");
+  if (s.last_position() > 0) {
+    ASSIGN_OR_RETURN(bool held, has_event(s.last_position()));
+    if (!held) {
+      return absl::DataLossError(
+          "request " + std::string(request_id) + ": its stored result names positions " +
+          std::to_string(s.first_position()) + " to " + std::to_string(s.last_position()) +
+          ", which the log does not hold (they were deleted afterwards)");
+    }
+  }
   if (s.fingerprint() != fingerprint) {
     return absl::AlreadyExistsError("PT-REQUEST-REUSED: request_id " + std::string(request_id) +
                                     " was already used for a different command; use a new "
@@ -36,9 +47,14 @@ absl::StatusOr<std::optional<AppendResult>> StoredResult(const std::optional<std
 absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
     std::string_view request_id, std::string_view fingerprint) {
   ASSIGN_OR_RETURN(auto db, core_->AcquireDb());
+  // Without a snapshot: a batch becomes visible whole, so a read after the one that found the
+  // result sees its events.
   ASSIGN_OR_RETURN(auto v,
                    db->Get(db->requests(), rocksdb::Slice(request_id.data(), request_id.size())));
-  return StoredResult(v, request_id, fingerprint);
+  return StoredResult(v, request_id, fingerprint, [&](uint64_t pos) -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(auto record, db->Get(db->events(), PositionKey(pos)));
+    return record.has_value();
+  });
 }
 
 absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
@@ -50,7 +66,8 @@ absl::StatusOr<std::optional<AppendResult>> RocksStoreImpl::LookupRequest(
   // On the view's own instance and snapshot: no AcquireDb, which waits while the store
   // reopens, and a reopen waits for the views to close.
   ASSIGN_OR_RETURN(auto v, rocks_view->StoredRequest(request_id));
-  return StoredResult(v, request_id, fingerprint);
+  return StoredResult(v, request_id, fingerprint,
+                      [rocks_view](uint64_t pos) { return rocks_view->HasEvent(pos); });
 }
 
 absl::StatusOr<std::vector<RecordedEvent>> RocksStoreImpl::ReadStream(std::string_view stream,
@@ -65,38 +82,22 @@ absl::StatusOr<std::vector<RecordedEvent>> RocksStoreImpl::ReadStream(std::strin
     const rocksdb::Snapshot* s;
     ~Release() { db->raw()->ReleaseSnapshot(s); }
   } release{db.get(), snap};
-  ASSIGN_OR_RETURN(auto head, db->Get(db->streams(), StreamHeadKey(stream), snap));
-  if (!head.has_value())
+  ASSIGN_OR_RETURN(auto head_row, db->Get(db->streams(), StreamHeadKey(stream), snap));
+  if (!head_row.has_value())
     return absl::NotFoundError("stream " + std::string(stream) + " does not exist");
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snap;
-  std::unique_ptr<rocksdb::Iterator> it(db->raw()->NewIterator(ro, db->streams()));
-  std::string prefix = StreamVersionPrefix(stream);
-  std::vector<uint64_t> positions;
-  auto in_stream = [&] {
-    return it->Valid() && it->key().starts_with(rocksdb::Slice(prefix)) && it->value().size() == 8;
-  };
-  if (dir == Direction::kForward) {
-    for (it->Seek(StreamVersionKey(stream, from_version));
-         in_stream() && positions.size() < max_count; it->Next()) {
-      positions.push_back(GetBigEndian64(std::string_view(it->value().data(), 8)));
-    }
-  } else {
-    for (it->SeekForPrev(StreamVersionKey(stream, from_version));
-         in_stream() && positions.size() < max_count; it->Prev()) {
-      positions.push_back(GetBigEndian64(std::string_view(it->value().data(), 8)));
-    }
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "reading stream " + std::string(stream)));
+  ASSIGN_OR_RETURN(StreamHead head, DecodeStreamHead(*head_row));
+  StreamIndexWalk walk;
+  RETURN_IF_ERROR(ReadStreamIndex(*db, snap, stream, dir, from_version, max_count, &walk));
   std::vector<RecordedEvent> out;
-  out.reserve(positions.size());
+  out.reserve(walk.entries.size());
   absl::Status attached;
-  RETURN_IF_ERROR(ReadStreamRecords(*db, snap, stream, positions, [&](RecordedEvent& e) {
+  RETURN_IF_ERROR(ReadStreamRecords(*db, snap, stream, walk.entries, [&](RecordedEvent& e) {
     RecordedEvent& kept = out.emplace_back(e);
     attached = AttachPersonal(*db, kept, snap);
     return attached.ok();
   }));
   RETURN_IF_ERROR(attached);
+  RETURN_IF_ERROR(CheckStreamHead(stream, head, dir, from_version, walk));
   return out;
 }
 
@@ -158,29 +159,20 @@ absl::StatusOr<ChainDigest> RocksStoreImpl::Digest() {
   return d;
 }
 
-absl::StatusOr<VerifyResult> RocksStoreImpl::VerifyExtends(const ChainDigest& published) {
-  ASSIGN_OR_RETURN(auto db, AcquireCaughtUp());
-  eventstore::Digest at{};
-  ASSIGN_OR_RETURN(VerifyResult r,
-                   VerifyRangeParallel(*db, 1, 0, published.position, &at, VerifyThreads()));
-  if (!r.ok) return r;
-  if (published.position > r.to) {
-    r.ok = false;
-    r.first_bad_position = r.to + 1;
-    r.problem = "the log ends at position " + std::to_string(r.to) +
-                ", before the published position " + std::to_string(published.position);
-  } else if (published.position > 0 && at != published.hash) {
-    r.ok = false;
-    r.first_bad_position = published.position;
-    r.problem = "position " + std::to_string(published.position) +
-                ": the recomputed hash differs from the published digest (the log was rewritten)";
-  }
-  return r;
+namespace {
+
+// A store that refuses to write because its log lost events (Writer::Refuse) rebuilds nothing
+// either: the projections' rows and checkpoints are part of the evidence.
+absl::Status RefusedByLoss(const absl::Status& health) {
+  return health.code() == absl::StatusCode::kDataLoss ? health : absl::OkStatus();
 }
+
+}  // namespace
 
 absl::Status RocksStoreImpl::Rebuild(std::string_view name, RebuildProgress progress) {
   ProjectionSlot* slot = core_->FindSlot(name);
   if (slot == nullptr) return absl::NotFoundError("no projection named " + std::string(name));
+  RETURN_IF_ERROR(RefusedByLoss(core_->Health()));
   if (!slot->is_inline) {
     size_t i = 0;  // followers_ are in the order of the async slots
     for (auto& s : core_->slots) {
@@ -238,6 +230,7 @@ absl::Status RocksStoreImpl::RebuildInline(const std::vector<ProjectionSlot*>& s
 
 absl::Status RocksStoreImpl::RebuildAll(RebuildProgress progress) {
   if (writer_ == nullptr) return absl::FailedPreconditionError("the store is open read-only");
+  RETURN_IF_ERROR(RefusedByLoss(core_->Health()));
   std::vector<ProjectionSlot*> inline_slots;
   for (auto& s : core_->slots) {
     if (s->is_inline) inline_slots.push_back(s.get());
@@ -327,7 +320,12 @@ absl::Status RocksStoreImpl::Checkpoint(const std::string& dir) {
   o.path = dir;
   o.read_only = true;
   ASSIGN_OR_RETURN(auto copy, RocksStore::Open(o));
-  ASSIGN_OR_RETURN(VerifyResult v, copy->Verify(1, 0));
+  absl::StatusOr<VerifyResult> verified = copy->Verify(1, 0);
+  // An empty store has nothing to verify (OUT_OF_RANGE): its backup is as empty.
+  if (verified.status().code() == absl::StatusCode::kOutOfRange && copy->LastPosition() == 0) {
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(VerifyResult v, std::move(verified));
   if (!v.ok) return absl::DataLossError("the backup in " + dir + " does not verify: " + v.problem);
   return absl::OkStatus();
 }

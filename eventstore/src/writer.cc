@@ -2,19 +2,19 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <thread>
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include "absl/container/flat_hash_map.h"
 #include "eventstore/record.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
+#include "src/log_end.h"
 #include "src/projections.h"
 
 namespace proeftuin::eventstore {
@@ -218,6 +218,7 @@ void Writer::FailAll(std::vector<Pending>& pending, const absl::Status& s) {
 }
 
 void Writer::ProcessGroup(std::vector<Pending>& pending) {
+  if (!refused_.ok()) return FailAll(pending, refused_);
   if (!healthy_ && !Recover().ok()) return FailAll(pending, core_->Health());
   auto db = core_->AcquireDb();
   if (!db.ok()) return FailAll(pending, db.status());
@@ -245,27 +246,12 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
       if (s.ok()) s = rows->status();
       rows->Flush();
     }
-    if (s.ok()) {
-      rocksdb::WriteOptions w;
-      w.sync = true;
-      core_->inflight_position.store(g.next_position - 1);
-      core_->write_seq.fetch_add(1);  // odd: a batch in flight
-      s = FromRocks(g.db->raw()->Write(w, &g.batch), "the store cannot write");
-    }
-    if (s.ok()) {
-      Commit(g);
-      core_->write_seq.fetch_add(1);  // even again; a failed batch keeps it odd until Reloaded
-      for (auto& [slot, rows] : g.overlays) slot->projector->Committed(g.next_position - 1);
+    if (!refused_.ok()) {
+      // A check of this group found the log shorter than the store's rows say (Refuse):
+      // nothing of it is written.
+      for (auto& o : g.outcomes) o.result = refused_;
     } else {
-      healthy_ = false;
-      // No batch is in flight any more: read views seek until the store is reloaded.
-      core_->inflight_position.store(0);
-      core_->SetHealth(s);
-      streams_.clear();
-      // Every append of the group fails, not only those in the batch: a version conflict, a
-      // duplicate or a reused request id may have been found against the group's own appends,
-      // which were never written (docs/DESIGN.md: a failed write fails its whole group).
-      for (auto& o : g.outcomes) o.result = s;
+      WriteGroup(g, s);
     }
   }
   // A duplicate copies the answer of the append it repeats (an earlier one of the group)
@@ -281,6 +267,46 @@ void Writer::ProcessGroup(std::vector<Pending>& pending) {
     replies.push_back({std::move(pending[i].done), std::move(g.outcomes[i].result)});
   }
   Deliver(std::move(replies));
+}
+
+void Writer::WriteGroup(Group& g, absl::Status s) {
+  if (s.ok()) {
+    // The commit mark, atomic with the events (log_end.h).
+    g.batch.Put(g.db->meta(), kMetaHead, EncodeCommitMark(g.next_position - 1, g.head));
+    rocksdb::WriteOptions w;
+    w.sync = true;
+    core_->inflight_position.store(g.next_position - 1);
+    core_->write_seq.fetch_add(1);  // odd: a batch in flight
+    s = FromRocks(g.db->raw()->Write(w, &g.batch), "the store cannot write");
+  }
+  if (s.ok()) {
+    Commit(g);
+    core_->write_seq.fetch_add(1);  // even again; a failed batch keeps it odd until Reloaded
+    for (auto& [slot, rows] : g.overlays) slot->projector->Committed(g.next_position - 1);
+    return;
+  }
+  healthy_ = false;
+  // No batch is in flight any more: read views seek until the store is reloaded.
+  core_->inflight_position.store(0);
+  core_->SetHealth(s);
+  streams_.clear();
+  // Every append of the group fails, not only those in the batch: a version conflict, a
+  // duplicate or a reused request id may have been found against the group's own appends,
+  // which were never written (docs/DESIGN.md: a failed write fails its whole group).
+  for (auto& o : g.outcomes) o.result = s;
+}
+
+absl::Status Writer::Refuse(absl::Status why) {
+  return RunTask([this, why] {
+    RefuseHere(why);
+    return absl::OkStatus();
+  });
+}
+
+void Writer::RefuseHere(absl::Status why) {
+  if (!refused_.ok()) return;  // the first reason stays
+  refused_ = std::move(why);
+  core_->SetHealth(refused_);
 }
 
 void Writer::Deliver(std::vector<Reply> replies) {
@@ -373,6 +399,14 @@ void Writer::Admit(Group& g, size_t index, AppendRequest& r) {
     v1::StoredAppendResult s;
     if (!s.ParseFromString(**stored)) {
       out.result = absl::DataLossError("stored result of request " + r.request_id + " is corrupt");
+    } else if (s.last_position() > last_position_) {
+      // Written in one batch with its events: the log lost them afterwards.
+      RefuseHere(absl::DataLossError(
+          "request " + r.request_id + ": its stored result names positions " +
+          std::to_string(s.first_position()) + " to " + std::to_string(s.last_position()) +
+          ", but the log ends at position " + std::to_string(last_position_) +
+          " (events were deleted afterwards); the store refuses to write over them"));
+      out.result = refused_;
     } else if (s.fingerprint() != r.fingerprint) {
       out.result = reused();
     } else {
@@ -420,6 +454,15 @@ absl::StatusOr<std::optional<StreamHead>> Writer::Lookup(Group& g, const std::st
       auto h = DecodeStreamHead(**v);
       if (!h.ok()) return h.status();
       head = *h;
+      if (head->last_position > last_position_) {
+        // Written in one batch with the stream's events: the log lost them afterwards.
+        RefuseHere(absl::DataLossError(
+            "stream " + stream + ": its head names position " +
+            std::to_string(head->last_position) + " (version " + std::to_string(head->version) +
+            "), but the log ends at position " + std::to_string(last_position_) +
+            " (events were deleted afterwards); the store refuses to write over them"));
+        return refused_;
+      }
     }
   }
   g.streams[stream] = head;
@@ -570,7 +613,7 @@ absl::Status Writer::Recover() {
     if (absl::Status s = LoadState(*db); s.ok()) {
       Reloaded();
       healthy_ = true;
-      core_->SetHealth(absl::OkStatus());
+      core_->SetHealth(refused_);
       return s;
     }
   }
@@ -606,7 +649,7 @@ absl::Status Writer::Recover() {
   }
   Reloaded();
   healthy_ = true;
-  core_->SetHealth(absl::OkStatus());
+  core_->SetHealth(refused_);
   return absl::OkStatus();
 }
 

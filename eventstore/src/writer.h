@@ -43,6 +43,12 @@ class Writer {
   absl::Status RunTask(std::function<absl::Status()> task);
   // Finishes every queued append, then ends the thread. Idempotent.
   void Stop();
+  // From now on every append fails with `why` (DATA_LOSS: the log lacks events the store's other
+  // rows say were committed, log_end.h), and so does the store's write health: writing on would
+  // put new events at the positions of the lost ones. The first reason stays. The writer also
+  // refuses by itself when a stream's head or a request's stored result names a position past
+  // the end of the log.
+  absl::Status Refuse(absl::Status why);
 
  private:
   struct Pending {
@@ -67,6 +73,9 @@ class Writer {
   void Build(Group& g, AppendRequest& r, AppendResult* result);
   absl::StatusOr<std::optional<StreamHead>> Lookup(Group& g, const std::string& stream);
   void Commit(Group& g);
+  // Writes the group's batch (with the commit mark) when `s` is OK, then commits or fails it.
+  void WriteGroup(Group& g, absl::Status s);
+  void RefuseHere(absl::Status why);  // Refuse, on the writer thread
   absl::Status LoadState(Db& db);
   absl::Status Recover();
   absl::Status ProbeWritable();  // can the data directory take a synced write again?
@@ -112,6 +121,7 @@ class Writer {
   int64_t last_recorded_us_ = 0;
   absl::flat_hash_map<std::string, StreamHead> streams_;  // cache of stream heads
   bool healthy_ = true;
+  absl::Status refused_;  // Refuse
   int64_t next_recovery_us_ = 0;
   uint64_t idle_singles_ = 0;  // groups of one in a row, each taken after the writer waited idle
 };

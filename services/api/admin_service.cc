@@ -210,6 +210,8 @@ grpc::Status AuditServiceImpl::Verify(grpc::ServerContext* ctx, const v1::Verify
   if (req->to_position() != 0 && req->to_position() < req->from_position()) {
     return Finish(ctx, absl::InvalidArgumentError("to_position: must not be before from_position"));
   }
+  // The store refuses a range past the end of the log with OUT_OF_RANGE naming from_position or
+  // to_position (an empty log has nothing to verify), unless the log lost events there.
   return Respond(ctx, store_->Verify(req->from_position(), req->to_position()),
                  [&](auto v) { Outcome(v, resp->mutable_outcome()); });
 }
@@ -220,6 +222,11 @@ grpc::Status AuditServiceImpl::VerifyExtends(grpc::ServerContext* ctx, const v1:
   auto digest = eventstore::ChainDigest::Parse(std::to_string(req->position()) + ":" + req->head_hash());
   if (!digest.ok()) {
     return Finish(ctx, absl::InvalidArgumentError("head_hash: 64 hexadecimal digits required"));
+  }
+  if (digest->position == 0 && digest->hash != eventstore::kZeroDigest) {
+    return Finish(ctx, absl::InvalidArgumentError(
+                           "head_hash: at position 0 the chain head is 64 zeros (the chain before "
+                           "its first event)"));
   }
   return Respond(ctx, store_->VerifyExtends(*digest), [&](auto v) { Outcome(v, resp->mutable_outcome()); });
 }

@@ -101,6 +101,13 @@ absl::Status ValidateNumbers(const ServerOptions& o) {
   return absl::OkStatus();
 }
 
+// The chain head "POS:HASH" for the log lines at start and stop: an operator who ships the log
+// elsewhere holds an anchor the store's own disk cannot rewrite (docs/OPERATIONS.md).
+std::string ChainHead(eventstore::EventStore& store) {
+  absl::StatusOr<eventstore::ChainDigest> d = store.Digest();
+  return d.ok() ? d->ToString() : "unreadable: " + std::string(d.status().message());
+}
+
 }  // namespace
 
 absl::Status ValidateOptions(const ServerOptions& o) {
@@ -280,10 +287,11 @@ absl::Status ProeftuinServer::Start() {
   d.obs->Attach(d.store.get(), ProjectionNames(), d.tls.get());
   RETURN_IF_ERROR(d.obs->StartHttp(d.options.metrics_listen));
   d.health = std::thread([&d] { d.WatchHealth(); });
-  spdlog::info(R"j("event":"start","pid":{},"listen":{},"port":{},"metrics_port":{},"data_dir":{},"tls":{},"mtls":{},"last_position":{},"store_id":"{}")j",
-               ::getpid(), JsonString(d.options.listen), d.port, d.obs->http_port(), JsonString(d.options.data_dir),
-               !d.options.tls_cert.empty(), !d.options.tls_client_ca.empty(), d.store->LastPosition(),
-               d.store->StoreId());
+  spdlog::info(
+      R"j("event":"start","pid":{},"listen":{},"port":{},"metrics_port":{},"data_dir":{},"tls":{},"mtls":{},"last_position":{},"chain_head":{},"store_id":"{}")j",
+      ::getpid(), JsonString(d.options.listen), d.port, d.obs->http_port(),
+      JsonString(d.options.data_dir), !d.options.tls_cert.empty(), !d.options.tls_client_ca.empty(),
+      d.store->LastPosition(), JsonString(ChainHead(*d.store)), d.store->StoreId());
   return absl::OkStatus();
 }
 
@@ -320,8 +328,9 @@ void ProeftuinServer::Shutdown() {
   d.services.reset();
   if (d.store != nullptr) {
     uint64_t last = d.store->LastPosition();
+    std::string head = ChainHead(*d.store);  // nothing appends any more
     d.store->Close();
-    spdlog::info(R"j("event":"stop","last_position":{})j", last);
+    spdlog::info(R"j("event":"stop","last_position":{},"chain_head":{})j", last, JsonString(head));
   }
 }
 

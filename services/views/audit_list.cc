@@ -169,10 +169,24 @@ absl::StatusOr<Page> Collect(eventstore::ReadView& view, const Plan& plan,
   if (hi < lo || hi == 0) return page;
   int scanned = 0;
   absl::Status error;
+  // Every event has a row under the unfiltered prefix: there, a position missing between hi and
+  // lo means rows were removed from the index (a listing would leave the event out silently).
+  const bool every_position = plan.prefix == internal::kAuditAllPrefix;
+  uint64_t expected = hi;  // the next position the scan (highest first) must meet
+  auto missing = [&](uint64_t position) {
+    return absl::DataLossError("the audit index has no entry for position " +
+                               std::to_string(position) + " of the log (rebuild it: proeftuin " +
+                               "admin rebuild " + std::string(kAuditIndexProjection) + ")");
+  };
   RETURN_IF_ERROR(view.Scan(
       kAuditIndexProjection, plan.prefix, plan.prefix + InvertedPosition(hi + 1),
       [&](std::string_view key, std::string_view value) {
         const uint64_t position = PositionOfInverted(key);
+        if (every_position && position != expected && expected >= lo) {
+          error = missing(expected);
+          return false;
+        }
+        expected = position - 1;
         if (position < lo) return false;
         if (++scanned > kMaxScan) {
           page.resume_at = position;
@@ -189,6 +203,7 @@ absl::StatusOr<Page> Collect(eventstore::ReadView& view, const Plan& plan,
         return true;
       }));
   RETURN_IF_ERROR(error);
+  if (every_position && page.resume_at == 0 && expected >= lo) return missing(expected);
   return page;
 }
 

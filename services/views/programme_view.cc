@@ -96,6 +96,7 @@ absl::StatusOr<v1::ProgressReport> BuildProgressReport(eventstore::ReadView& vie
   *r.mutable_evaluation_date() = pv.design().evaluation_date();
   *r.mutable_report_date() = pv.clock().today();
   *r.mutable_dates() = pv.dates();
+  if (pv.has_council_reference()) *r.mutable_council_reference() = pv.council_reference();
   *r.mutable_budget() = pv.budget();
   for (const v1::ExperimentState& e : d.experiments) {
     if (!e.was_selected()) {

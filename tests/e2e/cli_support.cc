@@ -84,7 +84,10 @@ void Normalise(nlohmann::json& j, const std::vector<std::string>& keys) {
 
 }  // namespace
 
-std::string ProeftuinCliPath() { return PROEFTUIN_CLI_BINARY; }
+std::string ProeftuinCliPath() {
+  const char* other = std::getenv("PROEFTUIN_CLI_UNDER_TEST");
+  return other != nullptr && *other != '\0' ? other : PROEFTUIN_CLI_BINARY;
+}
 
 CliResult RunCli(const std::vector<std::string>& args, const std::string& cwd, const std::string& home,
                  const std::string& input) {

@@ -20,7 +20,8 @@ struct CliResult {
   std::string err;
 };
 
-// Path of the proeftuin binary under test.
+// Path of the proeftuin binary under test: this build's, or the one PROEFTUIN_CLI_UNDER_TEST
+// names (e.g. an older build, to see a test fail without a fix).
 std::string ProeftuinCliPath();
 
 // Runs the CLI with `args` (no --server / token added), in `cwd`, with HOME=`home` and the

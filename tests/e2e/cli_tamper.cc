@@ -2,38 +2,31 @@
 
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <map>
-#include <memory>
-#include <vector>
-
 #include "eventstore/record.h"
-#include "rocksdb/db.h"
+#include "integration/raw_db.h"
 
 namespace proeftuin::e2e {
 
 void TamperEvent(const std::string& data_dir, uint64_t position) {
-  rocksdb::Options o;
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(o, data_dir, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(o, data_dir, descs, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* events = handles[std::find(names.begin(), names.end(), "events") - names.begin()];
-  std::string rec;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), events, eventstore::PositionKey(position), &rec).ok());
+  eventstore::testing::RawDb raw(data_dir);
+  std::string rec = raw.Get("events", eventstore::PositionKey(position));
   auto r = eventstore::DecodeRecord(rec);
   ASSERT_TRUE(r.ok());
   std::string payload = std::string(r->payload) + " (changed afterwards)";
-  rocksdb::WriteOptions w;
-  w.sync = true;
-  ASSERT_TRUE(db->Put(w, events, eventstore::PositionKey(position),
-                      eventstore::EncodeRecord(r->header_bytes, payload, r->personal_digest, r->hash))
-                  .ok());
-  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
+  raw.Put("events", eventstore::PositionKey(position),
+          eventstore::EncodeRecord(r->header_bytes, payload, r->personal_digest, r->hash));
+}
+
+void DeleteNewestEvents(const std::string& data_dir, uint64_t count, uint64_t* first_deleted) {
+  eventstore::testing::RawDb raw(data_dir);
+  uint64_t last = 0;
+  for (const std::string& key : raw.Keys("events")) {
+    if (key.size() == 8) last = eventstore::GetBigEndian64(key);
+  }
+  ASSERT_GT(last, count);
+  for (uint64_t p = last - count + 1; p <= last; ++p)
+    raw.Delete("events", eventstore::PositionKey(p));
+  *first_deleted = last - count + 1;
 }
 
 }  // namespace proeftuin::e2e

@@ -5,6 +5,7 @@
 #include <type_traits>
 
 #include "eventstore/record.h"
+#include "integration/raw_db.h"
 #include "integration/store_fixture.h"
 #include "proeftuin/v1/store.pb.h"
 #include "rocksdb/db.h"
@@ -17,41 +18,6 @@ RocksStoreOptions At(const std::string& path) {
   o.path = path;
   return o;
 }
-
-// The store's RocksDB opened directly, as an attacker (or ldb) would.
-class RawDb {
- public:
-  explicit RawDb(const std::string& path) {
-    rocksdb::Options o;
-    std::vector<std::string> names;
-    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(o, path, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-    for (auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* db = nullptr;
-    EXPECT_TRUE(rocksdb::DB::Open(o, path, descs, &handles_, &db).ok());
-    db_.reset(db);
-    for (size_t i = 0; i < names.size(); ++i) by_name_[names[i]] = handles_[i];
-  }
-  ~RawDb() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  }
-  std::string Get(const std::string& cf, const std::string& key) {
-    std::string v;
-    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), by_name_[cf], key, &v).ok());
-    return v;
-  }
-  void Put(const std::string& cf, const std::string& key, const std::string& value) {
-    EXPECT_TRUE(db_->Put(rocksdb::WriteOptions(), by_name_[cf], key, value).ok());
-  }
-  void Delete(const std::string& cf, const std::string& key) {
-    EXPECT_TRUE(db_->Delete(rocksdb::WriteOptions(), by_name_[cf], key).ok());
-  }
-
- private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
-};
 
 // Rewrites the payload of the event at `pos`; with `rehash` also recomputes its hash so that
 // the record is self-consistent (the attacker knows the format).
@@ -137,13 +103,38 @@ TEST_F(VerifyTest, RehashedRewriteBreaksTheNextLink) {
   EXPECT_NE(v.problem.find("previous_hash"), std::string::npos) << v.problem;
 }
 
+// A rehashed rewrite of the newest event leaves a self-consistent chain, but the commit mark
+// (meta/head, written in the batch of the event) still holds the hash committed there: the
+// check at open and Verify name position 100, and the store refuses to write on top of it. An
+// attacker who rewrites the mark too leaves only the published digest to tell.
 TEST_F(VerifyTest, RewrittenNewestEventIsCaughtByStartupCheckAndPublishedDigest) {
-  Tamper(dir_.path(), 100, /*rehash=*/true);  // self-consistent: only the digest can tell
+  Tamper(dir_.path(), 100, /*rehash=*/true);
+  {
+    auto store = OpenStore(dir_.path());
+    ASSERT_NE(store, nullptr);
+    VerifyResult at_open = store->StartupCheck();
+    EXPECT_FALSE(at_open.ok);
+    EXPECT_EQ(at_open.first_bad_position, 100u) << at_open.problem;
+    EXPECT_NE(at_open.problem.find("rewritten"), std::string::npos) << at_open.problem;
+    auto all = store->Verify(1, 0);
+    ASSERT_TRUE(all.ok()) << all.status();
+    EXPECT_FALSE(all->ok);
+    EXPECT_EQ(all->first_bad_position, 100u) << all->problem;
+    auto refused = store->Append(OneEvent("after-rewrite", "stream-1"));
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kDataLoss) << refused.status();
+    EXPECT_EQ(store->WriteHealth().code(), absl::StatusCode::kDataLoss);
+  }
+  {
+    RawDb raw(dir_.path());
+    std::string rec = raw.Get("events", PositionKey(100));
+    raw.Put("default", "meta/head", PositionKey(100) + rec.substr(rec.size() - 32));
+  }
   auto store = OpenStore(dir_.path());
   ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->StartupCheck().ok) << store->StartupCheck().problem;
   auto all = store->Verify(1, 0);
   ASSERT_TRUE(all.ok());
-  EXPECT_TRUE(all->ok);  // the chain is consistent again...
+  EXPECT_TRUE(all->ok) << all->problem;  // the chain is consistent again...
   auto ext = store->VerifyExtends(digest_);
   ASSERT_TRUE(ext.ok());
   EXPECT_FALSE(ext->ok);  // ...but no longer contains what was published
@@ -253,10 +244,12 @@ TEST_F(LongLogVerify, IntactLogVerifiesWithTheHeadAndProbeOfASinglePass) {
   EXPECT_TRUE(ext->ok) << ext->problem;
   at.hash[0] ^= 1;
   EXPECT_FALSE(store->VerifyExtends(at)->ok);
+  // A range past the end of an intact log is the caller's mistake, not a verdict on the log.
   auto past = store->Verify(1, kEvents + 5);
-  ASSERT_TRUE(past.ok());
-  EXPECT_FALSE(past->ok);
-  EXPECT_EQ(past->first_bad_position, kEvents + 1);
+  EXPECT_EQ(past.status().code(), absl::StatusCode::kOutOfRange) << past.status();
+  EXPECT_NE(past.status().message().find("to_position: 60005 is past the end of the log"),
+            std::string_view::npos)
+      << past.status();
 }
 
 TEST_F(LongLogVerify, TheFirstDamageIsNamedWhicheverPartHoldsIt) {

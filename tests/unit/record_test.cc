@@ -72,10 +72,11 @@ TEST(Record, PositionKeysSortNumerically) {
 
 // The scan reads the fields a filtered read needs as protobuf does: the last of a repeated
 // field counts, a known field with another wire type is an unknown field.
-TEST(Record, HeaderScanReadsStreamTypeAndConfidentialityAsProtobufDoes) {
+TEST(Record, HeaderScanReadsStreamVersionTypeAndConfidentialityAsProtobufDoes) {
   v1::EventHeader h;
   h.set_position(9);
   h.set_stream("experiment-lv.buurtgesprek");
+  h.set_stream_version(4);
   h.set_type("proeftuin.v1.ActivityRecorded");
   h.set_confidentiality(v1::CONFIDENTIALITY_ZAAKVERTROUWELIJK);
   h.set_reason("toelichting");
@@ -84,15 +85,24 @@ TEST(Record, HeaderScanReadsStreamTypeAndConfidentialityAsProtobufDoes) {
   ASSERT_TRUE(ScanHeaderLinks(bytes, &links));
   EXPECT_EQ(links.position, 9u);
   EXPECT_EQ(links.stream, "experiment-lv.buurtgesprek");
+  EXPECT_EQ(links.stream_version, 4u);
   EXPECT_EQ(links.type, "proeftuin.v1.ActivityRecorded");
   EXPECT_EQ(links.confidentiality, v1::CONFIDENTIALITY_ZAAKVERTROUWELIJK);
-  // stream again (last wins), and field 5 as a varint (unknown to protobuf, ignored)
-  bytes += std::string("\x12\x03" "abc" "\x28\x01", 7);
+  // stream and stream_version again (last wins), and field 5 as a varint (unknown to protobuf,
+  // ignored)
+  bytes += std::string(
+      "\x12\x03"
+      "abc"
+      "\x18\x07"
+      "\x28\x01",
+      9);
   v1::EventHeader parsed;
   ASSERT_TRUE(parsed.ParseFromString(bytes));
   ASSERT_TRUE(ScanHeaderLinks(bytes, &links));
   EXPECT_EQ(links.stream, parsed.stream());
   EXPECT_EQ(links.stream, "abc");
+  EXPECT_EQ(links.stream_version, parsed.stream_version());
+  EXPECT_EQ(links.stream_version, 7u);
   EXPECT_EQ(links.type, parsed.type());
 }
 

@@ -246,6 +246,8 @@ class EventStore {
   // INVALID_ARGUMENT: malformed request (names the field). ABORTED: an expected version does not
   // hold (names stream, expected, actual). ALREADY_EXISTS: request id used with another
   // fingerprint. UNAVAILABLE / RESOURCE_EXHAUSTED: the store cannot write (nothing acknowledged).
+  // DATA_LOSS: the store refuses to write because its log lacks events its other rows say were
+  // committed (deleted afterwards; the positions are named, as in WriteHealth).
   virtual absl::StatusOr<AppendResult> Append(AppendRequest request) = 0;
   // As Append, answering through `done` (called once, from the writer thread after the fsync;
   // keep it short).
@@ -253,7 +255,8 @@ class EventStore {
                            std::function<void(absl::StatusOr<AppendResult>)> done) = 0;
 
   // The stored result of a request id: nullopt when unknown, the result (duplicate = true) when
-  // the fingerprint matches, ALREADY_EXISTS when it does not. Lets a command handler answer a
+  // the fingerprint matches, ALREADY_EXISTS when it does not, DATA_LOSS when the log no longer
+  // holds the events it names. Lets a command handler answer a
   // retry before deciding anything.
   virtual absl::StatusOr<std::optional<AppendResult>> LookupRequest(
       std::string_view request_id, std::string_view fingerprint) = 0;
@@ -265,7 +268,9 @@ class EventStore {
       ReadView& view, std::string_view request_id, std::string_view fingerprint) = 0;
 
   // Events of one stream from `from_version` (kBackward: downwards; UINT64_MAX = from the end).
-  // NOT_FOUND when the stream does not exist.
+  // NOT_FOUND when the stream does not exist. DATA_LOSS, naming the stream and the version, when
+  // its index does not match the events (a version missing, past the stream's head, or naming an
+  // event of another stream or version).
   virtual absl::StatusOr<std::vector<RecordedEvent>> ReadStream(std::string_view stream,
                                                                 Direction direction,
                                                                 uint64_t from_version,
@@ -297,12 +302,19 @@ class EventStore {
 
   virtual std::unique_ptr<Subscription> Subscribe(SubscribeOptions options) = 0;
 
-  // Recomputes the chain over [from, to] (to = 0: up to the head). The result names the first
-  // position whose record or link does not match; the Status is an error only when the store
-  // cannot be read.
+  // Recomputes the chain over [from, to] (to = 0: up to the head). Up to the head (or past it)
+  // it also checks that the log ends where the store's other rows say it was committed, and over
+  // the whole log that the stream index matches the log both ways (docs/FORMAT.md,
+  // "Verifying"). The result names the first position whose record or link does not match.
+  // Errors: INVALID_ARGUMENT when to < from (to_position); OUT_OF_RANGE for a range past the end
+  // of the log, naming from_position or to_position (an empty log has nothing to verify), unless
+  // the log lost events there (then the result says so); otherwise only when the store cannot
+  // be read.
   virtual absl::StatusOr<VerifyResult> Verify(uint64_t from, uint64_t to) = 0;
   virtual absl::StatusOr<ChainDigest> Digest() = 0;
-  // Recomputes from position 1 and checks the log still contains `published` and extends it.
+  // Verify(1, 0), and checks the log still contains `published` and extends it.
+  // INVALID_ARGUMENT for a digest at position 0 whose hash is not 32 zero bytes; OUT_OF_RANGE on
+  // an empty log.
   virtual absl::StatusOr<VerifyResult> VerifyExtends(const ChainDigest& published) = 0;
 
   // A consistent view of the log and the projections (a RocksDB snapshot). It reads the
@@ -324,7 +336,8 @@ class EventStore {
   virtual absl::Status WaitForProjection(std::string_view name, uint64_t position,
                                          absl::Time deadline) = 0;
 
-  // OK when appends can be written; otherwise the reason (UNAVAILABLE / RESOURCE_EXHAUSTED).
+  // OK when appends can be written; otherwise the reason (UNAVAILABLE / RESOURCE_EXHAUSTED, or
+  // DATA_LOSS when the store refuses to write over events lost from its log).
   virtual absl::Status WriteHealth() const = 0;
   virtual StoreStats Stats() const = 0;
   // Stats() without size_on_disk_bytes (left 0), which walks the store's folder with two stats

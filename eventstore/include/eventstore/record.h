@@ -46,12 +46,14 @@ inline Digest RecomputeHash(const Digest& previous, const RecordView& r) {
 
 // The header fields that verification and filtered reads need, read straight from the stored
 // bytes without decoding the whole header (protobuf wire format of proeftuin.v1.EventHeader:
-// field 1 position, 2 stream, 5 type, 14 confidentiality, 15 previous_hash, 16 has_personal;
+// field 1 position, 2 stream, 3 stream_version, 5 type, 14 confidentiality, 15 previous_hash,
+// 16 has_personal;
 // a field given twice counts as protobuf counts it, the last one). Views point into
 // `header_bytes`.
 struct HeaderLinks {
   uint64_t position = 0;
   std::string_view stream;
+  uint64_t stream_version = 0;
   std::string_view type;
   int32_t confidentiality = 0;  // a proeftuin.v1.Confidentiality value
   std::string_view previous_hash;

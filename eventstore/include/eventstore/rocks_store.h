@@ -42,7 +42,7 @@ struct RocksStoreOptions {
   // Memory budget for RocksDB: block cache and total memtable size.
   size_t block_cache_bytes = size_t{64} << 20;
   size_t write_buffer_bytes = size_t{32} << 20;
-  // Newest events whose chain is checked at open (the result is in Stats().startup_check).
+  // Newest events whose chain is checked at open (the result is in StartupCheck()).
   uint64_t startup_check_events = 1024;
   // At low load the acknowledger waits for a lone caller's answer spinning, at most this long
   // (docs/DESIGN.md, "Acknowledger at low load"); 0: never. Off on a single CPU.
@@ -58,7 +58,11 @@ class RocksStore : public EventStore {
  public:
   // Opens (or creates) the store. FAILED_PRECONDITION: unknown store format version, or a
   // store locked by another writer (message says which); DATA_LOSS: corrupt files; NOT_FOUND:
-  // no store at `path` and create_if_missing is false. Never crashes on a bad store.
+  // no store at `path` and create_if_missing is false. Never crashes on a bad store. A store
+  // whose log ends before what its other rows say was committed (newest events deleted
+  // afterwards; docs/FORMAT.md, "The end of the log") opens, for reading and verification, but
+  // refuses every append and rebuild with DATA_LOSS naming the positions (WriteHealth too), and
+  // its StartupCheck names them.
   static absl::StatusOr<std::unique_ptr<RocksStore>> Open(RocksStoreOptions options);
 
   // Stops accepting appends, finishes those in flight, flushes, closes. Idempotent.
@@ -69,7 +73,8 @@ class RocksStore : public EventStore {
   virtual void StopRebuilds() = 0;
   // The store's identity (a UUID chosen at creation).
   virtual std::string StoreId() const = 0;
-  // Outcome of the chain check of the newest events at open.
+  // Outcome of the checks at open: the chain of the newest events (startup_check_events) and the
+  // end of the log against the commit mark and the async projections' checkpoints.
   virtual VerifyResult StartupCheck() const = 0;
   // Online, consistent backup into `dir` (RocksDB checkpoint), verified after writing.
   virtual absl::Status Checkpoint(const std::string& dir) = 0;
