@@ -14,6 +14,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
+#include "absl/time/time.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/event_json.h"
@@ -28,6 +29,7 @@ namespace {
 struct VerifyExportArgs {
   std::string file;
   std::string digest;
+  bool allow_redacted = false;
 };
 
 // What the check found; `problem` empty when the export verifies.
@@ -87,12 +89,34 @@ void CheckLine(const nlohmann::json& line, std::optional<eventstore::Digest>* pr
                               std::to_string(position - 1));
   }
   const bool redacted = line.contains("redacted") && line["redacted"] == true;
-  eventstore::Digest link = *hash;
+  const eventstore::Digest link = *hash;
+  // The line as the exporter wrote it for the event these bytes say: every key, nothing more.
+  v1::Event event;
+  event.set_hash(std::string(eventstore::AsStringView(*hash)));
   if (redacted) {
-    // Above the exporter's clearance: nothing to recompute; its hash is bound by the next event,
-    // whose stored header holds it as previous_hash.
+    // Above the exporter's clearance: only where and what it is, and its chain links, were
+    // exported; nothing to recompute. Its hash is bound by the next recomputed event, whose
+    // stored header holds it as previous_hash; what the line says of it is not proven.
     ++check->redacted;
     check->bound_from = position + 1;
+    event.set_redacted(true);
+    v1::EventHeader* h = event.mutable_header();
+    h->set_position(position);
+    h->set_stream(text("stream"));
+    h->set_type(text("type"));
+    if (line.contains("stream_version") && line["stream_version"].is_number_unsigned()) {
+      h->set_stream_version(line["stream_version"].get<uint64_t>());
+    }
+    if (line.contains("recorded_at_us") && line["recorded_at_us"].is_number_integer()) {
+      h->set_recorded_at_us(line["recorded_at_us"].get<int64_t>());
+    }
+    const google::protobuf::EnumDescriptor* levels = v1::Confidentiality_descriptor();
+    for (int i = 0; i < levels->value_count(); ++i) {
+      if (ShortEnum(levels->value(i)) == text("confidentiality")) {
+        h->set_confidentiality(static_cast<v1::Confidentiality>(levels->value(i)->number()));
+      }
+    }
+    h->set_previous_hash(std::string(eventstore::AsStringView(*previous_hash)));
   } else {
     std::string header_bytes, payload;
     if (!absl::Base64Unescape(text("stored_header"), &header_bytes) || header_bytes.empty() ||
@@ -109,20 +133,36 @@ void CheckLine(const nlohmann::json& line, std::optional<eventstore::Digest>* pr
                                 " differs from the exported hash: the stored header, the payload "
                                 "or the personal digest was changed");
     }
-    // Everything the line shows must be what the hashed bytes say.
-    v1::Event event;
     if (!event.mutable_header()->ParseFromString(header_bytes)) {
       return fail(position, "the stored header does not parse");
     }
+    event.set_stored_header(header_bytes);
     event.set_payload(payload);
-    event.set_hash(std::string(eventstore::AsStringView(*hash)));
     event.set_personal_digest(std::string(eventstore::AsStringView(*personal_digest)));
-    nlohmann::ordered_json shown = EventToJson(event);
-    for (const auto& [key, value] : shown.items()) {
-      if (!line.contains(key) || line[key] != value) {
-        return fail(position, "the field \"" + key + "\" is not what the stored event says");
-      }
+  }
+  // `recorded_at` is recorded_at_us shown in Europe/Amsterdam: compared as the instant it names,
+  // so that a machine without the time zone data does not fail a correct file.
+  nlohmann::json want = nlohmann::json::parse(ExportEventToJson(event).dump());
+  absl::Time shown_at;
+  std::string error;
+  if (!absl::ParseTime("%Y-%m-%dT%H:%M:%S%Ez", text("recorded_at"), &shown_at, &error) ||
+      absl::ToUnixSeconds(shown_at) != event.header().recorded_at_us() / 1'000'000) {
+    return fail(position, "the field \"recorded_at\" is not the time the event was recorded");
+  }
+  want["recorded_at"] = line["recorded_at"];
+  if (line != want) {
+    std::string key;
+    for (const auto& [k, v] : line.items()) {
+      if (!want.contains(k)) key = k;
     }
+    for (const auto& [k, v] : want.items()) {
+      if (key.empty() && (!line.contains(k) || line[k] != v)) key = k;
+    }
+    const std::string field = "the field \"" + key + "\"";
+    return fail(position, redacted ? "the line of a redacted event holds more than the exporter "
+                                     "could see (" +
+                                         field + ")"
+                                   : field + " is not what the stored event says");
   }
   ++check->events;
   check->first = check->events == 1 ? position : check->first;
@@ -175,6 +215,8 @@ Outcome VerifyExport(Cli* cli, const VerifyExportArgs& a) {
   j["last_position"] = c.last;
   j["events"] = c.events;
   j["redacted"] = c.redacted;
+  // From here on every hash was recomputed from the file (after the last redacted event).
+  j["bound_from_position"] = c.bound_from;
   if (!c.problem.empty()) {
     j["first_bad_position"] = c.bad_position;
     j["problem"] = c.problem;
@@ -184,6 +226,25 @@ Outcome VerifyExport(Cli* cli, const VerifyExportArgs& a) {
   }
   const std::string head = std::to_string(c.last) + ":" + HexOf(c.head);
   j["head"] = head;
+  if (c.redacted > 0 && !a.allow_redacted) {
+    // What a redacted line says, and every event before the last of them, is not proven: an
+    // export is a proof only when the exporter could see every event.
+    j["verified"] = false;
+    j["problem"] = "redacted events";
+    if (cli->json()) std::cout << j.dump(2) << "\n";
+    const std::string unproven = std::to_string(c.first) + "–" + std::to_string(c.bound_from - 1);
+    const std::string rest = c.bound_from > c.last
+                                 ? std::string("none")
+                                 : std::to_string(c.bound_from) + "–" + std::to_string(c.last);
+    return Refused(std::to_string(c.redacted) +
+                   " events are redacted for the exporter's clearance: they and the events before "
+                   "the last of them (positions " +
+                   unproven +
+                   ") cannot be proven from this "
+                   "file. Export with full clearance, or pass --allow-redacted to check the rest "
+                   "(positions " +
+                   rest + ")");
+  }
   std::string against;
   if (digest) {
     // Only what was recomputed is bound to the digest: from after the last redacted event on.
@@ -251,6 +312,9 @@ void AddAuditVerifyExport(CLI::App* audit, Cli* cli) {
   sub->add_option("file", a->file, "The file `audit export --format jsonl` wrote")->required();
   sub->add_option("--digest", a->digest,
                   "POS:HASH published earlier (proeftuin audit digest): the export must extend it");
+  sub->add_flag("--allow-redacted", a->allow_redacted,
+                "Accept an export with events redacted for the exporter's clearance, proving only "
+                "the events after the last of them");
   sub->footer(ExampleFooter(
       "proeftuin audit verify-export audittrail.jsonl --digest 1204:9f2c…(64 hex digits)"));
   sub->callback([cli, a] { cli->set_outcome(VerifyExport(cli, *a)); });

@@ -76,8 +76,8 @@ std::string EventLine(const v1::Event& e, bool color) {
 
 nlohmann::ordered_json ExportEventToJson(const v1::Event& e) {
   nlohmann::ordered_json j = EventToJson(e);
-  j["personal_digest"] = Hex(e.personal_digest());
   if (!e.redacted()) {
+    j["personal_digest"] = Hex(e.personal_digest());
     j["stored_header"] = absl::Base64Escape(e.stored_header());
     j["payload"] = absl::Base64Escape(e.payload());
   }

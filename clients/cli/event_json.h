@@ -38,7 +38,7 @@ Outcome ReadLog(Cli* cli, uint64_t from, const std::string& prefix, const std::s
                 bool stored_headers = false);
 // EventToJson plus what `audit verify-export` recomputes the chain from: the stored header and
 // the payload (base64) and the personal digest (hex). An event redacted for the exporter has
-// neither header nor payload.
+// none of the three.
 nlohmann::ordered_json ExportEventToJson(const v1::Event& e);
 
 }  // namespace proeftuin::cli

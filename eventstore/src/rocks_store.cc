@@ -1,6 +1,7 @@
 // Opening and closing the RocksDB store.
 #include <set>
 
+#include "absl/algorithm/container.h"
 #include "src/log_end.h"
 #include "src/reader.h"
 #include "src/rocks_store_impl.h"
@@ -80,19 +81,26 @@ absl::Status RocksStoreImpl::Init() {
           "(docs/OPERATIONS.md, \"The log lost events\")")));
     }
     // The inline projections to build in one pass over the log; async ones start empty and
-    // their followers catch up.
+    // their followers catch up. Not in a store that lost events: a rebuild would replace, and
+    // dropping stale families would delete, projection rows and checkpoints that are evidence
+    // of what the log held (the only witness in a store written before meta/head).
+    const bool refused = end.has_value();
     std::vector<ProjectionSlot*> inline_slots;
     for (ProjectionSlot* slot : to_build) {
+      if (refused) continue;
       if (slot->is_inline) {
         inline_slots.push_back(slot);
       } else {
         RETURN_IF_ERROR(RebuildProjection(*db, *slot, 0, nullptr));
       }
     }
-    RETURN_IF_ERROR(RebuildProjections(*db, inline_slots, last, nullptr));
-    RETURN_IF_ERROR(DropStaleFamilies(*core_, *db));
+    if (!refused) {
+      RETURN_IF_ERROR(RebuildProjections(*db, inline_slots, last, nullptr));
+      RETURN_IF_ERROR(DropStaleFamilies(*core_, *db));
+    }
     for (auto& slot : core_->slots) {
       if (slot->is_inline) continue;
+      if (refused && absl::c_linear_search(to_build, slot.get())) continue;  // not rebuilt
       followers_.push_back(std::make_unique<AsyncFollower>(core_, slot.get()));
       followers_.back()->Start();
     }

@@ -119,7 +119,20 @@ class RocksReadView : public ReadView {
           return !stopped;
         }));
     if (stopped) return absl::OkStatus();
-    return CheckStreamHead(stream, head, Direction::kForward, 0, walk);
+    absl::Status checked = CheckStreamHead(stream, head, Direction::kForward, 0, walk);
+    if (checked.ok() || snapshot_ != nullptr) return checked;
+    // A secondary reads without a snapshot: a catch-up with the primary between the reads of the
+    // head and the index is no loss. Both read again, in the same order, once; the events given
+    // to `fn` were a consistent prefix of the stream.
+    ASSIGN_OR_RETURN(head_row, db_->Get(db_->streams(), StreamHeadKey(stream), snapshot_));
+    head.reset();
+    if (head_row.has_value()) {
+      ASSIGN_OR_RETURN(head, DecodeStreamHead(*head_row));
+    }
+    StreamIndexWalk again;
+    RETURN_IF_ERROR(
+        ReadStreamIndex(*db_, snapshot_, stream, Direction::kForward, 0, SIZE_MAX, &again));
+    return CheckStreamHead(stream, head, Direction::kForward, 0, again);
   }
 
   absl::StatusOr<std::optional<RecordedEvent>> EventAt(uint64_t position) override {
@@ -241,6 +254,10 @@ class RocksStoreImpl : public RocksStore {
   absl::StatusOr<std::vector<RecordedEvent>> ReadStream(std::string_view stream, Direction dir,
                                                         uint64_t from_version,
                                                         size_t max_count) override;
+  // One read of a stream: its head, index and records at one snapshot, the index checked.
+  absl::StatusOr<std::vector<RecordedEvent>> ReadStreamOnce(Db& db, std::string_view stream,
+                                                            Direction dir, uint64_t from_version,
+                                                            size_t max_count);
   absl::StatusOr<ReadAllResult> ReadAll(uint64_t from_position, size_t max_count,
                                         const EventFilter& filter) override;
   absl::Status ReadAllInto(uint64_t from_position, size_t max_count, const EventFilter& filter,

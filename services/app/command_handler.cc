@@ -210,16 +210,20 @@ void CommandHandler::Attempt(std::shared_ptr<Job> job, std::shared_ptr<eventstor
   // An earlier attempt of this request that is in the store by now is answered by the writer
   // with its stored result, before anything of this one is written (step 5).
   store_->AppendAsync(*std::move(request), [this, job](absl::StatusOr<eventstore::AppendResult> r) {
+    // A stream the decision read changed before it was written: decided again on what is there
+    // now. A caller's expected version is checked again then (PT-STALE-VERSION when it is its
+    // object that changed, not another stream the decision only read, such as a predecessor).
     bool conflict = !r.ok() && r.status().code() == absl::StatusCode::kAborted;
-    if (conflict && job->call.options.has_expected_version()) {
-      return job->done(absl::AbortedError(
-          "PT-STALE-VERSION: the object changed while the request was decided; reload it and "
-          "try again (" +
-          std::string(r.status().message()) + ")"));
-    }
     if (conflict && ++job->attempts < kMaxAttempts) {
       retrier_->Post([this, job] { Attempt(job, nullptr); });
       return;
+    }
+    if (conflict) {
+      // The writer's message names the streams, which may include one above the caller's
+      // clearance (a predecessor's): not passed on.
+      return job->done(
+          absl::AbortedError("the objects this request reads changed again on each of " +
+                             std::to_string(kMaxAttempts) + " attempts to decide it; try again"));
     }
     job->done(std::move(r));
   });
@@ -288,6 +292,10 @@ absl::StatusOr<eventstore::AppendRequest> CommandHandler::Plan(Job& job,
     predecessor = &job.command.draft_programme().design().predecessor_programme_id();
   } else if (job.command.has_amend_programme()) {
     predecessor = &job.command.amend_programme().design().predecessor_programme_id();
+    // An amendment that keeps the predecessor closes no loop: its chain is not read.
+    if (programme != nullptr && *predecessor == programme->design().predecessor_programme_id()) {
+      predecessor = nullptr;
+    }
   }
   if (predecessor != nullptr && domain::CheckObjectId("", *predecessor).ok()) {
     constexpr size_t kMaxChain = 1000;

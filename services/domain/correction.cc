@@ -74,10 +74,15 @@ absl::Status CheckCorrectedDates(const v1::CorrectedFields& f, const v1::Correct
   const std::string_view type = target.event_type();
   constexpr char kDecisionDate[] = "fields.decision.decision_date";
   constexpr char kOccurredOn[] = "fields.occurred_on";
-  if (Is<v1::ProgrammeAdopted>(type) && f.has_decision()) {
+  // A corrected decision carries its date; one left as it was is not judged again (the rules
+  // may have changed since it was recorded, e.g. for a correction of the reference only).
+  if (Is<v1::ProgrammeAdopted>(type) && f.has_decision() &&
+      CompareDates(f.decision().decision_date(), programme.adoption().decision_date()) != 0) {
     return CheckAdoptionDate(kDecisionDate, f.decision().decision_date(), programme);
   }
-  if (experiment != nullptr && Is<v1::ExperimentSelected>(type) && f.has_decision()) {
+  if (experiment != nullptr && Is<v1::ExperimentSelected>(type) && f.has_decision() &&
+      CompareDates(f.decision().decision_date(),
+                   experiment->selection_decision().decision_date()) != 0) {
     return CheckNotAfter(kDecisionDate, f.decision().decision_date(), "the experiment's start",
                          experiment->started_on());
   }
@@ -87,8 +92,9 @@ absl::Status CheckCorrectedDates(const v1::CorrectedFields& f, const v1::Correct
     if (Is<v1::ExperimentStarted>(type)) {
       return CheckStartDate(kOccurredOn, on, *experiment, programme);
     }
-    if (Is<v1::ActivityRecorded>(type) || Is<v1::ExpenditureRecorded>(type) ||
-        Is<v1::ExperimentCompleted>(type) || Is<v1::ExperimentStoppedEarly>(type)) {
+    if (Is<v1::ExpenditureRecorded>(type)) return CheckSpendingDate(kOccurredOn, on, *experiment);
+    if (Is<v1::ActivityRecorded>(type) || Is<v1::ExperimentCompleted>(type) ||
+        Is<v1::ExperimentStoppedEarly>(type)) {
       return CheckDateInRun(kOccurredOn, on, *experiment);
     }
     if (Is<v1::ExperimentEvaluated>(type)) return CheckEvaluationDate(kOccurredOn, on, *experiment);

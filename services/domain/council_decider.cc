@@ -83,8 +83,16 @@ std::string Answer(const v1::CouncilInputState& input) {
 absl::Status CheckAdoptionDate(std::string_view field, const v1::Date& date,
                                const v1::ProgrammeState& programme) {
   RETURN_IF_ERROR(CheckNotBefore(field, date, kSubmission, programme.submission().submitted_on()));
-  RETURN_IF_ERROR(CheckNotBefore(field, date, "the council's response deadline",
-                                 programme.submission().response_deadline()));
+  // The council's chance (Gemeentewet art. 169(4)): the meeting that handles the proposal, or,
+  // without a meeting date, the response deadline.
+  const v1::CouncilReference& council = programme.submission().council_reference();
+  if (IsSet(council.meeting_date())) {
+    RETURN_IF_ERROR(
+        CheckNotBefore(field, date, "the council meeting on the proposal", council.meeting_date()));
+  } else {
+    RETURN_IF_ERROR(CheckNotBefore(field, date, "the council's response deadline",
+                                   programme.submission().response_deadline()));
+  }
   for (const v1::CouncilInputState& input : programme.council_inputs()) {
     RETURN_IF_ERROR(CheckNotBefore(field, date, Answer(input), input.answered_on()));
   }

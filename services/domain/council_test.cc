@@ -190,21 +190,42 @@ TEST_F(CouncilDecider, RejectsAnAdoptionDatedBeforeAnAnswer) {
   EXPECT_THAT(When(AdoptCmd()), IsOk());  // decided 2024-07-09
 }
 
-// The council is given its chance to voice wishes and objections until the response deadline
-// (Gemeentewet art. 169(4)): the college does not adopt before it (PT-DATE-ORDER).
-TEST_F(CouncilDecider, RejectsAnAdoptionDatedBeforeTheCouncilsResponseDeadline) {
+// The council is given its chance to voice wishes and objections (Gemeentewet art. 169(4)): the
+// college does not adopt before the council meeting on the proposal (PT-DATE-ORDER); once it was
+// held, the response deadline does not hold the adoption back.
+TEST_F(CouncilDecider, RejectsAnAdoptionDatedBeforeTheCouncilMeetingOnTheProposal) {
   GivenProgramme({DraftedEvent()});
-  ASSERT_THAT(When(SubmitCmd()), IsOk());  // submitted 2024-06-20, deadline 2024-07-05
+  v1::Command submit = SubmitCmd();  // submitted 2024-06-20, deadline 2024-07-05
+  *submit.mutable_submit_programme_to_council()
+       ->mutable_council_reference()
+       ->mutable_meeting_date() = D(2024, 7, 3);
+  ASSERT_THAT(When(submit), IsOk());
   v1::Command command = AdoptCmd();
-  *command.mutable_adopt_programme()->mutable_decision()->mutable_decision_date() = D(2024, 7, 4);
+  *command.mutable_adopt_programme()->mutable_decision()->mutable_decision_date() = D(2024, 7, 2);
   absl::StatusOr<Executed> result = When(command);
   EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
   EXPECT_THAT(result.status().message(),
-              HasSubstr("field decision.decision_date is 2024-07-04, before the council's "
-                        "response deadline 2024-07-05"));
+              HasSubstr("field decision.decision_date is 2024-07-02, before the council meeting "
+                        "on the proposal 2024-07-03"));
   EXPECT_EQ(Programme().status(), v1::PROGRAMME_STATUS_SUBMITTED_TO_COUNCIL);
+  *command.mutable_adopt_programme()->mutable_decision()->mutable_decision_date() = D(2024, 7, 3);
+  EXPECT_THAT(When(command), IsOk());  // the day of the meeting, before the deadline
+}
+
+// A submission stored without a meeting date (before it was required): the response deadline.
+TEST_F(CouncilDecider, WithoutAMeetingDateTheResponseDeadlineHoldsTheAdoptionBack) {
+  v1::ProgrammeEvent submitted = SubmittedEvent();
+  submitted.mutable_programme_submitted_to_council()
+      ->mutable_council_reference()
+      ->clear_meeting_date();
+  *submitted.mutable_programme_submitted_to_council()->mutable_response_deadline() = D(2024, 7, 5);
+  GivenProgramme({DraftedEvent(), submitted});
+  v1::Command command = AdoptCmd();
+  *command.mutable_adopt_programme()->mutable_decision()->mutable_decision_date() = D(2024, 7, 4);
+  EXPECT_THAT(When(command).status().message(),
+              HasSubstr("before the council's response deadline 2024-07-05"));
   *command.mutable_adopt_programme()->mutable_decision()->mutable_decision_date() = D(2024, 7, 5);
-  EXPECT_THAT(When(command), IsOk());  // on the deadline
+  EXPECT_THAT(When(command), IsOk());
 }
 
 TEST_F(CouncilDecider, AcceptsAnswersToInputsStoredWithoutDates) {

@@ -91,6 +91,12 @@ absl::Status CheckDateInRun(std::string_view field, const v1::Date& date,
   return CheckNotBefore(field, date, "the experiment's start", experiment.started_on());
 }
 
+absl::Status CheckSpendingDate(std::string_view field, const v1::Date& date,
+                               const v1::ExperimentState& experiment) {
+  return CheckNotBefore(field, date, "the college's selection decision",
+                        experiment.selection_decision().decision_date());
+}
+
 absl::Status CheckEvaluationDate(std::string_view field, const v1::Date& date,
                                  const v1::ExperimentState& experiment) {
   return CheckNotBefore(field, date, "the experiment's end", experiment.ended_on());
@@ -163,7 +169,7 @@ absl::Status DecideCommand(const v1::RecordExpenditure& c, const Call& call) {
                                  "money is spent from its start");
   }
   const v1::Date spent_on = FactDate(c.spent_on(), call.today());
-  RETURN_IF_ERROR(CheckDateInRun("spent_on", spent_on, call.experiment()));
+  RETURN_IF_ERROR(CheckSpendingDate("spent_on", spent_on, call.experiment()));
   v1::ExperimentEvent event;
   v1::ExpenditureRecorded* expenditure = event.mutable_expenditure_recorded();
   *expenditure->mutable_amount() = c.amount();

@@ -92,8 +92,6 @@ TEST_F(ExperimentRun, RejectsRunDatesBeforeTheStartAndAnEvaluationBeforeTheEnd) 
   const v1::Date before_start = D(2024, 9, 1);
   v1::Command activity = ActivityCmd("a", 10, 0);
   *activity.mutable_record_activity()->mutable_held_on() = before_start;
-  v1::Command spend = SpendCmd("a", 100, 2025);
-  *spend.mutable_record_expenditure()->mutable_spent_on() = before_start;
   v1::Command progress = ProgressCmd("a", 10, "opgestart");
   *progress.mutable_report_progress()->mutable_reported_on() = before_start;
   v1::Command stop = StopCmd("a", "geen deelnemers");
@@ -101,7 +99,6 @@ TEST_F(ExperimentRun, RejectsRunDatesBeforeTheStartAndAnEvaluationBeforeTheEnd) 
   v1::Command complete = CompleteCmd("a");
   *complete.mutable_complete_experiment()->mutable_completed_on() = before_start;
   const std::pair<const v1::Command*, const char*> cases[] = {{&activity, "held_on"},
-                                                              {&spend, "spent_on"},
                                                               {&progress, "reported_on"},
                                                               {&stop, "stopped_on"},
                                                               {&complete, "completed_on"}};
@@ -113,7 +110,6 @@ TEST_F(ExperimentRun, RejectsRunDatesBeforeTheStartAndAnEvaluationBeforeTheEnd) 
                           " is 2024-09-01, before the experiment's start 2024-09-02"));
   }
   EXPECT_EQ(Experiment("a").activity_count(), 0);
-  EXPECT_EQ(Experiment("a").spent().cents(), 0);
   EXPECT_EQ(Experiment("a").status(), v1::EXPERIMENT_STATUS_STARTED);
   // On the day of the start, all are accepted.
   *complete.mutable_complete_experiment()->mutable_completed_on() = D(2024, 9, 2);
@@ -183,6 +179,24 @@ TEST_F(ExperimentRun, RejectsExpenditureWithoutAmount) {
   v1::Command command = SpendCmd("a", 100, 2025);
   command.mutable_record_expenditure()->clear_amount();
   EXPECT_THAT(When(command), IsRuleError(Code::kInvalidArgument, rules::kFieldRequired));
+}
+
+// An invoice for the preparation may precede the start, not the college's selection decision.
+TEST_F(ExperimentRun, AcceptsSpendingFromTheSelectionDecisionAndRejectsItBefore) {
+  GivenAdoptedProgramme();
+  GivenExperiment("a", {ProposedEvent("a")});
+  ASSERT_THAT(When(SelectCmd("a", {YearEur(2025, 20'000)})), IsOk());  // decided 2024-08-01
+  ASSERT_THAT(When(StartCmd("a")), IsOk());                            // 2024-09-02
+  v1::Command spend = SpendCmd("a", 100, 2025);
+  *spend.mutable_record_expenditure()->mutable_spent_on() = D(2024, 7, 31);
+  absl::StatusOr<Executed> result = When(spend);
+  EXPECT_THAT(result, IsRuleError(Code::kInvalidArgument, rules::kDateOrder));
+  EXPECT_THAT(result.status().message(),
+              HasSubstr("field spent_on is 2024-07-31, before the college's selection decision "
+                        "2024-08-01"));
+  EXPECT_EQ(Experiment("a").spent().cents(), 0);
+  *spend.mutable_record_expenditure()->mutable_spent_on() = D(2024, 8, 15);
+  EXPECT_THAT(When(spend), IsOk());
 }
 
 TEST_F(ExperimentRun, RejectsAnExpenditureOfNothing) {

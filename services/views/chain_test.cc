@@ -88,7 +88,9 @@ TEST_F(Chain, FollowsAnAmendedPredecessor) {
 // hold one: the chain stops at it.
 TEST_F(Chain, StopsAtACycle) {
   Run(Draft("p-a", "p-b"));
-  EXPECT_EQ(store_.Run(Draft("p-b", "p-a")).status().code(), absl::StatusCode::kInvalidArgument);
+  auto refused = store_.Run(Draft("p-b", "p-a"));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(refused.status().message().rfind("PT-PREDECESSOR-LOOP", 0), 0u) << refused.status();
   v1::ProgrammeEvent drafted;  // what the refused draft would have written
   drafted.mutable_programme_drafted()->set_programme_id("p-b");
   *drafted.mutable_programme_drafted()->mutable_design() = TestProgrammeDesign();

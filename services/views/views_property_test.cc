@@ -144,6 +144,10 @@ v1::Command Generator::ForProgramme(const std::string& pid, const v1::ProgrammeS
     c = tk::SubmitCmd();
     c.mutable_submit_programme_to_council()->clear_submitted_on();
     c.mutable_submit_programme_to_council()->clear_response_deadline();
+    // The council meeting on the proposal is the day it is sent: the college may adopt from then
+    // on (PT-DATE-ORDER), as the histories need.
+    *c.mutable_submit_programme_to_council()->mutable_council_reference()->mutable_meeting_date() =
+        domain::DateOfUtc(store_.now());
     return c;
   }
   if (roll <= 98) return Session();

@@ -49,9 +49,11 @@ class CliExportVerifyTest : public CliTest {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return path;
   }
-  CliResult Verify(const std::string& path, const std::string& digest = "") {
+  CliResult Verify(const std::string& path, const std::string& digest = "",
+                   bool allow_redacted = false) {
     std::vector<std::string> args = {"--no-color", "audit", "verify-export", path};
     if (!digest.empty()) args.insert(args.end(), {"--digest", digest});
+    if (allow_redacted) args.push_back("--allow-redacted");
     return RunCli(args, dir_.path(), home());  // no server, no token
   }
   std::string Digest() {
@@ -122,6 +124,58 @@ TEST_F(CliExportVerifyTest, AnEditedGappedOrShortenedExportIsFoundNamingThePosit
   EXPECT_EQ(payload.exit_code, 1);
   EXPECT_NE(payload.err.find("first bad position 36: the recomputed hash"), std::string::npos)
       << payload.err;
+  // A key the exporter does not write, and a time shown that is not the one recorded.
+  CliResult extra = edited(22, [](nlohmann::json& l) { l["note"] = "approved"; });
+  EXPECT_EQ(extra.exit_code, 1);
+  EXPECT_NE(extra.err.find("first bad position 23: the field \"note\""), std::string::npos)
+      << extra.err;
+  CliResult time =
+      edited(24, [](nlohmann::json& l) { l["recorded_at"] = "2020-01-01T10:00:00+01:00"; });
+  EXPECT_EQ(time.exit_code, 1);
+  EXPECT_NE(time.err.find("first bad position 25: the field \"recorded_at\""), std::string::npos)
+      << time.err;
+  // A whole event passed off as redacted, to escape the check: its line holds what a redacted
+  // event's does not.
+  CliResult spoofed = edited(26, [](nlohmann::json& l) {
+    l["redacted"] = true;
+    l["reason"] = "afterwards";
+  });
+  EXPECT_EQ(spoofed.exit_code, 1);
+  EXPECT_NE(spoofed.err.find("first bad position 27: the line of a redacted event holds more"),
+            std::string::npos)
+      << spoofed.err;
+  // Stripped to a redacted event's shape it is not proven: refused unless --allow-redacted,
+  // which then proves only what follows it.
+  CliResult stripped = edited(26, [](nlohmann::json& l) {
+    nlohmann::json kept = {{"position", l["position"]},
+                           {"stream", l["stream"]},
+                           {"stream_version", l["stream_version"]},
+                           {"type", l["type"]},
+                           {"recorded_at", l["recorded_at"]},
+                           {"recorded_at_us", l["recorded_at_us"]},
+                           {"occurred_on", ""},
+                           {"actor",
+                            {{"principal_id", ""},
+                             {"display_name", ""},
+                             {"role", ""},
+                             {"application", ""},
+                             {"on_behalf_of", ""}}},
+                           {"reason", ""},
+                           {"request_id", ""},
+                           {"correlation_id", ""},
+                           {"causation_id", ""},
+                           {"event_id", ""},
+                           {"confidentiality", l["confidentiality"]},
+                           {"redacted", true},
+                           {"has_personal", false},
+                           {"hash", l["hash"]},
+                           {"previous_hash", l["previous_hash"]},
+                           {"data", nullptr}};
+    l = kept;
+  });
+  EXPECT_EQ(stripped.exit_code, 1) << stripped.out;
+  EXPECT_NE(stripped.err.find("1 events are redacted"), std::string::npos) << stripped.err;
+  EXPECT_NE(stripped.err.find("positions 1–27"), std::string::npos) << stripped.err;
   // A line left out.
   std::vector<std::string> gapped = lines;
   gapped.erase(gapped.begin() + 12);
@@ -171,7 +225,12 @@ TEST_F(CliExportVerifyTest, AnExportWithRedactedEventsSaysWhatItCannotProve) {
     }
   }
   ASSERT_GT(redacted, 0);
-  CliResult r = Verify(path, digest);
+  // Not a proof of every event: refused unless asked for what it can prove.
+  CliResult refused = Verify(path, digest);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.err.find(std::to_string(redacted) + " events are redacted"), std::string::npos)
+      << refused.err;
+  CliResult r = Verify(path, digest, /*allow_redacted=*/true);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find(std::to_string(redacted) + " events were redacted"), std::string::npos)
       << r.out;

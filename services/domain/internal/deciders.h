@@ -69,10 +69,11 @@ const v1::CouncilInputState* FindInput(const v1::ProgrammeState& programme,
 // submission to the council <= each input's receipt <= its answer <= the adoption decision.
 // Dates a state does not hold (folded before they were kept) are skipped.
 //
-// An adoption (or its corrected decision) dated `date`: not before the submission, the
-// council's response deadline (the council is given its chance to voice wishes and objections
-// until then, Gemeentewet art. 169(4)), nor any answer; not after the programme's evaluation.
-// The error names `field`.
+// An adoption (or its corrected decision) dated `date`: not before the submission, nor before
+// the council had its chance to voice wishes and objections (Gemeentewet art. 169(4)): the
+// council meeting on the proposal when the submission names its date, else the response
+// deadline; nor before any answer; not after the programme's evaluation. The error names
+// `field`.
 absl::Status CheckAdoptionDate(std::string_view field, const v1::Date& date,
                                const v1::ProgrammeState& programme);
 // A programme's evaluation (or its corrected date): not before the adoption decision, not after
@@ -95,20 +96,23 @@ absl::Status CheckAnswerDate(std::string_view field, const v1::Date& date,
                              const v1::ProgrammeState& programme);
 
 // The dates of an experiment's run (experiment_run.cc), in order: its selection decision and
-// the programme's adoption decision <= its start <= each activity, expenditure and progress
-// report, and its end (completion or early stop) <= its evaluation. Dates a state does not hold
-// are skipped (activities and expenditures are not in the state: a corrected start is not
-// compared with them).
+// the programme's adoption decision <= its start <= each activity and progress report, and its
+// end (completion or early stop) <= its evaluation; its selection decision <= each expenditure.
+// Dates a state does not hold are skipped (activities and expenditures are not in the state: a
+// corrected start is not compared with them).
 //
 // A start (or a corrected one) dated `date`: not before the selection or the adoption decision,
 // not after the end.
 absl::Status CheckStartDate(std::string_view field, const v1::Date& date,
                             const v1::ExperimentState& experiment,
                             const v1::ProgrammeState& programme);
-// An activity, expenditure, progress report or end (or a corrected date of one): not before the
-// start.
+// An activity, progress report or end (or a corrected date of one): not before the start.
 absl::Status CheckDateInRun(std::string_view field, const v1::Date& date,
                             const v1::ExperimentState& experiment);
+// An expenditure (or a corrected date of one): not before the college's selection decision (an
+// invoice for the preparation may precede the start; it is recorded once the experiment ran).
+absl::Status CheckSpendingDate(std::string_view field, const v1::Date& date,
+                               const v1::ExperimentState& experiment);
 // An evaluation (or a corrected date of one): not before the end.
 absl::Status CheckEvaluationDate(std::string_view field, const v1::Date& date,
                                  const v1::ExperimentState& experiment);
