@@ -8,7 +8,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
@@ -38,6 +37,9 @@ struct ExportCheck {
   // The first position after the last redacted event: from there on every hash was recomputed.
   uint64_t bound_from = 0;
   eventstore::Digest head{};
+  // The hash at the position a --digest names, when the file holds it.
+  uint64_t digest_position = 0;
+  std::optional<eventstore::Digest> at_digest;
   uint64_t bad_position = 0;
   std::string problem;
 };
@@ -168,11 +170,13 @@ void CheckLine(const nlohmann::json& line, std::optional<eventstore::Digest>* pr
   check->first = check->events == 1 ? position : check->first;
   check->last = position;
   check->head = link;
+  if (position == check->digest_position) check->at_digest = link;
   *previous = link;
 }
 
-ExportCheck CheckExport(std::istream& in) {
+ExportCheck CheckExport(std::istream& in, uint64_t digest_position) {
   ExportCheck check;
+  check.digest_position = digest_position;
   std::optional<eventstore::Digest> previous;
   std::string text;
   while (std::getline(in, text)) {
@@ -207,7 +211,7 @@ Outcome VerifyExport(Cli* cli, const VerifyExportArgs& a) {
   }
   std::ifstream in(a.file, std::ios::binary);
   if (!in) return Usage("cannot read " + a.file);
-  const ExportCheck c = CheckExport(in);
+  const ExportCheck c = CheckExport(in, digest ? digest->first : 0);
   nlohmann::ordered_json j;
   j["file"] = a.file;
   j["verified"] = c.problem.empty();
@@ -258,20 +262,10 @@ Outcome VerifyExport(Cli* cli, const VerifyExportArgs& a) {
                                   : std::to_string(lo) + " to " + std::to_string(c.last)) +
                      ")");
     }
-    // The hash at the digest's position: re-read it from the file, as checked above.
-    std::ifstream again(a.file, std::ios::binary);
-    std::string text;
-    std::optional<eventstore::Digest> at;
-    while (std::getline(again, text)) {
-      nlohmann::json line = nlohmann::json::parse(text, nullptr, false);
-      if (!line.is_discarded() && line.value("position", uint64_t{0}) == digest->first) {
-        at = DigestOfHex(line.value("hash", std::string()));
-        break;
-      }
-    }
-    if (!at || *at != digest->second) {
+    if (!c.at_digest || *c.at_digest != digest->second) {
       return Refused("the export does not extend digest " + a.digest + ": the hash at position " +
-                     std::to_string(digest->first) + " is " + (at ? HexOf(*at) : "missing"));
+                     std::to_string(digest->first) + " is " +
+                     (c.at_digest ? HexOf(*c.at_digest) : "missing"));
     }
     against = "extends digest " + a.digest;
     j["extends_digest"] = a.digest;

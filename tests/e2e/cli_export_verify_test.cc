@@ -5,8 +5,6 @@
 // audit index: rows removed from the index are found, not silently left out.
 #include <gtest/gtest.h>
 
-#include <rocksdb/db.h>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -14,7 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "domain/example_programme.h"
 #include "e2e/cli_support.h"
-#include "eventstore/record.h"
+#include "e2e/cli_tamper.h"
 #include "lib/command_client.h"
 
 namespace proeftuin::e2e {
@@ -237,34 +235,6 @@ TEST_F(CliExportVerifyTest, AnExportWithRedactedEventsSaysWhatItCannotProve) {
   EXPECT_NE(r.out.find("Export with full clearance to prove every event"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("extends digest " + digest), std::string::npos) << r.out;
-}
-
-// Removes the unfiltered audit index row of `position` from the store at `data_dir` (server
-// stopped), as someone with disk access who wants an event out of the audit log would.
-void RemoveAuditIndexRow(const std::string& data_dir, uint64_t position) {
-  rocksdb::Options o;
-  std::vector<std::string> names;
-  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(o, data_dir, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> descs;
-  for (const auto& n : names) descs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::Open(o, data_dir, descs, &handles, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::string key = "a/";  // views/internal/keys.h: kAuditAllPrefix + InvertedPosition
-  eventstore::PutBigEndian64(&key, ~position);
-  int removed = 0;
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i].rfind("proj/audit_index/", 0) != 0) continue;
-    std::string value;
-    if (!db->Get(rocksdb::ReadOptions(), handles[i], key, &value).ok()) continue;
-    rocksdb::WriteOptions w;
-    w.sync = true;
-    ASSERT_TRUE(db->Delete(w, handles[i], key).ok());
-    ++removed;
-  }
-  EXPECT_EQ(removed, 1);
-  for (auto* handle : handles) db->DestroyColumnFamilyHandle(handle);
 }
 
 TEST_F(CliExportVerifyTest, AnEventRemovedFromTheAuditIndexIsReportedNotLeftOutOfTheLog) {

@@ -29,4 +29,17 @@ void DeleteNewestEvents(const std::string& data_dir, uint64_t count, uint64_t* f
   *first_deleted = last - count + 1;
 }
 
+void RemoveAuditIndexRow(const std::string& data_dir, uint64_t position) {
+  eventstore::testing::RawDb raw(data_dir);
+  std::string key = "a/";  // views/internal/keys.h: kAuditAllPrefix + InvertedPosition
+  eventstore::PutBigEndian64(&key, ~position);
+  int removed = 0;
+  for (const std::string& family : raw.Families()) {
+    if (family.rfind("proj/audit_index/", 0) != 0 || raw.Keys(family, key).empty()) continue;
+    raw.Delete(family, key);
+    ++removed;
+  }
+  EXPECT_EQ(removed, 1);
+}
+
 }  // namespace proeftuin::e2e

@@ -15,4 +15,8 @@ void TamperEvent(const std::string& data_dir, uint64_t position);
 // stopped); `*first_deleted` gets the lowest position deleted.
 void DeleteNewestEvents(const std::string& data_dir, uint64_t count, uint64_t* first_deleted);
 
+// Removes the unfiltered audit index row of `position` (server stopped), as someone who wants an
+// event out of the audit log would.
+void RemoveAuditIndexRow(const std::string& data_dir, uint64_t position);
+
 }  // namespace proeftuin::e2e

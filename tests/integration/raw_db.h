@@ -40,6 +40,12 @@ class RawDb {
   void Delete(const std::string& cf, const std::string& key) {
     EXPECT_TRUE(db_->Delete(rocksdb::WriteOptions(), by_name_[cf], key).ok());
   }
+  // The names of the column families.
+  std::vector<std::string> Families() const {
+    std::vector<std::string> names;
+    for (const auto& [name, handle] : by_name_) names.push_back(name);
+    return names;
+  }
   // The keys of family `cf` that start with `prefix`, in order.
   std::vector<std::string> Keys(const std::string& cf, const std::string& prefix = "") {
     std::vector<std::string> keys;
