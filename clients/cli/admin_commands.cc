@@ -138,7 +138,7 @@ Outcome Restore(Cli* cli, const RestoreArgs& a) {
     nlohmann::ordered_json j = {{"from", a.from},       {"data_dir", a.data_dir},
                                 {"position", after.to_position()}, {"head_hash", after.head_hash()},
                                 {"verified", true}};
-    std::cout << j.dump(2) << "\n";
+    std::cout << TerminalJson(j.dump(2)) << "\n";
   } else {
     std::cout << Green("✓", cli->color_out()) << " restored " << a.from << " into " << a.data_dir << "\n  verified "
               << after.events_checked() << " events, digest " << digest << "\n  next: start proeftuind --data-dir "

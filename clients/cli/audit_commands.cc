@@ -99,8 +99,9 @@ Outcome Show(Cli* cli, uint64_t position) {
                           {"Hash", e.hash()}},
                          cli->color_out());
   nlohmann::json data = nlohmann::json::parse(e.event_json(), nullptr, false);
-  std::cout << "\n" << Bold("Event", cli->color_out()) << "\n"
-            << (data.is_discarded() ? e.event_json() : data.dump(2)) << "\n";
+  std::cout << "\n"
+            << Bold("Event", cli->color_out()) << "\n"
+            << TerminalJson(data.is_discarded() ? e.event_json() : data.dump(2)) << "\n";
   if (r.has_before()) std::cout << "\n" << Bold("Before", cli->color_out()) << "\n" << ToJson(r.before()) << "\n";
   if (r.has_after()) std::cout << "\n" << Bold("After", cli->color_out()) << "\n" << ToJson(r.after()) << "\n";
   if (scanned) std::cerr << "note: the server has no audit index yet: no before/after state\n";

@@ -224,7 +224,7 @@ Outcome VerifyExport(Cli* cli, const VerifyExportArgs& a) {
   if (!c.problem.empty()) {
     j["first_bad_position"] = c.bad_position;
     j["problem"] = c.problem;
-    if (cli->json()) std::cout << j.dump(2) << "\n";
+    if (cli->json()) std::cout << TerminalJson(j.dump(2)) << "\n";
     return Refused("the export does not verify: first bad position " +
                    std::to_string(c.bad_position) + ": " + c.problem);
   }
@@ -235,7 +235,7 @@ Outcome VerifyExport(Cli* cli, const VerifyExportArgs& a) {
     // export is a proof only when the exporter could see every event.
     j["verified"] = false;
     j["problem"] = "redacted events";
-    if (cli->json()) std::cout << j.dump(2) << "\n";
+    if (cli->json()) std::cout << TerminalJson(j.dump(2)) << "\n";
     const std::string unproven = std::to_string(c.first) + "–" + std::to_string(c.bound_from - 1);
     const std::string rest = c.bound_from > c.last
                                  ? std::string("none")
@@ -271,7 +271,7 @@ Outcome VerifyExport(Cli* cli, const VerifyExportArgs& a) {
     j["extends_digest"] = a.digest;
   }
   if (cli->json()) {
-    std::cout << j.dump(2) << "\n";
+    std::cout << TerminalJson(j.dump(2)) << "\n";
     return Ok();
   }
   std::cout << Green("✓", cli->color_out()) << " export verified: positions " << c.first << "–" << c.last

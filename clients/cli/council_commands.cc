@@ -71,7 +71,7 @@ void PrintCouncil(Cli* cli, const v1::ProgrammeState& p) {
     j["submission"] = p.has_submission() ? nlohmann::ordered_json::parse(ToJson(p.submission())) : nullptr;
     j["council_inputs"] = nlohmann::ordered_json::array();
     for (const auto& in : p.council_inputs()) j["council_inputs"].push_back(nlohmann::ordered_json::parse(ToJson(in)));
-    std::cout << j.dump(2) << "\n";
+    std::cout << TerminalJson(j.dump(2)) << "\n";
     return;
   }
   Table t({"INPUT", "KIND", "EXPERIMENT", "ANSWERED", "DISPOSITION"});
@@ -90,7 +90,7 @@ void PrintSessions(Cli* cli, const v1::ProgrammeState& p) {
     j["programme_id"] = p.programme_id();
     j["knowledge_sessions"] = nlohmann::ordered_json::array();
     for (const auto& k : p.knowledge_sessions()) j["knowledge_sessions"].push_back(nlohmann::ordered_json::parse(ToJson(k)));
-    std::cout << j.dump(2) << "\n";
+    std::cout << TerminalJson(j.dump(2)) << "\n";
     return;
   }
   Table t({"SESSION", "KIND", "HELD ON", "ATTENDEES"});

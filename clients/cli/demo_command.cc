@@ -81,7 +81,7 @@ void Print(Cli* cli, const std::string& store_id, const DemoPrincipals& ps, int 
     j["steps_new"] = run.fresh;
     j["steps_pending"] = run.pending;
     j["first_pending_date"] = run.first_pending_date;
-    std::cout << j.dump(2) << "\n";
+    std::cout << TerminalJson(j.dump(2)) << "\n";
     return;
   }
   std::cout << Green("✓", cli->color_out()) << " demo programme " << domain::kExampleProgrammeId << ": " << run.ran

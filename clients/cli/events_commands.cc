@@ -6,6 +6,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/event_json.h"
+#include "cli/format.h"
 #include "cli/verb.h"
 #include "proeftuin/v1/event_service.grpc.pb.h"
 
@@ -22,7 +23,7 @@ struct TailArgs {
 
 void PrintEvent(Cli* cli, const v1::Event& e) {
   if (cli->json()) {
-    std::cout << EventToJson(e).dump() << std::endl;
+    std::cout << TerminalJson(EventToJson(e).dump()) << std::endl;
   } else {
     std::cout << EventLine(e, cli->color_out()) << std::endl;
   }

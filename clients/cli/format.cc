@@ -66,6 +66,12 @@ std::pair<char32_t, size_t> DecodeAt(std::string_view s, size_t i) {
   return {cp, n};
 }
 
+// A bidirectional embedding, override or isolate control (LRE, RLE, PDF, LRO, RLO; LRI, RLI,
+// FSI, PDI).
+bool IsBidiControl(char32_t cp) {
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
 std::string_view TrimBlanks(std::string_view s) {
   static constexpr std::string_view kBlanks[] = {" ", "\t", "\xC2\xA0"};  // NBSP too
   for (bool again = true; again;) {
@@ -170,6 +176,8 @@ std::vector<std::string> TextLines(std::string_view s) {
       line += "\xEF\xBF\xBD";  // U+FFFD
     } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
       line += ' ';
+    } else if (IsBidiControl(cp)) {
+      // dropped
     } else {
       line.append(s.substr(i, n));
     }
@@ -309,6 +317,24 @@ std::string ToJson(const google::protobuf::Message& m, bool pretty) {
   o.always_print_primitive_fields = true;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return TerminalJson(out);
+}
+
+std::string TerminalJson(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (size_t i = 0; i < json.size();) {
+    const auto [cp, n] = DecodeAt(json, i);
+    if (cp == kNotUtf8) {
+      out += "\\ufffd";
+    } else if ((cp < 0x20 && cp != '\n' && cp != '\t') || (cp >= 0x7F && cp <= 0x9F) ||
+               IsBidiControl(cp)) {
+      out += absl::StrFormat("\\u%04x", static_cast<uint32_t>(cp));
+    } else {
+      out.append(json.substr(i, n));
+    }
+    i += n;
+  }
   return out;
 }
 

@@ -45,8 +45,17 @@ std::string ShortEnum(const google::protobuf::EnumValueDescriptor* v);
 std::string Hex(std::string_view bytes);
 
 // The protobuf JSON of a message as the CLI prints it (proto field names, defaults included,
-// enums by name); docs/CLI.md documents it.
+// enums by name; TerminalJson); docs/CLI.md documents it.
 std::string ToJson(const google::protobuf::Message& m, bool pretty = true);
+
+// JSON text made safe for a terminal without changing the value it denotes: DEL, the C1
+// controls (U+0080-U+009F, e.g. U+009B, a CSI on some terminals) and the bidirectional
+// embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069, which can reorder
+// what a line shows) become \uXXXX escapes, which in valid JSON they can only appear in strings.
+// Any other control character but LF and TAB and any byte not part of valid UTF-8 (neither
+// occurs in valid JSON) becomes an escape or U+FFFD too, so that text that is not JSON cannot
+// reach the terminal raw either.
+std::string TerminalJson(std::string_view json);
 
 // ANSI styling, only when `on`.
 std::string Bold(std::string_view s, bool on);
@@ -88,7 +97,9 @@ std::string KeyValues(const std::vector<std::pair<std::string, Cell>>& kv, bool 
 
 // The lines of a text, for a terminal or a report: CR, LF and CRLF each end one and empty lines
 // are dropped; every other control character (C0, e.g. TAB and ESC; DEL; C1, U+0080-U+009F)
-// becomes a space and a byte that is not part of valid UTF-8 becomes U+FFFD.
+// becomes a space, a bidirectional embedding, override or isolate control (U+202A-U+202E,
+// U+2066-U+2069: they would reorder the rest of a table's line) is dropped, and a byte that is
+// not part of valid UTF-8 becomes U+FFFD.
 std::vector<std::string> TextLines(std::string_view s);
 // The text on one line: TextLines joined with a space.
 std::string OneLine(std::string_view s);

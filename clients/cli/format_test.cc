@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli.h"
+#include "proeftuin/v1/views.pb.h"
 
 namespace proeftuin::cli {
 namespace {
@@ -84,6 +86,38 @@ TEST(TextLines, BreaksLinesAndReplacesEveryControlCharacterAndBrokenUtf8) {
   EXPECT_EQ(OneLine(std::string_view(kRaw, sizeof(kRaw) - 1)),
             "t b [2Jc z n d e\xEF\xBF\xBD"
             "é€");
+}
+
+TEST(TextLines, DropsBidirectionalOverridesAndIsolates) {
+  // "invoice" with an RLO ... PDF around part of it, and an RLI ... PDI: shown in logical order.
+  EXPECT_EQ(OneLine("factuur \u202E01,000 \u20AC\u202C en \u2067abc\u2069 \u200F"),
+            "factuur 01,000 \u20AC en abc \u200F");
+}
+
+TEST(TerminalJson, EscapesWhatATerminalActsOnAndKeepsTheValue) {
+  nlohmann::json value = {
+      {"title", std::string("caf\u00e9 \x7f \u009b2J \u202Eevil\u202C \u2066x\u2069\tend")}};
+  const std::string dumped = value.dump(2);  // nlohmann leaves DEL, C1 and bidi controls raw
+  ASSERT_NE(dumped.find("\xC2\x9B"), std::string::npos);
+  const std::string safe = TerminalJson(dumped);
+  EXPECT_EQ(safe.find("\x7f"), std::string::npos) << safe;
+  EXPECT_EQ(safe.find("\xC2\x9B"), std::string::npos) << safe;
+  EXPECT_EQ(safe.find("\u202E"), std::string::npos) << safe;
+  EXPECT_EQ(safe.find("\u2066"), std::string::npos) << safe;
+  EXPECT_THAT(safe,
+              HasSubstr("caf\u00e9 \\u007f \\u009b2J \\u202eevil\\u202c \\u2066x\\u2069\\tend"));
+  EXPECT_EQ(nlohmann::json::parse(safe), value) << "the escapes denote the same JSON value";
+  // Layout kept: the newlines and indentation of the pretty form.
+  EXPECT_EQ(std::count(safe.begin(), safe.end(), '\n'),
+            std::count(dumped.begin(), dumped.end(), '\n'));
+  // Text that is not JSON gets nothing raw through either.
+  EXPECT_EQ(TerminalJson("not json \x1b[2J\r\xff"), "not json \\u001b[2J\\u000d\\ufffd");
+}
+
+TEST(ToJson, IsSafeForATerminal) {
+  v1::ProgressReport r;  // any message with a string field
+  r.set_programme_id("p\u202Ex\u009b");
+  EXPECT_THAT(ToJson(r, false), HasSubstr(R"("p\u202ex\u009b")"));
 }
 
 TEST(Table, TextFromTheLogCannotSendControlSequencesOrBreakARow) {

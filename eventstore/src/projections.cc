@@ -10,12 +10,12 @@
 #include <thread>
 #include <vector>
 
-
 #include "absl/cleanup/cleanup.h"
 #include "absl/synchronization/mutex.h"
 #include "eventstore/record.h"
 #include "eventstore/status_macros.h"
 #include "src/codec.h"
+#include "src/scan_prefetch.h"
 
 namespace proeftuin::eventstore {
 namespace {
@@ -25,6 +25,8 @@ namespace {
 // checks for a stop).
 constexpr uint64_t kReplayChunk = 16384;
 constexpr uint64_t kProgressEvery = 4096;
+// How far past the start of the table file being scanned the log's files are read ahead.
+constexpr uint64_t kPrefetchAhead = uint64_t{64} << 20;
 
 std::string PointerKey(const std::string& name) { return kMetaProjectionPrefix + name; }
 std::string VersionKey(const std::string& name) { return kMetaProjectionVersionPrefix + name; }
@@ -620,6 +622,10 @@ absl::Status ShadowRebuild::ReadAndApply(uint64_t from, uint64_t to, size_t thre
   // Read in 1 MiB steps rather than a system call per 16 KiB block (about 6 % faster on 1M
   // events, docs/PERFORMANCE.md).
   scan.readahead_size = 1 << 20;
+  // The log's files read into the page cache ahead of the scan: from a cold cache the scan
+  // would otherwise wait for the disk at each 1 MiB step (docs/PERFORMANCE.md).
+  ScanPrefetcher prefetch(db_.raw(), db_.events(), PositionKey(from + 1), PositionKey(to),
+                          kPrefetchAhead);
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(scan, db_.events()));
   std::vector<Batch> batches(threads);
   for (size_t t = 1; t < threads; ++t) batches[t] = queues[t]->Take();
@@ -642,6 +648,7 @@ absl::Status ShadowRebuild::ReadAndApply(uint64_t from, uint64_t to, size_t thre
                                 std::string_view(it->value().data(), it->value().size()),
                                 threads > 1 ? &queues : nullptr, &batches));
     if (read % kProgressEvery == 0) {
+      prefetch.Reached(std::string_view(it->key().data(), it->key().size()));
       if (cancel_ != nullptr && cancel_->load()) {
         return absl::UnavailableError("the store is closing: the rebuild stopped");
       }

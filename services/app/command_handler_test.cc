@@ -276,6 +276,48 @@ TEST(CommandHandler, AProgrammeCannotFollowItselfThroughTheChain) {
   EXPECT_TRUE(store.Run(amend).ok());
 }
 
+// Two amendments race to close a loop: ronde-1 to follow ronde-2, and ronde-2 to follow ronde-1.
+// Each alone is fine. The first is decided from a read view taken before the second commits, in
+// which ronde-2 has no predecessor; the decision must still not be written (the chain's
+// programmes are checked at the versions it read), and decided again it is PT-PREDECESSOR-LOOP.
+TEST(CommandHandler, TwoRacingAmendmentsCannotCloseAPredecessorLoop) {
+  views::testing::ViewsStore store;
+  store.SetNow(Step("draft").at);
+  for (const std::string id : {"ronde-1", "ronde-2"}) {
+    v1::Command c = Step("draft").command;
+    c.mutable_draft_programme()->set_programme_id(id);
+    ASSERT_TRUE(store.Run(c).ok()) << id;
+  }
+  auto follow = [&](const std::string& id, const std::string& predecessor) {
+    v1::Command amend;
+    amend.mutable_amend_programme()->set_programme_id(id);
+    *amend.mutable_amend_programme()->mutable_design() =
+        Step("draft").command.draft_programme().design();
+    amend.mutable_amend_programme()->mutable_design()->set_predecessor_programme_id(predecessor);
+    amend.mutable_amend_programme()->set_reason("keten");
+    return amend;
+  };
+  const uint64_t events = store.store().Stats().events_appended;
+  CommandHandler& handler = store.handler();
+  absl::StatusOr<eventstore::AppendResult> other;
+  bool raced = false;
+  handler.SetBeforeDecisionForTesting([&](const std::string& request_id) {
+    if (request_id != "amend-1" || raced) return;
+    raced = true;  // ronde-2 comes to follow ronde-1 between amend-1's view and its decision
+    other = Execute(handler, follow("ronde-2", "ronde-1"), "amend-2");
+  });
+  absl::StatusOr<eventstore::AppendResult> first =
+      Execute(handler, follow("ronde-1", "ronde-2"), "amend-1");
+  handler.SetBeforeDecisionForTesting(nullptr);
+
+  ASSERT_TRUE(raced);
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(first.status().code(), absl::StatusCode::kInvalidArgument) << first.status();
+  EXPECT_EQ(first.status().message().rfind("PT-PREDECESSOR-LOOP: ", 0), 0u) << first.status();
+  EXPECT_EQ(store.store().Stats().events_appended, events + 1)
+      << "both amendments were written: a loop";
+}
+
 // The fingerprint a request is stored with: SHA-256 of the principal id, the options without
 // the request id and the command, each serialized deterministically, joined by newlines. Stores
 // keep it for good, so it must not change: computed here independently, and looked up with it.
