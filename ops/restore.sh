@@ -7,7 +7,8 @@
 #   0. reads the service's environment file (PROEFTUIND_DATA_DIR, PROEFTUIND_LISTEN,
 #      PROEFTUIND_TLS_CERT): the store is restored where the service reads it, and with a service
 #      a --data-dir it does not use is refused; finds the token for step 6 before anything stops;
-#   1. stops the service (systemctl stop proeftuind);
+#   1. stops the service (systemctl stop proeftuind), then refuses to go on while any process
+#      still holds the store's RocksDB lock (a POSIX lock on DIR/LOCK, found in /proc/locks);
 #   2. moves the current data directory aside to DIR.old-<UTC time> (kept: remove it yourself
 #      once the restored store runs);
 #   3. `proeftuin admin restore --from BACKUP_DIR --data-dir DIR`: verifies the backup's whole
@@ -20,14 +21,16 @@
 #      token of an auditor or administrator: --token-file FILE (e.g. /etc/proeftuin/backup.token,
 #      the backup job's), else PROEFTUIN_TOKEN / PROEFTUIN_TOKEN_FILE, else DIR/admin.token.
 # Defaults: --data-dir PROEFTUIND_DATA_DIR from the environment file, else
-# /var/lib/proeftuin/data (the unit's default; without a service also $PROEFTUIND_DATA_DIR);
-# --env-file /etc/proeftuin/proeftuind.env; --service proeftuind; --user proeftuin.
+# /var/lib/proeftuin/data (the unit's default); --env-file /etc/proeftuin/proeftuind.env;
+# --service proeftuind; --user proeftuin. --no-service (nothing is stopped or started, no check
+# after the restore) needs an explicit --data-dir, and is refused while a server uses that store.
 # PROEFTUIN_CLI [proeftuin] and PROEFTUIND [proeftuind] name the binaries. For step 6 the CLI
 # reaches the service at PROEFTUIN_SERVER, else at PROEFTUIND_LISTEN of the environment file (a
 # wildcard host as loopback); with TLS set PROEFTUIN_CA (and PROEFTUIN_SERVER to a name in the
 # certificate).
 # Exit 0 when restored (and, with a service, serving the restored head); 1 on any failure,
-# 2 on a usage error (nothing was changed then).
+# 2 when refused before anything was changed (a usage error, a missing token, or, with
+# --no-service, a process that has the store open).
 set -eu
 
 cli="${PROEFTUIN_CLI:-proeftuin}"
@@ -62,6 +65,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$backup" ] || usage
+if [ -z "$service" ] && [ -z "$data_dir" ]; then
+  refuse "--no-service needs --data-dir DIR: without a service nothing is stopped, so the script" \
+    "never picks the live store by default (to restore the service's store, leave out --no-service)"
+fi
 [ -d "$backup" ] || fail "no backup directory $backup"
 
 # The value of NAME in the service's environment file (systemd's EnvironmentFile= format: the
@@ -72,21 +79,61 @@ env_value() {
   sed -n "s/^[[:space:]]*$1=//p" "$env_file" | tail -n 1 |
     sed 's/^[[:space:]]*//; s/[[:space:]]*$//; s/^"\(.*\)"$/\1/'"; s/^'\(.*\)'$/\1/"
 }
-if { [ -n "$service" ] || [ -z "$data_dir" ]; } && [ -e "$env_file" ] && [ ! -r "$env_file" ]; then
+if [ -n "$service" ] && [ -e "$env_file" ] && [ ! -r "$env_file" ]; then
   refuse "cannot read $env_file (the service's settings): run as root, or give --env-file"
 fi
 
+# The process that holds the RocksDB lock of the store in directory $1, as "PID NAME" (NAME from
+# /proc/PID/comm, "process" when unknown; PID 0 or -1 when the holder is not visible from here);
+# nothing when none does. RocksDB holds a POSIX write lock on DIR/LOCK while the store is open;
+# /proc/locks lists it by the file's device (hexadecimal MAJOR:MINOR) and inode. A line with the
+# same inode on another device (btrfs subvolumes report other devices to stat) counts when the
+# process has the very file open.
+lock_holder() {
+  lock_file="$1/LOCK"
+  [ -f "$lock_file" ] && [ -r /proc/locks ] || return 0
+  lock_inode="$(stat -L -c '%i' "$lock_file")" || return 0
+  lock_id="$(stat -L -c '%d:%i' "$lock_file")" || return 0
+  lock_key="$(stat -L -c '%Hd %Ld' "$lock_file" | awk '{ printf "%02x:%02x", $1, $2 }'):$lock_inode" || return 0
+  awk -v key="$lock_key" -v inode="$lock_inode" '
+    $2 == "->" { next }  # waiting for the lock, not holding it
+    {
+      for (i = 3; i <= NF; i++) {
+        if ($i !~ /^[0-9a-f]+:[0-9a-f]+:[0-9]+$/) continue
+        n = split($i, f, ":")
+        if (f[n] == inode) print $(i - 1), ($i == key ? "same" : "inode")
+        break
+      }
+    }' /proc/locks |
+    while read -r lock_pid how; do
+      if [ "$how" = inode ] &&
+        ! stat -L -c '%d:%i' /proc/"$lock_pid"/fd/* 2>/dev/null | grep -qx "$lock_id"; then
+        continue
+      fi
+      name=
+      if [ "$lock_pid" -gt 0 ] 2>/dev/null; then name="$(cat "/proc/$lock_pid/comm" 2>/dev/null || true)"; fi
+      echo "$lock_pid ${name:-process}"
+      break
+    done
+}
+# What to say about the holder lock_holder printed: "a proeftuind (pid 123)".
+holder_text() {
+  case "${1%% *}" in
+    0 | -1) echo "a ${1#* } (its pid is not visible here: another container?)" ;;
+    *) echo "a ${1#* } (pid ${1%% *})" ;;
+  esac
+}
+
 # 0. Where the service keeps its store: restore there and nowhere else.
-service_dir="$(env_value PROEFTUIND_DATA_DIR)"
-if [ -z "$service_dir" ] && [ -z "$service" ]; then service_dir="${PROEFTUIND_DATA_DIR:-}"; fi
-service_dir="${service_dir:-/var/lib/proeftuin/data}"
-service_dir="${service_dir%/}"
-if [ -z "$data_dir" ]; then
-  data_dir="$service_dir"
-  say "restoring into $data_dir (the data directory of ${service:-proeftuind}; from $env_file or the default)"
-fi
 data_dir="${data_dir%/}"
 if [ -n "$service" ]; then
+  service_dir="$(env_value PROEFTUIND_DATA_DIR)"
+  service_dir="${service_dir:-/var/lib/proeftuin/data}"
+  service_dir="${service_dir%/}"
+  if [ -z "$data_dir" ]; then
+    data_dir="$service_dir"
+    say "restoring into $data_dir (the data directory of $service; from $env_file or the default)"
+  fi
   case "$data_dir" in
     /*) ;;
     *) refuse "the data directory of $service must be an absolute path, not $data_dir (PROEFTUIND_DATA_DIR in $env_file)" ;;
@@ -132,6 +179,18 @@ fi
 if [ -n "$service" ]; then
   say "stopping $service"
   systemctl stop "$service"
+fi
+
+# Never move aside, or restore into, a store that a process still has open: it would go on
+# writing into the restored directory (and its own copy would be moved from under it).
+holder="$(lock_holder "$data_dir")"
+if [ -n "$holder" ]; then
+  if [ -n "$service" ]; then
+    fail "$(holder_text "$holder") is using $data_dir: stop it first. \`systemctl stop $service\` returned, but" \
+      "the store is still open (a proeftuind started by hand?); nothing else was changed (systemctl start" \
+      "$service to go back)"
+  fi
+  refuse "$(holder_text "$holder") is using $data_dir: stop it first (nothing was changed)"
 fi
 
 old=

@@ -225,7 +225,8 @@ void Report(const Options& options, double write_per_s, const std::vector<double
 }  // namespace
 
 void SubscribePhase(Server& server, const BenchProgramme& p, const Options& options, Results& out) {
-  const uint64_t planned = static_cast<uint64_t>(options.subscribe_rate * options.seconds);
+  const uint64_t planned =
+      static_cast<uint64_t>(options.subscribe_rate * options.subscribe_seconds);
   std::vector<std::unique_ptr<v1::EventService::Stub>> stubs;
   for (int c = 0; c < std::max(1, options.channels); ++c)
     stubs.push_back(v1::EventService::NewStub(server.shared_channel(c)));
@@ -243,7 +244,8 @@ void SubscribePhase(Server& server, const BenchProgramme& p, const Options& opti
       subs, [](const Subscriber& s) { return s.caught_up(); }, std::chrono::seconds(30),
       "did not catch up");
   auto start = Clock::now();
-  const uint64_t written = PacedWriter(server, p, options.subscribe_rate, options.seconds);
+  const uint64_t written =
+      PacedWriter(server, p, options.subscribe_rate, options.subscribe_seconds);
   const double write_per_s = double(written) / wl::Seconds(start, Clock::now());
   WaitAll(
       subs, [written](const Subscriber& s) { return s.received() >= written; },

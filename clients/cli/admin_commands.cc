@@ -223,8 +223,13 @@ void AddRestore(CLI::App* noun, Cli* cli) {
   sub->add_option("--from", a->from, "The backup directory (written by admin backup)")->required();
   sub->add_option("--data-dir", a->data_dir, "The new data directory: missing or empty")->required();
   sub->footer(ExampleFooter(
-      "systemctl stop proeftuind && mv /var/lib/proeftuin/data /var/lib/proeftuin/data.old &&\n"
-      "  proeftuin admin restore --from /var/backups/proeftuin/2026-11-28 --data-dir /var/lib/proeftuin/data"));
+      "proeftuin-restore /var/backups/proeftuin/2026-11-28   # the whole procedure, as root "
+      "(docs/OPERATIONS.md)\n"
+      "  # by hand, as the service's user (as root the files would be root's, and proeftuind could "
+      "not open them):\n"
+      "  systemctl stop proeftuind && mv /var/lib/proeftuin/data /var/lib/proeftuin/data.old &&\n"
+      "  sudo -u proeftuin proeftuin admin restore --from /var/backups/proeftuin/2026-11-28 "
+      "--data-dir /var/lib/proeftuin/data"));
   sub->callback([cli, a] { cli->set_outcome(Restore(cli, *a)); });
 }
 

@@ -1272,5 +1272,28 @@ TEST_P(RebuildThreads, ABrokenRecordFailsTheRebuildOnAnyThreadAndDropsItsShadows
 
 INSTANTIATE_TEST_SUITE_P(OneTwoThree, RebuildThreads, ::testing::Values(1, 2, 3));
 
+// Every family but the log has a small first level (8 MB, 2 MB files): their new keys fall all
+// over the key space, so each flushed file overlaps all of L1 and an L0 -> L1 compaction
+// rewrites all of it; with RocksDB's 256 MB default that was the whole family on every
+// compaction (docs/PERFORMANCE.md, twenty-second session). The log appends in key order and
+// keeps RocksDB's default. Families created later (projection generations) get the same.
+TEST(StoreOptions, EveryFamilyButTheLogHasASmallFirstLevel) {
+  TempDir dir;
+  DbOptions options;
+  options.path = dir.path();
+  auto db = Db::Open(options);
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto created = (*db)->CreateFamily("proj/audit_index/1");
+  ASSERT_TRUE(created.ok()) << created.status();
+  for (rocksdb::ColumnFamilyHandle* cf :
+       {(*db)->meta(), (*db)->personal(), (*db)->streams(), (*db)->requests(), *created}) {
+    const rocksdb::Options o = (*db)->raw()->GetOptions(cf);
+    EXPECT_EQ(o.max_bytes_for_level_base, uint64_t{8} << 20) << cf->GetName();
+    EXPECT_EQ(o.target_file_size_base, uint64_t{2} << 20) << cf->GetName();
+  }
+  EXPECT_EQ((*db)->raw()->GetOptions((*db)->events()).max_bytes_for_level_base,
+            rocksdb::ColumnFamilyOptions().max_bytes_for_level_base);
+}
+
 }  // namespace
 }  // namespace proeftuin::eventstore::testing

@@ -412,5 +412,183 @@ TEST(OpsBackupRestore, RestoreScriptFailsUnlessTheServiceProvablyServesTheRestor
   EXPECT_EQ(systemd.Calls(), calls) << "nothing may be stopped when the check cannot be done";
 }
 
+// A restore without a service stops nothing, so it must never touch a store a server has open:
+// the old script moved the running server's directory aside and restored into its path, where the
+// server went on writing. Now --no-service needs --data-dir, and a store whose RocksDB lock a
+// process holds is refused, naming the process, before anything moves.
+TEST(OpsBackupRestore, RestoreScriptRefusesAStoreARunningServerHasOpenAndLosesNothing) {
+  eventstore::testing::TempDir dir;
+  e2e::ServerProcess live(dir.Sub("data"));
+  live.Start();
+  std::map<std::string, std::string> tokens = ExamplePrincipals(live);
+  RunExampleSteps(live, tokens, "draft");
+  BackUp(live, tokens["administrator"], dir.Sub("backups/b1"));
+  RunExampleSteps(live, tokens, "propose-");
+  ASSERT_FALSE(HasFailure());
+  const uint64_t head = ServedHead(live.address(), tokens["administrator"]);
+  const int pid = LoggedPid(live);
+  ASSERT_GT(pid, 0) << live.Log();
+  const std::string restore = SourceDir() + "/ops/restore.sh";
+  // PROEFTUIND_DATA_DIR as in a shell where proeftuind was started by hand.
+  const std::map<std::string, std::string> env = {{"PROEFTUIN_CLI", CliPath()},
+                                                  {"PROEFTUIND_DATA_DIR", live.data_dir()}};
+
+  Output refused = RunCommand(
+      {restore, dir.Sub("backups/b1"), "--no-service", "--data-dir", live.data_dir() + "/"}, env);
+  EXPECT_EQ(refused.exit_code, 2) << refused.out;
+  EXPECT_NE(refused.out.find("a proeftuind (pid " + std::to_string(pid) + ") is using " +
+                             live.data_dir() + ": stop it first"),
+            std::string::npos)
+      << refused.out;
+
+  Output no_dir = RunCommand({restore, dir.Sub("backups/b1"), "--no-service"}, env);
+  EXPECT_EQ(no_dir.exit_code, 2) << no_dir.out;
+  EXPECT_NE(no_dir.out.find("--no-service needs --data-dir"), std::string::npos) << no_dir.out;
+
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    EXPECT_EQ(e.path().filename().string().rfind("data.old-", 0), std::string::npos)
+        << "moved aside: " << e.path();
+  }
+  // The server still serves and writes its own store; stopped, that store verifies to its head.
+  EXPECT_EQ(ServedHead(live.address(), tokens["administrator"]), head);
+  v1::CommandOptions o;
+  o.set_request_id("after-the-refused-restore");
+  v1::CommandResult r;
+  grpc::Status s =
+      clients::SendCommand(live.Channel().get(), e2e::Ctx(tokens["programme_manager"]).get(),
+                           KnowledgeSession("after-the-refused-restore", ""), o, &r);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const uint64_t last = r.first_position();
+  EXPECT_EQ(live.Stop(SIGTERM), 0);
+  Output verified = RunCommand(
+      {CliPath(), "--no-color", "audit", "verify", "--data-dir", live.data_dir(), "-o", "json"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  EXPECT_NE(verified.out.find("\"to_position\": \"" + std::to_string(last) + "\""),
+            std::string::npos)
+      << verified.out;
+  EXPECT_GT(last, head);
+}
+
+// The names of the backups in `dir` that have a file NAME + `suffix` beside them, oldest first.
+std::vector<std::string> BackupsWith(const std::string& dir, const std::string& suffix) {
+  std::vector<std::string> names;
+  for (const auto& f : fs::directory_iterator(dir)) {
+    const std::string name = f.path().filename().string();
+    if (f.is_directory() && fs::exists(dir + "/" + name + suffix)) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Retention removes only backups the new one continues. proeftuind makes a new, empty store in a
+// missing data directory (a failed mount): the old script backed that up and, by count, removed
+// every backup of the real store. Now a backup of another store, or of the same store restored
+// from an older backup and written on, keeps every backup and exits 3, run after run, until the
+// real store is back (then retention prunes as before) or the new history is accepted.
+TEST(OpsBackupRestore, BackupScriptKeepsEveryBackupWhenTheStoreIsNotTheOneBackedUpBefore) {
+  eventstore::testing::TempDir dir;
+  const std::string backups = dir.Sub("backups");
+  e2e::ServerProcess real(dir.Sub("data"));
+  real.Start();
+  std::map<std::string, std::string> tokens = ExamplePrincipals(real);
+  RunExampleSteps(real, tokens, "draft");
+  ASSERT_FALSE(HasFailure());
+  std::map<std::string, std::string> env = {{"PROEFTUIN_CLI", CliPath()},
+                                            {"PROEFTUIN_SERVER", real.address()},
+                                            {"PROEFTUIN_BACKUP_DIR", backups},
+                                            {"PROEFTUIN_BACKUP_KEEP", "2"},
+                                            {"PROEFTUIN_DATA_DIR", real.data_dir()}};
+  const std::string backup = SourceDir() + "/ops/backup.sh";
+  // A knowledge session recorded in `server`'s store: the log grows between backups.
+  auto record = [&tokens](e2e::ServerProcess& server, const std::string& id) {
+    v1::CommandOptions o;
+    o.set_request_id(id);
+    grpc::Status s =
+        clients::SendCommand(server.Channel().get(), e2e::Ctx(tokens["programme_manager"]).get(),
+                             KnowledgeSession(id, ""), o, nullptr);
+    EXPECT_TRUE(s.ok()) << id << ": " << s.error_message();
+  };
+  for (int i = 0; i < 3; ++i) {
+    record(real, "real-" + std::to_string(i));
+    Output o = RunCommand({backup}, env);
+    ASSERT_EQ(o.exit_code, 0) << o.out;
+  }
+  const std::vector<std::string> kept = BackupsWith(backups, ".json");
+  ASSERT_EQ(kept.size(), 2u);
+  EXPECT_NE(e2e::ReadWholeFile(backups + "/" + kept[1] + ".json").find("\"store_id\": \""),
+            std::string::npos);
+  const std::string last_backup = e2e::ReadWholeFile(real.data_dir() + "/last-backup");
+  EXPECT_EQ(real.Stop(SIGTERM), 0);
+
+  // A new, empty store: every backup stays, twice in a row (the first rejected backup must not
+  // become the one the next run compares with).
+  e2e::ServerProcess fresh(dir.Sub("fresh"));
+  fresh.Start();
+  env["PROEFTUIN_SERVER"] = fresh.address();
+  env["PROEFTUIN_DATA_DIR"] = fresh.data_dir();
+  for (size_t i = 1; i <= 2; ++i) {
+    Output o = RunCommand({backup}, env);
+    EXPECT_EQ(o.exit_code, 3) << o.out;
+    EXPECT_NE(o.out.find("the store's identity changed"), std::string::npos) << o.out;
+    EXPECT_NE(o.out.find("PROEFTUIN_BACKUP_NEW_HISTORY=1"), std::string::npos) << o.out;
+    EXPECT_EQ(BackupsWith(backups, ".json"), kept);
+    EXPECT_EQ(BackupsWith(backups, ".new-history.json").size(), i);
+  }
+  EXPECT_FALSE(fs::exists(fresh.data_dir() + "/last-backup"))
+      << "a rejected backup is no good backup";
+  EXPECT_EQ(fresh.Stop(SIGTERM), 0);
+
+  // The same store restored from its older backup and written on: another history.
+  Output restored = RunCommand({CliPath(), "admin", "restore", "--from", backups + "/" + kept[0],
+                                "--data-dir", dir.Sub("older")});
+  ASSERT_EQ(restored.exit_code, 0) << restored.out;
+  e2e::ServerProcess older(dir.Sub("older"));
+  older.Start();
+  record(older, "older-0");
+  const std::string token_file = dir.Sub("admin.token");
+  std::ofstream(token_file) << tokens["administrator"] << "\n";
+  env["PROEFTUIN_SERVER"] = older.address();
+  env["PROEFTUIN_DATA_DIR"] = older.data_dir();
+  env["PROEFTUIN_TOKEN_FILE"] = token_file;
+  Output diverged = RunCommand({backup}, env);
+  EXPECT_EQ(diverged.exit_code, 3) << diverged.out;
+  EXPECT_NE(diverged.out.find("the store's history changed"), std::string::npos) << diverged.out;
+  EXPECT_EQ(BackupsWith(backups, ".json"), kept);
+  EXPECT_EQ(older.Stop(SIGTERM), 0);
+
+  // The real store back: its next backup continues the previous one, and retention prunes.
+  real.Start();
+  env["PROEFTUIN_SERVER"] = real.address();
+  env["PROEFTUIN_DATA_DIR"] = real.data_dir();
+  Output again = RunCommand({backup}, env);
+  ASSERT_EQ(again.exit_code, 0) << again.out;
+  std::vector<std::string> now = BackupsWith(backups, ".json");
+  ASSERT_EQ(now.size(), 2u);
+  EXPECT_EQ(now[0], kept[1]);
+  EXPECT_FALSE(fs::exists(backups + "/" + kept[0]));
+  EXPECT_EQ(BackupsWith(backups, ".new-history.json").size(), 3u)
+      << "retention leaves them to the operator";
+  EXPECT_NE(e2e::ReadWholeFile(real.data_dir() + "/last-backup"), last_backup);
+  EXPECT_EQ(real.Stop(SIGTERM), 0);
+
+  // A deliberate change of history, accepted for one run: that run prunes nothing, the next
+  // continues it and prunes as before.
+  older.Start();
+  env["PROEFTUIN_SERVER"] = older.address();
+  env["PROEFTUIN_DATA_DIR"] = older.data_dir();
+  env["PROEFTUIN_BACKUP_NEW_HISTORY"] = "1";
+  Output accepted = RunCommand({backup}, env);
+  ASSERT_EQ(accepted.exit_code, 0) << accepted.out;
+  EXPECT_EQ(BackupsWith(backups, ".json").size(), 3u) << accepted.out;
+  EXPECT_TRUE(fs::exists(older.data_dir() + "/last-backup"));
+  env.erase("PROEFTUIN_BACKUP_NEW_HISTORY");
+  Output next = RunCommand({backup}, env);
+  ASSERT_EQ(next.exit_code, 0) << next.out;
+  now = BackupsWith(backups, ".json");
+  ASSERT_EQ(now.size(), 2u);
+  EXPECT_EQ(BackupsWith(backups, ".new-history.json").size(), 3u);
+  EXPECT_EQ(older.Stop(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace proeftuin::ops_test

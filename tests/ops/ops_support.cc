@@ -51,6 +51,8 @@ int LoggedPort(const e2e::ServerProcess& server, const std::string& field) {
   return port;
 }
 
+int LoggedPid(const e2e::ServerProcess& server) { return LoggedPort(server, "pid"); }
+
 std::vector<nlohmann::json> LogLines(const e2e::ServerProcess& server) {
   std::vector<nlohmann::json> lines;
   std::istringstream in(server.Log());

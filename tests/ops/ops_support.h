@@ -29,6 +29,9 @@ std::string HttpGet(int port, const std::string& path);
 // The port in the server's "start" log line field `field` ("port", "metrics_port"); 0 if none.
 int LoggedPort(const e2e::ServerProcess& server, const std::string& field);
 
+// The server's process id, from its "start" log line (the last start); 0 if none.
+int LoggedPid(const e2e::ServerProcess& server);
+
 // Every line of the server's log, parsed; a line that is not a JSON object fails the test.
 std::vector<nlohmann::json> LogLines(const e2e::ServerProcess& server);
 

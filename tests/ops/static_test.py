@@ -199,6 +199,48 @@ class AlertRulesTest(unittest.TestCase):
         r = run(["promtool", "check", "rules", ops("prometheus-alerts.yml")])
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
+    @staticmethod
+    def expr(alert):
+        """The expression of an alert in the rules file (one line, or a `|` block)."""
+        m = re.search(r"^(\s*)- alert: " + alert + r"\n\s*expr: (.*)\n((?:\1\s{4,}.*\n)*)",
+                      read(ops("prometheus-alerts.yml")), re.M)
+        if m is None:
+            raise AssertionError("no alert " + alert)
+        return m.group(2).strip() if m.group(2).strip() != "|" else " ".join(m.group(3).split())
+
+    def test_backup_alerts_count_only_backups_the_backup_job_accepted(self):
+        # A backup the server wrote (source="rpc") but proeftuin-backup then rejected and removed
+        # must not keep the alerts quiet: they follow last-backup (source="file") only.
+        up = 'up{job="proeftuin",instance="a"}'
+        file_ = 'proeftuin_backup_last_success_timestamp_seconds{job="proeftuin",instance="a",source="file"}'
+        rpc = 'proeftuin_backup_last_success_timestamp_seconds{job="proeftuin",instance="a",source="rpc"}'
+        age = 'proeftuin_backup_age_seconds{job="proeftuin",instance="a"}'
+        too_old, missing = self.expr("ProeftuinBackupTooOld"), self.expr("ProeftuinBackupMissing")
+
+        def case(series, expr, samples):
+            lines = ["  - interval: 1m", "    input_series:"]
+            for name, values in series:
+                lines += ["      - series: '%s'" % name, "        values: '%s'" % values]
+            lines += ["    promql_expr_test:", "      - expr: '%s'" % expr, "        eval_time: 4h",
+                      "        exp_samples:" + ("" if samples else " []")]
+            for labels, value in samples:
+                lines += ["          - labels: '%s'" % labels, "            value: %s" % value]
+            return lines
+
+        # Minutes 0..300; at 4h time() is 14400. The job's last good backup is at 0 (4 h old),
+        # while the server's Backup RPC succeeded a minute ago (the job rejected that backup).
+        rejected = [(up, "1x300"), (file_, "0x300"), (rpc, "0+60x300"), (age, "0x300")]
+        never = [(up, "1x300"), (rpc, "0+60x300"), (age, "0x300")]
+        good = [(up, "1x300"), (file_, "0+60x300"), (rpc, "0+60x300"), (age, "0x300")]
+        tests = (case(rejected, too_old, [('{job="proeftuin",instance="a",source="file"}', 14400)]) + case(never, missing, [(up, 1)])
+                 + case(good, too_old, []) + case(good, missing, []))
+        with tempfile.TemporaryDirectory(prefix="proeftuin-alerts-") as tmp:
+            path = os.path.join(tmp, "backup_alerts_test.yml")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("rule_files: []\nevaluation_interval: 1m\ntests:\n" + "\n".join(tests) + "\n")
+            r = run(["promtool", "test", "rules", path])
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr + "\n" + read(path))
+
     def test_rules_name_only_metrics_the_server_has(self):
         server = read(os.path.join(ARGS.source_dir, "services", "server", "observability.cc"))
         known = set(re.findall(r'"(proeftuin_[a-z_]+)"', server))

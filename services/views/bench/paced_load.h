@@ -17,7 +17,8 @@ namespace proeftuin::views::bench {
 
 struct PacedResult {
   // Of every request, sorted; a failed one counts with the time it took to fail (its deadline,
-  // when the server fell behind), so failures never make the percentiles look better.
+  // when the server fell behind; a refusal or a lost server fails fast, so views_bench reports no
+  // percentiles for a run with failures).
   std::vector<double> latency_ms;
   // The same latencies in the order of their scheduled sends (request i at i / rate).
   std::vector<double> latency_by_send_ms;

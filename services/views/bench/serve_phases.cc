@@ -275,6 +275,10 @@ void Report(Context& c, const PacedResult& r, int threads, double load_before) {
   c.results["get_programme_p50_ms"] = Quantile(r.latency_ms, 0.5);
   c.results["get_programme_p99_ms"] = Quantile(r.latency_ms, 0.99);
   c.results["get_programme_achieved_per_s"] = r.achieved_per_s();
+  // A failed request is not an answer: one that failed fast (the server gone, a refusal) would
+  // make the percentiles look better than the answers were. No result for such a run.
+  if (r.failed > 0)
+    Die("get_programme: " + std::to_string(r.failed) + " requests failed; no p99 for this run");
 }
 
 void PrintStarts(const char* what, const std::vector<double>& s) {
