@@ -3,9 +3,12 @@
 #
 #   1. `proeftuin admin backup --to $PROEFTUIN_BACKUP_DIR/<UTC time>`: the server writes a
 #      consistent RocksDB checkpoint while it keeps serving, and verifies its whole chain;
-#   2. the CLI verifies the copy again offline, trusting no server (PROEFTUIN_BACKUP_VERIFY=0 skips),
-#      and checks that it continues the previous complete backup: the same store (its store id)
-#      and a log that contains and extends that backup's head (`audit verify --digest`);
+#   2. the CLI verifies the copy again offline, trusting no server, and checks that it continues
+#      the previous complete backup: the same store (its store id) and a log that contains and
+#      extends that backup's head (`audit verify --digest`, which checks the whole chain too);
+#      PROEFTUIN_BACKUP_VERIFY=0 skips the offline verify only when there is no previous backup
+#      to compare with or another store id (a copy whose chain is broken then counts as a history
+#      that changed: exit 3, kept);
 #   3. the summary (with the store id) goes to <name>.json beside it, and <data dir>/last-backup
 #      gets the time (the server reports it as proeftuin_backup_last_success_timestamp_seconds
 #      {source="file"});
@@ -26,7 +29,7 @@
 #   PROEFTUIN_BACKUP_DIR   [/var/backups/proeftuin]  on the server's machine
 #   PROEFTUIN_BACKUP_KEEP  [48]                      complete backups to keep, at least 1
 #   PROEFTUIN_DATA_DIR     [/var/lib/proeftuin/data] where last-backup goes (and admin.token is)
-#   PROEFTUIN_BACKUP_VERIFY [1]                      verify the copy offline as well
+#   PROEFTUIN_BACKUP_VERIFY [1]                      verify the copy offline as well (see 2.)
 #   PROEFTUIN_BACKUP_NEW_HISTORY [0]                 1: accept a backup that does not continue the
 #                                                    previous one (for one run; prunes nothing)
 #   PROEFTUIN_CLI          [proeftuin]               the CLI binary
@@ -101,9 +104,10 @@ if [ -n "$previous" ]; then
   if [ -n "$previous_store" ] && [ "$previous_store" != "$store_id" ]; then
     continues=no
     why="the store's identity changed: the server serves store $store_id, the previous backup $previous is of store $previous_store (a new, empty store, made by proeftuind when its data directory was missing or empty?)"
-  elif [ -z "$previous_position" ] || [ -z "$previous_hash" ]; then
+  elif ! printf '%s' "$previous_position" | grep -Eqx '[0-9]+' ||
+    ! printf '%s' "$previous_hash" | grep -Eqx '[0-9a-f]{64}'; then
     continues=no
-    why="the head of the previous backup $previous cannot be read from $previous.json, so it cannot be checked that the new backup continues it"
+    why="the head of the previous backup $previous cannot be read from $previous.json (position '$previous_position', hash '$previous_hash'), so it cannot be checked that the new backup continues it"
   elif check="$("$cli" --no-color audit verify --data-dir "$target" --digest "$previous_position:$previous_hash" 2>&1 >/dev/null)"; then
     continues=yes  # and the copy's whole chain verified offline
   else

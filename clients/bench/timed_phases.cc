@@ -55,6 +55,12 @@ std::pair<v1::GetStatisticsResponse, double> WaitForServerQuiet(Server& server) 
         at_head && now.process_cpu_seconds() - last.process_cpu_seconds() < 0.01 ? quiet + 1 : 0;
     last = std::move(now);
   }
+  if (since() >= 30) {
+    std::printf(
+        "note: the server was not quiet 30 s after the commands (a projection behind the head, or "
+        "busy); "
+        "the raw run starts anyway, and the command run's server CPU includes those 30 s\n");
+  }
   return {last, since()};
 }
 

@@ -52,9 +52,10 @@ std::string ToJson(const google::protobuf::Message& m, bool pretty = true);
 // controls (U+0080-U+009F, e.g. U+009B, a CSI on some terminals) and the bidirectional
 // embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069, which can reorder
 // what a line shows) become \uXXXX escapes, which in valid JSON they can only appear in strings.
-// Any other control character but LF and TAB and any byte not part of valid UTF-8 (neither
-// occurs in valid JSON) becomes an escape or U+FFFD too, so that text that is not JSON cannot
-// reach the terminal raw either.
+// Any other control character but LF and TAB (raw, none occurs in a JSON string; CR, which
+// JSON allows between tokens, is never written by the CLI's JSON printers) and any byte not part
+// of valid UTF-8 becomes an escape or U+FFFD too, so that text that is not JSON cannot reach the
+// terminal raw either.
 std::string TerminalJson(std::string_view json);
 
 // ANSI styling, only when `on`.

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "absl/strings/numbers.h"
@@ -109,8 +110,15 @@ Outcome BuildAction(const VerbSpec& spec, const VerbValues& v, bool amends, Mess
 
 void PrintResult(Cli* cli, const std::string& rpc, const v1::CommandOptions& o, const v1::CommandResult& r) {
   if (cli->json()) {
-    std::cout << "{\n  \"command\": \"" << rpc << "\",\n  \"request_id\": \"" << o.request_id()
-              << "\",\n  \"result\": " << ToJson(r, false) << "\n}\n";
+    // The request id as the caller gave it (the server checked it) is still escaped as JSON.
+    std::cout << TerminalJson("{\n  \"command\": " +
+                              nlohmann::json(rpc).dump(-1, ' ', false,
+                                                       nlohmann::json::error_handler_t::replace) +
+                              ",\n  \"request_id\": " +
+                              nlohmann::json(o.request_id())
+                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                              ",\n  \"result\": " + ToJson(r, false) + "\n}")
+              << "\n";
     return;
   }
   std::string what;

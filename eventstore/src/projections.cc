@@ -625,7 +625,7 @@ absl::Status ShadowRebuild::ReadAndApply(uint64_t from, uint64_t to, size_t thre
   // The log's files read into the page cache ahead of the scan: from a cold cache the scan
   // would otherwise wait for the disk at each 1 MiB step (docs/PERFORMANCE.md).
   ScanPrefetcher prefetch(db_.raw(), db_.events(), PositionKey(from + 1), PositionKey(to),
-                          kPrefetchAhead);
+                          to - from >= kPrefetchMinKeys ? kPrefetchAhead : 0);
   std::unique_ptr<rocksdb::Iterator> it(db_.raw()->NewIterator(scan, db_.events()));
   std::vector<Batch> batches(threads);
   for (size_t t = 1; t < threads; ++t) batches[t] = queues[t]->Take();

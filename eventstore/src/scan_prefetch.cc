@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <system_error>
 
 #include "rocksdb/metadata.h"
 
@@ -13,6 +14,7 @@ ScanPrefetcher::ScanPrefetcher(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
                                std::string_view from_key, std::string_view to_key,
                                uint64_t ahead_bytes)
     : ahead_(ahead_bytes) {
+  if (ahead_bytes == 0) return;
   rocksdb::ColumnFamilyMetaData meta;
   db->GetColumnFamilyMetaData(cf, &meta);
   for (const rocksdb::LevelMetaData& level : meta.levels) {
@@ -29,7 +31,13 @@ ScanPrefetcher::ScanPrefetcher(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
     f.start = start;
     start += f.size;
   }
-  if (!files_.empty()) thread_ = std::thread([this] { Run(); });
+  if (files_.empty()) return;
+  try {
+    thread_ = std::thread([this] { Run(); });
+  } catch (const std::system_error&) {
+    files_
+        .clear();  // no thread to be had (a limit on tasks): only advice, the scan reads as before
+  }
 }
 
 ScanPrefetcher::~ScanPrefetcher() {

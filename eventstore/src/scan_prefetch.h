@@ -22,10 +22,15 @@
 
 namespace proeftuin::eventstore {
 
+// Scans of fewer keys than this read only part of a file or two: not worth a thread and whole
+// files read.
+inline constexpr uint64_t kPrefetchMinKeys = 65536;
+
 class ScanPrefetcher {
  public:
   // The files of `cf` holding keys in [from_key, to_key] (to_key empty: no end), read at most
-  // `ahead_bytes` past the start of the file the scan is in.
+  // `ahead_bytes` past the start of the file the scan is in. `ahead_bytes` 0: nothing is read
+  // ahead (for a short scan, which would not read whole files).
   ScanPrefetcher(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string_view from_key,
                  std::string_view to_key, uint64_t ahead_bytes);
   ~ScanPrefetcher();  // stops advising and joins its thread

@@ -19,6 +19,9 @@ namespace {
 // How far past the start of the table file being checked a part reads ahead.
 constexpr uint64_t kVerifyPrefetchAhead = uint64_t{32} << 20;
 
+// The last position stored, 0 for an empty log.
+absl::StatusOr<uint64_t> LastStored(Db& db, const rocksdb::Snapshot* snapshot);
+
 VerifyResult Bad(VerifyResult r, uint64_t pos, std::string problem) {
   r.ok = false;
   r.first_bad_position = pos;
@@ -111,9 +114,14 @@ absl::StatusOr<VerifyResult> VerifyRange(Db& db, uint64_t from, uint64_t to, uin
   ro.verify_checksums = false;
   // The range's files read into the page cache ahead of the scan (a cold store's verify would
   // wait for the disk at each step; docs/PERFORMANCE.md).
+  const bool to_end = to == 0 || to == UINT64_MAX;
+  uint64_t end = to;
+  if (to_end) {
+    ASSIGN_OR_RETURN(end, LastStored(db, snapshot));
+  }
   ScanPrefetcher prefetch(db.raw(), db.events(), PositionKey(from),
-                          to == 0 || to == UINT64_MAX ? std::string() : PositionKey(to),
-                          kVerifyPrefetchAhead);
+                          to_end ? std::string() : PositionKey(to),
+                          end >= from && end - from >= kPrefetchMinKeys ? kVerifyPrefetchAhead : 0);
   std::unique_ptr<rocksdb::Iterator> it(db.raw()->NewIterator(ro, db.events()));
   PersonalParts parts(db, ro, from);
   uint64_t pos = from;

@@ -1290,6 +1290,7 @@ TEST(StoreOptions, EveryFamilyButTheLogHasASmallFirstLevel) {
     const rocksdb::Options o = (*db)->raw()->GetOptions(cf);
     EXPECT_EQ(o.max_bytes_for_level_base, uint64_t{8} << 20) << cf->GetName();
     EXPECT_EQ(o.target_file_size_base, uint64_t{2} << 20) << cf->GetName();
+    EXPECT_EQ(o.target_file_size_multiplier, 2) << cf->GetName();
   }
   EXPECT_EQ((*db)->raw()->GetOptions((*db)->events()).max_bytes_for_level_base,
             rocksdb::ColumnFamilyOptions().max_bytes_for_level_base);

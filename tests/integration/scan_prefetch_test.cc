@@ -90,10 +90,11 @@ class ScanPrefetcherTest : public ::testing::Test {
                std::count_if(in.begin(), in.end(), [](unsigned char c) { return c & 1; })) /
            static_cast<double>(in.size());
   }
-  // Waits up to 10 s for the whole file to be cached.
+  // Waits up to 10 s for (nearly) the whole file to be cached; a page or two may be reclaimed
+  // again under memory pressure, none is read without the advice.
   bool BecomesResident(size_t file) const {
     for (int i = 0; i < 1000; ++i) {
-      if (Resident(file) == 1.0) return true;
+      if (Resident(file) >= 0.9) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return false;
@@ -114,6 +115,8 @@ TEST_F(ScanPrefetcherTest, AdvisesTheFilesOfTheRangeInKeyOrder) {
                            PositionKey(FirstOf(3)), 1 << 20)
                 .Paths(),
             (std::vector<std::string>{PathOf(1), PathOf(2), PathOf(3)}));
+  // Nothing ahead asked: nothing read.
+  EXPECT_TRUE(ScanPrefetcher(db_.get(), handles_[1], PositionKey(1), "", 0).Paths().empty());
   // Past the end: nothing, and no thread to join.
   EXPECT_TRUE(ScanPrefetcher(db_.get(), handles_[1], PositionKey(FirstOf(kFiles)), "", 1 << 20)
                   .Paths()

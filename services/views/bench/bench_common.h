@@ -47,6 +47,7 @@ struct Context {
   uint64_t events = 0;  // in the log
   std::map<std::string, double> results;
   ServerState server;
+  bool failed = false;  // a phase could not give its figures: exit 1 after printing the rest
 };
 
 [[noreturn]] inline void Die(const std::string& what) {

@@ -16,7 +16,7 @@ namespace {
 struct Answers {
   explicit Answers(uint64_t n) : latency_ms(n, -1), ok(n, 0) {}
   std::vector<double> latency_ms;
-  std::vector<char> ok;
+  std::vector<char> ok;  // 1: answered; 0: failed at its deadline; 2: failed otherwise
   std::atomic<uint64_t> done{0};
   std::mutex mu;
   std::condition_variable all_done;
@@ -42,7 +42,9 @@ PacedResult RunPaced(int threads, double rate, double seconds, const Fire& fire)
         late_ms[t] = std::max(late_ms[t], std::chrono::duration<double, std::milli>(Clock::now() - at).count());
         fire(t, i, [answers, at, i, total](const grpc::Status& s) {
           answers->latency_ms[i] = std::chrono::duration<double, std::milli>(Clock::now() - at).count();
-          answers->ok[i] = s.ok();
+          answers->ok[i] = s.ok()                                                  ? 1
+                           : s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ? 0
+                                                                                   : 2;
           if (!s.ok()) {
             std::lock_guard<std::mutex> l(answers->mu);
             if (answers->first_error.empty()) answers->first_error = s.error_message();
@@ -67,7 +69,8 @@ PacedResult RunPaced(int threads, double rate, double seconds, const Fire& fire)
   r.start_monotonic_s = std::chrono::duration<double>(start.time_since_epoch()).count();
   r.sent = total;
   for (uint64_t i = 0; i < total; ++i) {
-    ++(answers->ok[i] ? r.ok : r.failed);
+    ++(answers->ok[i] == 1 ? r.ok : r.failed);
+    if (answers->ok[i] == 2) ++r.failed_before_deadline;
     r.latency_ms.push_back(answers->latency_ms[i]);
   }
   r.latency_by_send_ms = r.latency_ms;

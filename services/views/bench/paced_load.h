@@ -16,13 +16,14 @@
 namespace proeftuin::views::bench {
 
 struct PacedResult {
-  // Of every request, sorted; a failed one counts with the time it took to fail (its deadline,
-  // when the server fell behind; a refusal or a lost server fails fast, so views_bench reports no
-  // percentiles for a run with failures).
+  // Of every request, sorted; a failed one counts with the time it took to fail: its deadline
+  // when the server fell behind (which can only make the percentiles worse), less for a refusal
+  // or a lost server (failed_before_deadline: views_bench then reports no percentiles).
   std::vector<double> latency_ms;
   // The same latencies in the order of their scheduled sends (request i at i / rate).
   std::vector<double> latency_by_send_ms;
   uint64_t sent = 0, ok = 0, failed = 0;
+  uint64_t failed_before_deadline = 0;  // of `failed`: with another status than DEADLINE_EXCEEDED
   std::string first_error;
   double seconds = 0;      // from the first scheduled send to the last answer
   double max_late_ms = 0;  // how far behind its schedule a send went out at worst

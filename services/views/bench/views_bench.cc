@@ -488,7 +488,7 @@ int Main(Config config) {
   for (const auto& [name, value] : c.results) {
     std::printf(value < 100 ? "RESULT %s=%.3f\n" : "RESULT %s=%.0f\n", name.c_str(), value);
   }
-  return 0;
+  return c.failed ? 1 : 0;
 }
 
 }  // namespace
