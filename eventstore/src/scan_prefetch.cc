@@ -35,8 +35,8 @@ ScanPrefetcher::ScanPrefetcher(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
   try {
     thread_ = std::thread([this] { Run(); });
   } catch (const std::system_error&) {
-    files_
-        .clear();  // no thread to be had (a limit on tasks): only advice, the scan reads as before
+    // No thread to be had (a limit on tasks): only advice, the scan reads as it would have.
+    files_.clear();
   }
 }
 
