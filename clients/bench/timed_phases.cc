@@ -45,21 +45,23 @@ std::pair<v1::GetStatisticsResponse, double> WaitForServerQuiet(Server& server) 
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   v1::GetStatisticsResponse last = server.Statistics();
-  for (int quiet = 0; quiet < 2 && since() < 30;) {
+  int quiet = 0;
+  while (quiet < 2 && since() < 30) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     v1::GetStatisticsResponse now = server.Statistics();
     bool at_head = true;
-    for (const auto& projection : now.projections())
+    for (const auto& projection : now.projections()) {
       at_head = at_head && projection.position() >= now.last_position();
-    quiet =
-        at_head && now.process_cpu_seconds() - last.process_cpu_seconds() < 0.01 ? quiet + 1 : 0;
+    }
+    const bool idle = now.process_cpu_seconds() - last.process_cpu_seconds() < 0.01;
+    quiet = at_head && idle ? quiet + 1 : 0;
     last = std::move(now);
   }
-  if (since() >= 30) {
+  if (quiet < 2) {
     std::printf(
-        "note: the server was not quiet 30 s after the commands (a projection behind the head, or "
-        "busy); "
-        "the raw run starts anyway, and the command run's server CPU includes those 30 s\n");
+        "note: the server was not quiet 30 s after the commands (a projection behind the head, "
+        "or busy); the raw run starts anyway, and the command run's server CPU includes those 30 "
+        "s\n");
   }
   return {last, since()};
 }

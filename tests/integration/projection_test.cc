@@ -842,14 +842,19 @@ class BatchRecorder : public rocksdb::WriteBatch::Handler {
   std::vector<std::string> ops;
 };
 
+// The store's RocksDB alone (no writer, no projections) in `dir`.
+absl::StatusOr<std::shared_ptr<Db>> OpenDbIn(const TempDir& dir) {
+  DbOptions options;
+  options.path = dir.path();
+  return Db::Open(options);
+}
+
 // OverlayWriter::For chooses by Projector::ReadsOwnRows: the overlay adds each row's last value
 // once; the rows as written are all added, in key order, a key's writes in the order made (so
 // the last one wins). Reads see the batch's writes, then the committed rows, in both.
 TEST(OverlayWriter, KeepsTheRowsAsWrittenForAProjectorThatDoesNotReadThem) {
   TempDir dir;
-  DbOptions options;
-  options.path = dir.path();
-  auto db = Db::Open(options);
+  auto db = OpenDbIn(dir);
   ASSERT_TRUE(db.ok()) << db.status();
   rocksdb::ColumnFamilyHandle* cf = (*db)->meta();
   ASSERT_TRUE((*db)->raw()->Put(rocksdb::WriteOptions(), cf, "committed", "c").ok());
@@ -1279,9 +1284,7 @@ INSTANTIATE_TEST_SUITE_P(OneTwoThree, RebuildThreads, ::testing::Values(1, 2, 3)
 // keeps RocksDB's default. Families created later (projection generations) get the same.
 TEST(StoreOptions, EveryFamilyButTheLogHasASmallFirstLevel) {
   TempDir dir;
-  DbOptions options;
-  options.path = dir.path();
-  auto db = Db::Open(options);
+  auto db = OpenDbIn(dir);
   ASSERT_TRUE(db.ok()) << db.status();
   auto created = (*db)->CreateFamily("proj/audit_index/1");
   ASSERT_TRUE(created.ok()) << created.status();
