@@ -3,7 +3,6 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "eventstore/wal_fs.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/perf_level.h"
@@ -100,7 +99,7 @@ rocksdb::Options MakeOptions(const DbOptions& o) {
   rocksdb::Options opt;
   opt.create_if_missing = o.create_if_missing;
   opt.create_missing_column_families = true;
-  opt.env = o.env != nullptr ? o.env : DefaultStoreEnv();  // the WAL zeroed ahead (wal_fs.h)
+  if (o.env != nullptr) opt.env = o.env;
   opt.keep_log_file_num = 5;
   opt.max_log_file_size = 8 << 20;
   opt.max_open_files = 1024;
