@@ -2,6 +2,9 @@
 // VerifyExtends name the position; personal data can be erased while the chain verifies.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <type_traits>
 
 #include "eventstore/record.h"
@@ -233,6 +236,43 @@ TEST_F(VerifyTest, AReadOnlyOpenFollowingAWriterSeesEveryEventItWrites) {
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_TRUE(v->ok) << v->problem;
   EXPECT_EQ(v->events_checked, 120u);
+}
+
+// Backups are taken while the server writes (ops/backup.sh, hourly). Each one taken while a
+// writer appends must verify, and hold every event acknowledged before it began, without a gap.
+TEST_F(VerifyTest, BackupsTakenWhileAWriterAppendsHoldAnUnbrokenPrefix) {
+  auto store = OpenStore(dir_.path());
+  std::atomic<uint64_t> acknowledged{100};
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      auto r = store->Append(OneEvent("during-" + std::to_string(i), "s-" + std::to_string(i % 5)));
+      if (!r.ok()) {
+        ADD_FAILURE() << r.status();
+        return;
+      }
+      acknowledged.store(r->last_position);
+    }
+  });
+  TempDir backups;
+  for (int b = 0; b < 3; ++b) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    const uint64_t before = acknowledged.load();
+    const std::string copy_dir = backups.Sub("b" + std::to_string(b));
+    absl::Status s = store->Checkpoint(copy_dir);
+    ASSERT_TRUE(s.ok()) << s;
+    auto copy = OpenStore(copy_dir);
+    ASSERT_NE(copy, nullptr);
+    std::vector<RecordedEvent> all = ReadEverything(*copy);
+    ASSERT_GE(all.size(), before) << "backup " << b;
+    for (size_t k = 0; k < all.size(); ++k) ASSERT_EQ(all[k].position(), k + 1) << "backup " << b;
+    auto v = copy->Verify(1, 0);
+    ASSERT_TRUE(v.ok()) << v.status();
+    EXPECT_TRUE(v->ok) << v->problem;
+  }
+  stop.store(true);
+  writer.join();
+  EXPECT_GT(acknowledged.load(), 100u);
 }
 
 // A log long enough that Verify splits it over threads (one part per core, each part anchored
