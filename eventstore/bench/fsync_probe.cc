@@ -9,6 +9,11 @@
 //
 // A file under --dir is appended to and synced --count times; human-readable line, then
 // `RESULT name=value` lines (µs). CPUs are numbered as in /proc/cpuinfo; -1: not pinned / none.
+//
+// --overwrite writes (and syncs) zeros over the whole length first, so that each measured write
+// lands in space already written and the file's size never changes: on a file system that must
+// write a grown file's inode at each fdatasync (ext4 without a journal), the difference is that
+// inode write (docs/PERFORMANCE.md, twenty-third session: a WAL written over zeros).
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -56,6 +61,7 @@ double Percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   std::string dir = "./var/fsync-probe";
   int count = 3000, size = 700, spin_cpu = -1, sync_cpu = -1;
+  bool overwrite = false;
   CLI::App app{"fsync_probe: append + fdatasync latency while a thread spins on a chosen CPU"};
   app.add_option("--dir", dir, "Folder for the probe's file (on the file system to test)");
   app.add_option("--count", count, "Syncs measured")->check(CLI::Range(1, 10000000));
@@ -64,6 +70,8 @@ int main(int argc, char** argv) {
                  "CPU a second thread spins on (-1: no spinner, -2: the first usable CPU)");
   app.add_option("--sync-cpu", sync_cpu,
                  "CPU the syncing thread is pinned to (-1: not pinned, -2: the first usable CPU)");
+  app.add_flag("--overwrite", overwrite,
+               "Write over zeros written and synced first: the file's size does not change");
   CLI11_PARSE(app, argc, argv);
   spin_cpu = Resolve(spin_cpu);
   sync_cpu = Resolve(sync_cpu);
@@ -74,6 +82,22 @@ int main(int argc, char** argv) {
   if (fd < 0) {
     std::perror(("fsync_probe: " + path).c_str());
     return 1;
+  }
+  if (overwrite) {
+    const std::string zeros(size_t{1} << 20, '\0');
+    const size_t total = static_cast<size_t>(count) * static_cast<size_t>(size);
+    for (size_t done = 0; done < total;) {
+      const size_t n = std::min(zeros.size(), total - done);
+      if (write(fd, zeros.data(), n) != static_cast<ssize_t>(n)) {
+        std::perror(("fsync_probe: zeros into " + path).c_str());
+        return 1;
+      }
+      done += n;
+    }
+    if (fdatasync(fd) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+      std::perror(("fsync_probe: " + path).c_str());
+      return 1;
+    }
   }
   std::atomic<bool> stop{false};
   std::atomic<bool> pinned{true};
@@ -110,9 +134,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   const double p50 = Percentile(us, 0.5), p90 = Percentile(us, 0.9), p99 = Percentile(us, 0.99);
-  std::printf("fdatasync after %d-byte appends, %d times, spinner on CPU %d, syncing thread on"
-              " CPU %d: p50 %.0f us, p90 %.0f us, p99 %.0f us\n",
-              size, count, spin_cpu, sync_cpu, p50, p90, p99);
+  std::printf(
+      "fdatasync after %d-byte %s, %d times, spinner on CPU %d, syncing thread on"
+      " CPU %d: p50 %.0f us, p90 %.0f us, p99 %.0f us\n",
+      size, overwrite ? "writes over zeros" : "appends", count, spin_cpu, sync_cpu, p50, p90, p99);
   std::printf("RESULT fdatasync_p50_us=%.1f\nRESULT fdatasync_p90_us=%.1f\n", p50, p90);
   std::printf("RESULT fdatasync_p99_us=%.1f\n", p99);
   return 0;
