@@ -7,6 +7,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "absl/cleanup/cleanup.h"
 #include "eventstore/record.h"
 #include "integration/raw_db.h"
 #include "integration/store_fixture.h"
@@ -254,6 +255,11 @@ TEST_F(VerifyTest, BackupsTakenWhileAWriterAppendsHoldAnUnbrokenPrefix) {
       acknowledged.store(r->last_position);
     }
   });
+  // Also when an assertion below returns early: a joinable thread must not be destroyed.
+  absl::Cleanup stop_writer = [&] {
+    stop.store(true);
+    writer.join();
+  };
   TempDir backups;
   for (int b = 0; b < 3; ++b) {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
@@ -270,8 +276,7 @@ TEST_F(VerifyTest, BackupsTakenWhileAWriterAppendsHoldAnUnbrokenPrefix) {
     ASSERT_TRUE(v.ok()) << v.status();
     EXPECT_TRUE(v->ok) << v->problem;
   }
-  stop.store(true);
-  writer.join();
+  std::move(stop_writer).Invoke();
   EXPECT_GT(acknowledged.load(), 100u);
 }
 
