@@ -50,6 +50,12 @@ class LogTest : public ::testing::Test {
     ASSERT_TRUE(d.ok());
     digest_ = *d;
   }
+  // The store opened read-only (a RocksDB secondary), as beside a running server.
+  std::unique_ptr<RocksStore> OpenReadOnly() {
+    RocksStoreOptions ro;
+    ro.read_only = true;
+    return OpenStore(dir_.path(), ro);
+  }
   VerifyResult VerifyAll() {
     auto store = OpenStore(dir_.path());
     auto v = store->Verify(1, 0);
@@ -200,9 +206,7 @@ TEST_F(VerifyTest, APersonalPartUnderAnEventWithoutPersonalDataIsReported) {
 
 TEST_F(VerifyTest, ReadOnlyOpenVerifiesWhileAWriterHoldsTheStore) {
   auto writer = OpenStore(dir_.path());
-  RocksStoreOptions ro;
-  ro.read_only = true;
-  auto reader = OpenStore(dir_.path(), ro);
+  auto reader = OpenReadOnly();
   ASSERT_NE(reader, nullptr);
   EXPECT_EQ(reader->Append(OneEvent("x", "s")).status().code(), absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(writer->Append(OneEvent("after", "s")).ok());
@@ -219,9 +223,7 @@ TEST_F(VerifyTest, ReadOnlyOpenVerifiesWhileAWriterHoldsTheStore) {
 // twenty-third session.)
 TEST_F(VerifyTest, AReadOnlyOpenFollowingAWriterSeesEveryEventItWrites) {
   auto writer = OpenStore(dir_.path());
-  RocksStoreOptions ro;
-  ro.read_only = true;
-  auto reader = OpenStore(dir_.path(), ro);
+  auto reader = OpenReadOnly();
   ASSERT_NE(reader, nullptr);
   for (int i = 1; i <= 20; ++i) {
     ASSERT_TRUE(writer->Append(OneEvent("more-" + std::to_string(i), "s")).ok());
