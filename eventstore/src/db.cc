@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "eventstore/wal_fs.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/perf_level.h"
@@ -99,7 +100,13 @@ rocksdb::Options MakeOptions(const DbOptions& o) {
   rocksdb::Options opt;
   opt.create_if_missing = o.create_if_missing;
   opt.create_missing_column_families = true;
-  if (o.env != nullptr) opt.env = o.env;
+  // The WAL zeroed ahead when writing, read up to its records' end when read-only
+  // (eventstore/wal_fs.h); Db::Open wraps a caller's Env for a read-only open.
+  if (o.env != nullptr) {
+    opt.env = o.env;
+  } else {
+    opt.env = o.read_only ? DefaultReadOnlyStoreEnv() : DefaultStoreEnv();
+  }
   opt.keep_log_file_num = 5;
   opt.max_log_file_size = 8 << 20;
   opt.max_open_files = 1024;
@@ -165,6 +172,10 @@ absl::StatusOr<std::shared_ptr<Db>> Db::Open(const DbOptions& o) {
   std::shared_ptr<Db> db(new Db());
   db->read_only_ = o.read_only;
   rocksdb::Options opt = MakeOptions(o);
+  if (o.read_only && o.env != nullptr) {
+    db->read_env_ = rocksdb::NewCompositeEnv(NewWalRecordsOnlyFileSystem(o.env->GetFileSystem()));
+    opt.env = db->read_env_.get();
+  }
   bool exists = std::filesystem::exists(std::filesystem::path(o.path) / "CURRENT");
   if (!exists && (o.read_only || !o.create_if_missing)) {
     return absl::NotFoundError("no Proeftuin store at " + o.path);

@@ -109,6 +109,9 @@ class Db {
   Db() = default;
   absl::Status InitMeta();
 
+  // A read-only open's Env over the caller's file system, its WALs read up to their records'
+  // end (eventstore/wal_fs.h); declared before db_, which uses it until it closes.
+  std::unique_ptr<rocksdb::Env> read_env_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> fixed_;  // default, events, personal, streams, requests
   std::string secondary_dir_;

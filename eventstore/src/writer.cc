@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "eventstore/record.h"
+#include "eventstore/wal_fs.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 #include "src/log_end.h"
@@ -654,7 +655,7 @@ absl::Status Writer::Recover() {
 }
 
 absl::Status Writer::ProbeWritable() {
-  rocksdb::Env* env = core_->options.env != nullptr ? core_->options.env : rocksdb::Env::Default();
+  rocksdb::Env* env = core_->options.env != nullptr ? core_->options.env : DefaultStoreEnv();
   const std::shared_ptr<rocksdb::FileSystem>& fs = env->GetFileSystem();
   std::string probe = core_->options.path + "/.write-probe";
   std::unique_ptr<rocksdb::FSWritableFile> f;

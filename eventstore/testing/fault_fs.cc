@@ -4,6 +4,8 @@
 
 #include <filesystem>
 
+#include "eventstore/wal_fs.h"
+
 namespace proeftuin::eventstore::testing {
 namespace {
 
@@ -242,6 +244,8 @@ void FaultInjectionFs::Synced(const std::string& fname, bool tracked) {
 }
 
 FaultEnv::FaultEnv()
-    : fs(std::make_shared<FaultInjectionFs>()), env(rocksdb::NewCompositeEnv(fs)) {}
+    : fs(std::make_shared<FaultInjectionFs>(
+          NewWalZeroAheadFileSystem(rocksdb::FileSystem::Default()))),
+      env(rocksdb::NewCompositeEnv(fs)) {}
 
 }  // namespace proeftuin::eventstore::testing

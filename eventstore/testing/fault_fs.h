@@ -96,7 +96,8 @@ class FaultInjectionFs : public rocksdb::FileSystemWrapper {
   std::atomic<uint64_t> syncs_{0};
 };
 
-// An Env over a FaultInjectionFs (keep both alive while a store uses them).
+// An Env over a FaultInjectionFs over the default file system with the WAL zeroed ahead, as a
+// store has it (eventstore/wal_fs.h). Keep both alive while a store uses them.
 struct FaultEnv {
   FaultEnv();
   std::shared_ptr<FaultInjectionFs> fs;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <string>
 
+#include "eventstore/wal_fs.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
 
@@ -47,7 +48,8 @@ class TimedFile : public rocksdb::FSWritableFileOwnerWrapper {
 class SyncTimingFs : public rocksdb::FileSystemWrapper {
  public:
   explicit SyncTimingFs(MetricFamily* histogram)
-      : FileSystemWrapper(rocksdb::FileSystem::Default()), histogram_(histogram) {}
+      : FileSystemWrapper(eventstore::NewWalZeroAheadFileSystem(rocksdb::FileSystem::Default())),
+        histogram_(histogram) {}
 
   static const char* kClassName() { return "ProeftuinSyncTimingFs"; }
   const char* Name() const override { return kClassName(); }

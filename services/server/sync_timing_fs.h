@@ -4,6 +4,8 @@
 //
 // The store takes an Env through RocksStoreOptions::env, so proeftuind measures fsync latency
 // without the event store knowing (docs/OPERATIONS.md, metric proeftuin_fsync_duration_seconds).
+// Under it, the default file system with the WAL zeroed ahead, as DefaultStoreEnv() has it
+// (eventstore/wal_fs.h).
 //
 // Thread-safety: thread-safe; keep the object alive while a store uses env().
 #pragma once

@@ -217,10 +217,10 @@ TEST_F(VerifyTest, ReadOnlyOpenVerifiesWhileAWriterHoldsTheStore) {
 }
 
 // A read-only open follows a writer that goes on appending: each read catches up with the WAL
-// the writer is still filling, and sees every event, in order, without a gap. (A WAL written
-// over zeros ahead of its end would fail this: RocksDB's secondary reads a live WAL to its
-// physical end and does not go back for records laid over what it read; docs/PERFORMANCE.md,
-// twenty-third session.)
+// the writer is still filling, and sees every event, in order, without a gap. (The writer's WAL
+// is written over zeros synced ahead of its records: RocksDB's secondary would read them to the
+// file's end and not go back for the records laid over them, were its WALs not read up to their
+// records' end; eventstore/wal_fs.h.)
 TEST_F(VerifyTest, AReadOnlyOpenFollowingAWriterSeesEveryEventItWrites) {
   auto writer = OpenStore(dir_.path());
   auto reader = OpenReadOnly();

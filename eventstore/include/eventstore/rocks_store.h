@@ -33,7 +33,9 @@ struct RocksStoreOptions {
   // Read-only: opens as a RocksDB secondary instance (works while a server holds the store) and
   // refuses appends with FAILED_PRECONDITION. Projections are not opened.
   bool read_only = false;
-  rocksdb::Env* env = nullptr;     // nullptr: the default Env; tests pass a fault-injecting one
+  // nullptr: DefaultStoreEnv() (wal_fs.h); tests pass a fault-injecting one, proeftuind a timing
+  // one
+  rocksdb::Env* env = nullptr;
   std::vector<std::shared_ptr<Projector>> inline_projectors;
   std::vector<std::shared_ptr<Projector>> async_projectors;
   std::function<int64_t()> clock_us;  // microseconds since the epoch; default: system clock

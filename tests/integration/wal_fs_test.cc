@@ -1,0 +1,442 @@
+// The WAL written over zeros synced ahead of it (eventstore/wal_fs.h): records read back as
+// written and the size RocksDB and a checkpoint see is the records' end; no record goes into
+// zeros before they are synced; a clean close leaves only the records; a store whose WAL ends in
+// zeros (as a crash leaves it) opens with every acknowledged event; and a read-only open that
+// follows a live WAL sees the records written over its zeros.
+#include "eventstore/wal_fs.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "integration/store_fixture.h"
+#include "rocksdb/db.h"
+#include "rocksdb/env.h"
+#include "rocksdb/file_system.h"
+#include "rocksdb/utilities/checkpoint.h"
+
+namespace proeftuin::eventstore {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::TempDir;
+
+std::string Contents(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The WAL files of a store directory (RocksDB names them <number>.log), newest last.
+std::vector<fs::path> Wals(const std::string& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".log") out.push_back(e.path());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Waits up to 10 s for `done`; the zeroing runs on a thread of its own.
+template <typename F>
+bool Eventually(F done) {
+  for (int i = 0; i < 1000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+constexpr size_t kAhead = 128 << 10;  // the smallest step the file system takes (4 blocks)
+
+TEST(WalZeroAhead, RecordsReadBackAndTheSizeSeenIsTheRecordsEnd) {
+  TempDir dir;
+  auto wal_fs = NewWalZeroAheadFileSystem(rocksdb::FileSystem::Default(), kAhead);
+  const std::string name = dir.Sub("000007.log");
+  std::unique_ptr<rocksdb::FSWritableFile> f;
+  ASSERT_TRUE(wal_fs->NewWritableFile(name, rocksdb::FileOptions(), &f, nullptr).ok());
+  rocksdb::IOOptions io;
+
+  std::string written;
+  for (int i = 0; i < 200; ++i) {
+    std::string record(1400, static_cast<char>('a' + i % 26));
+    ASSERT_TRUE(f->Append(record, io, nullptr).ok());
+    ASSERT_TRUE(f->Sync(io, nullptr).ok());
+    written += record;
+    ASSERT_EQ(f->GetFileSize(io, nullptr), written.size()) << "RocksDB sees the records' size";
+  }
+  // Zeros follow the records on the disk (the zeroing thread keeps half a step ahead of them).
+  ASSERT_TRUE(Eventually([&] { return fs::file_size(name) >= written.size() + kAhead / 2; }))
+      << fs::file_size(name) << " bytes on disk for " << written.size() << " of records";
+  std::string open_contents = Contents(name);
+  EXPECT_EQ(open_contents.substr(0, written.size()), written);
+  EXPECT_EQ(open_contents.substr(written.size()),
+            std::string(open_contents.size() - written.size(), '\0'));
+
+  // The file system, too, gives the records' end as the open file's size (a checkpoint copies
+  // that much of the live WAL), by name and in a listing of the directory.
+  uint64_t size = 0;
+  ASSERT_TRUE(wal_fs->GetFileSize(name, io, &size, nullptr).ok());
+  EXPECT_EQ(size, written.size());
+  std::vector<rocksdb::FileAttributes> listed;
+  ASSERT_TRUE(wal_fs->GetChildrenFileAttributes(dir.path(), io, &listed, nullptr).ok());
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].size_bytes, written.size());
+
+  ASSERT_TRUE(f->Close(io, nullptr).ok());
+  EXPECT_EQ(Contents(name), written) << "a clean close leaves only the records";
+  f.reset();
+  ASSERT_TRUE(wal_fs->GetFileSize(name, io, &size, nullptr).ok());
+  EXPECT_EQ(size, written.size());
+}
+
+TEST(WalZeroAhead, OnlyWalFilesAreWritten) {
+  TempDir dir;
+  auto wal_fs = NewWalZeroAheadFileSystem(rocksdb::FileSystem::Default(), kAhead);
+  for (const char* base : {"MANIFEST-000005", "000009.sst", "LOG", "OPTIONS-000011"}) {
+    const std::string name = dir.Sub(base);
+    std::unique_ptr<rocksdb::FSWritableFile> f;
+    ASSERT_TRUE(wal_fs->NewWritableFile(name, rocksdb::FileOptions(), &f, nullptr).ok());
+    ASSERT_TRUE(f->Append("abc", rocksdb::IOOptions(), nullptr).ok());
+    ASSERT_TRUE(f->Sync(rocksdb::IOOptions(), nullptr).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_EQ(fs::file_size(name), 3u) << base;
+    ASSERT_TRUE(f->Close(rocksdb::IOOptions(), nullptr).ok());
+  }
+}
+
+// Under the zeroing file system: notes, in order, when a record write starts (the WAL's own
+// handle) and when zeros are written and synced (the zeroing thread's handles), and makes each
+// sync of zeros slow, so that the records catch up with zeros still being written.
+class Recorder : public rocksdb::FileSystemWrapper {
+ public:
+  struct Step {
+    enum Kind { kRecord, kZeros, kZerosSynced } kind;
+    int handle;
+    uint64_t from, to;
+  };
+
+  Recorder() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  static const char* kClassName() { return "TestRecorder"; }
+  const char* Name() const override { return kClassName(); }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& fname, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewWritableFile(fname, o, result, dbg);
+    if (s.ok()) *result = std::make_unique<RecordFile>(std::move(*result), this);
+    return s;
+  }
+  rocksdb::IOStatus NewRandomRWFile(const std::string& fname, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSRandomRWFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewRandomRWFile(fname, o, result, dbg);
+    if (s.ok()) *result = std::make_unique<ZeroFile>(std::move(*result), this, NextHandle());
+    return s;
+  }
+
+  std::vector<Step> steps() {
+    absl::MutexLock l(&mu_);
+    return steps_;
+  }
+
+ private:
+  int NextHandle() {
+    absl::MutexLock l(&mu_);
+    return ++handles_;
+  }
+  void Note(Step s) {
+    absl::MutexLock l(&mu_);
+    steps_.push_back(s);
+  }
+
+  class RecordFile : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    RecordFile(std::unique_ptr<rocksdb::FSWritableFile> f, Recorder* r)
+        : FSWritableFileOwnerWrapper(std::move(f)), r_(r) {}
+    rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
+                                       const rocksdb::IOOptions& o,
+                                       rocksdb::IODebugContext* dbg) override {
+      r_->Note({Step::kRecord, 0, offset, offset + data.size()});
+      return target()->PositionedAppend(data, offset, o, dbg);
+    }
+
+   private:
+    Recorder* r_;
+  };
+  class ZeroFile : public rocksdb::FSRandomRWFileOwnerWrapper {
+   public:
+    ZeroFile(std::unique_ptr<rocksdb::FSRandomRWFile> f, Recorder* r, int handle)
+        : FSRandomRWFileOwnerWrapper(std::move(f)), r_(r), handle_(handle) {}
+    rocksdb::IOStatus Write(uint64_t offset, const rocksdb::Slice& data,
+                            const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+      r_->Note({Step::kZeros, handle_, offset, offset + data.size()});
+      return target()->Write(offset, data, o, dbg);
+    }
+    rocksdb::IOStatus Sync(const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      rocksdb::IOStatus s = target()->Sync(o, dbg);
+      r_->Note({Step::kZerosSynced, handle_, 0, 0});
+      return s;
+    }
+
+   private:
+    Recorder* r_;
+    int handle_;
+  };
+
+  absl::Mutex mu_;
+  std::vector<Step> steps_ ABSL_GUARDED_BY(mu_);
+  int handles_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// After a power cut, zeros not yet synced may be stale blocks (old records with valid
+// checksums): a record must never go where zeros are being written until they are synced.
+TEST(WalZeroAhead, NoRecordGoesIntoZerosBeforeTheyAreSynced) {
+  TempDir dir;
+  auto recorder = std::make_shared<Recorder>();
+  auto wal_fs = NewWalZeroAheadFileSystem(recorder, kAhead);
+  const std::string name = dir.Sub("000009.log");
+  std::unique_ptr<rocksdb::FSWritableFile> f;
+  ASSERT_TRUE(wal_fs->NewWritableFile(name, rocksdb::FileOptions(), &f, nullptr).ok());
+  rocksdb::IOOptions io;
+  // 1 MiB of records, as fast as they go: far faster than zeros synced in 20 ms per step.
+  std::string record(4096, 'r');
+  for (int i = 0; i < 256; ++i) ASSERT_TRUE(f->Append(record, io, nullptr).ok());
+  ASSERT_TRUE(f->Close(io, nullptr).ok());
+
+  std::vector<Recorder::Step> steps = recorder->steps();
+  struct Zeroing {
+    uint64_t from = UINT64_MAX, to = 0;
+    size_t synced_at = SIZE_MAX;
+  };
+  std::map<int, Zeroing> zeroings;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const auto& s = steps[i];
+    if (s.kind == Recorder::Step::kZeros) {
+      zeroings[s.handle].from = std::min(zeroings[s.handle].from, s.from);
+      zeroings[s.handle].to = std::max(zeroings[s.handle].to, s.to);
+    } else if (s.kind == Recorder::Step::kZerosSynced) {
+      zeroings[s.handle].synced_at = i;
+    }
+  }
+  EXPECT_GE(zeroings.size(), 4u) << "the zeroing kept going ahead of the records";
+  int over_zeros = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const auto& s = steps[i];
+    if (s.kind != Recorder::Step::kRecord) continue;
+    for (const auto& [handle, z] : zeroings) {
+      if (s.to <= z.from || s.from >= z.to) continue;
+      ++over_zeros;
+      EXPECT_LT(z.synced_at, i) << "the record at [" << s.from << ", " << s.to
+                                << ") went into zeros [" << z.from << ", " << z.to
+                                << ") before they were synced";
+    }
+  }
+  EXPECT_GT(over_zeros, 100) << "most records were written over synced zeros";
+  EXPECT_EQ(fs::file_size(name), record.size() * 256);
+}
+
+// The end of a real WAL's records, found by parsing it, is the size the writer reports; zeros
+// after them, a record cut short and a damaged record all end the records before them.
+TEST(WalRecordsEnd, FindsTheEndOfARealWalsRecords) {
+  TempDir dir;
+  auto store = testing::OpenStore(dir.path());
+  ASSERT_NE(store, nullptr);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_TRUE(
+        store->Append(testing::OneEvent("r" + std::to_string(i), "s" + std::to_string(i % 9)))
+            .ok());
+  }
+  std::vector<fs::path> wals = Wals(dir.path());
+  ASSERT_FALSE(wals.empty());
+  uint64_t records = 0;
+  ASSERT_TRUE(DefaultStoreEnv()
+                  ->GetFileSystem()
+                  ->GetFileSize(wals.back().string(), rocksdb::IOOptions(), &records, nullptr)
+                  .ok());
+  ASSERT_GT(records, 100'000u) << "the WAL spans several 32 KiB blocks";
+  std::string wal = Contents(wals.back().string());
+  ASSERT_GE(wal.size(), records);
+  EXPECT_EQ(WalRecordsEnd(wal), records) << "zeros after the records are not records";
+  const std::string whole = wal.substr(0, records);
+  EXPECT_EQ(WalRecordsEnd(whole), records);
+  EXPECT_EQ(WalRecordsEnd(whole + std::string(70'000, '\0')), records);
+
+  // Cut in the middle of the last record: the record before it is the end.
+  const uint64_t before_last = WalRecordsEnd(whole.substr(0, records - 3));
+  EXPECT_LT(before_last, records - 3);
+  EXPECT_GT(before_last, records - 5'000);
+  EXPECT_EQ(WalRecordsEnd(whole.substr(0, before_last)), before_last);
+  // A byte of a record in the middle changed: the records end before it.
+  std::string damaged = whole;
+  const size_t at = records / 2;
+  damaged[at] = static_cast<char>(damaged[at] ^ 0x5a);
+  const uint64_t end = WalRecordsEnd(damaged);
+  EXPECT_LE(end, at);
+  EXPECT_GT(end, at - 33'000);
+  EXPECT_EQ(WalRecordsEnd(whole.substr(0, end)), end) << "it ends at a record's end";
+}
+
+// A copy of the store's directory taken while it is open, as a kill -9 or a power cut after the
+// last acknowledged group leaves it: its WAL ends in zeros, and every event is found again.
+TEST(WalZeroAhead, AStoreWhoseWalEndsInZerosOpensWithEveryEvent) {
+  TempDir dir;
+  const std::string live = dir.Sub("live");
+  const std::string copy = dir.Sub("copy");
+  constexpr int kEvents = 300;
+  {
+    auto store = testing::OpenStore(live);
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < kEvents; ++i) {
+      ASSERT_TRUE(
+          store->Append(testing::OneEvent("req-" + std::to_string(i), "s-" + std::to_string(i % 7)))
+              .ok());
+    }
+    // The events are in the WAL only (no memtable was flushed), and the newest WAL, still
+    // open, ends in zeros.
+    std::vector<fs::path> wals = Wals(live);
+    ASSERT_FALSE(wals.empty());
+    const std::string newest = wals.back().string();
+    ASSERT_TRUE(Eventually([&] {
+      const std::string c = Contents(newest);
+      return c.size() > WalRecordsEnd(c) + 8;
+    }));
+    fs::copy(live, copy, fs::copy_options::recursive);
+    fs::remove(fs::path(copy) / "LOCK");
+    const std::string copied = Contents((fs::path(copy) / wals.back().filename()).string());
+    ASSERT_GT(copied.size(), WalRecordsEnd(copied));
+    EXPECT_EQ(copied.substr(copied.size() - 8), std::string(8, '\0'));
+  }
+  auto reopened = testing::OpenStore(copy);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->LastPosition(), static_cast<uint64_t>(kEvents));
+  std::vector<RecordedEvent> all = testing::ReadEverything(*reopened);
+  ASSERT_EQ(all.size(), static_cast<size_t>(kEvents));
+  EXPECT_EQ(all.back().payload, "payload of req-" + std::to_string(kEvents - 1));
+  auto v = reopened->Verify(1, 0);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->ok) << v->problem;
+  // And it takes new appends after them.
+  auto more = reopened->Append(testing::OneEvent("req-after", "s-0"));
+  ASSERT_TRUE(more.ok()) << more.status();
+  EXPECT_EQ(more->first_position, static_cast<uint64_t>(kEvents + 1));
+}
+
+// A store closed cleanly leaves WAL files of records only.
+TEST(WalZeroAhead, AStoreClosedCleanlyLeavesNoZerosBehind) {
+  TempDir dir;
+  {
+    auto store = testing::OpenStore(dir.path());
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 50; ++i)
+      ASSERT_TRUE(store->Append(testing::OneEvent("r" + std::to_string(i), "s")).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the zeros are on the disk
+  }
+  std::vector<fs::path> wals = Wals(dir.path());
+  ASSERT_FALSE(wals.empty());
+  for (const auto& w : wals) {
+    const std::string c = Contents(w.string());
+    EXPECT_EQ(WalRecordsEnd(c), c.size()) << w << " ends in zeros after a clean close";
+  }
+}
+
+// A RocksDB checkpoint (a backup) copies the live WAL up to the size the file system gives for
+// it: its records' end, with no zeros and no record still being written into them. (The store's
+// own backups flush first, so the live WAL they copy holds only what came during the backup; a
+// checkpoint that does not flush copies all of it.)
+TEST(WalZeroAhead, ACheckpointCopiesTheLiveWalUpToItsRecordsEnd) {
+  TempDir dir;
+  std::unique_ptr<rocksdb::Env> env =
+      rocksdb::NewCompositeEnv(NewWalZeroAheadFileSystem(rocksdb::FileSystem::Default(), kAhead));
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  o.env = env.get();
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(o, dir.Sub("live"), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::WriteOptions synced;
+  synced.sync = true;
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(db->Put(synced, "k" + std::to_string(i), std::string(700, 'v')).ok());
+  }
+  const std::string wal = Wals(dir.Sub("live")).back().string();
+  ASSERT_TRUE(Eventually([&] { return fs::file_size(wal) > WalRecordsEnd(Contents(wal)); }));
+  rocksdb::Checkpoint* cp = nullptr;
+  ASSERT_TRUE(rocksdb::Checkpoint::Create(db.get(), &cp).ok());
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(cp);
+  ASSERT_TRUE(
+      checkpoint->CreateCheckpoint(dir.Sub("copy"), /*log_size_for_flush=*/UINT64_MAX).ok());
+  std::vector<fs::path> copied = Wals(dir.Sub("copy"));
+  ASSERT_EQ(copied.size(), 1u) << "the checkpoint holds the live WAL";
+  const std::string c = Contents(copied[0].string());
+  EXPECT_GT(c.size(), 200u * 700u);
+  EXPECT_EQ(WalRecordsEnd(c), c.size()) << "copied past its records' end";
+  EXPECT_EQ(c, Contents(wal).substr(0, c.size()));
+  db.reset();
+  // The copy opens with every value.
+  rocksdb::Options plain;
+  ASSERT_TRUE(rocksdb::DB::Open(plain, dir.Sub("copy"), &raw).ok());
+  std::unique_ptr<rocksdb::DB> copy(raw);
+  std::string v;
+  EXPECT_TRUE(copy->Get(rocksdb::ReadOptions(), "k199", &v).ok());
+  EXPECT_EQ(v, std::string(700, 'v'));
+}
+
+// A read-only open (a RocksDB secondary) that follows a writer sees the records written over the
+// zeros it has already been shown the file's end before: each read catches up with them.
+TEST(WalRecordsOnly, AReadOnlyOpenFollowsRecordsWrittenOverZeros) {
+  TempDir dir;
+  std::unique_ptr<rocksdb::Env> env =
+      rocksdb::NewCompositeEnv(NewWalZeroAheadFileSystem(rocksdb::FileSystem::Default(), kAhead));
+  RocksStoreOptions wo;
+  wo.env = env.get();
+  auto writer = testing::OpenStore(dir.path(), wo);
+  ASSERT_NE(writer, nullptr);
+  uint64_t last = 0;
+  auto append = [&](int i) {
+    auto r =
+        writer->Append(testing::OneEvent("e" + std::to_string(i), "s" + std::to_string(i % 11)));
+    ASSERT_TRUE(r.ok()) << r.status();
+    last = r->last_position;
+  };
+  for (int i = 0; i < 20; ++i) append(i);
+  const std::string wal = Wals(dir.path()).back().string();
+  ASSERT_TRUE(
+      Eventually([&] { return fs::file_size(wal) > WalRecordsEnd(Contents(wal)) + kAhead / 2; }));
+
+  RocksStoreOptions ro;
+  ro.read_only = true;
+  auto reader = testing::OpenStore(dir.path(), ro);
+  ASSERT_NE(reader, nullptr);
+  uint64_t seen = 0;
+  int i = 20;
+  // Until the records have gone well into the zeros that were on the disk when the reader
+  // opened (the WAL's records end grows past a whole step).
+  while (WalRecordsEnd(Contents(wal)) < 2 * kAhead) {
+    for (int k = 0; k < 50; ++k) append(i++);
+    auto page = reader->ReadAll(seen + 1, 10000, EventFilter{});
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& e : page->events) {
+      ASSERT_EQ(e.position(), seen + 1) << "no gap";
+      seen = e.position();
+    }
+    ASSERT_EQ(seen, last) << "the reader sees every event the writer acknowledged";
+    ASSERT_LT(i, 20'000) << "the WAL did not grow";
+  }
+  auto v = reader->Verify(1, 0);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->events_checked, last);
+}
+
+}  // namespace
+}  // namespace proeftuin::eventstore
