@@ -203,6 +203,8 @@ absl::StatusOr<std::shared_ptr<Db>> Db::Open(const DbOptions& o) {
     opt.max_open_files = -1;  // required by secondary instances
     s = rocksdb::DB::OpenAsSecondary(opt, o.path, db->secondary_dir_, descs, &handles, &raw);
   } else {
+    // The store's WAL zeroed ahead (eventstore/wal_fs.h), when its file system does that.
+    ZeroAheadWalsIn(*opt.env->GetFileSystem(), o.path);
     s = rocksdb::DB::Open(opt, o.path, descs, &handles, &raw);
   }
   if (!s.ok()) {

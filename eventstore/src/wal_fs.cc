@@ -1,6 +1,8 @@
 #include "eventstore/wal_fs.h"
 
+#include <fcntl.h>
 #include <pthread.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <string>
@@ -8,6 +10,7 @@
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
@@ -29,6 +32,23 @@ using rocksdb::Slice;
 // Zeros to write from; never written to (static storage: its pages stay the kernel's zero page).
 constexpr size_t kZeroBlock = size_t{64} << 10;
 const char kZeros[kZeroBlock] = {};
+
+// The same file named with doubled slashes (RocksDB joins a directory given with a trailing
+// slash and a file name with one more) is one key.
+std::string Normal(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    if (c == '/' && !out.empty() && out.back() == '/') continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string DirOf(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? std::string() : Normal(path.substr(0, slash));
+}
 
 bool IsWal(std::string_view fname) {
   const size_t slash = fname.rfind('/');
@@ -75,6 +95,15 @@ size_t WholeRecords(const char* p, size_t have, size_t left) {
   }
 }
 
+// Whether a whole record with a matching checksum starts at p (`have` bytes there, `left` to the
+// end of its block): not padding, not zeros.
+bool ValidRecordAt(const char* p, size_t have, size_t left) {
+  if (left < kHeader || have < kHeader) return false;
+  const unsigned char* h = reinterpret_cast<const unsigned char*>(p);
+  if (h[6] == 0) return false;
+  return WholeRecords(p, std::min(have, left), left) > 0;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The writer's side.
 
@@ -92,6 +121,9 @@ struct WalState {
   uint64_t zero_to ABSL_GUARDED_BY(mu) = 0;
   bool closed ABSL_GUARDED_BY(mu) = false;  // no more zeroing
   bool failed ABSL_GUARDED_BY(mu) = false;  // a zeroing failed: the file is appended to plainly
+  // A failed zeroing could not be cut off again: from here on the file holds zeros that may not
+  // be on the disk, and no record may go there (the write fails; the store reopens).
+  uint64_t unsafe_from ABSL_GUARDED_BY(mu) = UINT64_MAX;
 };
 
 class WalZeroAheadFs;
@@ -101,8 +133,8 @@ class WalZeroAheadFs;
 class ZeroAheadWal : public rocksdb::FSWritableFileOwnerWrapper {
  public:
   ZeroAheadWal(std::unique_ptr<rocksdb::FSWritableFile> f, std::shared_ptr<WalState> st,
-               WalZeroAheadFs* fs)
-      : FSWritableFileOwnerWrapper(std::move(f)), st_(std::move(st)), fs_(fs) {}
+               std::shared_ptr<WalZeroAheadFs> fs)
+      : FSWritableFileOwnerWrapper(std::move(f)), st_(std::move(st)), fs_(std::move(fs)) {}
   ~ZeroAheadWal() override;
 
   IOStatus Append(const Slice& data, const IOOptions& o, IODebugContext* dbg) override {
@@ -133,11 +165,12 @@ class ZeroAheadWal : public rocksdb::FSWritableFileOwnerWrapper {
   IOStatus Finish(const IOOptions& o, IODebugContext* dbg);
 
   std::shared_ptr<WalState> st_;
-  WalZeroAheadFs* fs_;
+  std::shared_ptr<WalZeroAheadFs> fs_;
   bool finished_ = false;
 };
 
-class WalZeroAheadFs : public rocksdb::FileSystemWrapper {
+class WalZeroAheadFs : public rocksdb::FileSystemWrapper,
+                       public std::enable_shared_from_this<WalZeroAheadFs> {
  public:
   WalZeroAheadFs(std::shared_ptr<rocksdb::FileSystem> base, size_t ahead)
       : FileSystemWrapper(base),
@@ -152,12 +185,15 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper {
                            IODebugContext* dbg) override {
     IOStatus s = target()->NewWritableFile(fname, o, result, dbg);
     if (!s.ok() || *result == nullptr || !IsWal(fname) || o.use_direct_writes) return s;
-    auto st = std::make_shared<WalState>(fname);
+    const std::string key = Normal(fname);
+    auto st = std::make_shared<WalState>(key);
     {
       absl::MutexLock l(&mu_);
-      open_[fname] = st;
+      // Only a store's own WALs: not, e.g., the copy of one a checkpoint writes elsewhere.
+      if (!store_dirs_.contains(DirOf(key))) return s;
+      open_[key] = st;
     }
-    *result = std::make_unique<ZeroAheadWal>(std::move(*result), st, this);
+    *result = std::make_unique<ZeroAheadWal>(std::move(*result), st, shared_from_this());
     {
       absl::MutexLock l(&st->mu);
       MaybeZero(st);
@@ -180,8 +216,7 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper {
                                      IODebugContext* dbg) override {
     IOStatus s = target()->GetChildrenFileAttributes(dir, o, result, dbg);
     if (!s.ok()) return s;
-    std::string prefix = dir;
-    if (!prefix.empty() && prefix.back() != '/') prefix += '/';
+    std::string prefix = Normal(dir + "/");
     for (rocksdb::FileAttributes& a : *result) {
       if (!IsWal(a.name)) continue;
       if (std::shared_ptr<WalState> st = Open(prefix + a.name)) {
@@ -208,14 +243,28 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper {
       std::thread([base = base_, st, from = st->zero_from, to = st->zero_to] {
         pthread_setname_np(pthread_self(), "pt-walzero");
         IOStatus s = Zero(*base, st->fname, from, to);
+        // A zeroing that failed (a full disk, most likely) may have left zeros that are not on
+        // the disk: they go again (no record is past `from` yet: it would wait for this), and
+        // the file is appended to plainly from now on.
+        IOStatus cut;
+        if (!s.ok()) {
+          uint64_t size = 0;
+          cut = base->GetFileSize(st->fname, IOOptions(), &size, nullptr);
+          if (cut.ok() && size > from &&
+              ::truncate(st->fname.c_str(), static_cast<off_t>(from)) != 0) {
+            cut = IOStatus::IOError("truncate " + st->fname);
+          }
+        }
         absl::MutexLock l(&st->mu);
         st->zeroing = false;
         if (s.ok()) {
           st->zeroed = to;
           st->physical = std::max(st->physical, to);
         } else {
-          st->failed = true;                          // the file is appended to plainly from now on
-          st->physical = std::max(st->physical, to);  // as far as zeros may have got
+          st->failed = true;
+          // (The file may end at `from` now: a close cuts it back to the records.)
+          st->physical = std::max(st->physical, cut.ok() ? from : to);
+          if (!cut.ok()) st->unsafe_from = from;
         }
       }).detach();
     } catch (const std::system_error&) {
@@ -224,9 +273,15 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper {
     }
   }
 
-  void Forget(const std::string& fname) {
+  void Forget(const std::shared_ptr<WalState>& st) {
     absl::MutexLock l(&mu_);
-    open_.erase(fname);
+    auto it = open_.find(st->fname);
+    if (it != open_.end() && it->second == st) open_.erase(it);
+  }
+
+  void AddStoreDir(std::string_view dir) {
+    absl::MutexLock l(&mu_);
+    store_dirs_.insert(Normal(dir));
   }
 
  private:
@@ -236,7 +291,7 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper {
   std::shared_ptr<WalState> Open(const std::string& fname) {
     if (!IsWal(fname)) return nullptr;
     absl::MutexLock l(&mu_);
-    auto it = open_.find(fname);
+    auto it = open_.find(Normal(fname));
     return it == open_.end() ? nullptr : it->second;
   }
 
@@ -247,6 +302,14 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper {
     IOOptions o;
     IOStatus s = base.NewRandomRWFile(fname, rocksdb::FileOptions(), &f, nullptr);
     if (!s.ok()) return s;
+    // The blocks first, as unwritten extents (they read as zeros until written, also after a
+    // power cut that keeps the new size but not every zero); where the file system cannot, the
+    // zeros' own sync is what protects.
+    if (int fd = ::open(fname.c_str(), O_WRONLY | O_CLOEXEC); fd >= 0) {
+      (void)::fallocate(fd, FALLOC_FL_KEEP_SIZE, static_cast<off_t>(from),
+                        static_cast<off_t>(to - from));
+      ::close(fd);
+    }
     for (uint64_t at = from; s.ok() && at < to;) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(kZeroBlock, to - at));
       s = f->Write(at, Slice(kZeros, n), o, nullptr);
@@ -261,6 +324,7 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper {
   const uint64_t ahead_;
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<WalState>> open_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> store_dirs_ ABSL_GUARDED_BY(mu_);
 };
 
 ZeroAheadWal::~ZeroAheadWal() {
@@ -269,7 +333,7 @@ ZeroAheadWal::~ZeroAheadWal() {
   st_->closed = true;
   st_->mu.Await(absl::Condition(
       +[](WalState* st) ABSL_NO_THREAD_SAFETY_ANALYSIS { return !st->zeroing; }, st_.get()));
-  fs_->Forget(st_->fname);
+  fs_->Forget(st_);
 }
 
 IOStatus ZeroAheadWal::WriteAt(const Slice& data, const IOOptions& o, IODebugContext* dbg) {
@@ -283,6 +347,10 @@ IOStatus ZeroAheadWal::WriteAt(const Slice& data, const IOOptions& o, IODebugCon
     if (st_->zeroing && end > st_->zero_from) {
       st_->mu.Await(absl::Condition(
           +[](WalState* st) ABSL_NO_THREAD_SAFETY_ANALYSIS { return !st->zeroing; }, st_.get()));
+    }
+    if (end > st_->unsafe_from) {
+      return IOStatus::IOError("WAL " + st_->fname +
+                               ": zeros that failed to be written could not be removed");
     }
   }
   IOStatus s = target()->PositionedAppend(data, offset, o, dbg);
@@ -336,17 +404,22 @@ IOStatus ZeroAheadWal::Close(const IOOptions& o, IODebugContext* dbg) {
 
 // A WAL read sequentially, up to the end of its whole records: a read that reaches it is short,
 // and a later one goes on from there once more records are whole (RocksDB's log readers take a
-// short read for the file's end and read on from it at their next try).
+// short read for the file's end and read on from it at their next try). A record that is not
+// whole, or whose checksum does not match, is taken for one being written, unless a whole record
+// follows it: then (found twice, so that a record read half-way through its write is not taken
+// for damage) it is damaged, and the file is read as it is from then on, for RocksDB to report
+// the damage instead of a reader stopping before it for good.
 class WalRecordsView : public rocksdb::FSSequentialFile {
  public:
   explicit WalRecordsView(std::unique_ptr<rocksdb::FSRandomAccessFile> f) : file_(std::move(f)) {}
 
   IOStatus Read(size_t n, const IOOptions& o, Slice* result, char* scratch,
                 IODebugContext* dbg) override {
-    if (pos_ + n > whole_) {
+    if (!as_is_ && pos_ + n > whole_) {
       if (IOStatus s = Extend(pos_ + n, o, dbg); !s.ok()) return s;
     }
-    const size_t k = whole_ > pos_ ? static_cast<size_t>(std::min<uint64_t>(n, whole_ - pos_)) : 0;
+    size_t k = n;
+    if (!as_is_) k = whole_ > pos_ ? static_cast<size_t>(std::min<uint64_t>(n, whole_ - pos_)) : 0;
     if (k == 0) {
       *result = Slice(scratch, 0);
       return IOStatus::OK();
@@ -356,16 +429,17 @@ class WalRecordsView : public rocksdb::FSSequentialFile {
     return s;
   }
   IOStatus Skip(uint64_t n) override {
-    if (pos_ + n > whole_) {
+    if (!as_is_ && pos_ + n > whole_) {
       if (IOStatus s = Extend(pos_ + n, IOOptions(), nullptr); !s.ok()) return s;
     }
-    pos_ = std::min(pos_ + n, std::max(pos_, whole_));
+    pos_ = as_is_ ? pos_ + n : std::min(pos_ + n, std::max(pos_, whole_));
     return IOStatus::OK();
   }
 
  private:
   // Reads on from whole_, a block at a time, until `want` or the end of the whole records.
   IOStatus Extend(uint64_t want, const IOOptions& o, IODebugContext* dbg) {
+    bool again = false;  // the stop below was read a second time
     while (whole_ < want) {
       const size_t left = static_cast<size_t>(kBlock - whole_ % kBlock);
       buf_.resize(left);
@@ -374,14 +448,58 @@ class WalRecordsView : public rocksdb::FSSequentialFile {
       if (!s.ok()) return s;
       const size_t used = WholeRecords(got.data(), got.size(), left);
       whole_ += used;
-      if (used < left) break;
+      if (used == left) {
+        again = false;
+        continue;
+      }
+      if (used > 0) again = false;
+      // Stopped inside the block: at zeros or at the bytes' end (records to come), or at a
+      // record that is not whole or does not match its checksum (one being written, or damaged).
+      bool damaged = false;
+      if (IOStatus d = FollowedByARecord(got.data() + used, got.size() - used, left - used, o, dbg,
+                                         &damaged);
+          !d.ok()) {
+        return d;
+      }
+      if (!damaged) break;
+      if (!again) {
+        again = true;  // a write under way when it was read: read it once more
+        continue;
+      }
+      as_is_ = true;
+      break;
     }
+    return IOStatus::OK();
+  }
+
+  // Whether the stop at `p` (`have` bytes read there, `left` to its block's end) is a record that
+  // is not whole or valid, with a whole record after it: in its block, or first in the next.
+  IOStatus FollowedByARecord(const char* p, size_t have, size_t left, const IOOptions& o,
+                             IODebugContext* dbg, bool* damaged) {
+    *damaged = false;
+    if (have < kHeader) return IOStatus::OK();
+    const unsigned char* h = reinterpret_cast<const unsigned char*>(p);
+    const size_t length = h[4] | (size_t{h[5]} << 8);
+    if (h[6] == 0 && length == 0) return IOStatus::OK();  // zeros: nothing written here yet
+    const size_t header = h[6] >= 5 && h[6] <= 8 ? kRecyclableHeader : kHeader;
+    const size_t next = header + length;
+    if (next < left && next < have && ValidRecordAt(p + next, have - next, left - next)) {
+      *damaged = true;
+      return IOStatus::OK();
+    }
+    const uint64_t block = (whole_ / kBlock + 1) * kBlock;
+    std::string b(kBlock, '\0');
+    Slice got;
+    IOStatus s = file_->Read(block, kBlock, o, &got, b.data(), dbg);
+    if (!s.ok()) return s;
+    *damaged = ValidRecordAt(got.data(), got.size(), kBlock);
     return IOStatus::OK();
   }
 
   std::unique_ptr<rocksdb::FSRandomAccessFile> file_;
   uint64_t pos_ = 0;    // the next byte a Read returns
   uint64_t whole_ = 0;  // the end of the whole records found so far
+  bool as_is_ = false;  // a damaged record was found: the file is read as it is
   std::string buf_;
 };
 
@@ -411,6 +529,13 @@ class WalRecordsOnlyFs : public rocksdb::FileSystemWrapper {
 std::shared_ptr<rocksdb::FileSystem> NewWalZeroAheadFileSystem(
     std::shared_ptr<rocksdb::FileSystem> base, size_t ahead_bytes) {
   return std::make_shared<WalZeroAheadFs>(std::move(base), ahead_bytes);
+}
+
+bool ZeroAheadWalsIn(rocksdb::FileSystem& fs, std::string_view dir) {
+  auto* z = fs.CheckedCast<WalZeroAheadFs>();
+  if (z == nullptr) return false;
+  z->AddStoreDir(dir);
+  return true;
 }
 
 std::shared_ptr<rocksdb::FileSystem> NewWalRecordsOnlyFileSystem(

@@ -45,6 +45,15 @@ std::vector<fs::path> Wals(const std::string& dir) {
   return out;
 }
 
+// Whether two files' bytes are the same; else where they first differ (not the bytes: binary).
+::testing::AssertionResult SameBytes(const std::string& a, const std::string& b) {
+  if (a == b) return ::testing::AssertionSuccess();
+  size_t at = 0;
+  while (at < a.size() && at < b.size() && a[at] == b[at]) ++at;
+  return ::testing::AssertionFailure()
+         << a.size() << " and " << b.size() << " bytes, first different at " << at;
+}
+
 // Waits up to 10 s for `done`; the zeroing runs on a thread of its own.
 template <typename F>
 bool Eventually(F done) {
@@ -55,11 +64,12 @@ bool Eventually(F done) {
   return done();
 }
 
-constexpr size_t kAhead = 128 << 10;  // the smallest step the file system takes (4 blocks)
+constexpr size_t kAhead = 256 << 10;  // zeroings follow one another without a gap from here
 
 TEST(WalZeroAhead, RecordsReadBackAndTheSizeSeenIsTheRecordsEnd) {
   TempDir dir;
   auto wal_fs = NewWalZeroAheadFileSystem(rocksdb::FileSystem::Default(), kAhead);
+  ASSERT_TRUE(ZeroAheadWalsIn(*wal_fs, dir.path()));
   const std::string name = dir.Sub("000007.log");
   std::unique_ptr<rocksdb::FSWritableFile> f;
   ASSERT_TRUE(wal_fs->NewWritableFile(name, rocksdb::FileOptions(), &f, nullptr).ok());
@@ -77,9 +87,9 @@ TEST(WalZeroAhead, RecordsReadBackAndTheSizeSeenIsTheRecordsEnd) {
   ASSERT_TRUE(Eventually([&] { return fs::file_size(name) >= written.size() + kAhead / 2; }))
       << fs::file_size(name) << " bytes on disk for " << written.size() << " of records";
   std::string open_contents = Contents(name);
-  EXPECT_EQ(open_contents.substr(0, written.size()), written);
-  EXPECT_EQ(open_contents.substr(written.size()),
-            std::string(open_contents.size() - written.size(), '\0'));
+  EXPECT_TRUE(SameBytes(open_contents.substr(0, written.size()), written));
+  EXPECT_TRUE(SameBytes(open_contents.substr(written.size()),
+                        std::string(open_contents.size() - written.size(), '\0')));
 
   // The file system, too, gives the records' end as the open file's size (a checkpoint copies
   // that much of the live WAL), by name and in a listing of the directory.
@@ -92,16 +102,22 @@ TEST(WalZeroAhead, RecordsReadBackAndTheSizeSeenIsTheRecordsEnd) {
   EXPECT_EQ(listed[0].size_bytes, written.size());
 
   ASSERT_TRUE(f->Close(io, nullptr).ok());
-  EXPECT_EQ(Contents(name), written) << "a clean close leaves only the records";
+  EXPECT_TRUE(SameBytes(Contents(name), written)) << "a clean close leaves only the records";
   f.reset();
   ASSERT_TRUE(wal_fs->GetFileSize(name, io, &size, nullptr).ok());
   EXPECT_EQ(size, written.size());
 }
 
-TEST(WalZeroAhead, OnlyWalFilesAreWritten) {
+// Only a store's WAL files are zeroed ahead: not its other files, nor a WAL file elsewhere (the
+// copy a checkpoint writes of the live WAL).
+TEST(WalZeroAhead, OnlyTheWalFilesOfAStoreAreZeroedAhead) {
   TempDir dir;
   auto wal_fs = NewWalZeroAheadFileSystem(rocksdb::FileSystem::Default(), kAhead);
-  for (const char* base : {"MANIFEST-000005", "000009.sst", "LOG", "OPTIONS-000011"}) {
+  ASSERT_TRUE(ZeroAheadWalsIn(*wal_fs, dir.Sub("store")));
+  fs::create_directories(dir.Sub("store"));
+  fs::create_directories(dir.Sub("copy.tmp"));
+  for (const char* base : {"store/MANIFEST-000005", "store/000009.sst", "store/LOG",
+                           "store/OPTIONS-000011", "copy.tmp/000012.log"}) {
     const std::string name = dir.Sub(base);
     std::unique_ptr<rocksdb::FSWritableFile> f;
     ASSERT_TRUE(wal_fs->NewWritableFile(name, rocksdb::FileOptions(), &f, nullptr).ok());
@@ -204,6 +220,7 @@ TEST(WalZeroAhead, NoRecordGoesIntoZerosBeforeTheyAreSynced) {
   TempDir dir;
   auto recorder = std::make_shared<Recorder>();
   auto wal_fs = NewWalZeroAheadFileSystem(recorder, kAhead);
+  ASSERT_TRUE(ZeroAheadWalsIn(*wal_fs, dir.path()));
   const std::string name = dir.Sub("000009.log");
   std::unique_ptr<rocksdb::FSWritableFile> f;
   ASSERT_TRUE(wal_fs->NewWritableFile(name, rocksdb::FileOptions(), &f, nullptr).ok());
@@ -349,6 +366,134 @@ TEST(WalZeroAhead, AStoreClosedCleanlyLeavesNoZerosBehind) {
   }
 }
 
+// All of a file read through the records-only view, as RocksDB's readers read it: blocks of
+// 32 KiB until a short read.
+std::string ReadThroughTheView(const std::string& path) {
+  auto view = NewWalRecordsOnlyFileSystem(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::FSSequentialFile> f;
+  EXPECT_TRUE(view->NewSequentialFile(path, rocksdb::FileOptions(), &f, nullptr).ok());
+  if (f == nullptr) return "";
+  std::string out;
+  std::string scratch(32768, '\0');
+  for (;;) {
+    rocksdb::Slice got;
+    EXPECT_TRUE(f->Read(scratch.size(), rocksdb::IOOptions(), &got, scratch.data(), nullptr).ok());
+    out.append(got.data(), got.size());
+    if (got.size() < scratch.size()) return out;
+  }
+}
+
+// The WAL of a store holding `events` appends, closed cleanly: whole records only.
+std::string AClosedWal(const std::string& dir, int events) {
+  {
+    auto store = testing::OpenStore(dir);
+    EXPECT_NE(store, nullptr);
+    if (store == nullptr) return "";
+    for (int i = 0; i < events; ++i) {
+      EXPECT_TRUE(
+          store->Append(testing::OneEvent("w" + std::to_string(i), "s" + std::to_string(i % 3)))
+              .ok());
+    }
+  }
+  std::vector<fs::path> wals = Wals(dir);
+  EXPECT_FALSE(wals.empty());
+  return wals.empty() ? "" : Contents(wals.back().string());
+}
+
+void Write(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// The view shows a WAL up to its last whole record while the rest may still be being written (a
+// record cut short or not matching its checksum, then zeros), but a damaged record with whole
+// records after it is shown as it is, for RocksDB to report, not taken for the end.
+TEST(WalRecordsOnly, AWalEndsAtItsRecordsButADamagedRecordIsShownAsItIs) {
+  TempDir dir;
+  const std::string wal = AClosedWal(dir.Sub("store"), 600);
+  ASSERT_GT(wal.size(), 3u * 32768) << "several blocks";
+  ASSERT_EQ(WalRecordsEnd(wal), wal.size());
+  EXPECT_TRUE(SameBytes(ReadThroughTheView(Wals(dir.Sub("store")).back().string()), wal));
+
+  // The last record half written (its second half still zeros), then zeros.
+  const uint64_t before_last = WalRecordsEnd(wal.substr(0, wal.size() - 1));
+  std::string torn = wal;
+  std::fill(
+      torn.begin() + static_cast<std::ptrdiff_t>(before_last + (wal.size() - before_last) / 2),
+      torn.end(), '\0');
+  torn += std::string(100'000, '\0');
+  Write(dir.Sub("torn.log"), torn);
+  EXPECT_TRUE(SameBytes(ReadThroughTheView(dir.Sub("torn.log")), wal.substr(0, before_last)));
+
+  // A byte changed in a record in the middle of a block, with whole records after it.
+  std::string damaged = wal;
+  const size_t at = 32768 + 20'000;
+  damaged[at] = static_cast<char>(damaged[at] ^ 0x5a);
+  ASSERT_LT(WalRecordsEnd(damaged), at);
+  damaged += std::string(100'000, '\0');
+  Write(dir.Sub("damaged.log"), damaged);
+  EXPECT_TRUE(SameBytes(ReadThroughTheView(dir.Sub("damaged.log")), damaged));
+}
+
+// A file system under the zeroing one whose zero writes fail (a disk full for them).
+class NoRoomForZeros : public rocksdb::FileSystemWrapper {
+ public:
+  NoRoomForZeros() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
+  static const char* kClassName() { return "TestNoRoomForZeros"; }
+  const char* Name() const override { return kClassName(); }
+  rocksdb::IOStatus NewRandomRWFile(const std::string& fname, const rocksdb::FileOptions& o,
+                                    std::unique_ptr<rocksdb::FSRandomRWFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus s = target()->NewRandomRWFile(fname, o, result, dbg);
+    if (s.ok()) *result = std::make_unique<Failing>(std::move(*result));
+    return s;
+  }
+
+ private:
+  class Failing : public rocksdb::FSRandomRWFileOwnerWrapper {
+   public:
+    using FSRandomRWFileOwnerWrapper::FSRandomRWFileOwnerWrapper;
+    rocksdb::IOStatus Write(uint64_t offset, const rocksdb::Slice& data,
+                            const rocksdb::IOOptions& o, rocksdb::IODebugContext* dbg) override {
+      // Each zeroing writes 64 KiB at a time; every fourth such piece of the file fails.
+      if ((offset >> 16) % 4 == 3) return rocksdb::IOStatus::NoSpace("no room");
+      return target()->Write(offset, data, o, dbg);
+    }
+  };
+};
+
+// A zeroing that fails half-way leaves no zeros that may not be on the disk: they are cut off,
+// and the records go on, appended as RocksDB does by default.
+TEST(WalZeroAhead, AZeroingThatFailsIsCutOffAndTheRecordsGoOn) {
+  TempDir dir;
+  auto wal_fs = NewWalZeroAheadFileSystem(std::make_shared<NoRoomForZeros>(), kAhead);
+  ASSERT_TRUE(ZeroAheadWalsIn(*wal_fs, dir.path()));
+  const std::string name = dir.Sub("000011.log");
+  std::unique_ptr<rocksdb::FSWritableFile> f;
+  ASSERT_TRUE(wal_fs->NewWritableFile(name, rocksdb::FileOptions(), &f, nullptr).ok());
+  rocksdb::IOOptions io;
+  std::string written;
+  auto append = [&](int i) {
+    std::string record(1000, static_cast<char>('A' + i % 26));
+    rocksdb::IOStatus a = f->Append(record, io, nullptr);
+    ASSERT_TRUE(a.ok()) << "record " << i << ": " << a.ToString();
+    ASSERT_TRUE(f->Sync(io, nullptr).ok());
+    written += record;
+  };
+  for (int i = 0; i < 100; ++i) append(i);
+  // The first zeroing (from 128 KiB) wrote 64 KiB of zeros and failed on the next 64: what it
+  // wrote is cut off again (the file ends where the zeros began, a hole after the records).
+  ASSERT_TRUE(Eventually([&] { return fs::file_size(name) == (128u << 10); }))
+      << fs::file_size(name) << " bytes";
+  EXPECT_TRUE(
+      SameBytes(Contents(name), written + std::string((128u << 10) - written.size(), '\0')));
+  // The records go on past it, appended plainly: no zeros after them any more.
+  for (int i = 100; i < 400; ++i) append(i);
+  EXPECT_TRUE(SameBytes(Contents(name), written));
+  ASSERT_TRUE(f->Close(io, nullptr).ok());
+  EXPECT_TRUE(SameBytes(Contents(name), written));
+}
+
 // A RocksDB checkpoint (a backup) copies the live WAL up to the size the file system gives for
 // it: its records' end, with no zeros and no record still being written into them. (The store's
 // own backups flush first, so the live WAL they copy holds only what came during the backup; a
@@ -361,6 +506,7 @@ TEST(WalZeroAhead, ACheckpointCopiesTheLiveWalUpToItsRecordsEnd) {
   o.create_if_missing = true;
   o.env = env.get();
   rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(ZeroAheadWalsIn(*env->GetFileSystem(), dir.Sub("live")));
   ASSERT_TRUE(rocksdb::DB::Open(o, dir.Sub("live"), &raw).ok());
   std::unique_ptr<rocksdb::DB> db(raw);
   rocksdb::WriteOptions synced;
@@ -380,7 +526,7 @@ TEST(WalZeroAhead, ACheckpointCopiesTheLiveWalUpToItsRecordsEnd) {
   const std::string c = Contents(copied[0].string());
   EXPECT_GT(c.size(), 200u * 700u);
   EXPECT_EQ(WalRecordsEnd(c), c.size()) << "copied past its records' end";
-  EXPECT_EQ(c, Contents(wal).substr(0, c.size()));
+  EXPECT_TRUE(SameBytes(c, Contents(wal).substr(0, c.size())));
   db.reset();
   // The copy opens with every value.
   rocksdb::Options plain;

@@ -21,11 +21,13 @@
 //   end of its whole, checksummed records. The secondary's reader then takes the end of the
 //   records for the end of the file and reads on from there at its next catch-up; without it,
 //   it would read the zeros as padding and never come back for the records written over them.
+//   A damaged record (one that does not match its checksum with a whole record after it) is
+//   passed on as it is, for RocksDB to report.
 //
-// Only WAL files (`*.log`) opened by NewWritableFile without direct writes are zeroed ahead;
-// every other file and call goes to `base` unchanged. WAL recycling (`recycle_log_file_num`,
-// which RocksDB 7.8 turns off under the store's kPointInTimeRecovery anyway) is not supported by
-// the records-only view.
+// Only WAL files (`*.log`) of a store's directory (ZeroAheadWalsIn), opened by NewWritableFile
+// without direct writes, are zeroed ahead; every other file and call goes to `base` unchanged.
+// WAL recycling (`recycle_log_file_num`, which RocksDB 7.8 turns off under the store's
+// kPointInTimeRecovery anyway) is not supported by the records-only view.
 //
 // Thread-safety: as `base`. A WAL file is written by one thread at a time, as RocksDB does; the
 // zeroing runs on one background thread per file system.
@@ -48,6 +50,12 @@ inline constexpr size_t kWalZeroAheadBytes = size_t{1} << 20;
 // The writer's side: WAL files zeroed and synced `ahead_bytes` at a time ahead of their records.
 std::shared_ptr<rocksdb::FileSystem> NewWalZeroAheadFileSystem(
     std::shared_ptr<rocksdb::FileSystem> base, size_t ahead_bytes = kWalZeroAheadBytes);
+
+// Makes the WAL files in `dir` (a store's directory) zeroed ahead when the zero-ahead file system
+// is `fs` or is under it (wrappers that name their target as Inner()); false when it is not.
+// WAL files elsewhere (e.g. the copies a checkpoint writes) are written as by `base`. The store
+// calls it when it opens for writing.
+bool ZeroAheadWalsIn(rocksdb::FileSystem& fs, std::string_view dir);
 
 // A reader's side: WAL files read sequentially end at the end of their whole records.
 std::shared_ptr<rocksdb::FileSystem> NewWalRecordsOnlyFileSystem(
