@@ -35,6 +35,11 @@ std::string Contents(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
+void Write(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
 // The WAL files of a store directory (RocksDB names them <number>.log), newest last.
 std::vector<fs::path> Wals(const std::string& dir) {
   std::vector<fs::path> out;
@@ -348,6 +353,55 @@ TEST(WalZeroAhead, AStoreWhoseWalEndsInZerosOpensWithEveryEvent) {
   EXPECT_EQ(more->first_position, static_cast<uint64_t>(kEvents + 1));
 }
 
+// What a power cut during the last group's fdatasync can leave: its record only partly on the
+// disk, over the zeros synced before it. The store opens with every event before that group (the
+// group was not acknowledged), the chain verifies, and appends go on.
+TEST(WalZeroAhead, AStoreWhoseLastRecordWasTornOverZerosOpensWithTheEventsBeforeIt) {
+  TempDir dir;
+  const std::string live = dir.Sub("live");
+  const std::string copy = dir.Sub("copy");
+  constexpr int kEvents = 300;
+  {
+    auto store = testing::OpenStore(live);  // no asynchronous projection writes to its WAL
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < kEvents; ++i) {
+      ASSERT_TRUE(
+          store->Append(testing::OneEvent("t-" + std::to_string(i), "s-" + std::to_string(i % 4)))
+              .ok());
+    }
+    const std::string newest = Wals(live).back().string();
+    ASSERT_TRUE(Eventually([&] {
+      const std::string c = Contents(newest);
+      return c.size() > WalRecordsEnd(c) + 8;
+    }));
+    fs::copy(live, copy, fs::copy_options::recursive);
+    fs::remove(fs::path(copy) / "LOCK");
+  }
+  const std::string wal = (fs::path(copy) / Wals(live).back().filename()).string();
+  std::string c = Contents(wal);
+  const uint64_t end = WalRecordsEnd(c);
+  const uint64_t before_last = WalRecordsEnd(c.substr(0, end - 1));
+  ASSERT_LT(before_last, end);
+  // The second half of the last record never reached the disk: the zeros under it remain.
+  std::fill(c.begin() + static_cast<std::ptrdiff_t>(before_last + (end - before_last) / 2),
+            c.begin() + static_cast<std::ptrdiff_t>(end), '\0');
+  Write(wal, c);
+
+  auto reopened = testing::OpenStore(copy);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->LastPosition(), static_cast<uint64_t>(kEvents - 1));
+  std::vector<RecordedEvent> all = testing::ReadEverything(*reopened);
+  ASSERT_EQ(all.size(), static_cast<size_t>(kEvents - 1));
+  EXPECT_EQ(all.back().payload, "payload of t-" + std::to_string(kEvents - 2));
+  auto v = reopened->Verify(1, 0);
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_TRUE(reopened->StartupCheck().ok);
+  auto more = reopened->Append(testing::OneEvent("t-after", "s-0"));
+  ASSERT_TRUE(more.ok()) << more.status();
+  EXPECT_EQ(more->first_position, static_cast<uint64_t>(kEvents));
+}
+
 // A store closed cleanly leaves WAL files of records only.
 TEST(WalZeroAhead, AStoreClosedCleanlyLeavesNoZerosBehind) {
   TempDir dir;
@@ -398,11 +452,6 @@ std::string AClosedWal(const std::string& dir, int events) {
   std::vector<fs::path> wals = Wals(dir);
   EXPECT_FALSE(wals.empty());
   return wals.empty() ? "" : Contents(wals.back().string());
-}
-
-void Write(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // The view shows a WAL up to its last whole record while the rest may still be being written (a
