@@ -281,7 +281,9 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper,
 
   void AddStoreDir(std::string_view dir) {
     absl::MutexLock l(&mu_);
-    store_dirs_.insert(Normal(dir));
+    std::string d = Normal(dir);
+    while (d.size() > 1 && d.back() == '/') d.pop_back();  // "dir/" is "dir"
+    store_dirs_.insert(std::move(d));
   }
 
  private:

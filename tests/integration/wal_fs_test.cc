@@ -118,7 +118,7 @@ TEST(WalZeroAhead, RecordsReadBackAndTheSizeSeenIsTheRecordsEnd) {
 TEST(WalZeroAhead, OnlyTheWalFilesOfAStoreAreZeroedAhead) {
   TempDir dir;
   auto wal_fs = NewWalZeroAheadFileSystem(rocksdb::FileSystem::Default(), kAhead);
-  ASSERT_TRUE(ZeroAheadWalsIn(*wal_fs, dir.Sub("store")));
+  ASSERT_TRUE(ZeroAheadWalsIn(*wal_fs, dir.Sub("store") + "/"));  // as a path may be given
   fs::create_directories(dir.Sub("store"));
   fs::create_directories(dir.Sub("copy.tmp"));
   for (const char* base : {"store/MANIFEST-000005", "store/000009.sst", "store/LOG",
@@ -132,6 +132,17 @@ TEST(WalZeroAhead, OnlyTheWalFilesOfAStoreAreZeroedAhead) {
     EXPECT_EQ(fs::file_size(name), 3u) << base;
     ASSERT_TRUE(f->Close(rocksdb::IOOptions(), nullptr).ok());
   }
+  // The store's own WAL is.
+  const std::string name = dir.Sub("store//000013.log");  // as RocksDB may join the path
+  std::unique_ptr<rocksdb::FSWritableFile> f;
+  ASSERT_TRUE(wal_fs->NewWritableFile(name, rocksdb::FileOptions(), &f, nullptr).ok());
+  ASSERT_TRUE(f->Append("abc", rocksdb::IOOptions(), nullptr).ok());
+  EXPECT_TRUE(Eventually([&] { return fs::file_size(name) > kAhead; })) << fs::file_size(name);
+  uint64_t size = 0;
+  ASSERT_TRUE(
+      wal_fs->GetFileSize(dir.Sub("store/000013.log"), rocksdb::IOOptions(), &size, nullptr).ok());
+  EXPECT_EQ(size, 3u) << "the same file, however its path is spelt";
+  ASSERT_TRUE(f->Close(rocksdb::IOOptions(), nullptr).ok());
 }
 
 // Under the zeroing file system: notes, in order, when a record write starts (the WAL's own
