@@ -482,12 +482,15 @@ class WalRecordsView : public rocksdb::FSSequentialFile {
     if (have < kHeader) return IOStatus::OK();
     const unsigned char* h = reinterpret_cast<const unsigned char*>(p);
     const size_t length = h[4] | (size_t{h[5]} << 8);
-    if (h[6] == 0 && length == 0) return IOStatus::OK();  // zeros: nothing written here yet
-    const size_t header = h[6] >= 5 && h[6] <= 8 ? kRecyclableHeader : kHeader;
-    const size_t next = header + length;
-    if (next < left && next < have && ValidRecordAt(p + next, have - next, left - next)) {
-      *damaged = true;
-      return IOStatus::OK();
+    // A zero header is where nothing was written yet, unless a record follows in a later block
+    // (a header lost to damage): only the next block can tell.
+    if (h[6] != 0 || length != 0) {
+      const size_t header = h[6] >= 5 && h[6] <= 8 ? kRecyclableHeader : kHeader;
+      const size_t next = header + length;
+      if (next < left && next < have && ValidRecordAt(p + next, have - next, left - next)) {
+        *damaged = true;
+        return IOStatus::OK();
+      }
     }
     const uint64_t block = (whole_ / kBlock + 1) * kBlock;
     std::string b(kBlock, '\0');

@@ -390,12 +390,18 @@ TEST(WalZeroAhead, AStoreWhoseLastRecordWasTornOverZerosOpensWithTheEventsBefore
   }
   const std::string wal = (fs::path(copy) / Wals(live).back().filename()).string();
   std::string c = Contents(wal);
-  const uint64_t end = WalRecordsEnd(c);
-  const uint64_t before_last = WalRecordsEnd(c.substr(0, end - 1));
-  ASSERT_LT(before_last, end);
+  // The last record: [before_last, last_end) (the records' end may count a block's padding
+  // after it, fewer bytes than a header).
+  uint64_t last_end = WalRecordsEnd(c);
+  uint64_t before_last = WalRecordsEnd(c.substr(0, last_end - 1));
+  if (last_end - before_last < 7) {
+    last_end = before_last;
+    before_last = WalRecordsEnd(c.substr(0, last_end - 1));
+  }
+  ASSERT_GE(last_end - before_last, 7u);
   // The second half of the last record never reached the disk: the zeros under it remain.
-  std::fill(c.begin() + static_cast<std::ptrdiff_t>(before_last + (end - before_last) / 2),
-            c.begin() + static_cast<std::ptrdiff_t>(end), '\0');
+  std::fill(c.begin() + static_cast<std::ptrdiff_t>(before_last + (last_end - before_last) / 2),
+            c.begin() + static_cast<std::ptrdiff_t>(last_end), '\0');
   Write(wal, c);
 
   auto reopened = testing::OpenStore(copy);
@@ -421,7 +427,11 @@ TEST(WalZeroAhead, AStoreClosedCleanlyLeavesNoZerosBehind) {
     ASSERT_NE(store, nullptr);
     for (int i = 0; i < 50; ++i)
       ASSERT_TRUE(store->Append(testing::OneEvent("r" + std::to_string(i), "s")).ok());
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the zeros are on the disk
+    const std::string newest = Wals(dir.path()).back().string();
+    ASSERT_TRUE(Eventually([&] {  // the zeros are on the disk before the close
+      const std::string c = Contents(newest);
+      return c.size() > WalRecordsEnd(c);
+    }));
   }
   std::vector<fs::path> wals = Wals(dir.path());
   ASSERT_FALSE(wals.empty());
@@ -493,6 +503,16 @@ TEST(WalRecordsOnly, AWalEndsAtItsRecordsButADamagedRecordIsShownAsItIs) {
   damaged += std::string(100'000, '\0');
   Write(dir.Sub("damaged.log"), damaged);
   EXPECT_TRUE(SameBytes(ReadThroughTheView(dir.Sub("damaged.log")), damaged));
+
+  // A record's header lost (zeros where it was), with whole records in the blocks after it.
+  std::string lost = wal;
+  const uint64_t header = WalRecordsEnd(wal.substr(0, 32768 + 20'000));
+  ASSERT_GT(header, 32768u);
+  std::fill(lost.begin() + static_cast<std::ptrdiff_t>(header),
+            lost.begin() + static_cast<std::ptrdiff_t>(header + 7), '\0');
+  ASSERT_EQ(WalRecordsEnd(lost), header);
+  Write(dir.Sub("lost.log"), lost);
+  EXPECT_TRUE(SameBytes(ReadThroughTheView(dir.Sub("lost.log")), lost));
 }
 
 // A file system under the zeroing one whose zero writes fail (a disk full for them).

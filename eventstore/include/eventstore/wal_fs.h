@@ -30,7 +30,7 @@
 // kPointInTimeRecovery anyway) is not supported by the records-only view.
 //
 // Thread-safety: as `base`. A WAL file is written by one thread at a time, as RocksDB does; the
-// zeroing runs on one background thread per file system.
+// zeroing of each 1 MiB runs on a short-lived thread of its own (`pt-walzero`).
 #pragma once
 
 #include <cstddef>
