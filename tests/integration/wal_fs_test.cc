@@ -69,6 +69,26 @@ bool Eventually(F done) {
   return done();
 }
 
+// `n` appends of one event each (request ids `prefix` + i, payloads "payload of " + the id), over
+// seven streams.
+::testing::AssertionResult AppendEvents(EventStore& store, int n, const std::string& prefix) {
+  for (int i = 0; i < n; ++i) {
+    auto r =
+        store.Append(testing::OneEvent(prefix + std::to_string(i), "s-" + std::to_string(i % 7)));
+    if (!r.ok()) return ::testing::AssertionFailure() << "append " << i << ": " << r.status();
+  }
+  return ::testing::AssertionSuccess();
+}
+
+// Waits until the WAL file at `path` holds more than `beyond` bytes past its records (zeros, or a
+// hole before them).
+bool ZerosAfterTheRecords(const std::string& path, uint64_t beyond = 0) {
+  return Eventually([&] {
+    const std::string c = Contents(path);
+    return c.size() > WalRecordsEnd(c) + beyond;
+  });
+}
+
 constexpr size_t kAhead = 256 << 10;  // zeroings follow one another without a gap from here
 
 TEST(WalZeroAhead, RecordsReadBackAndTheSizeSeenIsTheRecordsEnd) {
@@ -284,11 +304,7 @@ TEST(WalRecordsEnd, FindsTheEndOfARealWalsRecords) {
   TempDir dir;
   auto store = testing::OpenStore(dir.path());
   ASSERT_NE(store, nullptr);
-  for (int i = 0; i < 1000; ++i) {
-    ASSERT_TRUE(
-        store->Append(testing::OneEvent("r" + std::to_string(i), "s" + std::to_string(i % 9)))
-            .ok());
-  }
+  ASSERT_TRUE(AppendEvents(*store, 1000, "r"));
   std::vector<fs::path> wals = Wals(dir.path());
   ASSERT_FALSE(wals.empty());
   uint64_t records = 0;
@@ -329,20 +345,13 @@ TEST(WalZeroAhead, AStoreWhoseWalEndsInZerosOpensWithEveryEvent) {
   {
     auto store = testing::OpenStore(live);
     ASSERT_NE(store, nullptr);
-    for (int i = 0; i < kEvents; ++i) {
-      ASSERT_TRUE(
-          store->Append(testing::OneEvent("req-" + std::to_string(i), "s-" + std::to_string(i % 7)))
-              .ok());
-    }
+    ASSERT_TRUE(AppendEvents(*store, kEvents, "req-"));
     // The events are in the WAL only (no memtable was flushed), and the newest WAL, still
     // open, ends in zeros.
     std::vector<fs::path> wals = Wals(live);
     ASSERT_FALSE(wals.empty());
     const std::string newest = wals.back().string();
-    ASSERT_TRUE(Eventually([&] {
-      const std::string c = Contents(newest);
-      return c.size() > WalRecordsEnd(c) + 8;
-    }));
+    ASSERT_TRUE(ZerosAfterTheRecords(newest, 8));
     fs::copy(live, copy, fs::copy_options::recursive);
     fs::remove(fs::path(copy) / "LOCK");
     const std::string copied = Contents((fs::path(copy) / wals.back().filename()).string());
@@ -375,16 +384,9 @@ TEST(WalZeroAhead, AStoreWhoseLastRecordWasTornOverZerosOpensWithTheEventsBefore
   {
     auto store = testing::OpenStore(live);  // no asynchronous projection writes to its WAL
     ASSERT_NE(store, nullptr);
-    for (int i = 0; i < kEvents; ++i) {
-      ASSERT_TRUE(
-          store->Append(testing::OneEvent("t-" + std::to_string(i), "s-" + std::to_string(i % 4)))
-              .ok());
-    }
+    ASSERT_TRUE(AppendEvents(*store, kEvents, "t-"));
     const std::string newest = Wals(live).back().string();
-    ASSERT_TRUE(Eventually([&] {
-      const std::string c = Contents(newest);
-      return c.size() > WalRecordsEnd(c) + 8;
-    }));
+    ASSERT_TRUE(ZerosAfterTheRecords(newest, 8));
     fs::copy(live, copy, fs::copy_options::recursive);
     fs::remove(fs::path(copy) / "LOCK");
   }
@@ -425,13 +427,9 @@ TEST(WalZeroAhead, AStoreClosedCleanlyLeavesNoZerosBehind) {
   {
     auto store = testing::OpenStore(dir.path());
     ASSERT_NE(store, nullptr);
-    for (int i = 0; i < 50; ++i)
-      ASSERT_TRUE(store->Append(testing::OneEvent("r" + std::to_string(i), "s")).ok());
+    ASSERT_TRUE(AppendEvents(*store, 50, "r"));
     const std::string newest = Wals(dir.path()).back().string();
-    ASSERT_TRUE(Eventually([&] {  // the zeros are on the disk before the close
-      const std::string c = Contents(newest);
-      return c.size() > WalRecordsEnd(c);
-    }));
+    ASSERT_TRUE(ZerosAfterTheRecords(newest));  // the zeros are on the disk before the close
   }
   std::vector<fs::path> wals = Wals(dir.path());
   ASSERT_FALSE(wals.empty());
@@ -464,11 +462,7 @@ std::string AClosedWal(const std::string& dir, int events) {
     auto store = testing::OpenStore(dir);
     EXPECT_NE(store, nullptr);
     if (store == nullptr) return "";
-    for (int i = 0; i < events; ++i) {
-      EXPECT_TRUE(
-          store->Append(testing::OneEvent("w" + std::to_string(i), "s" + std::to_string(i % 3)))
-              .ok());
-    }
+    EXPECT_TRUE(AppendEvents(*store, events, "w"));
   }
   std::vector<fs::path> wals = Wals(dir);
   EXPECT_FALSE(wals.empty());
@@ -595,7 +589,7 @@ TEST(WalZeroAhead, ACheckpointCopiesTheLiveWalUpToItsRecordsEnd) {
     ASSERT_TRUE(db->Put(synced, "k" + std::to_string(i), std::string(700, 'v')).ok());
   }
   const std::string wal = Wals(dir.Sub("live")).back().string();
-  ASSERT_TRUE(Eventually([&] { return fs::file_size(wal) > WalRecordsEnd(Contents(wal)); }));
+  ASSERT_TRUE(ZerosAfterTheRecords(wal));
   rocksdb::Checkpoint* cp = nullptr;
   ASSERT_TRUE(rocksdb::Checkpoint::Create(db.get(), &cp).ok());
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(cp);
@@ -636,8 +630,7 @@ TEST(WalRecordsOnly, AReadOnlyOpenFollowsRecordsWrittenOverZeros) {
   };
   for (int i = 0; i < 20; ++i) append(i);
   const std::string wal = Wals(dir.path()).back().string();
-  ASSERT_TRUE(
-      Eventually([&] { return fs::file_size(wal) > WalRecordsEnd(Contents(wal)) + kAhead / 2; }));
+  ASSERT_TRUE(ZerosAfterTheRecords(wal, kAhead / 2));
 
   RocksStoreOptions ro;
   ro.read_only = true;
