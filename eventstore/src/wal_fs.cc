@@ -74,7 +74,7 @@ uint32_t Unmask(uint32_t masked) {
 // block (have <= left), how many are whole records with a matching checksum (and the block's
 // padding, once the block is whole): a reader may read that far. Stops at a zero header (zeros
 // not written over yet), at a record not all there, and at one whose checksum does not match
-// (being written while it was read; or damaged, which the log's hash chain finds).
+// (being written while it was read; or damaged: WalRecordsView tells the two apart).
 size_t WholeRecords(const char* p, size_t have, size_t left) {
   size_t at = 0;
   for (;;) {
