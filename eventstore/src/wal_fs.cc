@@ -113,8 +113,9 @@ struct WalState {
   const std::string fname;
   absl::Mutex mu;
   uint64_t written ABSL_GUARDED_BY(mu) = 0;   // the records' end: the size RocksDB sees
-  uint64_t physical ABSL_GUARDED_BY(mu) = 0;  // the file's size: records, holes and zeros
-  uint64_t zeroed ABSL_GUARDED_BY(mu) = 0;    // end of the zeros written and synced last
+  // The file's size: records, holes and zeros; while no zeroing failed, everything past the
+  // records is synced zeros (or a hole).
+  uint64_t physical ABSL_GUARDED_BY(mu) = 0;
   // A zeroing of [zero_from, zero_to) is queued or under way: no record may go there yet.
   bool zeroing ABSL_GUARDED_BY(mu) = false;
   uint64_t zero_from ABSL_GUARDED_BY(mu) = 0;
@@ -186,12 +187,12 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper,
     IOStatus s = target()->NewWritableFile(fname, o, result, dbg);
     if (!s.ok() || *result == nullptr || !IsWal(fname) || o.use_direct_writes) return s;
     const std::string key = Normal(fname);
-    auto st = std::make_shared<WalState>(key);
+    std::shared_ptr<WalState> st;
     {
       absl::MutexLock l(&mu_);
       // Only a store's own WALs: not, e.g., the copy of one a checkpoint writes elsewhere.
       if (!store_dirs_.contains(DirOf(key))) return s;
-      open_[key] = st;
+      st = open_[key] = std::make_shared<WalState>(key);
     }
     *result = std::make_unique<ZeroAheadWal>(std::move(*result), st, shared_from_this());
     {
@@ -233,7 +234,7 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper,
   // records need not wait for them (they go into the hole before them).
   void MaybeZero(const std::shared_ptr<WalState>& st) ABSL_EXCLUSIVE_LOCKS_REQUIRED(st->mu) {
     if (st->zeroing || st->closed || st->failed) return;
-    if (st->zeroed >= st->written + ahead_ / 2) return;
+    if (st->physical >= st->written + ahead_ / 2) return;
     st->zero_from = std::max(st->physical, st->written + kLead);
     st->zero_to = st->zero_from + ahead_;
     st->zeroing = true;
@@ -258,7 +259,6 @@ class WalZeroAheadFs : public rocksdb::FileSystemWrapper,
         absl::MutexLock l(&st->mu);
         st->zeroing = false;
         if (s.ok()) {
-          st->zeroed = to;
           st->physical = std::max(st->physical, to);
         } else {
           st->failed = true;
