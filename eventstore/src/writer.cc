@@ -96,10 +96,26 @@ int UsableCpus() {
   if (sched_getaffinity(0, sizeof(set), &set) != 0) return 1;
   return CPU_COUNT(&set);
 }
+
+// Spins until done() or limit_us have passed (checking the clock every 64 rounds). False at the
+// limit.
+template <typename Done>
+bool SpinUntil(Done done, int64_t limit_us) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::microseconds(limit_us);
+  for (uint32_t i = 1;; ++i) {
+    if (done()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) return false;
+  }
+}
 }  // namespace
 
 Writer::Writer(StoreCore* core)
-    : core_(core), spin_acks_(core->options.ack_spin_limit_us > 0 && UsableCpus() >= 2) {}
+    : core_(core),
+      spin_acks_(core->options.ack_spin_limit_us > 0 && UsableCpus() >= 2),
+      spin_writer_(core->options.writer_spin_limit_us > 0 && UsableCpus() >= 2) {}
 
 absl::Status Writer::Start() {
   auto db = core_->AcquireDb();
@@ -133,6 +149,7 @@ void Writer::Enqueue(AppendRequest request, AppendCallback done) {
     absl::MutexLock l(&mu_);
     if (!stopping_) {
       queue_.push_back({std::move(request), std::move(done)});
+      posted_.fetch_add(1, std::memory_order_release);
       return;
     }
   }
@@ -145,6 +162,7 @@ absl::Status Writer::RunTask(std::function<absl::Status()> task) {
   absl::MutexLock l(&mu_);
   if (stopping_) return absl::UnavailableError("the store is shutting down");
   tasks_.push_back({std::move(task), &result, &finished});
+  posted_.fetch_add(1, std::memory_order_release);
   mu_.Await(absl::Condition(&finished));
   return result;
 }
@@ -153,6 +171,7 @@ void Writer::Stop() {
   {
     absl::MutexLock l(&mu_);
     stopping_ = true;
+    posted_.fetch_add(1, std::memory_order_release);
   }
   if (thread_.joinable()) thread_.join();
   {
@@ -167,12 +186,24 @@ void Writer::Loop() {
     std::vector<Pending> group;
     std::deque<Task> tasks;
     bool waited = false;  // nothing was queued when the writer came back for more
+    // After lone appends at low load the next one is awaited awake first (see posted_).
+    if (spin_writer_ && healthy_ && idle_singles_ >= kIdleSinglesToSpin &&
+        (work_spin_timeouts_ < kSpinTimeoutsToStop || idle_singles_ % kSpinRetryGroups == 0) &&
+        posted_.load(std::memory_order_acquire) == posted_seen_) {
+      waited = true;
+      if (SpinForWork()) {
+        work_spin_timeouts_ = 0;
+        core_->appends_picked_up_awake.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        ++work_spin_timeouts_;
+      }
+    }
     {
       absl::MutexLock l(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return !queue_.empty() || !tasks_.empty() || stopping_;
       };
-      waited = !ready();
+      waited = waited || !ready();
       if (healthy_) {
         mu_.Await(absl::Condition(&ready));
       } else {
@@ -184,6 +215,7 @@ void Writer::Loop() {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      posted_seen_ = posted_.load(std::memory_order_relaxed);
       if (group.empty() && tasks.empty() && stopping_) {
         stopped_ = true;
         return;
@@ -324,16 +356,17 @@ void Writer::ExpectAnswersSoon() {
 }
 
 bool Writer::SpinForAnswers() {
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::microseconds(core_->options.ack_spin_limit_us);
-  for (uint32_t i = 1;; ++i) {
-    if (ack_queued_.load(std::memory_order_acquire) > 0) return true;
-    if (!ack_spin_.load(std::memory_order_acquire)) return true;
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-    if (i % 64 == 0 && std::chrono::steady_clock::now() > deadline) return false;
-  }
+  return SpinUntil(
+      [this] {
+        return ack_queued_.load(std::memory_order_acquire) > 0 ||
+               !ack_spin_.load(std::memory_order_acquire);
+      },
+      core_->options.ack_spin_limit_us);
+}
+
+bool Writer::SpinForWork() {
+  return SpinUntil([this] { return posted_.load(std::memory_order_acquire) != posted_seen_; },
+                   core_->options.writer_spin_limit_us);
 }
 
 void Writer::AckLoop() {

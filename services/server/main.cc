@@ -89,6 +89,13 @@ int main(int argc, char** argv) {
       ->envname("PROEFTUIND_ACK_SPIN_US")
       ->check(CLI::Range(int64_t{0}, int64_t{100'000}))
       ->capture_default_str();
+  app.add_option("--writer-spin-us", o.writer_spin_us,
+                 "At low load, how long the store's writer waits awake (spinning) for a lone "
+                 "client's next command before it sleeps, for a quicker start at the cost of CPU "
+                 "(0: never)")
+      ->envname("PROEFTUIND_WRITER_SPIN_US")
+      ->check(CLI::Range(int64_t{0}, int64_t{100'000}))
+      ->capture_default_str();
   app.add_option("--shutdown-grace-seconds", o.shutdown_grace_seconds,
                  "How long SIGTERM waits for in-flight calls")
       ->envname("PROEFTUIND_SHUTDOWN_GRACE_SECONDS")

@@ -53,11 +53,12 @@ void LogCertificate(const char* event, const CertificateInfo& c) {
 void LogConfig(const ServerOptions& o) {
   spdlog::info(
       R"j("event":"config","version":"{}","data_dir":{},"listen":{},"tls_cert":{},"tls_key":{},"tls_client_ca":{},)j"
-      R"j("allow_plaintext":{},"rocksdb_memory_mb":{},"view_cache_mb":{},"ack_spin_us":{},"shutdown_grace_seconds":{},)j"
+      R"j("allow_plaintext":{},"rocksdb_memory_mb":{},"view_cache_mb":{},"ack_spin_us":{},"writer_spin_us":{},"shutdown_grace_seconds":{},)j"
       R"j("metrics_listen":{},)j"
       R"j("tls_reload_seconds":{})j",
-      PROEFTUIN_VERSION, JsonString(o.data_dir), JsonString(o.listen), JsonString(o.tls_cert), JsonString(o.tls_key),
-      JsonString(o.tls_client_ca), o.allow_plaintext, o.rocksdb_memory_mb, o.view_cache_mb, o.ack_spin_us, o.shutdown_grace_seconds,
+      PROEFTUIN_VERSION, JsonString(o.data_dir), JsonString(o.listen), JsonString(o.tls_cert),
+      JsonString(o.tls_key), JsonString(o.tls_client_ca), o.allow_plaintext, o.rocksdb_memory_mb,
+      o.view_cache_mb, o.ack_spin_us, o.writer_spin_us, o.shutdown_grace_seconds,
       JsonString(o.metrics_listen), o.tls_reload_seconds);
 }
 
@@ -89,6 +90,10 @@ absl::Status ValidateNumbers(const ServerOptions& o) {
   }
   if (o.ack_spin_us < 0 || o.ack_spin_us > 100'000) {
     return OutOfRange("--ack-spin-us", std::to_string(o.ack_spin_us), "between 0 (never) and 100000 (µs)");
+  }
+  if (o.writer_spin_us < 0 || o.writer_spin_us > 100'000) {
+    return OutOfRange("--writer-spin-us", std::to_string(o.writer_spin_us),
+                      "between 0 (never) and 100000 (µs)");
   }
   if (o.shutdown_grace_seconds < 0 || o.shutdown_grace_seconds > kMaxShutdownGraceSeconds) {
     return OutOfRange("--shutdown-grace-seconds", std::to_string(o.shutdown_grace_seconds),

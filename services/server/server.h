@@ -30,6 +30,9 @@ struct ServerOptions {
   // At low load the store's acknowledger waits for a lone command's fsync spinning, at most
   // this long (0: never; docs/DESIGN.md "Acknowledger at low load").
   int64_t ack_spin_us = 2000;
+  // At low load the store's writer waits for a lone client's next command spinning, at most
+  // this long, before it sleeps (0: never; docs/DESIGN.md "Writer at low load").
+  int64_t writer_spin_us = 1000;
   // How long SIGTERM lets in-flight calls deliver their answers. gRPC's Shutdown waits this
   // long whenever clients keep connections open, so keep it short; appends already handed to
   // the store finish regardless.

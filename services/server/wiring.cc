@@ -11,6 +11,7 @@ eventstore::RocksStoreOptions StoreOptions(const ServerOptions& o, const StoreSh
   so.block_cache_bytes = o.rocksdb_memory_mb * 3 / 4 << 20;
   so.write_buffer_bytes = o.rocksdb_memory_mb / 4 << 20;
   so.ack_spin_limit_us = o.ack_spin_us;
+  so.writer_spin_limit_us = o.writer_spin_us;
   so.inline_projectors = {
       std::make_shared<app::DeciderStateProjector>(shared != nullptr ? shared->decider_states : nullptr),
       std::make_shared<app::PrincipalsProjector>(shared != nullptr ? shared->principal_changes : nullptr)};

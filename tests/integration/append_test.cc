@@ -234,6 +234,85 @@ TEST(AckSpin, OffWhenItsLimitIsZero) {
   EXPECT_EQ(store->Stats().answers_picked_up_awake, 0u);
 }
 
+// Keeps nothing; makes no other instance, so that a rebuild of it runs on the writer thread
+// (Writer::RunTask).
+class NothingProjector : public Projector {
+ public:
+  std::string Name() const override { return "nothing"; }
+  uint32_t Version() const override { return 1; }
+  void Apply(const RecordedEvent&, ProjectionWriter&) override {}
+};
+
+// Appends by one caller, each after a pause long enough for the writer to have come back for
+// more; returns false (after a failed expectation) when one fails or lands out of place.
+bool LoneAppends(RocksStore& store, int from, int to, std::chrono::milliseconds pause) {
+  for (int i = from; i < to; ++i) {
+    std::this_thread::sleep_for(pause);
+    auto r = store.Append(OneEvent("lone-" + std::to_string(i), "lone"));
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (!r.ok()) return false;
+    EXPECT_EQ(r->first_position, static_cast<uint64_t>(i + 1));
+    if (r->first_position != static_cast<uint64_t>(i + 1)) return false;
+  }
+  return true;
+}
+
+// A lone caller, one append at a time with a pause between them: from the fourth on (after three
+// groups of one, each taken after an idle wait), the writer waits for the next append spinning,
+// not asleep, and picks it up without being woken; every append still lands, in order.
+TEST(WriterSpin, ALoneCallersNextAppendIsPickedUpByAWriterThatWaitedAwake) {
+  TempDir dir;
+  RocksStoreOptions o;
+  o.writer_spin_limit_us = 10'000'000;  // no pause lasts 10 s: no spin gives up
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_NE(store, nullptr);
+  constexpr int kLone = 12;
+  ASSERT_TRUE(LoneAppends(*store, 0, kLone, std::chrono::milliseconds(20)));
+  const uint64_t awake = store->Stats().appends_picked_up_awake;
+  if (UsableCpus() >= 2) {
+    // From the fourth append on, each is picked up awake unless the writer had not yet come
+    // back from the one before when it arrived (a busy machine).
+    EXPECT_GE(awake, static_cast<uint64_t>(kLone - 3) / 2);
+    EXPECT_LE(awake, static_cast<uint64_t>(kLone - 3));
+  } else {
+    EXPECT_EQ(awake, 0u);  // one CPU: spinning would only delay the caller
+  }
+}
+
+TEST(WriterSpin, OffWhenItsLimitIsZero) {
+  TempDir dir;
+  RocksStoreOptions o;
+  o.writer_spin_limit_us = 0;
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(LoneAppends(*store, 0, 10, std::chrono::milliseconds(5)));
+  EXPECT_EQ(store->Stats().appends_picked_up_awake, 0u);
+}
+
+// The writer's spin ends as soon as anything is posted, not only an append: closing the store or
+// a rebuild on the writer thread does not wait for the spin's limit.
+TEST(WriterSpin, AStopOrATaskEndsTheSpinAtOnce) {
+  TempDir dir;
+  RocksStoreOptions o;
+  o.writer_spin_limit_us = 60'000'000;  // a minute: far beyond the time allowed below
+  o.inline_projectors = {std::make_shared<NothingProjector>()};
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(LoneAppends(*store, 0, 6, std::chrono::milliseconds(20)));
+  if (UsableCpus() >= 2) {
+    EXPECT_GT(store->Stats().appends_picked_up_awake, 0u);  // the writer does spin here
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the writer is spinning again
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(store->Rebuild("nothing", nullptr).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  ASSERT_TRUE(LoneAppends(*store, 6, 10, std::chrono::milliseconds(20)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  start = std::chrono::steady_clock::now();
+  store.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+}
+
 // Counters() is Stats() without the walk of the store's folder (the observability sampler calls
 // it four times a second).
 TEST(StoreStats, CountersAreStatsWithoutTheSizeOnDisk) {
@@ -255,6 +334,7 @@ TEST(StoreStats, CountersAreStatsWithoutTheSizeOnDisk) {
   EXPECT_EQ(counters.read_views_during_write, stats.read_views_during_write);
   EXPECT_EQ(counters.read_views_seeked, stats.read_views_seeked);
   EXPECT_EQ(counters.answers_picked_up_awake, stats.answers_picked_up_awake);
+  EXPECT_EQ(counters.appends_picked_up_awake, stats.appends_picked_up_awake);
   EXPECT_EQ(counters.write_health, stats.write_health);
 }
 

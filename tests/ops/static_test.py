@@ -298,6 +298,7 @@ class ServerFlagsTest(unittest.TestCase):
         "--shutdown-grace-seconds": ("PROEFTUIND_SHUTDOWN_GRACE_SECONDS", ["-5", "100000"]),
         "--tls-reload-seconds": ("PROEFTUIND_TLS_RELOAD_SECONDS", ["-1"]),
         "--ack-spin-us": ("PROEFTUIND_ACK_SPIN_US", ["-1", "100001"]),
+        "--writer-spin-us": ("PROEFTUIND_WRITER_SPIN_US", ["-1", "100001"]),
     }
 
     def start(self, args=(), env=None):
@@ -351,7 +352,8 @@ class ServerFlagsTest(unittest.TestCase):
 
     def test_sensible_values_still_start(self):
         # 0 turns the view cache, the spin and the TLS check off; the limits themselves are allowed.
-        for args in (["--view-cache-mb", "0", "--ack-spin-us", "0", "--tls-reload-seconds", "0",
+        for args in (["--view-cache-mb", "0", "--ack-spin-us", "0", "--writer-spin-us", "0",
+                      "--tls-reload-seconds", "0",
                       "--shutdown-grace-seconds", "0", "--rocksdb-memory-mb", "16"],
                      ["--shutdown-grace-seconds", "3600"]):
             with self.subTest(args=args):

@@ -49,6 +49,9 @@ struct RocksStoreOptions {
   // At low load the acknowledger waits for a lone caller's answer spinning, at most this long
   // (docs/DESIGN.md, "Acknowledger at low load"); 0: never. Off on a single CPU.
   int64_t ack_spin_limit_us = 2000;
+  // At low load the writer waits for a lone caller's next append spinning, at most this long,
+  // before it sleeps (docs/DESIGN.md, "Writer at low load"); 0: never. Off on a single CPU.
+  int64_t writer_spin_limit_us = 1000;
   // Called on the acknowledger thread before and after it runs the callbacks of one committed
   // group (proeftuind writes the log lines those callbacks make in one write). Either may be
   // empty. They must not block or append.
