@@ -186,17 +186,17 @@ void Writer::Loop() {
     std::vector<Pending> group;
     std::deque<Task> tasks;
     bool waited = false;  // nothing was queued when the writer came back for more
-    // After lone appends at low load the next one is awaited awake first (see posted_).
-    if (spin_writer_ && healthy_ && idle_singles_ >= kIdleSinglesToSpin &&
+    bool spun_awake = false;           // the spin below ended with something posted
+    if (!healthy_) idle_singles_ = 0;  // a failed write ends the streak of lone appends
+    // After lone appends at low load the next one is awaited awake first (see posted_). Not
+    // when something was left when the writer last took its queue (appends beyond
+    // max_group_requests, a stop that came with the last append): posted_seen_ counts those.
+    if (spin_writer_ && healthy_ && !left_over_ && idle_singles_ >= kIdleSinglesToSpin &&
         (work_spin_timeouts_ < kSpinTimeoutsToStop || idle_singles_ % kSpinRetryGroups == 0) &&
         posted_.load(std::memory_order_acquire) == posted_seen_) {
       waited = true;
-      if (SpinForWork()) {
-        work_spin_timeouts_ = 0;
-        core_->appends_picked_up_awake.fetch_add(1, std::memory_order_relaxed);
-      } else {
-        ++work_spin_timeouts_;
-      }
+      spun_awake = SpinForWork();
+      work_spin_timeouts_ = spun_awake ? 0 : work_spin_timeouts_ + 1;
     }
     {
       absl::MutexLock l(&mu_);
@@ -216,6 +216,10 @@ void Writer::Loop() {
         queue_.pop_front();
       }
       posted_seen_ = posted_.load(std::memory_order_relaxed);
+      left_over_ = !queue_.empty() || stopping_;
+      if (spun_awake) {
+        core_->appends_picked_up_awake.fetch_add(group.size(), std::memory_order_relaxed);
+      }
       if (group.empty() && tasks.empty() && stopping_) {
         stopped_ = true;
         return;

@@ -118,9 +118,12 @@ class Writer {
   // the 2-core virtual machine. After a lone append at low load the writer first spins on
   // posted_ for the next one (SpinForWork), under the same conditions as the acknowledger's
   // spin; work_spin_timeouts_ counts the spins in a row that reached their limit.
-  std::atomic<uint64_t> posted_{0};  // appends, tasks and stops posted; changed under mu_
-  uint64_t posted_seen_ = 0;         // posted_ when the writer last took its queue (writer only)
-  int work_spin_timeouts_ = 0;       // writer only
+  // Appends, tasks and stops posted; changed under mu_. On a cache line of its own: the writer
+  // reads it in a loop while the acknowledger writes the members above.
+  alignas(64) std::atomic<uint64_t> posted_{0};
+  uint64_t posted_seen_ = 0;    // posted_ when the writer last took its queue (writer only)
+  bool left_over_ = false;      // appends or a stop were still there then (writer only)
+  int work_spin_timeouts_ = 0;  // writer only
   const bool spin_writer_;
 
   absl::Mutex mu_;

@@ -257,6 +257,19 @@ bool LoneAppends(RocksStore& store, int from, int to, std::chrono::milliseconds 
   return true;
 }
 
+// Appends by one caller until one is taken by a writer that waited for it spinning (at most
+// `tries` appends), each after a pause long enough for the writer to have come back for more.
+// After that append the writer spins again: the streak of lone appends goes on.
+bool AppendUntilPickedUpAwake(RocksStore& store, int* next, int tries) {
+  for (int t = 0; t < tries; ++t) {
+    const uint64_t before = store.Stats().appends_picked_up_awake;
+    if (!LoneAppends(store, *next, *next + 1, std::chrono::milliseconds(20))) return false;
+    ++*next;
+    if (store.Stats().appends_picked_up_awake == before + 1) return true;
+  }
+  return false;
+}
+
 // A lone caller, one append at a time with a pause between them: from the fourth on (after three
 // groups of one, each taken after an idle wait), the writer waits for the next append spinning,
 // not asleep, and picks it up without being woken; every append still lands, in order.
@@ -266,13 +279,15 @@ TEST(WriterSpin, ALoneCallersNextAppendIsPickedUpByAWriterThatWaitedAwake) {
   o.writer_spin_limit_us = 10'000'000;  // no pause lasts 10 s: no spin gives up
   auto store = OpenStore(dir.path(), o);
   ASSERT_NE(store, nullptr);
-  constexpr int kLone = 12;
+  constexpr int kLone = 24;
   ASSERT_TRUE(LoneAppends(*store, 0, kLone, std::chrono::milliseconds(20)));
   const uint64_t awake = store->Stats().appends_picked_up_awake;
   if (UsableCpus() >= 2) {
-    // From the fourth append on, each is picked up awake unless the writer had not yet come
-    // back from the one before when it arrived (a busy machine).
-    EXPECT_GE(awake, static_cast<uint64_t>(kLone - 3) / 2);
+    // From the fourth append on, each is picked up awake, unless the writer had not yet come
+    // back from the one before when it arrived (20 ms late: a busy machine); such a miss ends
+    // the streak, and the three appends after it are needed to start a new one. Two misses
+    // allowed.
+    EXPECT_GE(awake, static_cast<uint64_t>(kLone - 3 - 2 * 4));
     EXPECT_LE(awake, static_cast<uint64_t>(kLone - 3));
   } else {
     EXPECT_EQ(awake, 0u);  // one CPU: spinning would only delay the caller
@@ -289,24 +304,29 @@ TEST(WriterSpin, OffWhenItsLimitIsZero) {
   EXPECT_EQ(store->Stats().appends_picked_up_awake, 0u);
 }
 
-// The writer's spin ends as soon as anything is posted, not only an append: closing the store or
-// a rebuild on the writer thread does not wait for the spin's limit.
+// The writer's spin ends as soon as anything is posted, not only an append: a rebuild on the
+// writer thread or closing the store does not wait for the spin's limit, and neither counts as
+// an append picked up awake.
 TEST(WriterSpin, AStopOrATaskEndsTheSpinAtOnce) {
+  if (UsableCpus() < 2) GTEST_SKIP() << "the writer spins only when the process may use two CPUs";
   TempDir dir;
   RocksStoreOptions o;
   o.writer_spin_limit_us = 60'000'000;  // a minute: far beyond the time allowed below
   o.inline_projectors = {std::make_shared<NothingProjector>()};
   auto store = OpenStore(dir.path(), o);
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(LoneAppends(*store, 0, 6, std::chrono::milliseconds(20)));
-  if (UsableCpus() >= 2) {
-    EXPECT_GT(store->Stats().appends_picked_up_awake, 0u);  // the writer does spin here
-  }
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the writer is spinning again
+  ASSERT_TRUE(LoneAppends(*store, 0, 3, std::chrono::milliseconds(20)));
+  int next = 3;
+  ASSERT_TRUE(AppendUntilPickedUpAwake(*store, &next, 20));  // the writer is spinning again
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  uint64_t awake = store->Stats().appends_picked_up_awake;
   auto start = std::chrono::steady_clock::now();
   ASSERT_TRUE(store->Rebuild("nothing", nullptr).ok());
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
-  ASSERT_TRUE(LoneAppends(*store, 6, 10, std::chrono::milliseconds(20)));
+  EXPECT_EQ(store->Stats().appends_picked_up_awake, awake);
+  ASSERT_TRUE(LoneAppends(*store, next, next + 3, std::chrono::milliseconds(20)));
+  next += 3;
+  ASSERT_TRUE(AppendUntilPickedUpAwake(*store, &next, 20));
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   start = std::chrono::steady_clock::now();
   store.reset();

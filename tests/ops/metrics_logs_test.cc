@@ -220,6 +220,7 @@ TEST_F(OpsServerTest, LogIsJsonLinesWithEveryCallDeniedCallsAndNoTokensOrPersona
       EXPECT_EQ(j["metrics_listen"], "127.0.0.1:0");
       EXPECT_TRUE(j.contains("tls_cert") && j.contains("rocksdb_memory_mb")) << j.dump();
       EXPECT_EQ(j["ack_spin_us"], 2000) << j.dump();
+      EXPECT_EQ(j["writer_spin_us"], 1000) << j.dump();
     }
     if (j["event"] == "rpc" && j["method"] == "/proeftuin.v1.ProgrammeService/RecordKnowledgeSession") {
       session = j["principal"] == "programme-manager" && j["code"] == "OK" && j["latency_ms"].is_number();

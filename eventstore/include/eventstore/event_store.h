@@ -231,8 +231,9 @@ struct StoreStats {
   // a lone caller, two usable CPUs or more), without being woken (docs/DESIGN.md,
   // "Acknowledger at low load").
   uint64_t answers_picked_up_awake = 0;
-  // Appends the writer picked up while spinning for them after a lone append (low load, two
-  // usable CPUs or more), without being woken (docs/DESIGN.md, "Writer at low load").
+  // Appends the writer took right after a spin for them that followed a lone append (low load,
+  // two usable CPUs or more), without being woken (docs/DESIGN.md, "Writer at low load"). A
+  // spin ended by a stop or a rebuild's task counts nothing.
   uint64_t appends_picked_up_awake = 0;
   // Steps of the asynchronous projections that took their events from the live feed, and
   // those that read them from the log (the feed no longer held them, or one had personal data).
