@@ -1,7 +1,8 @@
 # ctest ViewsBench.EveryPhaseReportsPositiveFigures: runs every phase of views_bench over a small
 # log (3,000 events, one start of each kind, 1 s of GetProgramme at 200/s) and fails unless it
 # exits 0, prints every RESULT below (positive where a figure must be; the longest append waits
-# and the stalls may be 0.000) and no GetProgramme failed. It checks that the benchmark program
+# and the stalls may be 0.000) and no GetProgramme failed; then that phases run on a directory
+# without a store fail with an error saying how to make one. It checks that the benchmark program
 # works, not its figures.
 # Usage: cmake -DBENCH=<views_bench> -DDIR=<work dir> -P check_all_phases.cmake
 execute_process(COMMAND "${BENCH}" --dir "${DIR}" --events 3000 --starts 1 --queries 50 --rate 200
@@ -35,4 +36,11 @@ if(NOT out MATCHES "get_programme: the schedule began at [0-9]+\\.[0-9]+ s on CL
 endif()
 if(NOT out MATCHES "RESULT get_programme_failed=0\\.000\n")
   message(FATAL_ERROR "GetProgramme requests failed:\n${out}\n${err}")
+endif()
+# Phases that read the log, on a directory without one: an error that says how to make it.
+file(REMOVE_RECURSE "${DIR}-empty")
+execute_process(COMMAND "${BENCH}" --dir "${DIR}-empty" --phases replay,get_programme
+                RESULT_VARIABLE code OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(code EQUAL 0 OR NOT err MATCHES "no store in .*-empty/store: generate one first \\(views_bench --dir .* --phases generate")
+  message(FATAL_ERROR "views_bench on a directory without a store: exit ${code}\n${out}\n${err}")
 endif()

@@ -475,7 +475,16 @@ int Main(Config config) {
       Die("unknown phase " + name);
     }
   }
-  if (wanted.contains("generate")) PrepareDir(config.dir);
+  if (wanted.contains("generate")) {
+    PrepareDir(config.dir);
+  } else if (std::any_of(wanted.begin(), wanted.end(),
+                         [](const std::string& name) { return name != "stalls"; }) &&
+             !fs::exists(fs::path(config.dir) / "store")) {
+    // Every phase but stalls reads the log that generate writes.
+    Die("no store in " + (fs::path(config.dir) / "store").string() +
+        ": generate one first (views_bench --dir " + config.dir +
+        " --phases generate, or add generate to --phases)");
+  }
   std::printf("views_bench: dir %s, %llu events, phases %s, load average %.2f\n",
               fs::absolute(config.dir).lexically_normal().c_str(),
               static_cast<unsigned long long>(config.events), config.phases.c_str(), LoadAverage());
