@@ -105,6 +105,7 @@ struct StoreCore {
   std::atomic<uint64_t> read_views_during_write{0}, read_views_seeked{0};  // StoreStats
   std::atomic<uint64_t> answers_picked_up_awake{0};                          // StoreStats
   std::atomic<uint64_t> appends_picked_up_awake{0};                          // StoreStats
+  std::atomic<uint64_t> writer_spins_given_up{0};                            // StoreStats
   std::atomic<uint64_t> async_steps_from_feed{0}, async_steps_from_log{0};   // StoreStats
 
   mutable absl::Mutex health_mu;

@@ -307,6 +307,7 @@ StoreStats RocksStoreImpl::Counters() const {
   s.read_views_seeked = core_->read_views_seeked.load();
   s.answers_picked_up_awake = core_->answers_picked_up_awake.load();
   s.appends_picked_up_awake = core_->appends_picked_up_awake.load();
+  s.writer_spins_given_up = core_->writer_spins_given_up.load();
   s.async_steps_from_feed = core_->async_steps_from_feed.load();
   s.async_steps_from_log = core_->async_steps_from_log.load();
   s.write_health = WriteHealth();

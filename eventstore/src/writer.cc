@@ -197,6 +197,7 @@ void Writer::Loop() {
       waited = true;
       spun_awake = SpinForWork();
       work_spin_timeouts_ = spun_awake ? 0 : work_spin_timeouts_ + 1;
+      if (!spun_awake) core_->writer_spins_given_up.fetch_add(1, std::memory_order_relaxed);
     }
     {
       absl::MutexLock l(&mu_);

@@ -304,6 +304,34 @@ TEST(WriterSpin, OffWhenItsLimitIsZero) {
   EXPECT_EQ(store->Stats().appends_picked_up_awake, 0u);
 }
 
+// Lone appends further apart than the spin's limit: the writer gives up three spins in a row,
+// then spins no more (it would only burn the limit's CPU per command), but for one try once
+// every 256 lone appends in a row.
+TEST(WriterSpin, StopsAfterThreeSpinsInARowReachTheLimitAndTriesAgainLater) {
+  if (UsableCpus() < 2) GTEST_SKIP() << "the writer spins only when the process may use two CPUs";
+  TempDir dir;
+  RocksStoreOptions o;
+  o.writer_spin_limit_us = 1000;  // the pauses below are five times as long
+  auto store = OpenStore(dir.path(), o);
+  ASSERT_NE(store, nullptr);
+  int next = 0;
+  auto given_up = [&store] { return store->Stats().writer_spins_given_up; };
+  while (given_up() < 3 && next < 200) {
+    ASSERT_TRUE(LoneAppends(*store, next, next + 1, std::chrono::milliseconds(5)));
+    ++next;
+  }
+  ASSERT_EQ(given_up(), 3u) << "after " << next << " lone appends";
+  ASSERT_TRUE(LoneAppends(*store, next, next + 100, std::chrono::milliseconds(5)));
+  next += 100;
+  EXPECT_EQ(given_up(), 3u);  // no try before the 256th lone append in a row
+  while (given_up() < 4 && next < 1200) {
+    ASSERT_TRUE(LoneAppends(*store, next, next + 1, std::chrono::milliseconds(5)));
+    ++next;
+  }
+  EXPECT_EQ(given_up(), 4u) << "after " << next << " lone appends";
+  EXPECT_EQ(store->Stats().appends_picked_up_awake, 0u);
+}
+
 // The writer's spin ends as soon as anything is posted, not only an append: a rebuild on the
 // writer thread or closing the store does not wait for the spin's limit, and neither counts as
 // an append picked up awake.
@@ -355,6 +383,7 @@ TEST(StoreStats, CountersAreStatsWithoutTheSizeOnDisk) {
   EXPECT_EQ(counters.read_views_seeked, stats.read_views_seeked);
   EXPECT_EQ(counters.answers_picked_up_awake, stats.answers_picked_up_awake);
   EXPECT_EQ(counters.appends_picked_up_awake, stats.appends_picked_up_awake);
+  EXPECT_EQ(counters.writer_spins_given_up, stats.writer_spins_given_up);
   EXPECT_EQ(counters.write_health, stats.write_health);
 }
 

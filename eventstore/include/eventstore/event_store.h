@@ -235,6 +235,9 @@ struct StoreStats {
   // two usable CPUs or more), without being woken (docs/DESIGN.md, "Writer at low load"). A
   // spin ended by a stop or a rebuild's task counts nothing.
   uint64_t appends_picked_up_awake = 0;
+  // Those spins of the writer that reached their limit (the next append came later, or never);
+  // after three in a row the writer stops spinning, but for one try every 256 lone appends.
+  uint64_t writer_spins_given_up = 0;
   // Steps of the asynchronous projections that took their events from the live feed, and
   // those that read them from the log (the feed no longer held them, or one had personal data).
   uint64_t async_steps_from_feed = 0, async_steps_from_log = 0;
