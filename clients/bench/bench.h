@@ -41,6 +41,11 @@ struct Options {
   // callback API, where gRPC's threads start each client's next call (bench/callers.h); or
   // "threads", a thread per client blocked in each call.
   std::string driver = "callback";
+  // Which command RPCs the commands phase drives, each in runs of its own interleaved with the
+  // references: "unary" (RecordActivity calls; RESULT command_*) and "stream" (the same
+  // activities on ProgrammeService.ExecuteCommands streams, one per client; RESULT
+  // stream_command_*).
+  std::set<std::string> command_rpcs = {"unary", "stream"};
   // The phases to run, in their fixed order: commands (with the raw reference), queries,
   // subscribe. The end phase (server memory) always runs.
   std::set<std::string> phases = {"commands", "queries", "subscribe"};

@@ -134,6 +134,12 @@ int main(int argc, char** argv) {
   app.add_option("--phases", o.phases, "Phases to run (commands, queries, subscribe); all by default")
       ->delimiter(',')
       ->check(CLI::IsMember({"commands", "queries", "subscribe"}));
+  app.add_option("--command-rpcs", o.command_rpcs,
+                 "Command RPCs the commands phase drives: unary (RecordActivity), stream "
+                 "(ExecuteCommands); both by "
+                 "default")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"unary", "stream"}));
   app.add_option("--channels", o.channels, "gRPC connections")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--driver", o.driver,
                  "How clients wait for answers: callback (gRPC's callback API starts each client's next call) "

@@ -6,10 +6,13 @@
 #include <grpcpp/generic/generic_stub.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -119,6 +122,164 @@ wl::RunResult CommandRun(Server& server, const BenchProgramme& p, const Options&
   return r;
 }
 
+// One client's ProgrammeService.ExecuteCommands stream, for the callback driver: its next
+// command is written and its answer read with both operations started at once; `done` runs when
+// both have completed (they may complete in either order), so the next command's write never
+// overlaps this one's.
+class CommandStreamClient final
+    : public grpc::ClientBidiReactor<v1::ExecuteCommandsRequest, v1::ExecuteCommandsResponse> {
+ public:
+  CommandStreamClient(Server& server, v1::ProgrammeService::Stub* stub, const std::string& token,
+                      const v1::Command& activity)
+      : server_(server), ctx_(server.Context(token)) {
+    // A stream lives for a whole run, not one call.
+    ctx_->set_deadline(std::chrono::system_clock::now() + std::chrono::hours(24));
+    *request_.mutable_command() = activity;
+    stub->async()->ExecuteCommands(ctx_.get(), this);
+    AddHold();  // kept until Close: the stream stays open between commands
+    StartCall();
+  }
+
+  void Send(const std::string& request_id, std::function<void(bool)> done) {
+    request_.mutable_options()->set_request_id(request_id);
+    response_.Clear();
+    done_ = std::move(done);
+    pending_.store(2);
+    StartRead(&response_);
+    StartWrite(&request_);
+  }
+  void OnWriteDone(bool ok) override { Completed(ok); }
+  void OnReadDone(bool ok) override { Completed(ok); }
+
+  // Ends the stream and waits for its status; false (printed) when it did not end OK.
+  bool Close() {
+    StartWritesDone();
+    RemoveHold();
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return ended_; });
+    if (!status_.ok()) ReportFailure("ProgrammeService.ExecuteCommands", status_, *ctx_);
+    return status_.ok();
+  }
+  void OnDone(const grpc::Status& s) override {
+    std::lock_guard lock(mu_);
+    status_ = s;
+    ended_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  void Completed(bool ok) {
+    if (!ok) ok_.store(false);
+    if (pending_.fetch_sub(1) != 1) return;
+    const bool fine = ok_.load() && Counted();
+    ok_.store(true);
+    std::function<void(bool)> done = std::move(done_);
+    done(fine);
+  }
+  // As CountedActivity for the RPC: printed and false when refused or nothing was written.
+  bool Counted() {
+    const std::string& id = request_.options().request_id();
+    if (response_.code() != 0) {
+      std::fprintf(stderr,
+                   "proeftuin-bench: ExecuteCommands RecordActivity %s: code %d %s (rule %s)\n",
+                   id.c_str(), response_.code(), response_.message().c_str(),
+                   response_.rule().empty() ? "none" : response_.rule().c_str());
+      return false;
+    }
+    if (response_.request_id() != id || response_.result().first_position() == 0 ||
+        response_.result().duplicate()) {
+      std::fprintf(
+          stderr,
+          "proeftuin-bench: ExecuteCommands RecordActivity %s wrote nothing (answer for %s)\n",
+          id.c_str(), response_.request_id().c_str());
+      return false;
+    }
+    server_.CountWrite();
+    return true;
+  }
+
+  Server& server_;
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  v1::ExecuteCommandsRequest request_;
+  v1::ExecuteCommandsResponse response_;
+  std::function<void(bool)> done_;
+  std::atomic<int> pending_{0};
+  std::atomic<bool> ok_{true};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool ended_ = false;
+  grpc::Status status_;
+};
+
+// CommandRun through ProgrammeService.ExecuteCommands: each client sends its activities over a
+// stream of its own, opened before the run and closed after it, one command in flight per stream.
+wl::RunResult StreamCommandRun(Server& server, const BenchProgramme& p, const Options& options,
+                               int clients, const std::string& tag,
+                               const v1::GetStatisticsResponse& before) {
+  auto request_id = [&](int t, uint64_t n) {
+    return p.run_id + "-" + tag + "-" + std::to_string(t) + "-" + std::to_string(n);
+  };
+  std::vector<std::unique_ptr<v1::ProgrammeService::Stub>> stubs;
+  for (int c = 0; c < std::max(1, server.channel_count()); ++c) {
+    stubs.push_back(v1::ProgrammeService::NewStub(server.shared_channel(c)));
+  }
+  auto activity = [&](int t) -> const v1::Command& {
+    return p.activities[static_cast<size_t>(t) % p.experiments.size()];
+  };
+  wl::RunResult r;
+  if (options.driver == "threads") {
+    using Sync = grpc::ClientReaderWriter<v1::ExecuteCommandsRequest, v1::ExecuteCommandsResponse>;
+    std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+    std::vector<std::unique_ptr<Sync>> streams;
+    std::vector<v1::ExecuteCommandsRequest> requests(static_cast<size_t>(clients));
+    for (int t = 0; t < clients; ++t) {
+      contexts.push_back(server.Context(p.pm_token));
+      contexts.back()->set_deadline(std::chrono::system_clock::now() + std::chrono::hours(24));
+      streams.push_back(
+          stubs[static_cast<size_t>(t) % stubs.size()]->ExecuteCommands(contexts.back().get()));
+      *requests[static_cast<size_t>(t)].mutable_command() = activity(t);
+    }
+    r = wl::RunWriters(clients, options.seconds, [&](int t, uint64_t n) {
+      auto& req = requests[static_cast<size_t>(t)];
+      req.mutable_options()->set_request_id(request_id(t, n));
+      v1::ExecuteCommandsResponse resp;
+      auto& stream = *streams[static_cast<size_t>(t)];
+      if (!stream.Write(req) || !stream.Read(&resp)) {
+        std::fprintf(stderr, "proeftuin-bench: ExecuteCommands stream %d ended early\n", t);
+        return false;
+      }
+      grpc::Status s = resp.code() == 0 ? grpc::Status::OK
+                                        : grpc::Status(static_cast<grpc::StatusCode>(resp.code()),
+                                                       resp.message());
+      return CountedActivity(server, req.options().request_id(), s,
+                             *contexts[static_cast<size_t>(t)], resp.result());
+    });
+    for (size_t t = 0; t < streams.size(); ++t) {
+      streams[t]->WritesDone();
+      grpc::Status s = streams[t]->Finish();
+      if (!s.ok()) Fail("ProgrammeService.ExecuteCommands", s, *contexts[t]);
+    }
+  } else {
+    std::vector<std::unique_ptr<CommandStreamClient>> streams;
+    for (int t = 0; t < clients; ++t) {
+      streams.push_back(std::make_unique<CommandStreamClient>(
+          server, stubs[static_cast<size_t>(t) % stubs.size()].get(), p.pm_token, activity(t)));
+    }
+    r = RunCallers(clients, options.seconds,
+                   [&](int t, uint64_t n, std::function<void(bool)> done) {
+                     streams[static_cast<size_t>(t)]->Send(request_id(t, n), std::move(done));
+                   });
+    for (auto& s : streams) {
+      if (!s->Close()) std::exit(1);
+    }
+  }
+  v1::GetStatisticsResponse after = server.Statistics();
+  uint64_t groups = after.groups_committed() - before.groups_committed();
+  uint64_t events = after.events_appended() - before.events_appended();
+  r.per_fsync = groups > 0 ? double(events) / double(groups) : 0;
+  return r;
+}
+
 // `clients` clients calling grpc.health.v1.Health/Check (answered by gRPC's own health service)
 // over the same connections, sending the same metadata as a command (which the health service
 // ignores: no token check, no log line), driven as the commands are: the cost of a call before
@@ -167,11 +328,39 @@ void PrintRow(const char* what, int clients, const wl::RunResult& r) {
   std::printf("\n");
 }
 
-void Summarise(int n, const std::vector<wl::RunResult>& commands, const std::vector<wl::RunResult>& raws,
+// The figures of the commands sent through ExecuteCommands, named stream_command_*.
+void SummariseStreams(int n, const std::vector<wl::RunResult>& streamed, const wl::RunResult& r,
+                      const wl::RunResult& e, Results& out) {
+  const wl::RunResult c = wl::Median(streamed, &wl::RunResult::per_s);
+  const std::string s = "_" + std::to_string(n);
+  out["stream_command_per_s" + s] = c.per_s;
+  out["stream_command_p50_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.50));
+  out["stream_command_p95_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.95));
+  out["stream_command_p99_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.99));
+  out["stream_command_events_per_fsync" + s] = c.per_fsync;
+  out["stream_command_ratio_vs_raw" + s] = r.per_s > 0 ? c.per_s / r.per_s : 0;
+  out["stream_command_p50_minus_raw_ms" + s] =
+      out["stream_command_p50_ms" + s] - Ms(wl::Percentile(r.latency_us, 0.50));
+  out["stream_command_ratio_vs_empty_call" + s] = e.per_s > 0 ? c.per_s / e.per_s : 0;
+  out["stream_command_server_cpu_us" + s] = c.server_cpu_us;
+  out["stream_command_client_cpu_us" + s] = c.process_cpu_us;
+  PrintRow("RecordActivity (stream)", n, c);
+  std::printf("  CPU per op, µs: command on a stream %.0f server + %.0f client\n", c.server_cpu_us,
+              c.process_cpu_us);
+}
+
+void Summarise(int n, const std::vector<wl::RunResult>& commands,
+               const std::vector<wl::RunResult>& streamed, const std::vector<wl::RunResult>& raws,
                const std::vector<wl::RunResult>& empties, Results& out) {
-  wl::RunResult c = wl::Median(commands, &wl::RunResult::per_s);
   wl::RunResult r = wl::Median(raws, &wl::RunResult::per_s);
   wl::RunResult e = wl::Median(empties, &wl::RunResult::per_s);
+  if (!streamed.empty()) SummariseStreams(n, streamed, r, e, out);
+  if (commands.empty()) {
+    PrintRow("raw Put sync=true", n, r);
+    PrintRow("empty call (health Check)", n, e);
+    return;
+  }
+  wl::RunResult c = wl::Median(commands, &wl::RunResult::per_s);
   const std::string s = "_" + std::to_string(n);
   out["command_per_s" + s] = c.per_s;
   out["command_p50_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.50));
@@ -245,35 +434,61 @@ void DurablePhase(Server& server, const BenchProgramme& p, const Options& option
                   const std::string& raw_value, Results& out) {
   std::vector<int> levels = {options.clients};
   if (options.clients != 1) levels.push_back(1);
-  std::map<int, std::vector<wl::RunResult>> commands, raws, empties;
-  std::printf("\ndurable commands vs raw RocksDB group commit and an empty call, interleaved, %d run(s) of %.1f s each\n",
-              options.repeats, options.seconds);
+  std::map<int, std::vector<wl::RunResult>> commands, streamed, raws, empties;
+  const bool unary = options.command_rpcs.count("unary") > 0;
+  const bool stream = options.command_rpcs.count("stream") > 0;
+  std::printf(
+      "\ndurable commands (%s) vs raw RocksDB group commit and an empty call, interleaved, %d "
+      "run(s) of %.1f s each\n",
+      unary && stream ? "RecordActivity calls, and on ExecuteCommands streams"
+                      : (unary ? "RecordActivity calls" : "on ExecuteCommands streams"),
+      options.repeats, options.seconds);
+  // One command run, its server CPU counted until the server is quiet again: the flushes and
+  // compactions the commands set off, and the audit index catching up. Only then does the next
+  // run start, on a machine the server no longer uses.
+  auto timed = [&](auto run, int n, const std::string& tag) {
+    const v1::GetStatisticsResponse before = server.Statistics();
+    wl::RunResult result = run(server, p, options, n, tag, before);
+    const auto [quiet, waited] = WaitForServerQuiet(server);
+    result.server_cpu_us = ServerCpuUs(before, quiet, result.ops);
+    return std::pair(result, waited);
+  };
   for (int rep = 0; rep < options.repeats; ++rep) {
     for (int n : levels) {
       std::string tag = "c" + std::to_string(n) + "r" + std::to_string(rep);
-      // The server's CPU of a command run is counted until the server is quiet again: the
-      // flushes and compactions the commands set off, and the audit index catching up. Only then
-      // does the raw run start, on a machine the server no longer uses. The empty calls follow.
-      const v1::GetStatisticsResponse before_commands = server.Statistics();
-      commands[n].push_back(CommandRun(server, p, options, n, tag, before_commands));
-      const auto [quiet, waited] = WaitForServerQuiet(server);
-      commands[n].back().server_cpu_us =
-          ServerCpuUs(before_commands, quiet, commands[n].back().ops);
+      double waited = 0;
+      if (unary) {
+        auto [result, w] = timed(CommandRun, n, tag);
+        commands[n].push_back(result);
+        waited = std::max(waited, w);
+      }
+      if (stream) {
+        auto [result, w] = timed(StreamCommandRun, n, tag + "s");
+        streamed[n].push_back(result);
+        waited = std::max(waited, w);
+      }
       raws[n].push_back(wl::RawRun(raw_dir + "/raw-" + tag, n, options.seconds, raw_value));
       const v1::GetStatisticsResponse after_raw = server.Statistics();
       empties[n].push_back(EmptyCallRun(server, p, options, n, after_raw));
+      std::printf("  run %d, %2d clients:", rep + 1, n);
+      if (unary) {
+        std::printf(" commands %8.0f/s (%5.1f events/fsync)", commands[n].back().per_s,
+                    commands[n].back().per_fsync);
+      }
+      if (stream) {
+        std::printf(" on streams %8.0f/s (%5.1f events/fsync)", streamed[n].back().per_s,
+                    streamed[n].back().per_fsync);
+      }
       std::printf(
-          "  run %d, %2d clients: commands %8.0f/s (%5.1f events/fsync)   raw %8.0f/s (%5.1f "
-          "puts/fsync)"
-          "   empty calls %8.0f/s   (server quiet %.1f s after the commands)\n",
-          rep + 1, n, commands[n].back().per_s, commands[n].back().per_fsync, raws[n].back().per_s,
-          raws[n].back().per_fsync, empties[n].back().per_s, waited);
+          "   raw %8.0f/s (%5.1f puts/fsync)   empty calls %8.0f/s   (server quiet %.1f s after "
+          "the commands)\n",
+          raws[n].back().per_s, raws[n].back().per_fsync, empties[n].back().per_s, waited);
       std::fflush(stdout);
     }
   }
   std::printf("\nmedian of %d                 clients      per s   p50 ms   p95 ms   p99 ms per fsync\n",
               options.repeats);
-  for (int n : levels) Summarise(n, commands[n], raws[n], empties[n], out);
+  for (int n : levels) Summarise(n, commands[n], streamed[n], raws[n], empties[n], out);
 }
 
 void QueryPhase(Server& server, const BenchProgramme& p, const Options& options, Results& out) {

@@ -36,6 +36,9 @@ std::vector<MethodRoles> BuildMatrix() {
   add("ProgrammeService", {"EvaluateProgramme", "MarkExperimentNotEvaluable", "EvaluateExperiment"},
       {kEvaluator});
   add("ProgrammeService", {"RecordCorrection"}, {kPm, kCollege, kClerk, kEvaluator});
+  // Any role that sends commands may open the stream; each command on it is checked again
+  // against its own RPC's row.
+  add("ProgrammeService", {"ExecuteCommands"}, {kPm, kProposer, kCollege, kClerk, kEvaluator});
   add("ProgrammeService",
       {"GetProgramme", "ListProgrammes", "GetExperiment", "ListExperiments", "GetProgressReport",
        "GetProgrammeChain"},

@@ -1,5 +1,6 @@
 #include "api/programme_service.h"
 
+#include "absl/container/flat_hash_map.h"
 #include "api/status.h"
 #include "domain/streams.h"
 
@@ -12,42 +13,41 @@ absl::Time CallDeadline(const grpc::ServerContextBase& ctx, absl::Duration cap) 
   return std::min(capped, absl::FromChrono(d));
 }
 
+void ProgrammeServiceImpl::Observe(const grpc::ServerContextBase& ctx, std::string_view method,
+                                   std::chrono::steady_clock::time_point start,
+                                   std::string_view principal_id, const grpc::Status& status,
+                                   const absl::Status& s) const {
+  if (!call_observer_) return;
+  const std::string rule =
+      s.ok() ? std::string() : RuleIdOf(std::string_view(s.message().data(), s.message().size()));
+  call_observer_(EndedCall{ctx, method, start, principal_id, status, rule});
+}
+
 void ProgrammeServiceImpl::End(grpc::CallbackServerContext* ctx, grpc::ServerUnaryReactor* reactor,
                                std::string_view method, std::chrono::steady_clock::time_point start,
                                std::string_view principal_id, const absl::Status& s) const {
   const grpc::Status status = Finish(ctx, s);
-  if (call_observer_) {
-    const std::string rule =
-        s.ok() ? std::string() : RuleIdOf(std::string_view(s.message().data(), s.message().size()));
-    call_observer_(EndedCall{*ctx, method, start, principal_id, status, rule});
-  }
+  Observe(*ctx, method, start, principal_id, status, s);
   reactor->Finish(status);
 }
 
-grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext* ctx,
-                                                    std::string_view method,
-                                                    v1::CommandOptions options,
-                                                    v1::Command command,
-                                                    v1::CommandResult* result) {
-  const auto start = std::chrono::steady_clock::now();
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+void ProgrammeServiceImpl::Dispatch(const grpc::ServerContextBase& ctx, std::string_view method,
+                                    v1::CommandOptions options, v1::Command command,
+                                    v1::CommandResult* result, CommandEnd done) const {
   std::string principal_id;
   std::shared_ptr<eventstore::ReadView> view;  // the authorisation's, which the decision reads too
-  auto caller = guard_->Check(*ctx, method, &view, &principal_id);
-  if (!caller.ok()) {
-    End(ctx, reactor, method, start, principal_id, caller.status());
-    return reactor;
-  }
+  auto caller = guard_->Check(ctx, method, &view, &principal_id);
+  if (!caller.ok()) return done(principal_id, caller.status());
   if (command.has_record_correction() && !command.record_correction().experiment_id().empty() &&
       !WritesExperimentStreams(caller->principal->role())) {
-    End(ctx, reactor, method, start, principal_id,
-        absl::PermissionDeniedError(
-            std::string(method) +
-            " of an experiment's event requires a role that writes experiment streams; "
-            "principal " + caller->principal->principal_id() + " has role " +
-            app::RoleName(caller->principal->role()) +
-            ", which may correct programme events only"));
-    return reactor;
+    return done(principal_id,
+                absl::PermissionDeniedError(
+                    std::string(method) +
+                    " of an experiment's event requires a role that writes experiment streams; "
+                    "principal " +
+                    caller->principal->principal_id() + " has role " +
+                    app::RoleName(caller->principal->role()) +
+                    ", which may correct programme events only"));
   }
   app::CallContext call{caller->Actor(), std::move(options), caller->clearance(), nullptr};
   if (command.has_record_correction()) {
@@ -55,20 +55,139 @@ grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext*
       return MayCorrect(principal->role(), principal->principal_id(), type);
     };
   }
-  commands_->Execute(std::move(command), std::move(call),
-                     [this, ctx, reactor, result, method, start, principal_id = std::move(principal_id)](
-                         absl::StatusOr<eventstore::AppendResult> r) {
-                       if (r.ok()) {
-                         result->set_first_position(r->first_position);
-                         result->set_last_position(r->last_position);
-                         for (auto& sv : r->stream_versions)
-                           *result->add_stream_versions() = std::move(sv);
-                         result->set_duplicate(r->duplicate);
-                       }
-                       End(ctx, reactor, method, start, principal_id, r.status());
-                     },
-                     std::move(view));
+  commands_->Execute(
+      std::move(command), std::move(call),
+      [result, done = std::move(done),
+       principal_id = std::move(principal_id)](absl::StatusOr<eventstore::AppendResult> r) {
+        if (r.ok()) {
+          result->set_first_position(r->first_position);
+          result->set_last_position(r->last_position);
+          for (auto& sv : r->stream_versions) *result->add_stream_versions() = std::move(sv);
+          result->set_duplicate(r->duplicate);
+        }
+        done(principal_id, r.status());
+      },
+      std::move(view));
+}
+
+grpc::ServerUnaryReactor* ProgrammeServiceImpl::Run(grpc::CallbackServerContext* ctx,
+                                                    std::string_view method,
+                                                    v1::CommandOptions options, v1::Command command,
+                                                    v1::CommandResult* result) {
+  const auto start = std::chrono::steady_clock::now();
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  Dispatch(
+      *ctx, method, std::move(options), std::move(command), result,
+      [this, ctx, reactor, method, start](std::string_view principal_id, const absl::Status& s) {
+        End(ctx, reactor, method, start, principal_id, s);
+      });
   return reactor;
+}
+
+std::string_view CommandMethod(const v1::Command& command) {
+  // By the oneof's field number: the method named like the action's message type.
+  static const auto* methods = [] {
+    auto* m = new absl::flat_hash_map<int, std::string>();
+    const google::protobuf::OneofDescriptor* oneof =
+        v1::Command::descriptor()->FindOneofByName("command");
+    for (int i = 0; i < oneof->field_count(); ++i) {
+      const google::protobuf::FieldDescriptor* f = oneof->field(i);
+      (*m)[f->number()] = MethodName("ProgrammeService", f->message_type()->name());
+    }
+    return m;
+  }();
+  auto it = methods->find(static_cast<int>(command.command_case()));
+  return it == methods->end() ? std::string_view() : std::string_view(it->second);
+}
+
+// One ExecuteCommands call: reads a command, runs it as its own RPC would (Dispatch), writes
+// its answer, and reads the next only once the answer is out. So at most one command of the
+// stream is in flight, no read or write is pending while it runs, and the stream is finished
+// only between commands: the reactor outlives every command it started.
+class ProgrammeServiceImpl::CommandStream final
+    : public grpc::ServerBidiReactor<v1::ExecuteCommandsRequest, v1::ExecuteCommandsResponse> {
+ public:
+  CommandStream(const ProgrammeServiceImpl* service, grpc::CallbackServerContext* ctx)
+      : service_(service), ctx_(ctx), start_(std::chrono::steady_clock::now()) {
+    // Any role that may send a command may open a stream; each command is checked again for
+    // its own RPC. Unknown callers learn nothing more than the first refusal.
+    auto caller = service_->guard_->Check(*ctx_, kMethod, nullptr, &principal_id_);
+    if (!caller.ok()) {
+      End(caller.status());
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {  // the client closed its side, or the call was cancelled
+      End(ctx_->IsCancelled() ? absl::CancelledError("the stream was cancelled")
+                              : absl::OkStatus());
+      return;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    response_.Clear();
+    response_.set_request_id(request_.options().request_id());
+    std::string_view method = CommandMethod(request_.command());
+    if (method.empty()) {
+      Answer(kMethod, start, principal_id_,
+             absl::InvalidArgumentError(
+                 "command: no command set; an ExecuteCommandsRequest carries one action of "
+                 "ProgrammeService (e.g. record_activity)"));
+      return;
+    }
+    service_->Dispatch(*ctx_, method, std::move(*request_.mutable_options()),
+                       std::move(*request_.mutable_command()), response_.mutable_result(),
+                       [this, method, start](std::string_view principal_id, const absl::Status& s) {
+                         Answer(method, start, principal_id, s);
+                       });
+  }
+
+  void OnWriteDone(bool ok) override {
+    if (!ok) {  // the call was cancelled: the answer could not be sent
+      End(absl::CancelledError("the stream was cancelled"));
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  static constexpr std::string_view kMethod = "/proeftuin.v1.ProgrammeService/ExecuteCommands";
+
+  // Answers the command in flight (any thread) and tells the observer, as its own RPC would.
+  void Answer(std::string_view method, std::chrono::steady_clock::time_point start,
+              std::string_view principal_id, const absl::Status& s) {
+    const grpc::Status status = ToGrpc(s);
+    if (!s.ok()) {
+      response_.clear_result();
+      response_.set_code(static_cast<int32_t>(status.error_code()));
+      response_.set_message(status.error_message());
+      response_.set_rule(RuleIdOf(response_.message()));
+    }
+    service_->Observe(*ctx_, method, start, principal_id, status, s);
+    StartWrite(&response_);
+  }
+
+  // Finishes the stream (once, between commands) and tells the observer of the stream itself.
+  void End(const absl::Status& s) {
+    const grpc::Status status = api::Finish(ctx_, s);
+    service_->Observe(*ctx_, kMethod, start_, principal_id_, status, s);
+    Finish(status);
+  }
+
+  const ProgrammeServiceImpl* service_;
+  grpc::CallbackServerContext* ctx_;
+  const std::chrono::steady_clock::time_point start_;
+  std::string principal_id_;  // who opened the stream ("" when not authenticated)
+  v1::ExecuteCommandsRequest request_;
+  v1::ExecuteCommandsResponse response_;
+};
+
+grpc::ServerBidiReactor<v1::ExecuteCommandsRequest, v1::ExecuteCommandsResponse>*
+ProgrammeServiceImpl::ExecuteCommands(grpc::CallbackServerContext* ctx) {
+  return new CommandStream(this, ctx);
 }
 
 template <typename Query>

@@ -89,16 +89,35 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
                                               const v1::GetProgrammeChainRequest* req,
                                               v1::GetProgrammeChainResponse* resp) override;
 
-  // Told of every call as it ends. Set before serving; it must be cheap and thread-safe.
+  // Commands one after another over one stream, each as its own RPC would run it.
+  grpc::ServerBidiReactor<v1::ExecuteCommandsRequest, v1::ExecuteCommandsResponse>* ExecuteCommands(
+      grpc::CallbackServerContext* ctx) override;
+
+  // Told of every call as it ends, and of every command of an ExecuteCommands stream as it is
+  // answered (with the command's own RPC as the method). Set before serving; it must be cheap
+  // and thread-safe.
   using CallObserver = std::function<void(const EndedCall&)>;
   void set_call_observer(CallObserver observer) { call_observer_ = std::move(observer); }
 
  private:
+  class CommandStream;  // one ExecuteCommands call
+
   // Authenticates, checks the role, runs the command, finishes the call with its result.
   // `method` must outlive the call (the RPCs pass a static string).
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, std::string_view method,
                                 v1::CommandOptions options, v1::Command command,
                                 v1::CommandResult* result);
+  // What Run does before it finishes the call: authenticates and authorises `method` on `ctx`,
+  // runs the command, fills `result` when it was written, and calls `done(principal_id,
+  // status)` once (on this thread when refused before the store, else on the store's).
+  using CommandEnd = std::function<void(std::string_view principal_id, const absl::Status& s)>;
+  void Dispatch(const grpc::ServerContextBase& ctx, std::string_view method,
+                v1::CommandOptions options, v1::Command command, v1::CommandResult* result,
+                CommandEnd done) const;
+  // Tells the call observer, if any, of one ended call or answered command.
+  void Observe(const grpc::ServerContextBase& ctx, std::string_view method,
+               std::chrono::steady_clock::time_point start, std::string_view principal_id,
+               const grpc::Status& status, const absl::Status& s) const;
   // Authenticates, checks the role, runs a query on this thread (from the view the
   // authentication read when the request asks for no later position), finishes the call.
   template <typename Query>
@@ -115,6 +134,11 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
   Queries* queries_;
   CallObserver call_observer_;
 };
+
+// The ProgrammeService method of the action `command` holds
+// ("/proeftuin.v1.ProgrammeService/RecordActivity": the RPC named like the action's message), or
+// "" when it holds none. A static string.
+std::string_view CommandMethod(const v1::Command& command);
 
 // The deadline of a call, capped so a query never waits longer than `cap`.
 absl::Time CallDeadline(const grpc::ServerContextBase& ctx, absl::Duration cap = absl::Seconds(10));

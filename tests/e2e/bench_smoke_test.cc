@@ -110,7 +110,14 @@ TEST_F(BenchSmokeTest, EveryPhaseReportsPositiveFiguresAndTheServerCountedEveryW
                                   "empty_call_client_cpu_us" + n,
                                   "raw_cpu_us" + n,
                                   std::string("command_server_cpu_us_1"),
-                                  "bound_empty_call_plus_raw_per_s" + n}) {
+                                  "bound_empty_call_plus_raw_per_s" + n,
+                                  "stream_command_per_s" + n,
+                                  "stream_command_p99_ms" + n,
+                                  "stream_command_ratio_vs_raw" + n,
+                                  "stream_command_server_cpu_us" + n,
+                                  "stream_command_client_cpu_us" + n,
+                                  std::string("stream_command_per_s_1"),
+                                  std::string("stream_command_p50_ms_1")}) {
     ASSERT_TRUE(r.count(name)) << name << " missing in\n" << run.out;
     EXPECT_GT(r[name], 0) << name << "\n" << run.out;
   }
@@ -123,6 +130,10 @@ TEST_F(BenchSmokeTest, EveryPhaseReportsPositiveFiguresAndTheServerCountedEveryW
   EXPECT_LE(r["subscribe_p99_tail_windows"], r["subscribe_windows"]) << run.out;
   EXPECT_GE(r["subscribe_delivery_max_ms"], r["subscribe_delivery_p99_ms"]) << run.out;
   EXPECT_NEAR(r["command_ratio_vs_empty_call" + n], r["command_per_s" + n] / r["empty_call_per_s" + n], 0.002);
+  EXPECT_NEAR(r["stream_command_ratio_vs_raw" + n],
+              r["stream_command_per_s" + n] / r["raw_per_s" + n], 0.002);
+  EXPECT_NEAR(r["stream_command_p50_minus_raw_ms_1"],
+              r["stream_command_p50_ms_1"] - r["raw_p50_ms_1"], 0.002);
   // A command does everything an empty call does and more, on the server and in the client.
   EXPECT_GT(r["command_server_cpu_us" + n], r["empty_call_server_cpu_us" + n]) << run.out;
   // The bounds: the cores over the empty call's CPU (server and client, or server only) plus a
@@ -153,8 +164,9 @@ TEST_F(BenchSmokeTest, EveryPhaseReportsPositiveFiguresAndTheServerCountedEveryW
   Output again = RunBench(server_->data_dir() + "/admin.token", {"--driver", "threads", "--phases", "commands,queries"});
   ASSERT_EQ(again.exit_code, 0) << again.out;
   std::map<std::string, double> r2 = Results(again.out);
-  for (const std::string& name : {"command_per_s" + n, "empty_call_per_s" + n,
-                                  std::string("closed_loop_get_programme_per_s")}) {
+  for (const std::string& name :
+       {"command_per_s" + n, "stream_command_per_s" + n, "empty_call_per_s" + n,
+        std::string("closed_loop_get_programme_per_s")}) {
     EXPECT_GT(r2[name], 0) << name << "\n" << again.out;
   }
   EXPECT_EQ(r2["writes_acknowledged"], static_cast<double>(Statistics().appends() - before_again.appends()))

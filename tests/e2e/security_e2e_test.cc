@@ -4,14 +4,16 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 
 #include "api/authz.h"
+#include "api/programme_service.h"
 #include "domain/example_programme.h"
 #include "domain/streams.h"
-#include "eventstore/record.h"
 #include "e2e/e2e_support.h"
+#include "eventstore/record.h"
 #include "lib/command_client.h"
 #include "proeftuin/v1/audit_service.grpc.pb.h"
 #include "proeftuin/v1/event_service.grpc.pb.h"
@@ -55,6 +57,29 @@ TEST(RoleMatrix, CoversEveryMethodOfEveryService) {
   }
   for (const auto& m : in_protos) EXPECT_TRUE(in_matrix.count(m)) << m << " is missing from the role matrix";
   for (const auto& m : in_matrix) EXPECT_TRUE(in_protos.count(m)) << m << " is in the matrix but not an RPC";
+}
+
+// A command on an ExecuteCommands stream is authorised for its own RPC: every action a Command
+// can hold names a command RPC of the matrix, and the stream may be opened by exactly the roles
+// that may send some command.
+TEST(RoleMatrix, EveryCommandOnAStreamIsAuthorisedForItsOwnRpc) {
+  std::map<std::string, std::vector<v1::Role>> matrix;
+  for (const auto& m : api::RoleMatrix()) matrix[m.method] = m.roles;
+  const auto* oneof = v1::Command::descriptor()->FindOneofByName("command");
+  ASSERT_NE(oneof, nullptr);
+  std::set<v1::Role> senders;
+  for (int i = 0; i < oneof->field_count(); ++i) {
+    v1::Command command;
+    command.GetReflection()->MutableMessage(&command, oneof->field(i));
+    const std::string_view method = api::CommandMethod(command);
+    EXPECT_EQ(method, api::MethodName("ProgrammeService", oneof->field(i)->message_type()->name()));
+    auto it = matrix.find(std::string(method));
+    ASSERT_NE(it, matrix.end()) << oneof->field(i)->name() << ": " << method;
+    senders.insert(it->second.begin(), it->second.end());
+  }
+  EXPECT_EQ(api::CommandMethod(v1::Command()), "");
+  const auto& stream = matrix[api::MethodName("ProgrammeService", "ExecuteCommands")];
+  EXPECT_EQ(std::set<v1::Role>(stream.begin(), stream.end()), senders);
 }
 
 TEST_F(E2eTest, EveryRpcTimesEveryRoleFollowsTheMatrix) {
