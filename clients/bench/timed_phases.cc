@@ -245,13 +245,23 @@ wl::RunResult StreamCommandRun(Server& server, const BenchProgramme& p, const Op
       v1::ExecuteCommandsResponse resp;
       auto& stream = *streams[static_cast<size_t>(t)];
       if (!stream.Write(req) || !stream.Read(&resp)) {
-        std::fprintf(stderr, "proeftuin-bench: ExecuteCommands stream %d ended early\n", t);
+        ReportFailure("ProgrammeService.ExecuteCommands (the stream ended early)", stream.Finish(),
+                      *contexts[static_cast<size_t>(t)]);
         return false;
       }
-      grpc::Status s = resp.code() == 0 ? grpc::Status::OK
-                                        : grpc::Status(static_cast<grpc::StatusCode>(resp.code()),
-                                                       resp.message());
-      return CountedActivity(server, req.options().request_id(), s,
+      if (resp.request_id() != req.options().request_id()) {
+        std::fprintf(stderr, "proeftuin-bench: ExecuteCommands answered %s for %s\n",
+                     resp.request_id().c_str(), req.options().request_id().c_str());
+        return false;
+      }
+      if (resp.code() != 0) {
+        std::fprintf(stderr,
+                     "proeftuin-bench: ExecuteCommands RecordActivity %s: code %d %s (rule %s)\n",
+                     req.options().request_id().c_str(), resp.code(), resp.message().c_str(),
+                     resp.rule().empty() ? "none" : resp.rule().c_str());
+        return false;
+      }
+      return CountedActivity(server, req.options().request_id(), grpc::Status::OK,
                              *contexts[static_cast<size_t>(t)], resp.result());
     });
     for (size_t t = 0; t < streams.size(); ++t) {

@@ -103,23 +103,38 @@ std::string_view CommandMethod(const v1::Command& command) {
 // One ExecuteCommands call: reads a command, runs it as its own RPC would (Dispatch), writes
 // its answer, and reads the next only once the answer is out. So at most one command of the
 // stream is in flight, no read or write is pending while it runs, and the stream is finished
-// only between commands: the reactor outlives every command it started.
+// only between commands: the reactor outlives every command it started. Stop (the server
+// shutting down) finishes a stream waiting for its next command at once, and one running a
+// command once its answer is out, with UNAVAILABLE: nothing unanswered was read.
 class ProgrammeServiceImpl::CommandStream final
     : public grpc::ServerBidiReactor<v1::ExecuteCommandsRequest, v1::ExecuteCommandsResponse> {
  public:
-  CommandStream(const ProgrammeServiceImpl* service, grpc::CallbackServerContext* ctx)
+  CommandStream(ProgrammeServiceImpl* service, grpc::CallbackServerContext* ctx)
       : service_(service), ctx_(ctx), start_(std::chrono::steady_clock::now()) {
     // Any role that may send a command may open a stream; each command is checked again for
     // its own RPC. Unknown callers learn nothing more than the first refusal.
     auto caller = service_->guard_->Check(*ctx_, kMethod, nullptr, &principal_id_);
-    if (!caller.ok()) {
-      End(caller.status());
+    absl::Status refused = caller.status();
+    if (refused.ok() && !service_->Register(this)) refused = ShuttingDown();
+    if (!refused.ok()) {
+      {
+        absl::MutexLock l(&mu_);
+        state_ = State::kFinished;  // not registered: no Stop reaches it
+      }
+      End(refused);
       return;
     }
+    absl::MutexLock l(&mu_);
+    if (state_ == State::kFinished) return;  // Stop came first and finished it
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
+    {
+      absl::MutexLock l(&mu_);
+      if (state_ == State::kFinished) return;  // Stop finished it while it waited
+      state_ = ok ? State::kRunning : State::kFinished;
+    }
     if (!ok) {  // the client closed its side, or the call was cancelled
       End(ctx_->IsCancelled() ? absl::CancelledError("the stream was cancelled")
                               : absl::OkStatus());
@@ -130,10 +145,14 @@ class ProgrammeServiceImpl::CommandStream final
     response_.set_request_id(request_.options().request_id());
     std::string_view method = CommandMethod(request_.command());
     if (method.empty()) {
-      Answer(kMethod, start, principal_id_,
-             absl::InvalidArgumentError(
-                 "command: no command set; an ExecuteCommandsRequest carries one action of "
-                 "ProgrammeService (e.g. record_activity)"));
+      // Credentials first, as a command's own RPC checks them before the request.
+      std::string principal_id;
+      auto caller = service_->guard_->Check(*ctx_, kMethod, nullptr, &principal_id);
+      Answer(kMethod, start, principal_id,
+             !caller.ok() ? caller.status()
+                          : absl::InvalidArgumentError(
+                                "command: no command set; an ExecuteCommandsRequest carries one "
+                                "action of ProgrammeService (e.g. record_activity)"));
       return;
     }
     service_->Dispatch(*ctx_, method, std::move(*request_.mutable_options()),
@@ -144,17 +163,45 @@ class ProgrammeServiceImpl::CommandStream final
   }
 
   void OnWriteDone(bool ok) override {
-    if (!ok) {  // the call was cancelled: the answer could not be sent
-      End(absl::CancelledError("the stream was cancelled"));
-      return;
+    absl::Status end;
+    {
+      absl::MutexLock l(&mu_);
+      if (ok && !service_->stopping_.load()) {
+        state_ = State::kReading;
+        StartRead(&request_);  // under the lock: Stop sees either a running or a reading stream
+        return;
+      }
+      state_ = State::kFinished;
+      end = ok ? ShuttingDown() : absl::CancelledError("the stream was cancelled");
     }
-    StartRead(&request_);
+    End(end);
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    service_->Unregister(this);
+    delete this;
+  }
+
+  // The server is shutting down: a stream waiting for its next command ends now; one running a
+  // command ends once its answer is out (OnWriteDone).
+  void Stop() {
+    {
+      absl::MutexLock l(&mu_);
+      if (state_ != State::kReading) return;
+      state_ = State::kFinished;
+    }
+    End(ShuttingDown());  // its pending read then ends with ok = false, and is ignored
+  }
 
  private:
   static constexpr std::string_view kMethod = "/proeftuin.v1.ProgrammeService/ExecuteCommands";
+  enum class State { kReading, kRunning, kFinished };
+
+  static absl::Status ShuttingDown() {
+    return absl::UnavailableError(
+        "the server is shutting down; every command sent on this stream was answered; send the "
+        "next ones on a new stream");
+  }
 
   // Answers the command in flight (any thread) and tells the observer, as its own RPC would.
   void Answer(std::string_view method, std::chrono::steady_clock::time_point start,
@@ -170,25 +217,49 @@ class ProgrammeServiceImpl::CommandStream final
     StartWrite(&response_);
   }
 
-  // Finishes the stream (once, between commands) and tells the observer of the stream itself.
+  // Finishes the stream (once: whoever set state_ to kFinished) and tells the observer of the
+  // stream itself.
   void End(const absl::Status& s) {
     const grpc::Status status = api::Finish(ctx_, s);
     service_->Observe(*ctx_, kMethod, start_, principal_id_, status, s);
     Finish(status);
   }
 
-  const ProgrammeServiceImpl* service_;
-  grpc::CallbackServerContext* ctx_;
+  ProgrammeServiceImpl* const service_;
+  grpc::CallbackServerContext* const ctx_;
   const std::chrono::steady_clock::time_point start_;
   std::string principal_id_;  // who opened the stream ("" when not authenticated)
   v1::ExecuteCommandsRequest request_;
   v1::ExecuteCommandsResponse response_;
+  absl::Mutex mu_;
+  State state_ ABSL_GUARDED_BY(mu_) = State::kReading;
 };
 
 grpc::ServerBidiReactor<v1::ExecuteCommandsRequest, v1::ExecuteCommandsResponse>*
 ProgrammeServiceImpl::ExecuteCommands(grpc::CallbackServerContext* ctx) {
   return new CommandStream(this, ctx);
 }
+
+bool ProgrammeServiceImpl::Register(CommandStream* stream) {
+  absl::MutexLock l(&streams_mu_);
+  if (stopping_.load()) return false;
+  streams_.insert(stream);
+  return true;
+}
+
+void ProgrammeServiceImpl::Unregister(CommandStream* stream) {
+  absl::MutexLock l(&streams_mu_);
+  streams_.erase(stream);
+}
+
+void ProgrammeServiceImpl::Stop() {
+  // Under the lock: a stream's OnDone, which deletes it, waits here until it was told.
+  absl::MutexLock l(&streams_mu_);
+  stopping_.store(true);
+  for (CommandStream* stream : streams_) stream->Stop();
+}
+
+ProgrammeServiceImpl::~ProgrammeServiceImpl() { Stop(); }
 
 template <typename Query>
 grpc::ServerUnaryReactor* ProgrammeServiceImpl::Read(grpc::CallbackServerContext* ctx,

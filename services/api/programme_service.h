@@ -9,14 +9,18 @@
 // Thread-safety: thread-safe (gRPC calls it concurrently).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "api/authz.h"
-#include "app/command_handler.h"
 #include "api/queries.h"
+#include "app/command_handler.h"
 #include "proeftuin/v1/programme_service.grpc.pb.h"
 
 // Every command RPC of ProgrammeService, as an X-macro: X(Name) for each. The declarations
@@ -63,6 +67,7 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
  public:
   ProgrammeServiceImpl(const Guard* guard, app::CommandHandler* commands, Queries* queries)
       : guard_(guard), commands_(commands), queries_(queries) {}
+  ~ProgrammeServiceImpl() override;
 
 #define PT_COMMAND_RPC(Name)                                                            \
   grpc::ServerUnaryReactor* Name(grpc::CallbackServerContext* ctx,                     \
@@ -93,6 +98,11 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
   grpc::ServerBidiReactor<v1::ExecuteCommandsRequest, v1::ExecuteCommandsResponse>* ExecuteCommands(
       grpc::CallbackServerContext* ctx) override;
 
+  // The server is shutting down: ends every ExecuteCommands stream with UNAVAILABLE, one
+  // waiting for its next command at once, one running a command once its answer is out, and
+  // refuses new ones. Call before grpc::Server::Shutdown, which waits for every open call.
+  void Stop();
+
   // Told of every call as it ends, and of every command of an ExecuteCommands stream as it is
   // answered (with the command's own RPC as the method). Set before serving; it must be cheap
   // and thread-safe.
@@ -114,6 +124,10 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
   void Dispatch(const grpc::ServerContextBase& ctx, std::string_view method,
                 v1::CommandOptions options, v1::Command command, v1::CommandResult* result,
                 CommandEnd done) const;
+  // Keeps track of the open streams for Stop; false (not kept) once stopping.
+  bool Register(CommandStream* stream);
+  void Unregister(CommandStream* stream);
+
   // Tells the call observer, if any, of one ended call or answered command.
   void Observe(const grpc::ServerContextBase& ctx, std::string_view method,
                std::chrono::steady_clock::time_point start, std::string_view principal_id,
@@ -133,6 +147,9 @@ class ProgrammeServiceImpl final : public v1::ProgrammeService::CallbackService 
   app::CommandHandler* commands_;
   Queries* queries_;
   CallObserver call_observer_;
+  absl::Mutex streams_mu_;
+  absl::flat_hash_set<CommandStream*> streams_ ABSL_GUARDED_BY(streams_mu_);
+  std::atomic<bool> stopping_{false};
 };
 
 // The ProgrammeService method of the action `command` holds

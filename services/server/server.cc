@@ -326,7 +326,7 @@ void ProeftuinServer::Shutdown() {
   // store, past the service manager's stop timeout): it ends now, its projection unchanged.
   if (d.store != nullptr) d.store->StopRebuilds();
   if (d.grpc_server != nullptr) {
-    d.services->Stop();  // ends subscriptions
+    d.services->Stop();  // ends command streams and subscriptions
     d.grpc_server->Shutdown(std::chrono::system_clock::now() +
                             std::chrono::seconds(d.options.shutdown_grace_seconds));
   }

@@ -48,7 +48,10 @@ struct Services {
   std::vector<grpc::Service*> grpc_services() const {
     return {programme.get(), events.get(), audit.get(), admin.get()};
   }
-  void Stop() { events->Stop(); }
+  void Stop() {
+    programme->Stop();  // ends command streams
+    events->Stop();     // ends subscriptions
+  }
 };
 
 std::unique_ptr<Services> MakeServices(eventstore::RocksStore* store, size_t view_cache_bytes,

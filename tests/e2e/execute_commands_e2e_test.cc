@@ -1,6 +1,9 @@
 // End to end: ProgrammeService.ExecuteCommands, many commands over one stream, each answered as
 // its own RPC would answer it: results, idempotent retries, rules, roles, revoked credentials.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <csignal>
 
 #include "domain/example_programme.h"
 #include "e2e/e2e_support.h"
@@ -195,6 +198,49 @@ TEST_F(ExecuteCommandsTest, AStreamsNextCommandIsRefusedOnceItsPrincipalIsRevoke
                   .ok());
   EXPECT_EQ(session.stream_versions(0).version(),
             drafted.result().stream_versions(0).version() + 1);
+}
+
+// A role that may open a stream may still send only its own commands on it: a proposer's
+// activity is refused for RecordActivity's roles, and its proposal goes through.
+TEST_F(ExecuteCommandsTest, EachCommandNeedsTheRoleOfItsOwnRpc) {
+  auto steps = domain::ExampleProgrammeSteps();
+  Stream pm = Open(TokenFor("programme_manager"));
+  ASSERT_EQ(Send(pm, steps[0].command, Options("roles-draft")).code(), 0);
+  EXPECT_TRUE(Close(pm).ok());
+
+  Stream s = Open(TokenFor("proposer"));
+  v1::Command activity;
+  activity.mutable_record_activity()->set_programme_id(domain::kExampleProgrammeId);
+  activity.mutable_record_activity()->set_experiment_id("anything");
+  v1::ExecuteCommandsResponse refused = Send(s, activity, Options("roles-activity"));
+  EXPECT_EQ(refused.code(), static_cast<int>(grpc::StatusCode::PERMISSION_DENIED));
+  EXPECT_NE(refused.message().find("RecordActivity requires role programme_manager"),
+            std::string::npos)
+      << refused.message();
+  const v1::Command& proposal = StepOf(steps, &v1::Command::has_propose_experiment);
+  v1::ExecuteCommandsResponse proposed = Send(s, proposal, Options("roles-propose"));
+  EXPECT_NE(proposed.code(), static_cast<int>(grpc::StatusCode::PERMISSION_DENIED))
+      << proposed.message();
+  EXPECT_NE(proposed.code(), static_cast<int>(grpc::StatusCode::UNAUTHENTICATED))
+      << proposed.message();
+  EXPECT_TRUE(Close(s).ok());
+}
+
+// A shutdown does not wait out its grace period for open streams, nor let them go on sending
+// commands: a stream waiting for its next command ends at once with UNAVAILABLE, saying that
+// every command it sent was answered, and the server exits cleanly.
+TEST_F(ExecuteCommandsTest, AShutdownEndsAnOpenStreamWithUnavailable) {
+  auto steps = domain::ExampleProgrammeSteps();
+  Stream s = Open(TokenFor("programme_manager"));
+  ASSERT_EQ(Send(s, steps[0].command, Options("before-stop")).code(), 0);
+  const int status = server_->Stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << server_->Log();
+  v1::ExecuteCommandsResponse none;
+  EXPECT_FALSE(s.rw->Read(&none));
+  grpc::Status ended = s.rw->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE) << ended.error_message();
+  EXPECT_NE(ended.error_message().find("shutting down"), std::string::npos)
+      << ended.error_message();
 }
 
 }  // namespace

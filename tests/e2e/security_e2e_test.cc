@@ -59,24 +59,41 @@ TEST(RoleMatrix, CoversEveryMethodOfEveryService) {
   for (const auto& m : in_matrix) EXPECT_TRUE(in_protos.count(m)) << m << " is in the matrix but not an RPC";
 }
 
-// A command on an ExecuteCommands stream is authorised for its own RPC: every action a Command
-// can hold names a command RPC of the matrix, and the stream may be opened by exactly the roles
-// that may send some command.
+// A command on an ExecuteCommands stream is authorised for its own RPC: the action each command
+// RPC's request carries (its `command` field) names that RPC, every action a Command can hold
+// is some command RPC's, and the stream may be opened by exactly the roles that may send some
+// command.
 TEST(RoleMatrix, EveryCommandOnAStreamIsAuthorisedForItsOwnRpc) {
   std::map<std::string, std::vector<v1::Role>> matrix;
   for (const auto& m : api::RoleMatrix()) matrix[m.method] = m.roles;
+  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      "proeftuin.v1.ProgrammeService");
+  ASSERT_NE(service, nullptr);
   const auto* oneof = v1::Command::descriptor()->FindOneofByName("command");
   ASSERT_NE(oneof, nullptr);
+  std::set<std::string> actions;  // the Command fields some RPC's request carries
   std::set<v1::Role> senders;
-  for (int i = 0; i < oneof->field_count(); ++i) {
+  for (int i = 0; i < service->method_count(); ++i) {
+    const auto* field = service->method(i)->input_type()->FindFieldByName("command");
+    if (field == nullptr || field->message_type() == v1::Command::descriptor()) continue;
+    const auto* action = [&]() -> const google::protobuf::FieldDescriptor* {
+      for (int f = 0; f < oneof->field_count(); ++f) {
+        if (oneof->field(f)->message_type() == field->message_type()) return oneof->field(f);
+      }
+      return nullptr;
+    }();
+    ASSERT_NE(action, nullptr) << service->method(i)->name() << ": its action is not a Command";
     v1::Command command;
-    command.GetReflection()->MutableMessage(&command, oneof->field(i));
-    const std::string_view method = api::CommandMethod(command);
-    EXPECT_EQ(method, api::MethodName("ProgrammeService", oneof->field(i)->message_type()->name()));
-    auto it = matrix.find(std::string(method));
-    ASSERT_NE(it, matrix.end()) << oneof->field(i)->name() << ": " << method;
+    command.GetReflection()->MutableMessage(&command, action);
+    const std::string method = api::MethodName("ProgrammeService", service->method(i)->name());
+    EXPECT_EQ(api::CommandMethod(command), method) << action->name();
+    actions.insert(action->name());
+    auto it = matrix.find(method);
+    ASSERT_NE(it, matrix.end()) << method;
     senders.insert(it->second.begin(), it->second.end());
   }
+  EXPECT_EQ(static_cast<int>(actions.size()), oneof->field_count())
+      << "a Command action no RPC sends";
   EXPECT_EQ(api::CommandMethod(v1::Command()), "");
   const auto& stream = matrix[api::MethodName("ProgrammeService", "ExecuteCommands")];
   EXPECT_EQ(std::set<v1::Role>(stream.begin(), stream.end()), senders);
