@@ -200,6 +200,68 @@ TEST_F(ExecuteCommandsTest, AStreamsNextCommandIsRefusedOnceItsPrincipalIsRevoke
             drafted.result().stream_versions(0).version() + 1);
 }
 
+// Commands sent ahead of their answers are run one after another, in the order sent, and
+// answered in that order: a client may pipeline on one stream.
+TEST_F(ExecuteCommandsTest, CommandsSentAheadAreAnsweredInTheOrderSent) {
+  auto steps = domain::ExampleProgrammeSteps();
+  Stream s = Open(TokenFor("programme_manager"));
+  const std::vector<std::pair<std::string, const v1::Command*>> sent = {
+      {"ahead-draft", &steps[0].command},       // writes the programme
+      {"ahead-session", &steps[1].command},     // needs the programme: only after the draft
+      {"ahead-draft-again", &steps[0].command}  // refused: the programme exists by then
+  };
+  for (const auto& [id, command] : sent) {
+    v1::ExecuteCommandsRequest req;
+    *req.mutable_options() = Options(id);
+    *req.mutable_command() = *command;
+    ASSERT_TRUE(s.rw->Write(req)) << id;
+  }
+  std::vector<v1::ExecuteCommandsResponse> answers(sent.size());
+  for (auto& a : answers) ASSERT_TRUE(s.rw->Read(&a));
+  for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(answers[i].request_id(), sent[i].first);
+  ASSERT_EQ(answers[0].code(), 0) << answers[0].message();
+  ASSERT_EQ(answers[1].code(), 0) << answers[1].message();
+  EXPECT_EQ(answers[1].result().first_position(), answers[0].result().last_position() + 1);
+  EXPECT_EQ(answers[2].rule(), "PT-PROGRAMME-EXISTS") << answers[2].message();
+  EXPECT_TRUE(Close(s).ok());
+}
+
+// A client that cancels its stream while a command is in flight loses nothing and breaks
+// nothing: the command is written whole or not at all (a retry through the RPC tells which),
+// and the server goes on serving.
+TEST_F(ExecuteCommandsTest, ACancelWhileACommandIsInFlightLeavesTheStoreWhole) {
+  auto steps = domain::ExampleProgrammeSteps();
+  for (int round = 0; round < 10; ++round) {
+    Stream s = Open(TokenFor("programme_manager"));
+    v1::ExecuteCommandsRequest req;
+    const std::string id = "cancelled-" + std::to_string(round);
+    *req.mutable_options() = Options(id);
+    *req.mutable_command() = round == 0 ? steps[0].command : steps[1].command;
+    s.rw->Write(req);
+    s.ctx->TryCancel();
+    v1::ExecuteCommandsResponse resp;
+    while (s.rw->Read(&resp)) {
+    }
+    EXPECT_EQ(s.rw->Finish().error_code(), grpc::StatusCode::CANCELLED);
+    // The same request through the RPC: the stored result when the cancelled one was written,
+    // else written now; either way the command is in the store exactly once.
+    v1::CommandResult result;
+    grpc::Status retried =
+        clients::SendCommand(server_->Channel().get(), Ctx(TokenFor("programme_manager")).get(),
+                             req.command(), req.options(), &result);
+    ASSERT_TRUE(retried.ok()) << id << ": " << retried.error_message();
+    EXPECT_GT(result.first_position(), 0u) << id;
+  }
+  // Each round's command is in the store once: the draft at version 0, nine sessions after it.
+  Stream s = Open(TokenFor("programme_manager"));
+  v1::CommandOptions after = Options("after-cancels");
+  after.set_expected_version(9);
+  v1::ExecuteCommandsResponse next = Send(s, steps[1].command, after);
+  EXPECT_EQ(next.code(), 0) << next.message();
+  EXPECT_EQ(next.result().stream_versions(0).version(), 10u);
+  EXPECT_TRUE(Close(s).ok());
+}
+
 // A role that may open a stream may still send only its own commands on it: a proposer's
 // activity is refused for RecordActivity's roles, and its proposal goes through.
 TEST_F(ExecuteCommandsTest, EachCommandNeedsTheRoleOfItsOwnRpc) {
