@@ -338,68 +338,63 @@ void PrintRow(const char* what, int clients, const wl::RunResult& r) {
   std::printf("\n");
 }
 
-// The figures of the commands sent through ExecuteCommands, named stream_command_*.
-void SummariseStreams(int n, const std::vector<wl::RunResult>& streamed, const wl::RunResult& r,
-                      const wl::RunResult& e, Results& out) {
-  const wl::RunResult c = wl::Median(streamed, &wl::RunResult::per_s);
+// One kind of command run's figures, named <prefix>per_s_<n> and so on: rate, latency, events
+// per fsync, ratios to the two references, and the CPU per command of the server and the bench.
+void CommandFigures(const std::string& prefix, int n, const wl::RunResult& c,
+                    const wl::RunResult& r, const wl::RunResult& e, Results& out) {
   const std::string s = "_" + std::to_string(n);
-  out["stream_command_per_s" + s] = c.per_s;
-  out["stream_command_p50_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.50));
-  out["stream_command_p95_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.95));
-  out["stream_command_p99_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.99));
-  out["stream_command_events_per_fsync" + s] = c.per_fsync;
-  out["stream_command_ratio_vs_raw" + s] = r.per_s > 0 ? c.per_s / r.per_s : 0;
-  out["stream_command_p50_minus_raw_ms" + s] =
-      out["stream_command_p50_ms" + s] - Ms(wl::Percentile(r.latency_us, 0.50));
-  out["stream_command_ratio_vs_empty_call" + s] = e.per_s > 0 ? c.per_s / e.per_s : 0;
-  out["stream_command_server_cpu_us" + s] = c.server_cpu_us;
-  out["stream_command_client_cpu_us" + s] = c.process_cpu_us;
-  PrintRow("RecordActivity (stream)", n, c);
-  std::printf("  CPU per op, µs: command on a stream %.0f server + %.0f client\n", c.server_cpu_us,
-              c.process_cpu_us);
+  out[prefix + "per_s" + s] = c.per_s;
+  out[prefix + "p50_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.50));
+  out[prefix + "p95_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.95));
+  out[prefix + "p99_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.99));
+  out[prefix + "events_per_fsync" + s] = c.per_fsync;
+  out[prefix + "ratio_vs_raw" + s] = r.per_s > 0 ? c.per_s / r.per_s : 0;
+  out[prefix + "p50_minus_raw_ms" + s] =
+      out[prefix + "p50_ms" + s] - Ms(wl::Percentile(r.latency_us, 0.50));
+  out[prefix + "ratio_vs_empty_call" + s] = e.per_s > 0 ? c.per_s / e.per_s : 0;
+  out[prefix + "server_cpu_us" + s] = c.server_cpu_us;
+  out[prefix + "client_cpu_us" + s] = c.process_cpu_us;
 }
 
+// The medians of each kind of run at `n` clients: RecordActivity calls as command_*, the same
+// on ExecuteCommands streams as stream_command_* (either may be empty: --command-rpcs), the
+// raw reference as raw_*, the empty call as empty_call_*.
 void Summarise(int n, const std::vector<wl::RunResult>& commands,
                const std::vector<wl::RunResult>& streamed, const std::vector<wl::RunResult>& raws,
                const std::vector<wl::RunResult>& empties, Results& out) {
-  wl::RunResult r = wl::Median(raws, &wl::RunResult::per_s);
-  wl::RunResult e = wl::Median(empties, &wl::RunResult::per_s);
-  if (!streamed.empty()) SummariseStreams(n, streamed, r, e, out);
-  if (commands.empty()) {
-    PrintRow("raw Put sync=true", n, r);
-    PrintRow("empty call (health Check)", n, e);
-    return;
-  }
-  wl::RunResult c = wl::Median(commands, &wl::RunResult::per_s);
+  const wl::RunResult r = wl::Median(raws, &wl::RunResult::per_s);
+  const wl::RunResult e = wl::Median(empties, &wl::RunResult::per_s);
   const std::string s = "_" + std::to_string(n);
-  out["command_per_s" + s] = c.per_s;
-  out["command_p50_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.50));
-  out["command_p95_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.95));
-  out["command_p99_ms" + s] = Ms(wl::Percentile(c.latency_us, 0.99));
-  out["command_events_per_fsync" + s] = c.per_fsync;
   out["raw_per_s" + s] = r.per_s;
   out["raw_p50_ms" + s] = Ms(wl::Percentile(r.latency_us, 0.50));
   out["raw_p99_ms" + s] = Ms(wl::Percentile(r.latency_us, 0.99));
   out["raw_puts_per_fsync" + s] = r.per_fsync;
-  out["command_ratio_vs_raw" + s] = r.per_s > 0 ? c.per_s / r.per_s : 0;
-  out["command_p50_minus_raw_ms" + s] = out["command_p50_ms" + s] - out["raw_p50_ms" + s];
   out["empty_call_per_s" + s] = e.per_s;
   out["empty_call_p50_ms" + s] = Ms(wl::Percentile(e.latency_us, 0.50));
   out["empty_call_p99_ms" + s] = Ms(wl::Percentile(e.latency_us, 0.99));
-  out["command_ratio_vs_empty_call" + s] = e.per_s > 0 ? c.per_s / e.per_s : 0;
-  // CPU per operation (µs): the server's and the bench process's for a command and for an empty
-  // call; the raw reference's whole process (its writers and RocksDB).
-  out["command_server_cpu_us" + s] = c.server_cpu_us;
-  out["command_client_cpu_us" + s] = c.process_cpu_us;
+  // CPU per operation (µs): the server's and the bench process's for an empty call; the raw
+  // reference's whole process (its writers and RocksDB).
   out["empty_call_server_cpu_us" + s] = e.server_cpu_us;
   out["empty_call_client_cpu_us" + s] = e.process_cpu_us;
   out["raw_cpu_us" + s] = r.process_cpu_us;
-  PrintRow("RecordActivity (command)", n, c);
+  std::string cpu;
+  const std::pair<const std::vector<wl::RunResult>*, const char*> kinds[] = {{&commands, "command"},
+                                                                             {&streamed, "stream"}};
+  for (const auto& [runs, kind] : kinds) {
+    if (runs->empty()) continue;
+    const wl::RunResult c = wl::Median(*runs, &wl::RunResult::per_s);
+    const bool stream = std::string_view(kind) == "stream";
+    CommandFigures(stream ? "stream_command_" : "command_", n, c, r, e, out);
+    PrintRow(stream ? "RecordActivity (stream)" : "RecordActivity (command)", n, c);
+    char line[96];
+    std::snprintf(line, sizeof line, "%s %.0f server + %.0f client; ",
+                  stream ? "command on a stream" : "command", c.server_cpu_us, c.process_cpu_us);
+    cpu += line;
+  }
   PrintRow("raw Put sync=true", n, r);
   PrintRow("empty call (health Check)", n, e);
-  std::printf("  CPU per op, µs: command %.0f server + %.0f client; empty call %.0f server + %.0f client;"
-              " raw put %.0f\n",
-              c.server_cpu_us, c.process_cpu_us, e.server_cpu_us, e.process_cpu_us, r.process_cpu_us);
+  std::printf("  CPU per op, µs: %sempty call %.0f server + %.0f client; raw put %.0f\n",
+              cpu.c_str(), e.server_cpu_us, e.process_cpu_us, r.process_cpu_us);
   if (n == 1) return;  // one client waits for each answer: its rate is set by latency, not CPU
   // What this machine could do if a command cost no more than an empty call plus a raw put: the
   // bench machine's cores divided by that CPU, with the bench's own share (the targets are set

@@ -171,6 +171,18 @@ TEST_F(BenchSmokeTest, EveryPhaseReportsPositiveFiguresAndTheServerCountedEveryW
   }
   EXPECT_EQ(r2["writes_acknowledged"], static_cast<double>(Statistics().appends() - before_again.appends()))
       << again.out;
+
+  // Only the streams: their figures and both references, none of the unary RPC's.
+  Output streams = RunBench(server_->data_dir() + "/admin.token",
+                            {"--phases", "commands", "--command-rpcs", "stream"});
+  ASSERT_EQ(streams.exit_code, 0) << streams.out;
+  std::map<std::string, double> r3 = Results(streams.out);
+  for (const std::string& name :
+       {"stream_command_per_s" + n, "raw_per_s" + n, "empty_call_per_s" + n}) {
+    EXPECT_GT(r3[name], 0) << name << "\n" << streams.out;
+  }
+  EXPECT_FALSE(r3.count("command_per_s" + n)) << streams.out;
+  EXPECT_EQ(streams.out.find("RecordActivity (command)"), std::string::npos) << streams.out;
 }
 
 // The server goes away while the callback driver's clients are recording activities: the calls in
