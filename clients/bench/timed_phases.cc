@@ -69,6 +69,28 @@ std::pair<v1::GetStatisticsResponse, double> WaitForServerQuiet(Server& server) 
   return {last, since()};
 }
 
+// A ProgrammeService stub per connection of `server`.
+std::vector<std::unique_ptr<v1::ProgrammeService::Stub>> ProgrammeStubs(const Server& server) {
+  std::vector<std::unique_ptr<v1::ProgrammeService::Stub>> stubs;
+  for (int c = 0; c < std::max(1, server.channel_count()); ++c) {
+    stubs.push_back(v1::ProgrammeService::NewStub(server.shared_channel(c)));
+  }
+  return stubs;
+}
+
+// The request id of client t's command n in the command run `tag`.
+std::string CommandRequestId(const BenchProgramme& p, const std::string& tag, int t, uint64_t n) {
+  return p.run_id + "-" + tag + "-" + std::to_string(t) + "-" + std::to_string(n);
+}
+
+// Events per fsync since `before`, from the server's statistics (exact when nothing else wrote).
+double EventsPerFsyncSince(const Server& server, const v1::GetStatisticsResponse& before) {
+  const v1::GetStatisticsResponse after = server.Statistics();
+  const uint64_t groups = after.groups_committed() - before.groups_committed();
+  const uint64_t events = after.events_appended() - before.events_appended();
+  return groups > 0 ? double(events) / double(groups) : 0;
+}
+
 // One client's call in flight, for the callback driver: its request (the activity, with the
 // request id set per call), response and context, kept until the answer has run.
 template <typename Request, typename Response>
@@ -83,19 +105,14 @@ struct CallSlot {
 // caller, which reads it once the server is quiet again (see DurablePhase).
 wl::RunResult CommandRun(Server& server, const BenchProgramme& p, const Options& options, int clients,
                          const std::string& tag, const v1::GetStatisticsResponse& before) {
-  auto request_id = [&](int t, uint64_t n) {
-    return p.run_id + "-" + tag + "-" + std::to_string(t) + "-" + std::to_string(n);
-  };
+  auto request_id = [&](int t, uint64_t n) { return CommandRequestId(p, tag, t, n); };
   wl::RunResult r;
   if (options.driver == "threads") {
     r = wl::RunWriters(clients, options.seconds, [&](int t, uint64_t n) {
       return RecordActivity(server, p, t, static_cast<size_t>(t) % p.experiments.size(), request_id(t, n));
     });
   } else {
-    std::vector<std::unique_ptr<v1::ProgrammeService::Stub>> stubs;
-    for (int c = 0; c < std::max(1, server.channel_count()); ++c) {
-      stubs.push_back(v1::ProgrammeService::NewStub(server.shared_channel(c)));
-    }
+    const auto stubs = ProgrammeStubs(server);
     using Slot = CallSlot<v1::RecordActivityRequest, v1::RecordActivityResponse>;
     std::vector<Slot> slots(static_cast<size_t>(clients));
     for (int t = 0; t < clients; ++t) {
@@ -115,10 +132,7 @@ wl::RunResult CommandRun(Server& server, const BenchProgramme& p, const Options&
           });
     });
   }
-  v1::GetStatisticsResponse after = server.Statistics();
-  uint64_t groups = after.groups_committed() - before.groups_committed();
-  uint64_t events = after.events_appended() - before.events_appended();
-  r.per_fsync = groups > 0 ? double(events) / double(groups) : 0;
+  r.per_fsync = EventsPerFsyncSince(server, before);
   return r;
 }
 
@@ -216,13 +230,8 @@ class CommandStreamClient final
 wl::RunResult StreamCommandRun(Server& server, const BenchProgramme& p, const Options& options,
                                int clients, const std::string& tag,
                                const v1::GetStatisticsResponse& before) {
-  auto request_id = [&](int t, uint64_t n) {
-    return p.run_id + "-" + tag + "-" + std::to_string(t) + "-" + std::to_string(n);
-  };
-  std::vector<std::unique_ptr<v1::ProgrammeService::Stub>> stubs;
-  for (int c = 0; c < std::max(1, server.channel_count()); ++c) {
-    stubs.push_back(v1::ProgrammeService::NewStub(server.shared_channel(c)));
-  }
+  auto request_id = [&](int t, uint64_t n) { return CommandRequestId(p, tag, t, n); };
+  const auto stubs = ProgrammeStubs(server);
   auto activity = [&](int t) -> const v1::Command& {
     return p.activities[static_cast<size_t>(t) % p.experiments.size()];
   };
@@ -283,10 +292,7 @@ wl::RunResult StreamCommandRun(Server& server, const BenchProgramme& p, const Op
       if (!s->Close()) std::exit(1);
     }
   }
-  v1::GetStatisticsResponse after = server.Statistics();
-  uint64_t groups = after.groups_committed() - before.groups_committed();
-  uint64_t events = after.events_appended() - before.events_appended();
-  r.per_fsync = groups > 0 ? double(events) / double(groups) : 0;
+  r.per_fsync = EventsPerFsyncSince(server, before);
   return r;
 }
 
@@ -497,10 +503,7 @@ void DurablePhase(Server& server, const BenchProgramme& p, const Options& option
 }
 
 void QueryPhase(Server& server, const BenchProgramme& p, const Options& options, Results& out) {
-  std::vector<std::unique_ptr<v1::ProgrammeService::Stub>> stubs;
-  for (int c = 0; c < std::max(1, options.channels); ++c) {
-    stubs.push_back(v1::ProgrammeService::NewStub(server.shared_channel(c)));
-  }
+  const auto stubs = ProgrammeStubs(server);
   v1::GetProgrammeRequest req;
   req.set_programme_id(p.programme_id);
   auto check = [&](const grpc::Status& s, const grpc::ClientContext& ctx,
