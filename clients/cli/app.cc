@@ -37,6 +37,7 @@ void BuildApp(CLI::App* app, Cli* cli) {
   AddAuditCommands(app, cli);
   AddEventsCommands(app, cli);
   AddAdminCommands(app, cli);
+  AddCommandsCommand(app, cli);
   AddDemoCommand(app, cli);
   AddCompletionCommand(app, cli);
 }

@@ -27,6 +27,7 @@ void AddAuditVerifyExport(CLI::App* audit, Cli* cli);  // audit verify-export FI
 void AddEventsCommands(CLI::App* root, Cli* cli);      // events tail|read|stream
 void AddAdminCommands(CLI::App* root, Cli* cli);       // admin backup|restore|rebuild|stats
 void AddPrincipalCommands(CLI::App* admin, Cli* cli);  // admin principal create|list|...
+void AddCommandsCommand(CLI::App* root, Cli* cli);     // commands apply FILE
 void AddDemoCommand(CLI::App* root, Cli* cli);         // demo
 void AddCompletionCommand(CLI::App* root, Cli* cli);   // completion bash|zsh
 

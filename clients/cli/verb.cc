@@ -121,20 +121,8 @@ void PrintResult(Cli* cli, const std::string& rpc, const v1::CommandOptions& o, 
               << "\n";
     return;
   }
-  std::string what;
-  if (r.first_position() == 0) {
-    what = "nothing changed (the command was a no-op)";
-  } else {
-    what = r.first_position() == r.last_position()
-               ? "written at position " + std::to_string(r.first_position())
-               : "written at positions " + std::to_string(r.first_position()) + "–" +
-                     std::to_string(r.last_position());
-    for (const auto& sv : r.stream_versions()) {
-      what += "; " + sv.stream() + " now at version " + std::to_string(sv.version());
-    }
-  }
-  if (r.duplicate()) what += " (a retry of request " + o.request_id() + ": the original result)";
-  std::cout << Green("✓", cli->color_out()) << " " << rpc << ": " << what << "\n";
+  std::cout << Green("✓", cli->color_out()) << " " << rpc << ": " << WrittenText(o.request_id(), r)
+            << "\n";
 }
 
 bool RequestReused(const grpc::Status& s, const grpc::ClientContext* ctx) {
@@ -207,6 +195,23 @@ void AddCommonFlags(CLI::App* sub, VerbValues* v) {
 }
 
 }  // namespace
+
+std::string WrittenText(const std::string& request_id, const v1::CommandResult& r) {
+  std::string what;
+  if (r.first_position() == 0) {
+    what = "nothing changed (the command was a no-op)";
+  } else {
+    what = r.first_position() == r.last_position()
+               ? "written at position " + std::to_string(r.first_position())
+               : "written at positions " + std::to_string(r.first_position()) + "–" +
+                     std::to_string(r.last_position());
+    for (const auto& sv : r.stream_versions()) {
+      what += "; " + sv.stream() + " now at version " + std::to_string(sv.version());
+    }
+  }
+  if (r.duplicate()) what += " (a retry of request " + request_id + ": the original result)";
+  return OneLine(what);
+}
 
 std::string ExampleFooter(const std::string& example) { return "\nExample:\n  " + example + "\n"; }
 

@@ -19,6 +19,9 @@ class App;
 namespace google::protobuf {
 class Message;
 }
+namespace proeftuin::v1 {
+class CommandResult;
+}
 
 namespace proeftuin::cli {
 
@@ -60,6 +63,10 @@ struct VerbSpec {
 
 // Adds `spec` as a subcommand of `noun`; returns it.
 CLI::App* AddCommandVerb(CLI::App* noun, Cli* cli, VerbSpec spec);
+
+// What a command wrote, for people: "written at position 12; programme/x now at version 3", "(a
+// retry of request R: the original result)", or that nothing changed. One terminal-safe line.
+std::string WrittenText(const std::string& request_id, const v1::CommandResult& r);
 
 // "Example:\n  <example>" for CLI11 footers.
 std::string ExampleFooter(const std::string& example);

@@ -5,10 +5,13 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "absl/time/clock.h"
 #include "domain/example_programme.h"
 #include "e2e/cli_support.h"
+#include "google/protobuf/util/json_util.h"
+#include "proeftuin/v1/programme_service.pb.h"
 
 namespace proeftuin::e2e {
 namespace {
@@ -177,6 +180,163 @@ TEST_F(CliTest, ExitCodesForUsageAndForUnauthorisedAndUnavailable) {
                           dir_.path(), home());
   EXPECT_EQ(down.exit_code, 3);
   EXPECT_EQ(Cli({"-o", "yaml", "programme", "list"}).exit_code, 2);
+}
+
+// The experiment's activity count and the store's last position, as the CLI shows them.
+struct Counts {
+  int activities = -1;
+  int64_t last_position = -1;
+};
+
+TEST_F(CliTest, CommandsApplySendsEveryLineAnswersEachAndARerunWritesNothingTwice) {
+  ASSERT_GT(RunExample(), 50);
+  auto counts = [&] {
+    Counts c;
+    CliResult e = Cli({"-o", "json", "experiment", "show", kP, "uitdaagrecht"}, "auditor");
+    CliResult s = Cli({"-o", "json", "admin", "stats"});
+    if (e.exit_code != 0 || s.exit_code != 0) return c;
+    c.activities = nlohmann::json::parse(e.out)["experiment"]["activity_count"].get<int>();
+    c.last_position = std::stoll(nlohmann::json::parse(s.out)["last_position"].get<std::string>());
+    return c;
+  };
+  const Counts before = counts();
+  ASSERT_GE(before.activities, 0);
+  const std::string activity =
+      R"("recordActivity": {"programmeId": "lv-2024-2027", "experimentId": "uitdaagrecht", )";
+  const std::string file = dir_.path() + "/activities.jsonl";
+  std::ofstream(file)
+      << "# bijeenkomsten uit de spreadsheet\n"
+      << "{\"command\": {" << activity
+      << R"("kind": "ACTIVITY_KIND_MEETING", "participantCount": 25}}})"
+      << "\n"
+      << "\n"
+      << R"({"options": {"requestId": "eigen-id-1"}, "command": {)" << activity
+      << R"("kind": "ACTIVITY_KIND_WORKSHOP", "participantCount": 12, "seldomHeardReachedCount": 3}}})"
+      << "\n"
+      << R"({"command": {"recordActivity": {"programmeId": "lv-2024-2027", "experimentId": "parkeren-rond-de-mall", "kind": "ACTIVITY_KIND_SURVEY", "participantCount": 300}}})"
+      << "\n"
+      << "{\"command\": {" << activity
+      << R"("kind": "ACTIVITY_KIND_SURVEY", "participantCount": 5, "seldomHeardReachedCount": 9}}})"
+      << "\n"
+      << "{\"command\": {" << activity
+      << R"("kind": "ACTIVITY_KIND_SURVEY", "participantCount": 40}}})"
+      << "\n";
+
+  CliResult first =
+      Cli({"commands", "apply", file, "--request-id-prefix", "import-1"}, "programme_manager");
+  EXPECT_EQ(first.exit_code, 1) << first.err;  // two lines refused by rules
+  EXPECT_NE(first.out.find("✓ line 2 RecordActivity: written at position "), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("✓ line 4 RecordActivity: written at position "), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("✗ line 5 RecordActivity: cannot record activity for experiment "
+                           "lv-2024-2027.parkeren-rond-de-mall: "),
+            std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("(PT-EXPERIMENT-EVALUATED)\n✗ line 6 RecordActivity: "),
+            std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("seldom_heard_reached_count is 9"), std::string::npos) << first.out;
+  // A refused line does not stop the rest.
+  EXPECT_NE(first.out.find("(PT-VALUE-RANGE)\n✓ line 7 RecordActivity: written at position "),
+            std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("3 of 5 commands applied, 2 refused (first: line 5)\n"),
+            std::string::npos)
+      << first.out;
+  EXPECT_NE(
+      first.err.find("2 of 5 commands refused; the first: cannot record activity for experiment "
+                     "lv-2024-2027.parkeren-rond-de-mall"),
+      std::string::npos)
+      << first.err;
+  const Counts after = counts();
+  EXPECT_EQ(after.activities, before.activities + 3);
+  EXPECT_EQ(after.last_position, before.last_position + 3);
+
+  // The same file again: every line that was written is answered as a retry, nothing is written.
+  CliResult again =
+      Cli({"-o", "json", "commands", "apply", file, "--request-id-prefix", "import-1"},
+          "programme_manager");
+  EXPECT_EQ(again.exit_code, 1) << again.err;
+  std::vector<nlohmann::json> answers;
+  std::istringstream lines(again.out);
+  for (std::string line; std::getline(lines, line);) answers.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(answers.size(), 5u) << again.out;
+  const std::vector<int> numbers = {2, 4, 5, 6, 7};
+  const std::vector<std::string> ids = {"import-1-2", "eigen-id-1", "import-1-5", "import-1-6",
+                                        "import-1-7"};
+  const std::vector<std::string> codes = {"OK", "OK", "FAILED_PRECONDITION", "INVALID_ARGUMENT",
+                                          "OK"};
+  for (size_t i = 0; i < answers.size(); ++i) {
+    EXPECT_EQ(answers[i]["line"], numbers[i]) << answers[i];
+    EXPECT_EQ(answers[i]["command"], "RecordActivity") << answers[i];
+    EXPECT_EQ(answers[i]["request_id"], ids[i]) << answers[i];
+    EXPECT_EQ(answers[i]["code"], codes[i]) << answers[i];
+    if (codes[i] == "OK") {
+      EXPECT_EQ(answers[i]["result"]["duplicate"], true) << answers[i];
+    }
+  }
+  EXPECT_EQ(answers[2]["rule"], "PT-EXPERIMENT-EVALUATED");
+  EXPECT_EQ(answers[3]["rule"], "PT-VALUE-RANGE");
+  const Counts rerun = counts();
+  EXPECT_EQ(rerun.activities, after.activities);
+  EXPECT_EQ(rerun.last_position, after.last_position);
+}
+
+TEST_F(CliTest, CommandsApplyChecksEveryLineFirstAndSendsNothingWhenOneIsWrong) {
+  auto last_position = [&] {
+    CliResult s = Cli({"-o", "json", "admin", "stats"});
+    return s.exit_code == 0 ? nlohmann::json::parse(s.out)["last_position"].get<std::string>()
+                            : std::string();
+  };
+  const std::string before = last_position();
+  ASSERT_FALSE(before.empty());
+  // The example's first step, the programme's draft, as a line of the file.
+  const domain::ExampleStep step = domain::ExampleProgrammeSteps().front();
+  ASSERT_EQ(step.role, "programme_manager");
+  v1::ExecuteCommandsRequest request;
+  request.mutable_options()->set_request_id("d-1");
+  *request.mutable_command() = step.command;
+  std::string draft;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(request, &draft).ok());
+  CliResult bad_json =
+      Cli({"commands", "apply", "-"}, "programme_manager", draft + "\n{not json\n");
+  EXPECT_EQ(bad_json.exit_code, 2);
+  EXPECT_NE(bad_json.err.find("stdin line 2: "), std::string::npos) << bad_json.err;
+  CliResult no_command =
+      Cli({"commands", "apply", "-"}, "programme_manager", draft + "\n\n{\"command\": {}}\n");
+  EXPECT_EQ(no_command.exit_code, 2);
+  EXPECT_NE(no_command.err.find("stdin line 3: no command"), std::string::npos) << no_command.err;
+  CliResult no_id = Cli({"commands", "apply", "-"}, "programme_manager",
+                        R"({"command": {"draftProgramme": {"programmeId": "lv-2030"}}})"
+                        "\n");
+  EXPECT_EQ(no_id.exit_code, 2);
+  EXPECT_NE(no_id.err.find("stdin line 1: options.requestId is empty; give each line its own, or "
+                           "--request-id-prefix"),
+            std::string::npos)
+      << no_id.err;
+  CliResult empty = Cli({"commands", "apply", "-"}, "programme_manager", "# niets\n\n");
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_NE(empty.err.find("stdin: no commands"), std::string::npos) << empty.err;
+  EXPECT_EQ(
+      Cli({"commands", "apply", dir_.path() + "/missing.jsonl"}, "programme_manager").exit_code, 2);
+  // A role that sends no commands opens no stream: nothing is sent, exit 3, and it says so.
+  CliResult auditor = Cli({"commands", "apply", "-"}, "auditor", draft + "\n");
+  EXPECT_EQ(auditor.exit_code, 3);
+  EXPECT_NE(auditor.err.find("cannot apply line 1 of stdin: "), std::string::npos) << auditor.err;
+  EXPECT_NE(auditor.err.find(
+                "(PERMISSION_DENIED); 0 of 1 commands applied, 1 not sent or not answered; running "
+                "the file again is safe"),
+            std::string::npos)
+      << auditor.err;
+  EXPECT_EQ(last_position(), before);
+  // And a good file is written.
+  CliResult good = Cli({"commands", "apply", "-"}, "programme_manager", draft + "\n");
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE(good.out.find("✓ line 1 DraftProgramme: written at position "), std::string::npos)
+      << good.out;
+  EXPECT_NE(good.out.find("1 of 1 commands applied\n"), std::string::npos) << good.out;
+  EXPECT_NE(last_position(), before);
 }
 
 TEST_F(CliTest, ConfigFileAndDefaultTokenFileAreUsed) {
