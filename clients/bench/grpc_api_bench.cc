@@ -173,8 +173,7 @@ class IdleCallbackService final : public grpc::Service {
 // Serves `mode` on a free loopback port, prints the port, serves until killed.
 int Serve(const std::string& mode) {
   const bool queue = mode.rfind("cq-", 0) == 0;
-  Answerer answerer;
-  if (mode != "callback-inline") std::thread([&] { answerer.Run(); }).detach();
+  static Answerer answerer;  // outlives its detached thread: the process ends serving
   if (mode == "cq-handoff+health") grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   int port = 0;
@@ -195,6 +194,7 @@ int Serve(const std::string& mode) {
     std::fprintf(stderr, "grpc_api_bench: cannot listen on 127.0.0.1\n");
     return 1;
   }
+  if (mode != "callback-inline") std::thread([] { answerer.Run(); }).detach();
   std::printf("%d\n", port);
   std::fflush(stdout);
   if (queue) ServeQueue(&generic, cq.get(), &answerer);
@@ -204,11 +204,20 @@ int Serve(const std::string& mode) {
 
 // ---- clients ----------------------------------------------------------------------------
 
-std::atomic<long> g_done{0};
+std::atomic<long> g_done{0};    // calls answered OK
+std::atomic<long> g_failed{0};  // calls that failed (the run then reports no figures)
 std::atomic<bool> g_stop{false};
 
-void AddToken(grpc::ClientContext* ctx) {
+constexpr auto kCallDeadline =
+    std::chrono::seconds(10);  // a server that stops answering ends the run
+
+void Prepare(grpc::ClientContext* ctx) {
   ctx->AddMetadata("authorization", "Bearer 0123456789abcdef0123456789abcdef");  // as a command's
+  ctx->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+}
+
+void Count(const grpc::Status& status) {
+  (status.ok() ? g_done : g_failed).fetch_add(1, std::memory_order_relaxed);
 }
 
 std::atomic<int> g_open{0};  // callback clients with a call in flight
@@ -220,7 +229,7 @@ class CallbackClient {
       : stub_(stub), request_(request) {}
   void Start() {
     auto* call = new Call;
-    AddToken(&call->ctx);
+    Prepare(&call->ctx);
     stub_->UnaryCall(&call->ctx, "/bench.Api/Unary", {}, request_, &call->answer,
                      [this, call](grpc::Status) {
                        delete call;
@@ -255,7 +264,7 @@ void QueueClients(std::vector<std::unique_ptr<grpc::GenericStub>>* stubs, int cl
   grpc::CompletionQueue cq;
   auto start = [&](int i) {
     auto* call = new Call;
-    AddToken(&call->ctx);
+    Prepare(&call->ctx);
     call->reader = (*stubs)[i % stubs->size()]->PrepareUnaryCall(&call->ctx, "/bench.Api/Unary",
                                                                  *request, &cq);
     call->reader->StartCall();
@@ -266,9 +275,11 @@ void QueueClients(std::vector<std::unique_ptr<grpc::GenericStub>>* stubs, int cl
   bool ok = false;
   int open = clients;
   for (int i = 0; open > 0 && cq.Next(&tag, &ok); ++i) {
-    delete static_cast<Call*>(tag);
-    g_done.fetch_add(1, std::memory_order_relaxed);
-    if (g_stop.load()) {
+    auto* call = static_cast<Call*>(tag);
+    const bool failed = !call->status.ok();
+    Count(call->status);
+    delete call;
+    if (g_stop.load() || failed) {
       --open;
     } else {
       start(i);
@@ -289,11 +300,13 @@ double PidCpuSeconds(pid_t pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   std::getline(f, line);
-  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  const size_t name_end = line.rfind(')');
+  if (name_end == std::string::npos || name_end + 2 > line.size()) return 0;
+  std::istringstream fields(line.substr(name_end + 2));
   std::string field;
   double ticks = 0;
   for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+    if (i == 14 || i == 15) ticks += std::strtod(field.c_str(), nullptr);  // utime, stime
   }
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
@@ -338,6 +351,7 @@ Figures Drive(const std::string& self, const std::string& mode, bool queue_clien
     const ByteBuffer request = Bytes(kRequestBytes);
     g_stop = false;
     g_done = 0;
+    g_failed = 0;
     std::thread queue_thread;
     std::vector<std::unique_ptr<CallbackClient>> callback_clients;
     if (queue_client) {

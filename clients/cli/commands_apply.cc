@@ -1,13 +1,20 @@
 // `proeftuin commands apply FILE`: many commands from a file of JSON lines, sent one after
 // another over one ProgrammeService.ExecuteCommands stream (docs/CLI.md, "Many commands from a
 // file"). Every line is read and checked before the first is sent; each command is answered
-// before the next is sent, and a refused command does not stop the rest. Each line carries its
-// own request id (or gets "<--request-id-prefix>-<line>"), so running the same file again
-// writes nothing twice: what was written is answered as a retry.
+// before the next is sent (within --timeout), and a refused command does not stop the rest. Each
+// line carries its own request id (or gets "<--request-id-prefix>-<line>"), so running the same
+// file again writes nothing twice: what was written is answered as a retry.
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "cli/cli.h"
@@ -32,14 +39,19 @@ struct Line {
 };
 
 // Every command of `text`: one ExecuteCommandsRequest as protobuf JSON per line; blank lines and
-// lines starting with '#' are skipped. A usage error names the first line that is not a command.
-Outcome ReadLines(const std::string& text, const std::string& file, const std::string& prefix,
+// lines starting with '#' are skipped. A usage error names the first line that is not a command,
+// or the second line of two with the same request id (a copied row would else be answered as a
+// retry of the first and write nothing).
+Outcome ReadLines(std::string_view text, const std::string& file, const std::string& prefix,
                   std::vector<Line>* lines) {
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0)
+    text.remove_prefix(3);  // a UTF-8 BOM (spreadsheet exports)
+  std::unordered_map<std::string, int> line_of_id;
   size_t start = 0;
   for (int number = 1; start < text.size(); ++number) {
     size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string_view line(text.data() + start, end - start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
     start = end + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     const size_t first = line.find_first_not_of(" \t");
@@ -61,15 +73,84 @@ Outcome ReadLines(const std::string& text, const std::string& file, const std::s
       }
       l.request.mutable_options()->set_request_id(prefix + "-" + std::to_string(number));
     }
+    auto [it, fresh] = line_of_id.emplace(l.request.options().request_id(), number);
+    if (!fresh) {
+      return Usage(where + ": request id " + OneLine(it->first) + " is also line " +
+                   std::to_string(it->second) + "'s; each command needs its own");
+    }
     lines->push_back(std::move(l));
   }
   if (lines->empty()) return Usage(file + ": no commands");
   return Ok();
 }
 
+// Cancels the stream when an answer takes longer than the CLI's --timeout: the sync API's Read
+// has no deadline of its own, and a server or network that went silent would keep it waiting.
+class AnswerWatchdog {
+ public:
+  AnswerWatchdog(grpc::ClientContext* ctx, std::chrono::seconds timeout)
+      : ctx_(ctx), timeout_(timeout), thread_([this] { Watch(); }) {}
+  ~AnswerWatchdog() {
+    {
+      std::lock_guard l(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
+  }
+  void Waiting() { Set(std::chrono::steady_clock::now() + timeout_); }
+  void Answered() { Set(std::chrono::steady_clock::time_point::max()); }
+  bool fired() const { return fired_.load(); }
+
+ private:
+  void Set(std::chrono::steady_clock::time_point deadline) {
+    {
+      std::lock_guard l(mu_);
+      deadline_ = deadline;
+    }
+    cv_.notify_one();
+  }
+  void Watch() {
+    std::unique_lock l(mu_);
+    while (!done_) {
+      if (std::chrono::steady_clock::now() >= deadline_) {
+        fired_.store(true);
+        ctx_->TryCancel();
+        return;
+      }
+      if (deadline_ == std::chrono::steady_clock::time_point::max()) {
+        cv_.wait(l);
+      } else {
+        cv_.wait_until(l, deadline_);
+      }
+    }
+  }
+
+  grpc::ClientContext* ctx_;
+  const std::chrono::seconds timeout_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool done_ = false;
+  std::atomic<bool> fired_{false};
+  std::thread thread_;  // last: starts once the rest is set
+};
+
+// A refused command, for people: the server's message without its rule prefix, then the rule
+// or the code, on one terminal-safe line.
+std::string RefusalText(const v1::ExecuteCommandsResponse& answer) {
+  std::string message = answer.message();
+  if (!answer.rule().empty() && message.rfind(answer.rule() + ": ", 0) == 0) {
+    message = message.substr(answer.rule().size() + 2);
+  }
+  const std::string why =
+      answer.rule().empty() ? clients::StatusCodeName(static_cast<grpc::StatusCode>(answer.code()))
+                            : answer.rule();
+  return OneLine(message) + " (" + why + ")";
+}
+
 // The answer to one line, as the CLI prints it.
-void PrintAnswer(Cli* cli, const Line& line, const v1::ExecuteCommandsResponse& answer,
-                 const Outcome& refused) {
+void PrintAnswer(Cli* cli, const Line& line, const v1::ExecuteCommandsResponse& answer) {
   const std::string rpc = clients::RpcNameOf(line.request.command());
   const auto code = static_cast<grpc::StatusCode>(answer.code());
   if (cli->json()) {
@@ -93,73 +174,98 @@ void PrintAnswer(Cli* cli, const Line& line, const v1::ExecuteCommandsResponse& 
               << WrittenText(line.request.options().request_id(), answer.result()) << "\n";
   } else {
     std::cout << Red("✗", cli->color_out()) << " line " << line.number << " " << rpc << ": "
-              << refused.message << "\n";
+              << RefusalText(answer) << "\n";
   }
 }
+
+// What the run did so far: "3 of 5 commands applied, 2 refused (first: line 5)".
+struct Tally {
+  size_t total = 0, answered = 0, applied = 0;
+  int first_refused_line = 0;
+  std::string first_refusal;  // "line 5 RecordActivity: ... (PT-...)"
+  int exit_code = kExitOk;    // the most serious of the refusals' (4 > 3 > 1)
+
+  void Refused(const Line& line, const v1::ExecuteCommandsResponse& answer) {
+    if (first_refused_line == 0) {
+      first_refused_line = line.number;
+      first_refusal = "line " + std::to_string(line.number) + " " +
+                      clients::RpcNameOf(line.request.command()) + ": " + RefusalText(answer);
+    }
+    exit_code = std::max(exit_code, ExitCodeOf(static_cast<grpc::StatusCode>(answer.code())));
+  }
+  std::string Text() const {
+    std::string t = std::to_string(applied) + " of " + std::to_string(total) + " commands applied";
+    if (answered > applied) {
+      t += ", " + std::to_string(answered - applied) + " refused (first: line " +
+           std::to_string(first_refused_line) + ")";
+    }
+    if (answered < total) t += ", " + std::to_string(total - answered) + " not answered";
+    return t;
+  }
+};
 
 Outcome Apply(Cli* cli, const ApplyValues& v) {
   std::string text;
   if (!ReadFileOrStdin(v.file, &text)) return Usage("commands apply: cannot read " + v.file);
+  const std::string file = v.file == "-" ? "stdin" : v.file;
   std::vector<Line> lines;
-  if (Outcome o = ReadLines(text, v.file == "-" ? "stdin" : v.file, v.request_id_prefix, &lines);
-      o.exit_code != 0) {
-    return o;
-  }
+  if (Outcome o = ReadLines(text, file, v.request_id_prefix, &lines); o.exit_code != 0) return o;
   if (Outcome o = cli->RequireToken(); o.exit_code != 0) return o;
   auto stub = v1::ProgrammeService::NewStub(cli->Channel());
-  auto ctx = cli->Context(std::chrono::seconds(0));  // no deadline: a file may be long
-  auto stream = stub->ExecuteCommands(ctx.get());
-  size_t answered = 0, applied = 0;
-  Outcome first_refusal;
-  int first_refused_line = 0;
-  for (const Line& line : lines) {
-    v1::ExecuteCommandsResponse answer;
-    if (!stream->Write(line.request) || !stream->Read(&answer)) break;
-    ++answered;
-    Outcome refused;
-    if (answer.code() == 0) {
-      ++applied;
-    } else {
-      // The rule at the start of the message, where FromStatus looks for it.
-      std::string message = answer.message();
-      if (!answer.rule().empty() && message.rfind(answer.rule(), 0) != 0) {
-        message = answer.rule() + ": " + message;
+  auto ctx =
+      cli->Context(std::chrono::seconds(0));  // no deadline for the stream: a file may be long
+  Tally tally;
+  tally.total = lines.size();
+  grpc::Status end;
+  {
+    AnswerWatchdog watchdog(ctx.get(),
+                            std::chrono::seconds(std::max(1, cli->flags().timeout_seconds)));
+    auto stream = stub->ExecuteCommands(ctx.get());
+    for (const Line& line : lines) {
+      v1::ExecuteCommandsResponse answer;
+      watchdog.Waiting();
+      if (!stream->Write(line.request) || !stream->Read(&answer)) break;
+      watchdog.Answered();
+      if (answer.request_id() != line.request.options().request_id()) {
+        // Never from this server: answers come in the order of the requests.
+        ctx->TryCancel();
+        stream->Finish();
+        return {kExitServerFault, "cannot apply " + file + ": line " + std::to_string(line.number) +
+                                      " was answered for request id " +
+                                      OneLine(answer.request_id()) + "; " + tally.Text()};
       }
-      refused =
-          FromStatus(grpc::Status(static_cast<grpc::StatusCode>(answer.code()), message), nullptr,
-                     "apply line " + std::to_string(line.number) + " (" +
-                         clients::RpcNameOf(line.request.command()) + ")");
-      if (first_refused_line == 0) {
-        first_refused_line = line.number;
-        first_refusal = refused;
+      ++tally.answered;
+      if (answer.code() == 0) {
+        ++tally.applied;
+      } else {
+        tally.Refused(line, answer);
       }
+      PrintAnswer(cli, line, answer);
     }
-    PrintAnswer(cli, line, answer, refused);
+    stream->WritesDone();
+    end = stream->Finish();
+    if (watchdog.fired()) {
+      end = grpc::Status(
+          grpc::StatusCode::DEADLINE_EXCEEDED,
+          "no answer within " + std::to_string(cli->flags().timeout_seconds) + " s (--timeout)");
+    }
   }
-  stream->WritesDone();
-  const grpc::Status end = stream->Finish();
-  const size_t refused = answered - applied;
-  if (answered < lines.size()) {
-    // The stream ended early (the server unreachable or stopping, the token refused): say which
-    // line was not answered; a rerun of the file is safe (request ids).
+  if (!cli->json()) std::cout << tally.Text() << "\n";
+  if (tally.answered < lines.size()) {
+    // The stream ended early (the server unreachable or stopping, the token refused, no answer
+    // in time): name the first line not answered. What was applied is answered as a retry when
+    // the file is sent again.
     Outcome o = FromStatus(
         end.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the stream ended") : end, ctx.get(),
-        "apply line " + std::to_string(lines[answered].number) + " of " +
-            (v.file == "-" ? std::string("stdin") : v.file));
-    o.message += "; " + std::to_string(applied) + " of " + std::to_string(lines.size()) +
-                 " commands applied, " + std::to_string(lines.size() - answered) +
-                 " not sent or not answered; running the file again is safe";
+        "apply line " + std::to_string(lines[tally.answered].number) + " of " + file);
+    o.message += "; " + tally.Text() + "; sending the file again writes nothing twice";
+    if (tally.exit_code > o.exit_code) o.exit_code = tally.exit_code;
     return o;
   }
-  if (!cli->json()) {
-    std::cout << applied << " of " << lines.size() << " commands applied";
-    if (refused > 0)
-      std::cout << ", " << refused << " refused (first: line " << first_refused_line << ")";
-    std::cout << "\n";
-  }
-  if (refused == 0) return Ok();
-  return {first_refusal.exit_code, std::to_string(refused) + " of " + std::to_string(lines.size()) +
-                                       " commands refused; the first: " + first_refusal.message};
+  if (tally.answered == tally.applied) return Ok();
+  return {tally.exit_code, std::to_string(tally.answered - tally.applied) + " of " +
+                               std::to_string(tally.total) +
+                               " commands refused; the first: " + tally.first_refusal};
 }
 
 }  // namespace

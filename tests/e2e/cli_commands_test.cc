@@ -245,8 +245,8 @@ TEST_F(CliTest, CommandsApplySendsEveryLineAnswersEachAndARerunWritesNothingTwic
             std::string::npos)
       << first.out;
   EXPECT_NE(
-      first.err.find("2 of 5 commands refused; the first: cannot record activity for experiment "
-                     "lv-2024-2027.parkeren-rond-de-mall"),
+      first.err.find("2 of 5 commands refused; the first: line 5 RecordActivity: cannot record "
+                     "activity for experiment lv-2024-2027.parkeren-rond-de-mall"),
       std::string::npos)
       << first.err;
   const Counts after = counts();
@@ -315,6 +315,14 @@ TEST_F(CliTest, CommandsApplyChecksEveryLineFirstAndSendsNothingWhenOneIsWrong) 
                            "--request-id-prefix"),
             std::string::npos)
       << no_id.err;
+  // Two lines with one request id: the second would only be answered as a retry of the first.
+  CliResult same_id = Cli({"commands", "apply", "-", "--request-id-prefix", "d"},
+                          "programme_manager", draft + "\n" + draft + "\n");
+  EXPECT_EQ(same_id.exit_code, 2);
+  EXPECT_NE(
+      same_id.err.find("stdin line 2: request id d-1 is also line 1's; each command needs its own"),
+      std::string::npos)
+      << same_id.err;
   CliResult empty = Cli({"commands", "apply", "-"}, "programme_manager", "# niets\n\n");
   EXPECT_EQ(empty.exit_code, 2);
   EXPECT_NE(empty.err.find("stdin: no commands"), std::string::npos) << empty.err;
@@ -325,13 +333,23 @@ TEST_F(CliTest, CommandsApplyChecksEveryLineFirstAndSendsNothingWhenOneIsWrong) 
   EXPECT_EQ(auditor.exit_code, 3);
   EXPECT_NE(auditor.err.find("cannot apply line 1 of stdin: "), std::string::npos) << auditor.err;
   EXPECT_NE(auditor.err.find(
-                "(PERMISSION_DENIED); 0 of 1 commands applied, 1 not sent or not answered; running "
-                "the file again is safe"),
+                "(PERMISSION_DENIED); 0 of 1 commands applied, 1 not answered; sending the file "
+                "again writes nothing twice"),
             std::string::npos)
       << auditor.err;
+  // A role that sends commands, but not this one: the line is refused for its own RPC, exit 3.
+  CliResult griffie = Cli({"commands", "apply", "-"}, "griffie", draft + "\n");
+  EXPECT_EQ(griffie.exit_code, 3) << griffie.err;
+  EXPECT_NE(griffie.out.find("✗ line 1 DraftProgramme: "), std::string::npos) << griffie.out;
+  EXPECT_NE(
+      griffie.out.find("(PERMISSION_DENIED)\n0 of 1 commands applied, 1 refused (first: line 1)\n"),
+      std::string::npos)
+      << griffie.out;
+  EXPECT_EQ(griffie.out.find("cannot apply"), std::string::npos) << griffie.out;
   EXPECT_EQ(last_position(), before);
-  // And a good file is written.
-  CliResult good = Cli({"commands", "apply", "-"}, "programme_manager", draft + "\n");
+  // And a good file is written, after a byte-order mark.
+  CliResult good =
+      Cli({"commands", "apply", "-"}, "programme_manager", "\xEF\xBB\xBF" + draft + "\n");
   EXPECT_EQ(good.exit_code, 0) << good.err;
   EXPECT_NE(good.out.find("✓ line 1 DraftProgramme: written at position "), std::string::npos)
       << good.out;
