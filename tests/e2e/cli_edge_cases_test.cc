@@ -8,8 +8,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "e2e/cli_support.h"
@@ -363,6 +366,115 @@ TEST(CliExitCodes, AFaultOfTheServerExitsFourButAuditVerifyKeepsExitOne) {
   CliResult verify =
       RunCli({"--server", address, "--token", "t", "audit", "verify"}, dir.path(), dir.path());
   EXPECT_EQ(verify.exit_code, 1) << verify.err;
+  server->Shutdown();
+}
+
+// A server whose ExecuteCommands does what `mode` says, to see `commands apply` meet a stream that
+// ends early, an answer that never comes, an answer for another request, a fault per command.
+class ScriptedCommandStream final : public v1::ProgrammeService::Service {
+ public:
+  enum class Mode { kOneThenUnavailable, kSilent, kWrongRequestId, kRefusalThenFault };
+  std::atomic<Mode> mode{Mode::kOneThenUnavailable};
+
+  grpc::Status ExecuteCommands(
+      grpc::ServerContext* ctx,
+      grpc::ServerReaderWriter<v1::ExecuteCommandsResponse, v1::ExecuteCommandsRequest>* stream)
+      override {
+    v1::ExecuteCommandsRequest request;
+    for (int n = 0; stream->Read(&request); ++n) {
+      v1::ExecuteCommandsResponse answer;
+      answer.set_request_id(request.options().request_id());
+      switch (mode.load()) {
+        case Mode::kOneThenUnavailable:
+          if (n == 1)
+            return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the server is shutting down");
+          answer.mutable_result()->set_first_position(7);
+          answer.mutable_result()->set_last_position(7);
+          break;
+        case Mode::kSilent:
+          while (!ctx->IsCancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          return grpc::Status::CANCELLED;
+        case Mode::kWrongRequestId:
+          answer.set_request_id("somebody-else");
+          break;
+        case Mode::kRefusalThenFault:
+          answer.set_code(n == 0 ? grpc::StatusCode::FAILED_PRECONDITION
+                                 : grpc::StatusCode::INTERNAL);
+          answer.set_message(
+              n == 0
+                  ? "PT-EXPERIMENT-EVALUATED: cannot record activity: the experiment is evaluated"
+                  : "the projection row is corrupt");
+          answer.set_rule(n == 0 ? "PT-EXPERIMENT-EVALUATED" : "");
+          break;
+      }
+      if (!stream->Write(answer)) break;
+    }
+    return grpc::Status::OK;
+  }
+};
+
+TEST(CliCommandsApply,
+     AStreamThatEndsEarlyOrGoesSilentOrFaultsGetsTheRightExitAndSaysWhatWasApplied) {
+  ScriptedCommandStream service;
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_GT(port, 0);
+  eventstore::testing::TempDir dir;
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  const std::string line =
+      R"({"command": {"recordActivity": {"programmeId": "p", "experimentId": "e", "participantCount": 3}}})"
+      "\n";
+  auto apply = [&](ScriptedCommandStream::Mode mode) {
+    service.mode = mode;
+    return RunCli({"--server", address, "--token", "t", "--timeout", "1", "commands", "apply", "-",
+                   "--request-id-prefix", "r"},
+                  dir.path(), dir.path(), line + line + line);
+  };
+
+  // Answered once, then the stream ends: line 1 applied, lines 2 and 3 not, exit 3.
+  CliResult ended = apply(ScriptedCommandStream::Mode::kOneThenUnavailable);
+  EXPECT_EQ(ended.exit_code, 3) << ended.err;
+  EXPECT_NE(ended.out.find("✓ line 1 RecordActivity: written at position 7\n1 of 3 commands "
+                           "applied, 2 not answered\n"),
+            std::string::npos)
+      << ended.out;
+  EXPECT_NE(ended.err.find(
+                "cannot apply line 2 of stdin: the server is shutting down (UNAVAILABLE); 1 of 3 "
+                "commands applied, 2 not answered; sending the file again writes nothing twice"),
+            std::string::npos)
+      << ended.err;
+
+  // No answer within --timeout: the CLI gives up instead of waiting for ever.
+  CliResult silent = apply(ScriptedCommandStream::Mode::kSilent);
+  EXPECT_EQ(silent.exit_code, 3) << silent.err;
+  EXPECT_NE(
+      silent.err.find(
+          "cannot apply line 1 of stdin: no answer within 1 s (--timeout) (DEADLINE_EXCEEDED); "
+          "0 of 3 commands applied, 3 not answered"),
+      std::string::npos)
+      << silent.err;
+
+  // An answer for another request is a fault of the server: exit 4, nothing more sent.
+  CliResult wrong = apply(ScriptedCommandStream::Mode::kWrongRequestId);
+  EXPECT_EQ(wrong.exit_code, 4) << wrong.err;
+  EXPECT_NE(wrong.err.find("line 1 was answered for request id somebody-else"), std::string::npos)
+      << wrong.err;
+
+  // A rule's refusal, then faults: every line answered, the exit code the most serious (4, not 1).
+  CliResult faults = apply(ScriptedCommandStream::Mode::kRefusalThenFault);
+  EXPECT_EQ(faults.exit_code, 4) << faults.err;
+  EXPECT_NE(faults.out.find(
+                "✗ line 1 RecordActivity: cannot record activity: the experiment is evaluated "
+                "(PT-EXPERIMENT-EVALUATED)\n✗ line 2 RecordActivity: the projection row is corrupt "
+                "(INTERNAL)\n"),
+            std::string::npos)
+      << faults.out;
+  EXPECT_NE(faults.out.find("0 of 3 commands applied, 3 refused (first: line 1)\n"),
+            std::string::npos)
+      << faults.out;
   server->Shutdown();
 }
 
