@@ -84,8 +84,9 @@ Outcome ReadLines(std::string_view text, const std::string& file, const std::str
   return Ok();
 }
 
-// Cancels the stream when an answer takes longer than the CLI's --timeout: the sync API's Read
-// has no deadline of its own, and a server or network that went silent would keep it waiting.
+// Cancels the stream when an answer (or the stream's end) takes longer than the CLI's --timeout:
+// the sync API's Read has no deadline of its own, and a server or network that went silent would
+// keep it waiting. A timeout of 0 or less (--timeout 0: no deadline) never cancels.
 class AnswerWatchdog {
  public:
   AnswerWatchdog(grpc::ClientContext* ctx, std::chrono::seconds timeout)
@@ -98,7 +99,9 @@ class AnswerWatchdog {
     cv_.notify_one();
     thread_.join();
   }
-  void Waiting() { Set(std::chrono::steady_clock::now() + timeout_); }
+  void Waiting() {
+    if (timeout_.count() > 0) Set(std::chrono::steady_clock::now() + timeout_);
+  }
   void Answered() { Set(std::chrono::steady_clock::time_point::max()); }
   bool fired() const { return fired_.load(); }
 
@@ -218,8 +221,7 @@ Outcome Apply(Cli* cli, const ApplyValues& v) {
   tally.total = lines.size();
   grpc::Status end;
   {
-    AnswerWatchdog watchdog(ctx.get(),
-                            std::chrono::seconds(std::max(1, cli->flags().timeout_seconds)));
+    AnswerWatchdog watchdog(ctx.get(), std::chrono::seconds(cli->flags().timeout_seconds));
     auto stream = stub->ExecuteCommands(ctx.get());
     for (const Line& line : lines) {
       v1::ExecuteCommandsResponse answer;
@@ -242,15 +244,16 @@ Outcome Apply(Cli* cli, const ApplyValues& v) {
       }
       PrintAnswer(cli, line, answer);
     }
+    watchdog.Waiting();  // for the stream's end too
     stream->WritesDone();
     end = stream->Finish();
-    if (watchdog.fired()) {
+    if (watchdog.fired() && end.error_code() == grpc::StatusCode::CANCELLED) {
       end = grpc::Status(
           grpc::StatusCode::DEADLINE_EXCEEDED,
           "no answer within " + std::to_string(cli->flags().timeout_seconds) + " s (--timeout)");
     }
   }
-  if (!cli->json()) std::cout << tally.Text() << "\n";
+  (cli->json() ? std::cerr : std::cout) << tally.Text() << "\n";  // JSON lines stay on stdout
   if (tally.answered < lines.size()) {
     // The stream ended early (the server unreachable or stopping, the token refused, no answer
     // in time): name the first line not answered. What was applied is answered as a retry when

@@ -398,13 +398,15 @@ class ScriptedCommandStream final : public v1::ProgrammeService::Service {
           answer.set_request_id("somebody-else");
           break;
         case Mode::kRefusalThenFault:
-          answer.set_code(n == 0 ? grpc::StatusCode::FAILED_PRECONDITION
-                                 : grpc::StatusCode::INTERNAL);
+          // A fault between two refusals: the exit code is the most serious, not the first's
+          // or the last's.
+          answer.set_code(n == 1 ? grpc::StatusCode::INTERNAL
+                                 : grpc::StatusCode::FAILED_PRECONDITION);
           answer.set_message(
-              n == 0
-                  ? "PT-EXPERIMENT-EVALUATED: cannot record activity: the experiment is evaluated"
-                  : "the projection row is corrupt");
-          answer.set_rule(n == 0 ? "PT-EXPERIMENT-EVALUATED" : "");
+              n == 1
+                  ? "the projection row is corrupt"
+                  : "PT-EXPERIMENT-EVALUATED: cannot record activity: the experiment is evaluated");
+          answer.set_rule(n == 1 ? "" : "PT-EXPERIMENT-EVALUATED");
           break;
       }
       if (!stream->Write(answer)) break;
@@ -427,10 +429,13 @@ TEST(CliCommandsApply,
   const std::string line =
       R"({"command": {"recordActivity": {"programmeId": "p", "experimentId": "e", "participantCount": 3}}})"
       "\n";
+  // --timeout 1 only where no answer comes: elsewhere a slow machine must not turn an answer
+  // into a timeout.
   auto apply = [&](ScriptedCommandStream::Mode mode) {
     service.mode = mode;
-    return RunCli({"--server", address, "--token", "t", "--timeout", "1", "commands", "apply", "-",
-                   "--request-id-prefix", "r"},
+    const std::string timeout = mode == ScriptedCommandStream::Mode::kSilent ? "1" : "30";
+    return RunCli({"--server", address, "--token", "t", "--timeout", timeout, "commands", "apply",
+                   "-", "--request-id-prefix", "r"},
                   dir.path(), dir.path(), line + line + line);
   };
 
@@ -463,13 +468,15 @@ TEST(CliCommandsApply,
   EXPECT_NE(wrong.err.find("line 1 was answered for request id somebody-else"), std::string::npos)
       << wrong.err;
 
-  // A rule's refusal, then faults: every line answered, the exit code the most serious (4, not 1).
+  // Refused by a rule, a fault, a rule again: every line answered, the exit code the most
+  // serious (4, not the first's or the last's 1).
   CliResult faults = apply(ScriptedCommandStream::Mode::kRefusalThenFault);
   EXPECT_EQ(faults.exit_code, 4) << faults.err;
   EXPECT_NE(faults.out.find(
                 "✗ line 1 RecordActivity: cannot record activity: the experiment is evaluated "
                 "(PT-EXPERIMENT-EVALUATED)\n✗ line 2 RecordActivity: the projection row is corrupt "
-                "(INTERNAL)\n"),
+                "(INTERNAL)\n✗ line 3 RecordActivity: cannot record activity: the experiment is "
+                "evaluated (PT-EXPERIMENT-EVALUATED)\n"),
             std::string::npos)
       << faults.out;
   EXPECT_NE(faults.out.find("0 of 3 commands applied, 3 refused (first: line 1)\n"),
