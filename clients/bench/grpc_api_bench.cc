@@ -26,7 +26,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,21 +34,21 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <fstream>
 #include <functional>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "bench/workload.h"
 
 extern char** environ;
 
 namespace {
 
 using grpc::ByteBuffer;
+namespace wl = proeftuin::eventstore::bench;
 
 constexpr size_t kRequestBytes = 700;
 constexpr size_t kAnswerBytes = 100;
@@ -290,27 +289,6 @@ void QueueClients(std::vector<std::unique_ptr<grpc::GenericStub>>* stubs, int cl
   }
 }
 
-double ProcessCpuSeconds() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
-double PidCpuSeconds(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  std::getline(f, line);
-  const size_t name_end = line.rfind(')');
-  if (name_end == std::string::npos || name_end + 2 > line.size()) return 0;
-  std::istringstream fields(line.substr(name_end + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::strtod(field.c_str(), nullptr);  // utime, stime
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 struct Figures {
   double per_s = 0, client_us = 0, server_us = 0;
 };
@@ -365,11 +343,11 @@ Figures Drive(const std::string& self, const std::string& mode, bool queue_clien
     }
     std::this_thread::sleep_for(std::chrono::duration<double>(std::min(1.0, seconds)));  // warm-up
     const long calls0 = g_done.load();
-    const double client0 = ProcessCpuSeconds(), server0 = PidCpuSeconds(pid);
+    const double client0 = wl::ThreadTime::Now().process_cpu, server0 = wl::ProcessCpuSeconds(pid);
     const auto t0 = std::chrono::steady_clock::now();
     std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
     const long calls1 = g_done.load();
-    const double client1 = ProcessCpuSeconds(), server1 = PidCpuSeconds(pid);
+    const double client1 = wl::ThreadTime::Now().process_cpu, server1 = wl::ProcessCpuSeconds(pid);
     const double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     g_stop = true;

@@ -44,8 +44,8 @@ struct Line {
 // retry of the first and write nothing).
 Outcome ReadLines(std::string_view text, const std::string& file, const std::string& prefix,
                   std::vector<Line>* lines) {
-  if (text.rfind("\xEF\xBB\xBF", 0) == 0)
-    text.remove_prefix(3);  // a UTF-8 BOM (spreadsheet exports)
+  // A UTF-8 byte-order mark, as spreadsheet exports write one.
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.remove_prefix(3);
   std::unordered_map<std::string, int> line_of_id;
   size_t start = 0;
   for (int number = 1; start < text.size(); ++number) {

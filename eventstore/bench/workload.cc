@@ -1,6 +1,7 @@
 #include "bench/workload.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -8,8 +9,10 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <latch>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "eventstore/record.h"
@@ -248,6 +251,20 @@ ThreadTime ThreadTime::Now() {
 
 ThreadTime ThreadTime::operator-(const ThreadTime& o) const {
   return {wall - o.wall, cpu - o.cpu, runq - o.runq, process_cpu - o.process_cpu};
+}
+
+double ProcessCpuSeconds(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t end = stat.rfind(')');  // the command name may contain spaces
+  if (pid <= 0 || end == std::string::npos || end + 2 > stat.size()) return -1;
+  std::istringstream fields(stat.substr(end + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::strtod(field.c_str(), nullptr);  // utime, stime
+  }
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double LoadAverage() {

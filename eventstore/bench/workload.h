@@ -106,6 +106,10 @@ struct ThreadTime {
 // The 1-minute load average (-1 when unknown).
 double LoadAverage();
 
+// CPU seconds (user + system, all threads) of process `pid`, from /proc/<pid>/stat; -1 when it
+// cannot be read.
+double ProcessCpuSeconds(int pid);
+
 // Prints "<program>: <what>" to stderr and exits 1.
 [[noreturn]] void Die(const std::string& what);
 

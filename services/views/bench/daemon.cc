@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <vector>
 
+#include "bench/workload.h"
 #include "server/health_probe.h"
 #include "views/bench/bench_common.h"
 
@@ -83,19 +83,7 @@ int Daemon::Stop(int signal) {
   return status;
 }
 
-double Daemon::CpuSeconds() const {
-  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t end = stat.rfind(')');  // the command name may contain spaces
-  if (pid_ <= 0 || end == std::string::npos) return -1;
-  std::istringstream fields(stat.substr(end + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
+double Daemon::CpuSeconds() const { return eventstore::bench::ProcessCpuSeconds(pid_); }
 
 double Daemon::RssMb() const {
   std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
